@@ -1,0 +1,157 @@
+//! Command-line types (clap only). Every scan option can also come from a `CONFGATE_*`
+//! variable (shown in `--help`) and from `confgate.toml`; merging happens in `settings`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use confgate::catalog::{Framework, Severity};
+use confgate::engine::EngineMode;
+use confgate::report::OutputFormat;
+use confgate::settings::ScanFlags;
+
+#[derive(Parser, Debug)]
+#[command(name = "confgate", version, about = "Guards Kubernetes configuration from the commit to the cluster")]
+pub struct Cli {
+    /// Settings file (default: confgate.toml in the current or a parent directory).
+    #[arg(long, global = true, env = "CONFGATE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to colour text output.
+    #[arg(long, global = true, value_enum, env = "CONFGATE_COLOR", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print nothing but the report.
+    #[arg(short, long, global = true, env = "CONFGATE_QUIET")]
+    pub quiet: bool,
+    /// More log output on stderr (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan files, directories or stdin (`-`) and report findings.
+    Scan(ScanArgs),
+    /// List and explain the built-in rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Measure scan speed and memory on a corpus and a generated set of documents.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads stdin.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, env = "CONFGATE_FORMAT")]
+    pub format: Option<OutputFormat>,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', env = "CONFGATE_OUTPUT", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run only these rules (ids, id prefixes such as CG1, or names).
+    #[arg(long, env = "CONFGATE_SELECT", value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Skip these rules (ids, id prefixes or names).
+    #[arg(long, env = "CONFGATE_IGNORE", value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Run only the rules mapped to these frameworks.
+    #[arg(long, value_enum, env = "CONFGATE_FRAMEWORK", value_delimiter = ',')]
+    pub framework: Vec<Framework>,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, env = "CONFGATE_SEVERITY")]
+    pub severity: Option<Severity>,
+    /// Exit 1 when a finding at or above this severity remains (default high).
+    #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
+    pub fail_on: Option<Severity>,
+    /// Skip paths matching these globs (repo-relative).
+    #[arg(long, env = "CONFGATE_EXCLUDE", value_delimiter = ',', value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', env = "CONFGATE_JOBS")]
+    pub jobs: Option<usize>,
+    /// Policy back end.
+    #[arg(long, value_enum, env = "CONFGATE_ENGINE")]
+    pub engine: Option<EngineMode>,
+    /// Largest file read (e.g. 16MiB).
+    #[arg(long, env = "CONFGATE_MAX_FILE_SIZE", value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+    /// Do not honour .gitignore files.
+    #[arg(long, env = "CONFGATE_NO_GITIGNORE")]
+    pub no_gitignore: bool,
+    /// Seconds one policy package may run on one document.
+    #[arg(long, env = "CONFGATE_POLICY_TIMEOUT", value_name = "SECONDS")]
+    pub policy_timeout: Option<f64>,
+    /// Name shown for stdin input.
+    #[arg(long, env = "CONFGATE_STDIN_FILENAME", value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+}
+
+impl ScanArgs {
+    pub fn flags(&self) -> ScanFlags {
+        ScanFlags {
+            format: self.format,
+            output: self.output.clone(),
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            framework: self.framework.clone(),
+            severity: self.severity,
+            fail_on: self.fail_on,
+            exclude: self.exclude.clone(),
+            jobs: self.jobs,
+            engine: self.engine,
+            max_file_size: self.max_file_size.clone(),
+            no_gitignore: self.no_gitignore,
+            policy_timeout: self.policy_timeout,
+            stdin_filename: self.stdin_filename.clone(),
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List rules.
+    List {
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// Only rules mapped to this framework.
+        #[arg(long, value_enum)]
+        framework: Option<Framework>,
+    },
+    /// Show everything about one rule.
+    Explain {
+        /// Rule id (CG1001) or name (privileged-container).
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Real-world corpus to scan.
+    #[arg(long, default_value = "../shared/corpus")]
+    pub corpus: PathBuf,
+    /// Size of the generated corpus (documents).
+    #[arg(long, default_value_t = 20_000)]
+    pub generated: usize,
+    /// Timed repetitions per measurement (the best is reported).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Also measure each rule alone (slower).
+    #[arg(long)]
+    pub per_rule: bool,
+}

@@ -1,0 +1,23 @@
+//! One file per subcommand: call the library, write the result, return a status.
+
+pub mod bench;
+pub mod rules;
+pub mod scan;
+
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically (temp file in the same directory, then rename), or
+/// to stdout when `path` is `None`.
+pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match path {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+        Some(p) => confgate::fsutil::write_atomic(p, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display())),
+    }
+}

@@ -1,0 +1,315 @@
+//! The policy engine: the only module that touches regorus.
+//!
+//! Policies are parsed once. Rules are grouped by Rego package (one package per rule
+//! category); each package is one entry point, evaluated only for documents of the kinds its
+//! selected rules apply to. A runtime error in one package costs only that package's findings
+//! for that document. Two back ends are kept so that they can be measured against each other
+//! (`confgate bench`): regorus's bytecode VM (RVM, the default, ~2× faster on our rules) and
+//! its tree-walking interpreter.
+
+use std::collections::BTreeSet;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::program::Program;
+use regorus::rvm::vm::RegoVM;
+use regorus::utils::limits::ExecutionTimerConfig;
+use regorus::{Rc, Value};
+
+use crate::document::FieldPath;
+
+/// Which regorus back end evaluates policies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineMode {
+    /// Bytecode VM: policies compiled once per package, one VM per worker and package.
+    #[default]
+    Rvm,
+    /// Tree-walking interpreter: one engine clone per worker.
+    Interpreter,
+}
+
+/// A policy that failed to load or to evaluate.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct PolicyError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// A Rego source file.
+#[derive(Clone, Debug)]
+pub struct PolicySource {
+    pub path: String,
+    pub text: String,
+}
+
+/// One package to evaluate: its `deny` entry point and the kinds it applies to.
+#[derive(Clone, Debug)]
+pub struct PackageSpec {
+    /// e.g. `data.confgate.rules.workload`
+    pub package: String,
+    /// `None` means every kind.
+    pub kinds: Option<BTreeSet<String>>,
+}
+
+impl PackageSpec {
+    fn entry(&self) -> String {
+        format!("{}.deny", self.package)
+    }
+
+    pub fn applies_to(&self, kind: &str) -> bool {
+        self.kinds.as_ref().is_none_or(|k| k.contains(kind))
+    }
+}
+
+/// What a policy reported for one document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawFinding {
+    pub id: String,
+    pub msg: String,
+    pub path: Option<FieldPath>,
+}
+
+/// A runtime error of one package on one document.
+#[derive(Clone, Debug)]
+pub struct EvalError {
+    pub package: String,
+    pub message: String,
+}
+
+/// Policies loaded and compiled once, shared by all workers.
+pub struct PolicySet {
+    mode: EngineMode,
+    packages: Vec<PackageSpec>,
+    engine: regorus::Engine,
+    programs: Vec<Arc<Program>>,
+    data: Value,
+    timeout: Duration,
+}
+
+/// Turns a regorus error (often multi-line, with a code frame) into one line naming the
+/// policy file and line.
+fn policy_error(err: &anyhow::Error, sources: &[PolicySource]) -> PolicyError {
+    let text = format!("{err:#}");
+    for s in sources {
+        if let Some(at) = text.find(&format!("{}:", s.path)) {
+            let rest = &text[at + s.path.len() + 1..];
+            let line = rest
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse().ok());
+            let message = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .filter(|l| !l.starts_with('|') && !l.starts_with('^') && !l.starts_with("-->"))
+                .filter(|l| !l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let message = message.replace(&format!("{}:", s.path), "");
+            return PolicyError {
+                file: s.path.clone(),
+                line,
+                message,
+            };
+        }
+    }
+    PolicyError {
+        file: "policies".to_string(),
+        line: None,
+        message: text.lines().collect::<Vec<_>>().join("; "),
+    }
+}
+
+impl PolicySet {
+    /// Parses `sources`, checks every package by evaluating it once, and compiles them for
+    /// the chosen back end. `data` becomes `data.*` (e.g. `data.inventory`).
+    pub fn load(
+        sources: &[PolicySource],
+        packages: Vec<PackageSpec>,
+        data: serde_json::Value,
+        mode: EngineMode,
+        timeout: Duration,
+    ) -> Result<PolicySet, PolicyError> {
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(false);
+        for s in sources {
+            engine
+                .add_policy(s.path.clone(), s.text.clone())
+                .map_err(|e| policy_error(&e, sources))?;
+        }
+        let known = engine
+            .get_packages()
+            .map_err(|e| policy_error(&e, sources))?;
+        for p in &packages {
+            if !known.contains(&p.package) {
+                return Err(PolicyError {
+                    file: "policies".to_string(),
+                    line: None,
+                    message: format!("no policy defines package {}", p.package),
+                });
+            }
+        }
+        let data = Value::from(data);
+        engine
+            .add_data(data.clone())
+            .map_err(|e| policy_error(&e, sources))?;
+        // Unknown functions, unsafe variables and conflicts only surface when a package is
+        // first evaluated: do it now, on an empty object, so a bad policy fails the load.
+        let probe = Value::from(serde_json::json!({"apiVersion": "v1", "kind": "Probe", "metadata": {"name": "probe"}}));
+        for p in &packages {
+            engine.set_input(probe.clone());
+            engine
+                .eval_rule(p.entry())
+                .map_err(|e| policy_error(&e, sources))?;
+        }
+        let mut programs = Vec::new();
+        if mode == EngineMode::Rvm {
+            for p in &packages {
+                let entry: Rc<str> = p.entry().into();
+                let compiled = engine
+                    .compile_with_entrypoint(&entry)
+                    .map_err(|e| policy_error(&e, sources))?;
+                let program = Compiler::compile_from_policy(&compiled, &[entry.as_ref()])
+                    .map_err(|e| PolicyError {
+                        file: "policies".to_string(),
+                        line: None,
+                        message: format!("cannot compile {}: {e}", p.package),
+                    })?;
+                programs.push(program);
+            }
+        }
+        let limit = ExecutionTimerConfig {
+            limit: timeout,
+            check_interval: NonZeroU32::MIN.saturating_add(63),
+        };
+        engine.set_execution_timer_config(limit);
+        Ok(PolicySet {
+            mode,
+            packages,
+            engine,
+            programs,
+            data,
+            timeout,
+        })
+    }
+
+    pub fn packages(&self) -> &[PackageSpec] {
+        &self.packages
+    }
+
+    pub fn mode(&self) -> EngineMode {
+        self.mode
+    }
+
+    /// A worker for one thread.
+    pub fn worker(&self) -> Result<Worker<'_>, PolicyError> {
+        let limit = ExecutionTimerConfig {
+            limit: self.timeout,
+            check_interval: NonZeroU32::MIN.saturating_add(63),
+        };
+        let backend = match self.mode {
+            EngineMode::Interpreter => Backend::Interpreter(Box::new(self.engine.clone())),
+            EngineMode::Rvm => {
+                let mut vms = Vec::with_capacity(self.programs.len());
+                for program in &self.programs {
+                    let mut vm = RegoVM::new();
+                    vm.load_program(program.clone());
+                    vm.set_data(self.data.clone()).map_err(|e| PolicyError {
+                        file: "policies".to_string(),
+                        line: None,
+                        message: format!("cannot load data into the VM: {e}"),
+                    })?;
+                    vm.set_execution_timer_config(Some(limit));
+                    vms.push(vm);
+                }
+                Backend::Rvm(vms)
+            }
+        };
+        Ok(Worker { set: self, backend })
+    }
+}
+
+enum Backend {
+    Rvm(Vec<RegoVM>),
+    Interpreter(Box<regorus::Engine>),
+}
+
+/// Evaluates documents on one thread.
+pub struct Worker<'a> {
+    set: &'a PolicySet,
+    backend: Backend,
+}
+
+/// Converts a document into the engine's value type (done once per document).
+pub fn to_input(value: &serde_json::Value) -> Value {
+    Value::from(value.clone())
+}
+
+impl Worker<'_> {
+    /// Runs every package that applies to `kind` on `input`.
+    pub fn evaluate(&mut self, kind: &str, input: &Value) -> (Vec<RawFinding>, Vec<EvalError>) {
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for (i, p) in self.set.packages.iter().enumerate() {
+            if !p.applies_to(kind) {
+                continue;
+            }
+            let result = match &mut self.backend {
+                Backend::Rvm(vms) => {
+                    let vm = &mut vms[i];
+                    vm.set_input(input.clone());
+                    vm.execute_entry_point_by_name(&p.entry())
+                        .map_err(|e| e.to_string())
+                }
+                Backend::Interpreter(engine) => {
+                    engine.set_input(input.clone());
+                    engine.eval_rule(p.entry()).map_err(|e| format!("{e:#}"))
+                }
+            };
+            match result {
+                Ok(v) => collect(&v, &mut findings),
+                Err(message) => errors.push(EvalError {
+                    package: p.package.clone(),
+                    message: message.lines().next().unwrap_or_default().to_string(),
+                }),
+            }
+        }
+        (findings, errors)
+    }
+}
+
+fn collect(v: &Value, out: &mut Vec<RawFinding>) {
+    let items: Vec<&Value> = match v {
+        Value::Set(s) => s.iter().collect(),
+        Value::Array(a) => a.iter().collect(),
+        _ => return,
+    };
+    for item in items {
+        let Ok(obj) = item.as_object() else { continue };
+        let get = |k: &str| obj.get(&Value::from(k));
+        let Some(id) = get("id").and_then(|v| v.as_string().ok()).map(|s| s.to_string()) else {
+            continue;
+        };
+        let msg = get("msg")
+            .and_then(|v| v.as_string().ok())
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let path = match get("path") {
+            Some(Value::String(s)) => FieldPath::parse(s),
+            Some(Value::Array(a)) => {
+                let json: Vec<serde_json::Value> = a
+                    .iter()
+                    .filter_map(|x| serde_json::to_value(x).ok())
+                    .collect();
+                FieldPath::from_json_array(&json)
+            }
+            _ => None,
+        };
+        out.push(RawFinding { id, msg, path });
+    }
+}

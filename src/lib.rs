@@ -1,0 +1,14 @@
+//! confgate: guards Kubernetes configuration from the commit to the cluster.
+//!
+//! The library never prints or exits; `main.rs` maps results to exit codes. See
+//! `../shared/DESIGN.md` for the flow: sources → documents → evaluation → findings → reports.
+
+pub mod catalog;
+pub mod document;
+pub mod engine;
+pub mod finding;
+pub mod fsutil;
+pub mod report;
+pub mod scan;
+pub mod settings;
+pub mod source;

@@ -1,0 +1,44 @@
+//! `--format csv`: one row per finding, for spreadsheets and dashboards.
+
+use super::{ReportContext, ReportError};
+
+const HEADER: [&str; 12] = [
+    "rule_id", "rule_name", "severity", "file", "line", "column", "namespace", "kind", "name",
+    "path", "message", "frameworks",
+];
+
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+    let err = |e: csv::Error| ReportError {
+        format: "csv",
+        message: e.to_string(),
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(HEADER).map_err(err)?;
+    for f in &ctx.outcome.findings {
+        let frameworks = f
+            .frameworks
+            .iter()
+            .map(|(k, v)| format!("{k}:{}", v.join("|")))
+            .collect::<Vec<_>>()
+            .join(";");
+        w.write_record([
+            f.rule_id.as_str(),
+            &f.rule_name,
+            f.severity.as_str(),
+            &f.file,
+            &f.line.to_string(),
+            &f.column.to_string(),
+            f.resource.namespace.as_deref().unwrap_or(""),
+            &f.resource.kind,
+            &f.resource.name,
+            &f.path,
+            &f.message,
+            &frameworks,
+        ])
+        .map_err(err)?;
+    }
+    w.into_inner().map_err(|e| ReportError {
+        format: "csv",
+        message: e.to_string(),
+    })
+}

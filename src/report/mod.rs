@@ -1,0 +1,56 @@
+//! Reports: one emitter per output format, all fed the same `ScanOutcome`.
+
+mod csv;
+mod json;
+mod sarif;
+mod text;
+
+use serde::Deserialize;
+
+use crate::catalog::Severity;
+use crate::scan::ScanOutcome;
+
+pub use sarif::GITHUB_RESULT_CAP;
+
+/// Output formats of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputFormat {
+    /// For people: positions, code frames, remediation, summary.
+    Text,
+    /// The JSON contract (DESIGN §5).
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// One row per finding.
+    Csv,
+}
+
+/// What every emitter gets.
+pub struct ReportContext<'a> {
+    pub outcome: &'a ScanOutcome,
+    /// ANSI colours (text only).
+    pub color: bool,
+    pub fail_on: Severity,
+}
+
+/// A report that could not be produced.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the {format} report: {message}")]
+pub struct ReportError {
+    pub format: &'static str,
+    pub message: String,
+}
+
+/// Renders the report in `format`.
+pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+    match format {
+        OutputFormat::Text => Ok(text::render(ctx).into_bytes()),
+        OutputFormat::Json => json::render(ctx),
+        OutputFormat::Sarif => sarif::render(ctx),
+        OutputFormat::Csv => csv::render(ctx),
+    }
+}
+
+pub const TOOL_NAME: &str = "confgate";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,214 @@
+//! `--format sarif`: SARIF 2.1.0 built with serde_sarif, right for GitHub code scanning by
+//! construction: one run, `results` always present, repo-relative URIs, full regions,
+//! `partialFingerprints`, rules with descriptions, help, `security-severity` and tags,
+//! `automationDetails.id`, and a notification when results are capped.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SResult,
+    ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+};
+
+use super::{ReportContext, ReportError, TOOL_NAME, TOOL_VERSION};
+use crate::catalog::{Rule, Severity};
+use crate::finding::Finding;
+
+/// GitHub code scanning accepts at most this many results per run.
+pub const GITHUB_RESULT_CAP: usize = 25_000;
+
+fn level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low | Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn level_str(s: Severity) -> &'static str {
+    match level(s) {
+        ResultLevel::Error => "error",
+        ResultLevel::Warning => "warning",
+        _ => "note",
+    }
+}
+
+fn text(s: impl Into<String>) -> Message {
+    Message::builder().text(s.into()).build()
+}
+
+fn descriptor(r: &Rule) -> ReportingDescriptor {
+    let mut tags = vec!["security".to_string(), "kubernetes".to_string(), r.category.clone()];
+    tags.extend(r.frameworks.keys().map(|f| f.as_str().to_string()));
+    let mut extra = BTreeMap::new();
+    extra.insert("security-severity".to_string(), json!(r.severity.security_severity()));
+    extra.insert("precision".to_string(), json!("high"));
+    extra.insert("problem.severity".to_string(), json!(level_str(r.severity)));
+    extra.insert("frameworks".to_string(), json!(r.frameworks));
+    let help_md = format!(
+        "{}\n\n**Fix:** {}\n\n{}",
+        r.summary,
+        r.remediation,
+        r.help.trim()
+    );
+    ReportingDescriptor::builder()
+        .id(r.id.clone())
+        .name(r.name.clone())
+        .short_description(MultiformatMessageString::builder().text(r.summary.clone()).build())
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(format!("{}. {}", r.summary, r.remediation))
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(format!("{}. Fix: {}", r.summary, r.remediation))
+                .markdown(help_md)
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level_str(r.severity)))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(extra)
+                .build(),
+        )
+        .build()
+}
+
+fn result(f: &Finding, index: usize) -> SResult {
+    let region = Region::builder()
+        .start_line(i64::from(f.line.max(1)))
+        .start_column(i64::from(f.column.max(1)))
+        .end_line(i64::from(f.end_line.max(f.line).max(1)))
+        .end_column(i64::from(f.end_column.max(1)))
+        .build();
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(ArtifactLocation::builder().uri(f.file.clone()).build())
+                .region(region)
+                .build(),
+        )
+        .build();
+    let mut fp = BTreeMap::new();
+    fp.insert("confgate/v1".to_string(), f.fingerprint.clone());
+    let mut props = BTreeMap::new();
+    props.insert("path".to_string(), json!(f.path));
+    props.insert("resource".to_string(), json!(f.resource));
+    props.insert("severity".to_string(), json!(f.severity));
+    if let Some(s) = &f.source {
+        props.insert("source".to_string(), json!(s));
+    }
+    let mut b = SResult::builder()
+        .rule_id(f.rule_id.clone())
+        .rule_index(index as i64)
+        .level(level(f.severity))
+        .message(text(f.message.clone()))
+        .locations(vec![location])
+        .partial_fingerprints(fp)
+        .properties(PropertyBag::builder().additional_properties(props).build())
+        .build();
+    if let Some(s) = &f.suppressed {
+        b.suppressions = Some(vec![
+            serde_sarif::sarif::Suppression::builder()
+                .kind(json!(if s.kind == "inSource" { "inSource" } else { "external" }))
+                .justification(s.justification.clone())
+                .status(json!("accepted"))
+                .build(),
+        ]);
+    }
+    b
+}
+
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+    let o = ctx.outcome;
+    // Rules: every rule that ran, once, in id order; results refer to them by index.
+    let mut rules: Vec<&Rule> = o.rules.iter().collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    rules.dedup_by(|a, b| a.id == b.id);
+    let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+
+    let mut results = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &o.findings {
+        if !seen.insert((&f.fingerprint, &f.file, f.line, f.column)) {
+            continue;
+        }
+        if let Some(i) = index.get(f.rule_id.as_str()) {
+            results.push(result(f, *i));
+        }
+    }
+    let total = results.len();
+    let mut notes = Vec::new();
+    if total > GITHUB_RESULT_CAP {
+        results.truncate(GITHUB_RESULT_CAP);
+        notes.push(
+            Notification::builder()
+                .level(json!("warning"))
+                .message(text(format!(
+                    "results capped at {GITHUB_RESULT_CAP} of {total} (GitHub code scanning's limit per run); use --format json for all"
+                )))
+                .build(),
+        );
+    }
+    for e in &o.errors {
+        let mut region = Region::builder().build();
+        if let Some(l) = e.line {
+            region.start_line = Some(i64::from(l.max(1)));
+        }
+        notes.push(
+            Notification::builder()
+                .level(json!("error"))
+                .message(text(e.message.clone()))
+                .locations(vec![
+                    Location::builder()
+                        .physical_location(
+                            PhysicalLocation::builder()
+                                .artifact_location(ArtifactLocation::builder().uri(e.file.clone()).build())
+                                .region(region)
+                                .build(),
+                        )
+                        .build(),
+                ])
+                .build(),
+        );
+    }
+    let mut invocation = Invocation::builder()
+        .execution_successful(o.errors.is_empty())
+        .build();
+    if !notes.is_empty() {
+        invocation.tool_execution_notifications = Some(notes);
+    }
+    let driver = ToolComponent::builder()
+        .name(TOOL_NAME)
+        .version(TOOL_VERSION)
+        .semantic_version(TOOL_VERSION)
+        .information_uri("https://github.com/confgate/confgate")
+        .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .automation_details(RunAutomationDetails::builder().id("confgate/scan/").build())
+        .column_kind(json!("unicodeCodePoints"))
+        .build();
+    let sarif = Sarif::builder()
+        .schema("https://json.schemastore.org/sarif-2.1.0.json")
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut out = serde_json::to_vec_pretty(&sarif).map_err(|e| ReportError {
+        format: "sarif",
+        message: e.to_string(),
+    })?;
+    out.push(b'\n');
+    Ok(out)
+}

@@ -1,0 +1,308 @@
+//! The one flow: sources → documents → inventory → parallel evaluation → findings.
+//!
+//! Every command that looks at configuration calls [`scan`] (or [`scan_documents`] when it
+//! already holds documents). Per-file and per-document problems land in `errors` and the
+//! scan goes on; only problems that make the whole scan meaningless (a broken policy, a bad
+//! selection) are returned as `Err`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rayon::prelude::*;
+
+use crate::catalog::{Catalog, Framework, POLICIES_DIR, Rule, Severity, all_files};
+use crate::document::{Document, SourceFile};
+use crate::engine::{EngineMode, PackageSpec, PolicyError, PolicySet, PolicySource, to_input};
+use crate::finding::Finding;
+use crate::source::{self, InputError, LoadOptions};
+
+/// Which rules run and which findings are reported.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Rule ids, id prefixes (`CG1`) or names; empty = all.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub frameworks: Vec<Framework>,
+    /// Report only findings at or above this severity.
+    pub min_severity: Option<Severity>,
+    /// Severity overrides per rule id.
+    pub severity_overrides: BTreeMap<String, Severity>,
+}
+
+fn matches(rule: &Rule, pattern: &str) -> bool {
+    let p = pattern.trim();
+    rule.name == p || rule.id.starts_with(&p.to_ascii_uppercase())
+}
+
+impl Selection {
+    /// The rules this selection runs.
+    pub fn rules<'c>(&self, catalog: &'c Catalog) -> Vec<&'c Rule> {
+        catalog
+            .rules
+            .iter()
+            .filter(|r| self.select.is_empty() || self.select.iter().any(|p| matches(r, p)))
+            .filter(|r| !self.ignore.iter().any(|p| matches(r, p)))
+            .filter(|r| self.frameworks.is_empty() || self.frameworks.iter().any(|f| r.in_framework(*f)))
+            .collect()
+    }
+
+    /// Patterns that match no rule are almost always typos: refuse them.
+    pub fn check(&self, catalog: &Catalog) -> Result<(), String> {
+        for p in self.select.iter().chain(&self.ignore) {
+            if !catalog.rules.iter().any(|r| matches(r, p)) {
+                return Err(format!("no rule matches {p:?} (see `confgate rules list`)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything a scan needs besides its inputs.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    pub load: LoadOptions,
+    pub selection: Selection,
+    pub engine: EngineMode,
+    /// Worker threads; 0 = one per core.
+    pub jobs: usize,
+    /// Time limit for one package on one document.
+    pub policy_timeout: Duration,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            load: LoadOptions::default(),
+            selection: Selection::default(),
+            engine: EngineMode::default(),
+            jobs: 0,
+            policy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The result of a scan.
+#[derive(Debug, Default)]
+pub struct ScanOutcome {
+    pub files: usize,
+    pub documents: usize,
+    pub rules: Vec<Rule>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    /// Texts of scanned files by display path, for code frames.
+    pub sources: BTreeMap<String, Arc<SourceFile>>,
+}
+
+/// A failure that stops the whole scan.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("policy error: {0}")]
+    Policy(#[from] PolicyError),
+    #[error("rule catalog: {0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("{0}")]
+    Selection(String),
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// Scans paths (`-` = stdin).
+pub fn scan(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Result<ScanOutcome, ScanError> {
+    let pool = thread_pool(opts.jobs)?;
+    pool.install(|| {
+        let found = source::discover(paths, &opts.load, cwd);
+        let loaded = source::load_all(&found.inputs, &opts.load);
+        let mut outcome = scan_documents(loaded.documents, opts)?;
+        outcome.files = loaded.files;
+        outcome.errors.extend(found.errors);
+        outcome.errors.extend(loaded.errors);
+        outcome.errors.sort();
+        Ok(outcome)
+    })
+}
+
+fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, ScanError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(8 * 1024 * 1024)
+        .build()
+        .map_err(|e| ScanError::Threads(e.to_string()))
+}
+
+/// The built-in policy sources (tests excluded).
+pub fn builtin_policies() -> Vec<PolicySource> {
+    all_files(&POLICIES_DIR)
+        .into_iter()
+        .filter_map(|f| {
+            let path = f.path().to_string_lossy().replace('\\', "/");
+            if !path.ends_with(".rego") || path.ends_with("_test.rego") {
+                return None;
+            }
+            Some(PolicySource {
+                path: format!("policies/{path}"),
+                text: f.contents_utf8()?.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// One package per category of the selected rules, pre-filtered by the kinds they apply to.
+pub fn packages_for(rules: &[&Rule]) -> Vec<PackageSpec> {
+    let mut by_pkg: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+    for r in rules {
+        let entry = by_pkg.entry(r.package()).or_insert_with(|| Some(BTreeSet::new()));
+        if r.kinds.iter().any(|k| k == "*") {
+            *entry = None;
+        }
+        if let Some(kinds) = entry {
+            for k in &r.kinds {
+                if k == "workload" {
+                    kinds.extend(crate::catalog::WORKLOAD_KINDS.iter().map(|s| s.to_string()));
+                } else {
+                    kinds.insert(k.clone());
+                }
+            }
+        }
+    }
+    by_pkg
+        .into_iter()
+        .map(|(package, kinds)| PackageSpec { package, kinds })
+        .collect()
+}
+
+/// Kinds that are never namespaced, for placing objects in the inventory.
+const CLUSTER_KINDS: [&str; 16] = [
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "CSIDriver",
+];
+
+/// `data.inventory` in Gatekeeper's shape.
+pub fn inventory(docs: &[Document]) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut cluster: Map<String, Value> = Map::new();
+    let mut namespaced: Map<String, Value> = Map::new();
+    fn put(root: &mut Map<String, Value>, keys: [&str; 3], v: &Value) {
+        let a = root
+            .entry(keys[0])
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(a) = a else { return };
+        let b = a.entry(keys[1]).or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(b) = b else { return };
+        b.insert(keys[2].to_string(), v.clone());
+    }
+    for d in docs {
+        let r = &d.resource;
+        if CLUSTER_KINDS.contains(&r.kind.as_str()) {
+            put(&mut cluster, [&r.api_version, &r.kind, &r.name], &d.value);
+        } else {
+            let ns = r.namespace.as_deref().unwrap_or("default");
+            let e = namespaced
+                .entry(ns)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(m) = e {
+                put(m, [&r.api_version, &r.kind, &r.name], &d.value);
+            }
+        }
+    }
+    serde_json::json!({"inventory": {"cluster": cluster, "namespace": namespaced}})
+}
+
+/// Evaluates already-loaded documents.
+pub fn scan_documents(docs: Vec<Document>, opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
+    let catalog = Catalog::builtin()?;
+    opts.selection
+        .check(&catalog)
+        .map_err(ScanError::Selection)?;
+    let rules = opts.selection.rules(&catalog);
+    let by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), *r)).collect();
+    let set = PolicySet::load(
+        &builtin_policies(),
+        packages_for(&rules),
+        inventory(&docs),
+        opts.engine,
+        opts.policy_timeout,
+    )?;
+
+    let threads = rayon::current_num_threads().max(1);
+    let chunk = docs.len().div_ceil(threads * 8).max(1);
+    let results: Vec<Result<(Vec<Finding>, Vec<InputError>), PolicyError>> = docs
+        .par_chunks(chunk)
+        .map(|chunk| {
+            let mut worker = set.worker()?;
+            let mut findings = Vec::new();
+            let mut errors = Vec::new();
+            for doc in chunk {
+                let input = to_input(&doc.value);
+                let (raw, errs) = worker.evaluate(&doc.resource.kind, &input);
+                for r in &raw {
+                    let Some(rule) = by_id.get(r.id.as_str()) else {
+                        continue;
+                    };
+                    if !rule.applies_to(&doc.resource.kind) {
+                        continue;
+                    }
+                    let mut f = Finding::new(r, rule, doc);
+                    if let Some(s) = opts.selection.severity_overrides.get(&rule.id) {
+                        f.severity = *s;
+                    }
+                    if opts.selection.min_severity.is_none_or(|m| f.severity >= m) {
+                        findings.push(f);
+                    }
+                }
+                for e in errs {
+                    errors.push(InputError {
+                        file: doc.file.path.clone(),
+                        line: Some(doc.tree.span.start.line),
+                        message: format!(
+                            "policy {} failed on {}: {}",
+                            e.package.trim_start_matches("data."),
+                            doc.resource,
+                            e.message
+                        ),
+                    });
+                }
+            }
+            Ok((findings, errors))
+        })
+        .collect();
+
+    let mut outcome = ScanOutcome {
+        documents: docs.len(),
+        rules: rules.iter().map(|r| (*r).clone()).collect(),
+        ..ScanOutcome::default()
+    };
+    for r in results {
+        let (f, e) = r?;
+        outcome.findings.extend(f);
+        outcome.errors.extend(e);
+    }
+    outcome
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome
+        .findings
+        .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.line == b.line && a.message == b.message);
+    for d in &docs {
+        outcome
+            .sources
+            .entry(d.file.path.clone())
+            .or_insert_with(|| d.file.clone());
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,214 @@
+//! Settings: `confgate.toml`, `CONFGATE_*` variables and flags, merged once.
+//!
+//! Precedence: flag > environment variable > config file > default. clap reads flags and
+//! `CONFGATE_*` variables into `Option`s (so "not given" is visible); the file fills what
+//! they left unset. The file is kebab-case and strict: an unknown key is an error naming
+//! its line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::catalog::{Framework, Severity};
+use crate::engine::EngineMode;
+use crate::report::OutputFormat;
+use crate::scan::{ScanOptions, Selection};
+use crate::source::LoadOptions;
+
+pub const CONFIG_FILE: &str = "confgate.toml";
+
+/// `max-file-size` as bytes or as text with a unit (`16MiB`, `512KiB`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+/// Parses `16MiB`, `512k`, `100MB` or plain bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("invalid size {s:?}: expected e.g. 16MiB"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+        _ => return Err(format!("invalid size unit in {s:?}: use B, KiB, MiB or GiB")),
+    };
+    Ok(n.saturating_mul(mult))
+}
+
+/// The `[scan]`-level keys of `confgate.toml` (top level).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    pub format: Option<OutputFormat>,
+    pub output: Option<PathBuf>,
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub framework: Option<Vec<Framework>>,
+    pub severity: Option<Severity>,
+    pub fail_on: Option<Severity>,
+    pub exclude: Option<Vec<String>>,
+    pub jobs: Option<usize>,
+    pub engine: Option<EngineMode>,
+    pub max_file_size: Option<Size>,
+    pub gitignore: Option<bool>,
+    /// Seconds one policy package may run on one document.
+    pub policy_timeout: Option<f64>,
+    pub stdin_filename: Option<String>,
+    #[serde(default)]
+    pub severity_overrides: BTreeMap<String, Severity>,
+}
+
+/// A problem with the settings, naming the file and line when there is one.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct SettingsError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// Finds `confgate.toml` in `start` or the nearest parent directory.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join(CONFIG_FILE))
+        .find(|p| p.is_file())
+}
+
+/// Reads and validates a config file.
+pub fn read_config(path: &Path) -> Result<FileConfig, SettingsError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| SettingsError {
+        file: name.clone(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
+        SettingsError {
+            file: name,
+            line,
+            message: e.message().trim().replace('\n', " "),
+        }
+    })
+}
+
+/// Scan options as given on the command line (and via `CONFGATE_*`), before merging.
+#[derive(Clone, Debug, Default)]
+pub struct ScanFlags {
+    pub format: Option<OutputFormat>,
+    pub output: Option<PathBuf>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub framework: Vec<Framework>,
+    pub severity: Option<Severity>,
+    pub fail_on: Option<Severity>,
+    pub exclude: Vec<String>,
+    pub jobs: Option<usize>,
+    pub engine: Option<EngineMode>,
+    pub max_file_size: Option<String>,
+    pub no_gitignore: bool,
+    pub policy_timeout: Option<f64>,
+    pub stdin_filename: Option<String>,
+}
+
+/// Fully resolved settings for a scan.
+#[derive(Clone, Debug)]
+pub struct ScanSettings {
+    pub scan: ScanOptions,
+    pub format: OutputFormat,
+    pub output: Option<PathBuf>,
+    pub fail_on: Severity,
+}
+
+fn or_vec<T: Clone>(flag: &[T], file: &Option<Vec<T>>) -> Vec<T> {
+    if flag.is_empty() {
+        file.clone().unwrap_or_default()
+    } else {
+        flag.to_vec()
+    }
+}
+
+/// Merges flags over the config file over defaults.
+pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, SettingsError> {
+    let bad = |message: String| SettingsError {
+        file: "settings".to_string(),
+        line: None,
+        message,
+    };
+    let max_file_size = match (&flags.max_file_size, &file.max_file_size) {
+        (Some(s), _) => parse_size(s).map_err(bad)?,
+        (None, Some(Size::Bytes(b))) => *b,
+        (None, Some(Size::Text(s))) => parse_size(s).map_err(bad)?,
+        (None, None) => LoadOptions::default().max_file_size,
+    };
+    let timeout = flags.policy_timeout.or(file.policy_timeout).unwrap_or(5.0);
+    if !(timeout.is_finite() && timeout > 0.0) {
+        return Err(bad(format!("policy-timeout must be a positive number of seconds, got {timeout}")));
+    }
+    let load = LoadOptions {
+        exclude: or_vec(&flags.exclude, &file.exclude),
+        max_file_size,
+        gitignore: !flags.no_gitignore && file.gitignore.unwrap_or(true),
+        stdin_name: flags
+            .stdin_filename
+            .clone()
+            .or_else(|| file.stdin_filename.clone())
+            .unwrap_or_else(|| "stdin".to_string()),
+    };
+    let selection = Selection {
+        select: or_vec(&flags.select, &file.select),
+        ignore: or_vec(&flags.ignore, &file.ignore),
+        frameworks: or_vec(&flags.framework, &file.framework),
+        min_severity: flags.severity.or(file.severity),
+        severity_overrides: file.severity_overrides.clone(),
+    };
+    Ok(ScanSettings {
+        scan: ScanOptions {
+            load,
+            selection,
+            engine: flags.engine.or(file.engine).unwrap_or_default(),
+            jobs: flags.jobs.or(file.jobs).unwrap_or(0),
+            policy_timeout: Duration::from_secs_f64(timeout),
+        },
+        format: flags.format.or(file.format).unwrap_or(OutputFormat::Text),
+        output: flags.output.clone().or_else(|| file.output.clone()),
+        fail_on: flags.fail_on.or(file.fail_on).unwrap_or(Severity::High),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("16MiB"), Ok(16 * 1024 * 1024));
+        assert_eq!(parse_size("512k"), Ok(512 * 1024));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("ten").is_err());
+    }
+
+    #[test]
+    fn unknown_key_names_its_line() {
+        let dir = std::env::temp_dir().join(format!("cg-settings-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let p = dir.join("confgate.toml");
+        let _ = std::fs::write(&p, "format = \"json\"\n\nfail-onn = \"low\"\n");
+        let e = read_config(&p).err().map(|e| (e.line, e.message));
+        assert_eq!(e.as_ref().map(|e| e.0), Some(Some(3)));
+        assert!(e.is_some_and(|e| e.1.contains("fail-onn")));
+    }
+}

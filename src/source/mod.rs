@@ -1,0 +1,319 @@
+//! Sources: paths and stdin → files → documents.
+//!
+//! Every problem with one input (unreadable, binary, too large, not UTF-8, malformed YAML,
+//! a symlink loop) becomes an `InputError` naming the file and, when known, the line; the
+//! other inputs are still loaded. Nothing here panics on user input.
+
+mod walk;
+pub mod yaml;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::document::{Document, NodeKind, SourceFile};
+
+pub use walk::{Discovered, discover};
+
+/// A one-line problem with one input, reported in the output's `errors`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct InputError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Options for finding and reading inputs.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+    pub gitignore: bool,
+    /// Name shown for stdin.
+    pub stdin_name: String,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            exclude: Vec::new(),
+            max_file_size: 16 * 1024 * 1024,
+            gitignore: true,
+            stdin_name: "stdin".to_string(),
+        }
+    }
+}
+
+/// One input to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    File { path: PathBuf, display: String },
+    Stdin,
+}
+
+/// What loading one input produced.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: usize,
+    pub documents: Vec<Document>,
+    pub errors: Vec<InputError>,
+    /// YAML documents that were not Kubernetes objects.
+    pub skipped: usize,
+}
+
+/// Loads all inputs in parallel; output order follows input order.
+pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
+    let per_file: Vec<Loaded> = inputs.par_iter().map(|i| load_one(i, opts)).collect();
+    let mut out = Loaded::default();
+    for l in per_file {
+        out.files += l.files;
+        out.documents.extend(l.documents);
+        out.errors.extend(l.errors);
+        out.skipped += l.skipped;
+    }
+    out
+}
+
+fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), InputError> {
+    match input {
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            let name = opts.stdin_name.clone();
+            std::io::stdin()
+                .take(opts.max_file_size + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| InputError {
+                    file: name.clone(),
+                    line: None,
+                    message: format!("cannot read stdin: {e}"),
+                })?;
+            if buf.len() as u64 > opts.max_file_size {
+                return Err(too_large(&name, None, opts.max_file_size));
+            }
+            Ok((name, buf))
+        }
+        Input::File { path, display } => {
+            let fail = |message: String| InputError {
+                file: display.clone(),
+                line: None,
+                message,
+            };
+            let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+            if meta.is_dir() {
+                return Err(fail("is a directory".to_string()));
+            }
+            if meta.len() > opts.max_file_size {
+                return Err(too_large(display, Some(meta.len()), opts.max_file_size));
+            }
+            let mut buf = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| f.take(opts.max_file_size + 1).read_to_end(&mut buf))
+                .map_err(|e| fail(format!("cannot read: {e}")))?;
+            if buf.len() as u64 > opts.max_file_size {
+                return Err(too_large(display, None, opts.max_file_size));
+            }
+            Ok((display.clone(), buf))
+        }
+    }
+}
+
+fn too_large(file: &str, size: Option<u64>, limit: u64) -> InputError {
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let size = size.map_or_else(|| "more than the limit".to_string(), |s| format!("{:.1} MiB", mib(s)));
+    InputError {
+        file: file.to_string(),
+        line: None,
+        message: format!(
+            "file is {size}, above the {:.0} MiB limit (raise it with --max-file-size)",
+            mib(limit)
+        ),
+    }
+}
+
+/// Turns raw bytes into text, refusing binary and non-UTF-8 content.
+fn decode(file: &str, bytes: Vec<u8>) -> Result<String, InputError> {
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(InputError {
+            file: file.to_string(),
+            line: Some(line_of_byte(&bytes, at)),
+            message: "binary file (contains a NUL byte); not YAML or JSON".to_string(),
+        });
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = line_of_byte(e.as_bytes(), at);
+            Err(InputError {
+                file: file.to_string(),
+                line: Some(line),
+                message: format!("invalid UTF-8 at byte {at}; YAML and JSON must be UTF-8"),
+            })
+        }
+    }
+}
+
+fn line_of_byte(bytes: &[u8], at: usize) -> u32 {
+    bytes[..at.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u32
+        + 1
+}
+
+/// Loads one input into documents.
+pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
+    let mut out = Loaded {
+        files: 1,
+        ..Loaded::default()
+    };
+    let (name, bytes) = match read_input(input, opts) {
+        Ok(x) => x,
+        Err(e) => {
+            out.errors.push(e);
+            return out;
+        }
+    };
+    let text = match decode(&name, bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            out.errors.push(e);
+            return out;
+        }
+    };
+    if text.trim().is_empty() {
+        out.errors.push(InputError {
+            file: name,
+            line: None,
+            message: "file is empty; expected YAML or JSON documents".to_string(),
+        });
+        return out;
+    }
+    let (docs, error) = yaml::parse(&text);
+    let helm_sources = helm_source_lines(&text);
+    let file = Arc::new(SourceFile {
+        path: name.clone(),
+        text,
+    });
+    for (index, raw) in docs.into_iter().enumerate() {
+        let helm = helm_sources
+            .iter()
+            .rev()
+            .find(|(l, _)| *l >= raw.start_line && *l <= raw.root.span.start.line)
+            .map(|(_, s)| s.clone());
+        push_documents(&mut out, &file, index, raw.root, helm);
+    }
+    if let Some(e) = error {
+        out.errors.push(InputError {
+            file: name,
+            line: Some(e.line),
+            message: format!("invalid YAML at column {}: {}", e.column, e.message),
+        });
+    }
+    out
+}
+
+fn push_documents(
+    out: &mut Loaded,
+    file: &Arc<SourceFile>,
+    index: usize,
+    root: crate::document::Node,
+    helm: Option<String>,
+) {
+    let is_list = root
+        .get("kind")
+        .is_some_and(|k| matches!(&k.kind, NodeKind::Scalar(serde_json::Value::String(s)) if s.ends_with("List")))
+        && root
+            .get("items")
+            .is_some_and(|i| matches!(i.kind, NodeKind::Seq(_)));
+    if is_list {
+        if let Some(NodeKind::Seq(items)) = root.get("items").map(|i| &i.kind) {
+            for (i, item) in items.iter().enumerate() {
+                match Document::from_tree(file.clone(), index, Some(i), item.clone(), helm.clone())
+                {
+                    Some(d) => out.documents.push(d),
+                    None => out.skipped += 1,
+                }
+            }
+        }
+        return;
+    }
+    match Document::from_tree(file.clone(), index, None, root, helm) {
+        Some(d) => out.documents.push(d),
+        None => {
+            tracing::debug!(file = %file.path, index, "skipped: not a Kubernetes object");
+            out.skipped += 1;
+        }
+    }
+}
+
+/// Lines holding Helm's `# Source: chart/templates/x.yaml` comments.
+fn helm_source_lines(text: &str) -> Vec<(u32, String)> {
+    if !text.contains("# Source:") {
+        return Vec::new();
+    }
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            l.trim_start()
+                .strip_prefix("# Source:")
+                .map(|s| (i as u32 + 1, s.trim().to_string()))
+        })
+        .collect()
+}
+
+/// Path of `p` as shown in reports: relative to the enclosing git repository, else to the
+/// current directory, always with `/`.
+pub fn display_path(p: &Path, cwd: &Path) -> String {
+    let abs = normalize(&if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    });
+    let base = git_root(&abs).unwrap_or_else(|| normalize(cwd));
+    let rel = abs.strip_prefix(&base).map(Path::to_path_buf).unwrap_or(abs);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Lexical normalization (no symlink resolution): drops `.` and folds `..`.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The nearest ancestor directory holding `.git`.
+pub fn git_root(p: &Path) -> Option<PathBuf> {
+    p.ancestors()
+        .skip(1)
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
+}
