@@ -15,7 +15,17 @@ pub static POLICIES_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/policies");
 
 /// Finding severity, ordered from least to most severe.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
@@ -76,7 +86,17 @@ impl fmt::Display for Severity {
 
 /// Compliance frameworks rules map to.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Framework {
@@ -152,9 +172,9 @@ pub struct Rule {
 
 impl Rule {
     pub fn applies_to(&self, kind: &str) -> bool {
-        self.kinds.iter().any(|k| {
-            k == "*" || k == kind || (k == "workload" && WORKLOAD_KINDS.contains(&kind))
-        })
+        self.kinds
+            .iter()
+            .any(|k| k == "*" || k == kind || (k == "workload" && WORKLOAD_KINDS.contains(&kind)))
     }
 
     pub fn in_framework(&self, f: Framework) -> bool {

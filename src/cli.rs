@@ -11,7 +11,11 @@ use confgate::report::OutputFormat;
 use confgate::settings::ScanFlags;
 
 #[derive(Parser, Debug)]
-#[command(name = "confgate", version, about = "Guards Kubernetes configuration from the commit to the cluster")]
+#[command(
+    name = "confgate",
+    version,
+    about = "Guards Kubernetes configuration from the commit to the cluster"
+)]
 pub struct Cli {
     /// Settings file (default: confgate.toml in the current or a parent directory).
     #[arg(long, global = true, env = "CONFGATE_CONFIG", value_name = "FILE")]
@@ -59,10 +63,20 @@ pub struct ScanArgs {
     #[arg(long, short = 'o', env = "CONFGATE_OUTPUT", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Run only these rules (ids, id prefixes such as CG1, or names).
-    #[arg(long, env = "CONFGATE_SELECT", value_delimiter = ',', value_name = "RULE")]
+    #[arg(
+        long,
+        env = "CONFGATE_SELECT",
+        value_delimiter = ',',
+        value_name = "RULE"
+    )]
     pub select: Vec<String>,
     /// Skip these rules (ids, id prefixes or names).
-    #[arg(long, env = "CONFGATE_IGNORE", value_delimiter = ',', value_name = "RULE")]
+    #[arg(
+        long,
+        env = "CONFGATE_IGNORE",
+        value_delimiter = ',',
+        value_name = "RULE"
+    )]
     pub ignore: Vec<String>,
     /// Run only the rules mapped to these frameworks.
     #[arg(long, value_enum, env = "CONFGATE_FRAMEWORK", value_delimiter = ',')]
@@ -74,7 +88,12 @@ pub struct ScanArgs {
     #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
     pub fail_on: Option<Severity>,
     /// Skip paths matching these globs (repo-relative).
-    #[arg(long, env = "CONFGATE_EXCLUDE", value_delimiter = ',', value_name = "GLOB")]
+    #[arg(
+        long,
+        env = "CONFGATE_EXCLUDE",
+        value_delimiter = ',',
+        value_name = "GLOB"
+    )]
     pub exclude: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', env = "CONFGATE_JOBS")]

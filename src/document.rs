@@ -105,8 +105,7 @@ impl FieldPath {
 
 fn is_plain_key(k: &str) -> bool {
     !k.is_empty()
-        && k
-            .bytes()
+        && k.bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'$')
 }
 
@@ -260,7 +259,6 @@ pub struct Document {
     pub index: usize,
     /// For `kind: List` items, the index in `items`.
     pub item: Option<usize>,
-    pub value: serde_json::Value,
     pub tree: Node,
     /// The template this document was rendered from (Helm `# Source:` or kustomize origin).
     pub source: Option<String>,
@@ -277,23 +275,21 @@ impl Document {
         tree: Node,
         helm_source: Option<String>,
     ) -> Option<Document> {
-        let value = tree.to_json();
-        let api_version = value.get("apiVersion")?.as_str()?.to_string();
-        let kind = value.get("kind")?.as_str()?.to_string();
-        if api_version.is_empty() || kind.is_empty() {
-            return None;
-        }
-        let meta = value.get("metadata");
-        let str_at = |k: &str| {
-            meta.and_then(|m| m.get(k))
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
+        let text = |n: Option<&Node>| match n.map(|n| &n.kind) {
+            Some(NodeKind::Scalar(serde_json::Value::String(s))) if !s.is_empty() => {
+                Some(s.clone())
+            }
+            _ => None,
         };
+        let api_version = text(tree.get("apiVersion"))?;
+        let kind = text(tree.get("kind"))?;
+        let meta = tree.get("metadata");
+        let str_at = |k: &str| text(meta.and_then(|m| m.get(k)));
         let name = str_at("name")
             .or_else(|| str_at("generateName"))
             .unwrap_or_default();
         let namespace = str_at("namespace");
-        let source = helm_source.or_else(|| kustomize_origin(&value));
+        let source = helm_source.or_else(|| kustomize_origin(&tree));
         Some(Document {
             file,
             index,
@@ -304,7 +300,6 @@ impl Document {
                 namespace,
                 name,
             },
-            value,
             tree,
             source,
         })
@@ -312,12 +307,14 @@ impl Document {
 }
 
 /// The `path:` of kustomize's `config.kubernetes.io/origin` annotation.
-fn kustomize_origin(value: &serde_json::Value) -> Option<String> {
-    let origin = value
+fn kustomize_origin(tree: &Node) -> Option<String> {
+    let origin = tree
         .get("metadata")?
         .get("annotations")?
-        .get("config.kubernetes.io/origin")?
-        .as_str()?;
+        .get("config.kubernetes.io/origin")?;
+    let NodeKind::Scalar(serde_json::Value::String(origin)) = &origin.kind else {
+        return None;
+    };
     origin.lines().find_map(|l| {
         l.trim()
             .strip_prefix("path:")
@@ -335,7 +332,7 @@ mod tests {
             "metadata.annotations[\"config.kubernetes.io/origin\"].x[3].securityContext",
         );
         let p = p.unwrap_or_default();
-        assert_eq!(p.0.len(), 5);
+        assert_eq!(p.0.len(), 6);
         assert_eq!(
             p.to_string(),
             "metadata.annotations[\"config.kubernetes.io/origin\"].x[3].securityContext"

@@ -18,7 +18,88 @@ use regorus::rvm::vm::RegoVM;
 use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Rc, Value};
 
-use crate::document::FieldPath;
+use std::collections::BTreeMap;
+
+use crate::document::{FieldPath, Node, NodeKind, ResourceId};
+
+/// A document (or other data) converted once into the engine's value type. Clones share
+/// the underlying tree, so the same value serves as `input` and inside `data.inventory`.
+#[derive(Clone, Debug)]
+pub struct Input(Value);
+
+impl Input {
+    pub fn from_node(n: &Node) -> Input {
+        Input(node_value(n))
+    }
+
+    pub fn from_json(v: serde_json::Value) -> Input {
+        Input(Value::from(v))
+    }
+}
+
+fn node_value(n: &Node) -> Value {
+    match &n.kind {
+        NodeKind::Scalar(v) => Value::from(v.clone()),
+        NodeKind::Seq(items) => Value::from(items.iter().map(node_value).collect::<Vec<_>>()),
+        NodeKind::Map(entries) => Value::from(
+            entries
+                .iter()
+                .map(|e| (Value::from(e.key.as_str()), node_value(&e.value)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
+}
+
+/// `{"inventory": ...}` in Gatekeeper's shape: `cluster[apiVersion][kind][name]` for
+/// cluster-scoped objects, `namespace[ns][apiVersion][kind][name]` for the others.
+pub fn inventory_data<'a>(items: impl Iterator<Item = (bool, &'a ResourceId, &'a Input)>) -> Input {
+    type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>;
+    let mut cluster: Tree = BTreeMap::new();
+    let mut namespaced: BTreeMap<String, Tree> = BTreeMap::new();
+    for (cluster_scoped, r, input) in items {
+        let tree = if cluster_scoped {
+            &mut cluster
+        } else {
+            namespaced
+                .entry(r.namespace.clone().unwrap_or_else(|| "default".to_string()))
+                .or_default()
+        };
+        tree.entry(r.api_version.clone())
+            .or_default()
+            .entry(r.kind.clone())
+            .or_default()
+            .insert(r.name.clone(), input.0.clone());
+    }
+    fn tree_value(t: Tree) -> Value {
+        Value::from(
+            t.into_iter()
+                .map(|(av, kinds)| {
+                    let kinds = kinds
+                        .into_iter()
+                        .map(|(k, names)| {
+                            let names = names
+                                .into_iter()
+                                .map(|(n, v)| (Value::from(n), v))
+                                .collect::<BTreeMap<_, _>>();
+                            (Value::from(k), Value::from(names))
+                        })
+                        .collect::<BTreeMap<_, _>>();
+                    (Value::from(av), Value::from(kinds))
+                })
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+    let ns = namespaced
+        .into_iter()
+        .map(|(ns, t)| (Value::from(ns), tree_value(t)))
+        .collect::<BTreeMap<_, _>>();
+    let mut inv = BTreeMap::new();
+    inv.insert(Value::from("cluster"), tree_value(cluster));
+    inv.insert(Value::from("namespace"), Value::from(ns));
+    let mut data = BTreeMap::new();
+    data.insert(Value::from("inventory"), Value::from(inv));
+    Input(Value::from(data))
+}
 
 /// Which regorus back end evaluates policies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
@@ -131,7 +212,7 @@ impl PolicySet {
     pub fn load(
         sources: &[PolicySource],
         packages: Vec<PackageSpec>,
-        data: serde_json::Value,
+        data: Input,
         mode: EngineMode,
         timeout: Duration,
     ) -> Result<PolicySet, PolicyError> {
@@ -154,13 +235,15 @@ impl PolicySet {
                 });
             }
         }
-        let data = Value::from(data);
+        let data = data.0;
         engine
             .add_data(data.clone())
             .map_err(|e| policy_error(&e, sources))?;
         // Unknown functions, unsafe variables and conflicts only surface when a package is
         // first evaluated: do it now, on an empty object, so a bad policy fails the load.
-        let probe = Value::from(serde_json::json!({"apiVersion": "v1", "kind": "Probe", "metadata": {"name": "probe"}}));
+        let probe = Value::from(
+            serde_json::json!({"apiVersion": "v1", "kind": "Probe", "metadata": {"name": "probe"}}),
+        );
         for p in &packages {
             engine.set_input(probe.clone());
             engine
@@ -174,11 +257,13 @@ impl PolicySet {
                 let compiled = engine
                     .compile_with_entrypoint(&entry)
                     .map_err(|e| policy_error(&e, sources))?;
-                let program = Compiler::compile_from_policy(&compiled, &[entry.as_ref()])
-                    .map_err(|e| PolicyError {
-                        file: "policies".to_string(),
-                        line: None,
-                        message: format!("cannot compile {}: {e}", p.package),
+                let program =
+                    Compiler::compile_from_policy(&compiled, &[entry.as_ref()]).map_err(|e| {
+                        PolicyError {
+                            file: "policies".to_string(),
+                            line: None,
+                            message: format!("cannot compile {}: {e}", p.package),
+                        }
                     })?;
                 programs.push(program);
             }
@@ -225,6 +310,9 @@ impl PolicySet {
                         message: format!("cannot load data into the VM: {e}"),
                     })?;
                     vm.set_execution_timer_config(Some(limit));
+                    // The VM's default budget (25,000 instructions) cuts off ordinary
+                    // workloads with many containers; the time limit is the guard instead.
+                    vm.set_max_instructions(usize::MAX);
                     vms.push(vm);
                 }
                 Backend::Rvm(vms)
@@ -245,14 +333,10 @@ pub struct Worker<'a> {
     backend: Backend,
 }
 
-/// Converts a document into the engine's value type (done once per document).
-pub fn to_input(value: &serde_json::Value) -> Value {
-    Value::from(value.clone())
-}
-
 impl Worker<'_> {
     /// Runs every package that applies to `kind` on `input`.
-    pub fn evaluate(&mut self, kind: &str, input: &Value) -> (Vec<RawFinding>, Vec<EvalError>) {
+    pub fn evaluate(&mut self, kind: &str, input: &Input) -> (Vec<RawFinding>, Vec<EvalError>) {
+        let input = &input.0;
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         for (i, p) in self.set.packages.iter().enumerate() {
@@ -292,7 +376,10 @@ fn collect(v: &Value, out: &mut Vec<RawFinding>) {
     for item in items {
         let Ok(obj) = item.as_object() else { continue };
         let get = |k: &str| obj.get(&Value::from(k));
-        let Some(id) = get("id").and_then(|v| v.as_string().ok()).map(|s| s.to_string()) else {
+        let Some(id) = get("id")
+            .and_then(|v| v.as_string().ok())
+            .map(|s| s.to_string())
+        else {
             continue;
         };
         let msg = get("msg")

@@ -69,10 +69,7 @@ impl Finding {
         let path = raw.path.clone().unwrap_or_default();
         let located = doc.tree.locate(&path);
         let span: Span = if path.0.is_empty() {
-            doc.tree
-                .get("kind")
-                .map(|k| k.span)
-                .unwrap_or(located.span)
+            doc.tree.get("kind").map(|k| k.span).unwrap_or(located.span)
         } else {
             located.span
         };

@@ -3,6 +3,7 @@
 //! The library never prints or exits; `main.rs` maps results to exit codes. See
 //! `../shared/DESIGN.md` for the flow: sources → documents → evaluation → findings → reports.
 
+pub mod bench;
 pub mod catalog;
 pub mod document;
 pub mod engine;

@@ -14,7 +14,9 @@ use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Framework, POLICIES_DIR, Rule, Severity, all_files};
 use crate::document::{Document, SourceFile};
-use crate::engine::{EngineMode, PackageSpec, PolicyError, PolicySet, PolicySource, to_input};
+use crate::engine::{
+    EngineMode, Input, PackageSpec, PolicyError, PolicySet, PolicySource, inventory_data,
+};
 use crate::finding::Finding;
 use crate::source::{self, InputError, LoadOptions};
 
@@ -44,7 +46,9 @@ impl Selection {
             .iter()
             .filter(|r| self.select.is_empty() || self.select.iter().any(|p| matches(r, p)))
             .filter(|r| !self.ignore.iter().any(|p| matches(r, p)))
-            .filter(|r| self.frameworks.is_empty() || self.frameworks.iter().any(|f| r.in_framework(*f)))
+            .filter(|r| {
+                self.frameworks.is_empty() || self.frameworks.iter().any(|f| r.in_framework(*f))
+            })
             .collect()
     }
 
@@ -112,9 +116,13 @@ pub enum ScanError {
 pub fn scan(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Result<ScanOutcome, ScanError> {
     let pool = thread_pool(opts.jobs)?;
     pool.install(|| {
+        let t = std::time::Instant::now();
         let found = source::discover(paths, &opts.load, cwd);
+        tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), "discovered");
         let loaded = source::load_all(&found.inputs, &opts.load);
+        tracing::debug!(documents = loaded.documents.len(), elapsed = ?t.elapsed(), "loaded");
         let mut outcome = scan_documents(loaded.documents, opts)?;
+        tracing::debug!(elapsed = ?t.elapsed(), "evaluated");
         outcome.files = loaded.files;
         outcome.errors.extend(found.errors);
         outcome.errors.extend(loaded.errors);
@@ -152,7 +160,9 @@ pub fn builtin_policies() -> Vec<PolicySource> {
 pub fn packages_for(rules: &[&Rule]) -> Vec<PackageSpec> {
     let mut by_pkg: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
     for r in rules {
-        let entry = by_pkg.entry(r.package()).or_insert_with(|| Some(BTreeSet::new()));
+        let entry = by_pkg
+            .entry(r.package())
+            .or_insert_with(|| Some(BTreeSet::new()));
         if r.kinds.iter().any(|k| k == "*") {
             *entry = None;
         }
@@ -192,35 +202,9 @@ const CLUSTER_KINDS: [&str; 16] = [
     "CSIDriver",
 ];
 
-/// `data.inventory` in Gatekeeper's shape.
-pub fn inventory(docs: &[Document]) -> serde_json::Value {
-    use serde_json::{Map, Value};
-    let mut cluster: Map<String, Value> = Map::new();
-    let mut namespaced: Map<String, Value> = Map::new();
-    fn put(root: &mut Map<String, Value>, keys: [&str; 3], v: &Value) {
-        let a = root
-            .entry(keys[0])
-            .or_insert_with(|| Value::Object(Map::new()));
-        let Value::Object(a) = a else { return };
-        let b = a.entry(keys[1]).or_insert_with(|| Value::Object(Map::new()));
-        let Value::Object(b) = b else { return };
-        b.insert(keys[2].to_string(), v.clone());
-    }
-    for d in docs {
-        let r = &d.resource;
-        if CLUSTER_KINDS.contains(&r.kind.as_str()) {
-            put(&mut cluster, [&r.api_version, &r.kind, &r.name], &d.value);
-        } else {
-            let ns = r.namespace.as_deref().unwrap_or("default");
-            let e = namespaced
-                .entry(ns)
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(m) = e {
-                put(m, [&r.api_version, &r.kind, &r.name], &d.value);
-            }
-        }
-    }
-    serde_json::json!({"inventory": {"cluster": cluster, "namespace": namespaced}})
+/// Is this kind cluster-scoped (for placing objects in the inventory)?
+pub fn cluster_scoped(kind: &str) -> bool {
+    CLUSTER_KINDS.contains(&kind)
 }
 
 /// Evaluates already-loaded documents.
@@ -231,25 +215,35 @@ pub fn scan_documents(docs: Vec<Document>, opts: &ScanOptions) -> Result<ScanOut
         .map_err(ScanError::Selection)?;
     let rules = opts.selection.rules(&catalog);
     let by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), *r)).collect();
+    let t = std::time::Instant::now();
+    let inputs: Vec<Input> = docs.par_iter().map(|d| Input::from_node(&d.tree)).collect();
+    let data = inventory_data(
+        docs.iter()
+            .zip(&inputs)
+            .map(|(d, i)| (cluster_scoped(&d.resource.kind), &d.resource, i)),
+    );
+    tracing::debug!(elapsed = ?t.elapsed(), "inventory built");
     let set = PolicySet::load(
         &builtin_policies(),
         packages_for(&rules),
-        inventory(&docs),
+        data,
         opts.engine,
         opts.policy_timeout,
     )?;
 
+    tracing::debug!(elapsed = ?t.elapsed(), "policies loaded");
     let threads = rayon::current_num_threads().max(1);
     let chunk = docs.len().div_ceil(threads * 8).max(1);
-    let results: Vec<Result<(Vec<Finding>, Vec<InputError>), PolicyError>> = docs
+    let pairs: Vec<(&Document, &Input)> = docs.iter().zip(&inputs).collect();
+    type ChunkResult = Result<(Vec<Finding>, Vec<InputError>), PolicyError>;
+    let results: Vec<ChunkResult> = pairs
         .par_chunks(chunk)
         .map(|chunk| {
             let mut worker = set.worker()?;
             let mut findings = Vec::new();
             let mut errors = Vec::new();
-            for doc in chunk {
-                let input = to_input(&doc.value);
-                let (raw, errs) = worker.evaluate(&doc.resource.kind, &input);
+            for (doc, input) in chunk {
+                let (raw, errs) = worker.evaluate(&doc.resource.kind, input);
                 for r in &raw {
                     let Some(rule) = by_id.get(r.id.as_str()) else {
                         continue;
@@ -295,9 +289,13 @@ pub fn scan_documents(docs: Vec<Document>, opts: &ScanOptions) -> Result<ScanOut
     outcome
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    outcome
-        .findings
-        .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.line == b.line && a.message == b.message);
+    outcome.findings.dedup_by(|a, b| {
+        a.file == b.file
+            && a.document_index == b.document_index
+            && a.fingerprint == b.fingerprint
+            && a.line == b.line
+            && a.message == b.message
+    });
     for d in &docs {
         outcome
             .sources

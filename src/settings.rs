@@ -40,7 +40,11 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "k" | "kb" | "kib" => 1024,
         "m" | "mb" | "mib" => 1024 * 1024,
         "g" | "gb" | "gib" => 1024 * 1024 * 1024,
-        _ => return Err(format!("invalid size unit in {s:?}: use B, KiB, MiB or GiB")),
+        _ => {
+            return Err(format!(
+                "invalid size unit in {s:?}: use B, KiB, MiB or GiB"
+            ));
+        }
     };
     Ok(n.saturating_mul(mult))
 }
@@ -156,7 +160,9 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
     };
     let timeout = flags.policy_timeout.or(file.policy_timeout).unwrap_or(5.0);
     if !(timeout.is_finite() && timeout > 0.0) {
-        return Err(bad(format!("policy-timeout must be a positive number of seconds, got {timeout}")));
+        return Err(bad(format!(
+            "policy-timeout must be a positive number of seconds, got {timeout}"
+        )));
     }
     let load = LoadOptions {
         exclude: or_vec(&flags.exclude, &file.exclude),

@@ -3,8 +3,18 @@
 use super::{ReportContext, ReportError};
 
 const HEADER: [&str; 12] = [
-    "rule_id", "rule_name", "severity", "file", "line", "column", "namespace", "kind", "name",
-    "path", "message", "frameworks",
+    "rule_id",
+    "rule_name",
+    "severity",
+    "file",
+    "line",
+    "column",
+    "namespace",
+    "kind",
+    "name",
+    "path",
+    "message",
+    "frameworks",
 ];
 
 pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SResult,
-    ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 
 use super::{ReportContext, ReportError, TOOL_NAME, TOOL_VERSION};
@@ -40,10 +40,17 @@ fn text(s: impl Into<String>) -> Message {
 }
 
 fn descriptor(r: &Rule) -> ReportingDescriptor {
-    let mut tags = vec!["security".to_string(), "kubernetes".to_string(), r.category.clone()];
+    let mut tags = vec![
+        "security".to_string(),
+        "kubernetes".to_string(),
+        r.category.clone(),
+    ];
     tags.extend(r.frameworks.keys().map(|f| f.as_str().to_string()));
     let mut extra = BTreeMap::new();
-    extra.insert("security-severity".to_string(), json!(r.severity.security_severity()));
+    extra.insert(
+        "security-severity".to_string(),
+        json!(r.severity.security_severity()),
+    );
     extra.insert("precision".to_string(), json!("high"));
     extra.insert("problem.severity".to_string(), json!(level_str(r.severity)));
     extra.insert("frameworks".to_string(), json!(r.frameworks));
@@ -56,7 +63,11 @@ fn descriptor(r: &Rule) -> ReportingDescriptor {
     ReportingDescriptor::builder()
         .id(r.id.clone())
         .name(r.name.clone())
-        .short_description(MultiformatMessageString::builder().text(r.summary.clone()).build())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(r.summary.clone())
+                .build(),
+        )
         .full_description(
             MultiformatMessageString::builder()
                 .text(format!("{}. {}", r.summary, r.remediation))
@@ -118,7 +129,11 @@ fn result(f: &Finding, index: usize) -> SResult {
     if let Some(s) = &f.suppressed {
         b.suppressions = Some(vec![
             serde_sarif::sarif::Suppression::builder()
-                .kind(json!(if s.kind == "inSource" { "inSource" } else { "external" }))
+                .kind(json!(if s.kind == "inSource" {
+                    "inSource"
+                } else {
+                    "external"
+                }))
                 .justification(s.justification.clone())
                 .status(json!("accepted"))
                 .build(),
@@ -133,7 +148,11 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
     let mut rules: Vec<&Rule> = o.rules.iter().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     rules.dedup_by(|a, b| a.id == b.id);
-    let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
 
     let mut results = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -171,7 +190,9 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
                     Location::builder()
                         .physical_location(
                             PhysicalLocation::builder()
-                                .artifact_location(ArtifactLocation::builder().uri(e.file.clone()).build())
+                                .artifact_location(
+                                    ArtifactLocation::builder().uri(e.file.clone()).build(),
+                                )
                                 .region(region)
                                 .build(),
                         )

@@ -45,7 +45,9 @@ const MASK: &str = "********";
 fn mask(line: &str, from: usize, to: Option<usize>) -> String {
     let chars: Vec<char> = line.chars().collect();
     let from = from.saturating_sub(1).min(chars.len());
-    let to = to.map_or(chars.len(), |t| t.saturating_sub(1).min(chars.len())).max(from);
+    let to = to
+        .map_or(chars.len(), |t| t.saturating_sub(1).min(chars.len()))
+        .max(from);
     let mut out: String = chars[..from].iter().collect();
     out.push_str(MASK);
     out.extend(&chars[to..]);
@@ -60,12 +62,18 @@ fn code_frame(file: &SourceFile, f: &Finding, paint: &Paint) -> String {
         return out;
     }
     let first = f.line.saturating_sub(1).max(1) as usize;
-    let last = (f.end_line.max(f.line) as usize).min(lines.len()).min(f.line as usize + 3);
+    let last = (f.end_line.max(f.line) as usize)
+        .min(lines.len())
+        .min(f.line as usize + 3);
     let width = last.to_string().len();
     for n in first..=last {
         let mut text = lines[n - 1].to_string();
         if f.sensitive && n >= f.line as usize && n <= f.end_line.max(f.line) as usize {
-            let from = if n == f.line as usize { f.column as usize } else { 1 };
+            let from = if n == f.line as usize {
+                f.column as usize
+            } else {
+                1
+            };
             let to = (n == f.end_line as usize).then_some(f.end_column as usize);
             text = mask(&text, from, to);
         }
@@ -104,7 +112,11 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
             paint.bold(&f.rule_id),
             f.rule_name,
             paint.sev(f.severity),
-            if f.suppressed.is_some() { " (suppressed)" } else { "" }
+            if f.suppressed.is_some() {
+                " (suppressed)"
+            } else {
+                ""
+            }
         );
         let _ = writeln!(out, "  {}", f.message);
         if let Some(src) = o.sources.get(&f.file) {
@@ -130,7 +142,12 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
     let active: usize = counts.values().sum();
     let parts: Vec<String> = Severity::ALL
         .iter()
-        .filter_map(|s| counts.get(s).filter(|n| **n > 0).map(|n| format!("{n} {s}")))
+        .filter_map(|s| {
+            counts
+                .get(s)
+                .filter(|n| **n > 0)
+                .map(|n| format!("{n} {s}"))
+        })
         .collect();
     let suppressed = o.findings.iter().filter(|f| f.suppressed.is_some()).count();
     let _ = write!(
@@ -156,18 +173,28 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
         let _ = write!(out, "; {suppressed} suppressed");
     }
     if !o.errors.is_empty() {
-        let _ = write!(out, "; {} error{}", o.errors.len(), if o.errors.len() == 1 { "" } else { "s" });
+        let _ = write!(
+            out,
+            "; {} error{}",
+            o.errors.len(),
+            if o.errors.len() == 1 { "" } else { "s" }
+        );
     }
     let gate = o
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none() && f.severity >= ctx.fail_on)
         .count();
-    let _ = writeln!(out, "; gate (fail-on {}): {}", ctx.fail_on, if gate > 0 {
-        paint.wrap("1;31", &format!("FAILED by {gate}"))
-    } else {
-        paint.wrap("32", "passed")
-    });
+    let _ = writeln!(
+        out,
+        "; gate (fail-on {}): {}",
+        ctx.fail_on,
+        if gate > 0 {
+            paint.wrap("1;31", &format!("FAILED by {gate}"))
+        } else {
+            paint.wrap("32", "passed")
+        }
+    );
     out
 }
 
@@ -184,7 +211,13 @@ mod tests {
 
     #[test]
     fn mask_hides_the_value_only() {
-        assert_eq!(mask("  password: hunter2", 13, Some(20)), "  password: ********");
-        assert_eq!(mask("  password: hunter2 # x", 13, Some(20)), "  password: ******** # x");
+        assert_eq!(
+            mask("  password: hunter2", 13, Some(20)),
+            "  password: ********"
+        );
+        assert_eq!(
+            mask("  password: hunter2 # x", 13, Some(20)),
+            "  password: ******** # x"
+        );
     }
 }

@@ -75,7 +75,12 @@ pub struct Loaded {
 
 /// Loads all inputs in parallel; output order follows input order.
 pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
-    let per_file: Vec<Loaded> = inputs.par_iter().map(|i| load_one(i, opts)).collect();
+    // One file per task so a few huge files do not leave a core idle.
+    let per_file: Vec<Loaded> = inputs
+        .par_iter()
+        .with_max_len(1)
+        .map(|i| load_one(i, opts))
+        .collect();
     let mut out = Loaded::default();
     for l in per_file {
         out.files += l.files;
@@ -131,7 +136,10 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), In
 
 fn too_large(file: &str, size: Option<u64>, limit: u64) -> InputError {
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-    let size = size.map_or_else(|| "more than the limit".to_string(), |s| format!("{:.1} MiB", mib(s)));
+    let size = size.map_or_else(
+        || "more than the limit".to_string(),
+        |s| format!("{:.1} MiB", mib(s)),
+    );
     InputError {
         file: file.to_string(),
         line: None,
@@ -206,23 +214,27 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
         });
         return out;
     }
-    let (docs, error) = yaml::parse(&text);
+    let (docs, errors) = yaml::parse_all(&text);
     let helm_sources = helm_source_lines(&text);
     let file = Arc::new(SourceFile {
         path: name.clone(),
         text,
     });
+    // A `# Source:` comment belongs to the document it precedes: the last one after the
+    // previous document's end and not after this document's first node.
+    let mut prev_end = 0;
     for (index, raw) in docs.into_iter().enumerate() {
         let helm = helm_sources
             .iter()
             .rev()
-            .find(|(l, _)| *l >= raw.start_line && *l <= raw.root.span.start.line)
+            .find(|(l, _)| *l > prev_end && *l <= raw.root.span.start.line)
             .map(|(_, s)| s.clone());
+        prev_end = raw.root.span.end.line.max(raw.start_line);
         push_documents(&mut out, &file, index, raw.root, helm);
     }
-    if let Some(e) = error {
+    for e in errors {
         out.errors.push(InputError {
-            file: name,
+            file: name.clone(),
             line: Some(e.line),
             message: format!("invalid YAML at column {}: {}", e.column, e.message),
         });
@@ -254,6 +266,9 @@ fn push_documents(
             }
         }
         return;
+    }
+    if matches!(root.kind, NodeKind::Scalar(serde_json::Value::Null)) {
+        return; // an empty document (`---` with nothing after it)
     }
     match Document::from_tree(file.clone(), index, None, root, helm) {
         Some(d) => out.documents.push(d),
@@ -288,11 +303,25 @@ pub fn display_path(p: &Path, cwd: &Path) -> String {
         cwd.join(p)
     });
     let base = git_root(&abs).unwrap_or_else(|| normalize(cwd));
-    let rel = abs.strip_prefix(&base).map(Path::to_path_buf).unwrap_or(abs);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    relative_to(&abs, &base)
+}
+
+/// `path` relative to `base` (both absolute and normalized), with `..` where needed.
+pub fn relative_to(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); b.len() - common];
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// Lexical normalization (no symlink resolution): drops `.` and folds `..`.

@@ -9,7 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use walkdir::WalkDir;
 
-use super::{Input, InputError, LoadOptions, display_path, git_root, normalize};
+use super::{Input, InputError, LoadOptions, display_path, git_root, normalize, relative_to};
 
 /// Inputs found, in a deterministic order, and the paths that could not be walked.
 #[derive(Debug, Default)]
@@ -24,7 +24,12 @@ fn build_excludes(patterns: &[String]) -> Result<GlobSet, InputError> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
         let p = p.trim_end_matches('/');
-        for pat in [p.to_string(), format!("{p}/**"), format!("**/{p}"), format!("**/{p}/**")] {
+        for pat in [
+            p.to_string(),
+            format!("{p}/**"),
+            format!("**/{p}"),
+            format!("**/{p}/**"),
+        ] {
             let g = Glob::new(&pat).map_err(|e| InputError {
                 file: "--exclude".to_string(),
                 line: None,
@@ -126,13 +131,13 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
         };
         if !meta.is_dir() {
             // A file named explicitly is scanned whatever its name or ignore status.
-            out.inputs.push(Input::File {
-                path: abs,
-                display,
-            });
+            out.inputs.push(Input::File { path: abs, display });
             continue;
         }
-        let top = git_root(&abs.join("x")).unwrap_or_else(|| abs.clone());
+        let repo = git_root(&abs.join("x"));
+        let top = repo.clone().unwrap_or_else(|| abs.clone());
+        // One display base per walk: the repository root, else the current directory.
+        let base = repo.unwrap_or_else(|| normalize(cwd));
         let walker = WalkDir::new(&abs)
             .follow_links(true)
             .sort_by_file_name()
@@ -145,7 +150,7 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
                 if e.file_type().is_dir() && (name == ".git" || name == ".confgate") {
                     return false;
                 }
-                let rel = display_path(e.path(), cwd);
+                let rel = relative_to(e.path(), &base);
                 if excludes.is_match(&rel) {
                     return false;
                 }
@@ -165,7 +170,7 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
                     if ext_ok {
                         out.inputs.push(Input::File {
                             path: e.path().to_path_buf(),
-                            display: display_path(e.path(), cwd),
+                            display: relative_to(e.path(), &base),
                         });
                     }
                 }
