@@ -47,8 +47,30 @@ pub enum Command {
     /// List and explain the built-in rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Work with Rego policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Measure scan speed and memory on a corpus and a generated set of documents.
     Bench(BenchArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Run Rego `test_*` rules like `opa test` (default: the built-in library's tests).
+    Test {
+        /// Directories or files of policies and `*_test.rego` tests; the built-in library
+        /// is loaded too, so user policies can import its helpers.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Report which rules' bodies the tests exercised.
+        #[arg(long)]
+        coverage: bool,
+        /// Only tests whose `package.name` matches this regex.
+        #[arg(long, value_name = "REGEX")]
+        run: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

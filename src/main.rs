@@ -39,6 +39,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(args) => cmd::scan::run(&cli, args, color),
         Command::Rules(c) => cmd::rules::run(c),
+        Command::Policy(c) => cmd::policy::run(c),
         Command::Bench(args) => cmd::bench::run(args),
     };
     match result {

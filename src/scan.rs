@@ -141,11 +141,16 @@ fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, ScanError> {
 
 /// The built-in policy sources (tests excluded).
 pub fn builtin_policies() -> Vec<PolicySource> {
+    builtin_sources(false)
+}
+
+/// The built-in policy sources, with or without their `*_test.rego` files.
+pub fn builtin_sources(include_tests: bool) -> Vec<PolicySource> {
     all_files(&POLICIES_DIR)
         .into_iter()
         .filter_map(|f| {
             let path = f.path().to_string_lossy().replace('\\', "/");
-            if !path.ends_with(".rego") || path.ends_with("_test.rego") {
+            if !path.ends_with(".rego") || (!include_tests && path.ends_with("_test.rego")) {
                 return None;
             }
             Some(PolicySource {

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use confgate::catalog::{Catalog, Framework};
+use confgate::engine::EngineMode;
 use confgate::scan::{ScanOptions, Selection, scan};
 
 fn root() -> PathBuf {
@@ -16,8 +17,12 @@ fn catalog() -> Catalog {
     Catalog::builtin().expect("the built-in catalog loads")
 }
 
-fn scan_with(rule: &str, file: &Path) -> confgate::scan::ScanOutcome {
+/// Every fixture runs on both back ends: they must agree.
+const ENGINES: [EngineMode; 2] = [EngineMode::Rvm, EngineMode::Interpreter];
+
+fn scan_with(rule: &str, file: &Path, engine: EngineMode) -> confgate::scan::ScanOutcome {
     let opts = ScanOptions {
+        engine,
         selection: Selection {
             select: vec![rule.to_string()],
             ..Selection::default()
@@ -162,7 +167,7 @@ fn expected_paths(text: &str, id: &str) -> Vec<String> {
 fn fail_fixtures_fire_at_the_promised_paths() {
     let cat = catalog();
     let mut failures = Vec::new();
-    for r in &cat.rules {
+    for (r, engine) in cat.rules.iter().flat_map(|r| ENGINES.map(|e| (r, e))) {
         let file = root()
             .join("tests/fixtures/rules")
             .join(&r.id)
@@ -171,13 +176,16 @@ fn fail_fixtures_fire_at_the_promised_paths() {
             failures.push(format!("{}: missing {}", r.id, file.display()));
             continue;
         };
-        let out = scan_with(&r.id, &file);
+        let out = scan_with(&r.id, &file, engine);
         if !out.errors.is_empty() {
             failures.push(format!("{}: errors {:?}", r.id, out.errors));
         }
         let hits: Vec<_> = out.findings.iter().filter(|f| f.rule_id == r.id).collect();
         if hits.is_empty() {
-            failures.push(format!("{}: fail fixture produced no finding", r.id));
+            failures.push(format!(
+                "{} ({engine:?}): fail fixture produced no finding",
+                r.id
+            ));
         }
         let paths = expected_paths(&text, &r.id);
         if paths.is_empty() {
@@ -211,7 +219,7 @@ fn fail_fixtures_fire_at_the_promised_paths() {
 fn pass_fixtures_stay_quiet() {
     let cat = catalog();
     let mut failures = Vec::new();
-    for r in &cat.rules {
+    for (r, engine) in cat.rules.iter().flat_map(|r| ENGINES.map(|e| (r, e))) {
         let file = root()
             .join("tests/fixtures/rules")
             .join(&r.id)
@@ -223,7 +231,7 @@ fn pass_fixtures_stay_quiet() {
         if !text.starts_with("# pass:") {
             failures.push(format!("{}: pass.yaml must start with `# pass:`", r.id));
         }
-        let out = scan_with(&r.id, &file);
+        let out = scan_with(&r.id, &file, engine);
         if !out.errors.is_empty() {
             failures.push(format!("{}: errors {:?}", r.id, out.errors));
         }

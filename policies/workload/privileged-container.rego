@@ -7,7 +7,7 @@ deny contains f if {
 	c.container.securityContext.privileged == true
 	f := {
 		"id": "CG1001",
-		"msg": sprintf("container %q runs privileged; it has full access to the host", [c.container.name]),
+		"msg": sprintf("container %q runs privileged; it has full access to the host", [k8s.container_name(c)]),
 		"path": array.concat(c.path, ["securityContext", "privileged"]),
 	}
 }

@@ -1,6 +1,7 @@
 //! One file per subcommand: call the library, write the result, return a status.
 
 pub mod bench;
+pub mod policy;
 pub mod rules;
 pub mod scan;
 

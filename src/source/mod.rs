@@ -26,6 +26,8 @@ pub struct InputError {
     pub message: String,
 }
 
+impl std::error::Error for InputError {}
+
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
@@ -345,4 +347,45 @@ pub fn git_root(p: &Path) -> Option<PathBuf> {
         .skip(1)
         .find(|a| a.join(".git").exists())
         .map(Path::to_path_buf)
+}
+
+/// Every `.rego` file below `paths` (files are taken as given), in path order.
+pub fn rego_files(
+    paths: &[std::path::PathBuf],
+    cwd: &Path,
+) -> Result<Vec<crate::engine::PolicySource>, InputError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let abs = normalize(&cwd.join(p));
+        let display = display_path(p, cwd);
+        if !abs.exists() {
+            return Err(InputError {
+                file: display,
+                line: None,
+                message: "no such file or directory".to_string(),
+            });
+        }
+        for entry in walkdir::WalkDir::new(&abs)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|e| InputError {
+                file: display.clone(),
+                line: None,
+                message: e.to_string(),
+            })?;
+            let path = entry.path();
+            if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "rego") {
+                continue;
+            }
+            let shown = display_path(path, cwd);
+            let text = std::fs::read_to_string(path).map_err(|e| InputError {
+                file: shown.clone(),
+                line: None,
+                message: format!("cannot read: {e}"),
+            })?;
+            out.push(crate::engine::PolicySource { path: shown, text });
+        }
+    }
+    Ok(out)
 }

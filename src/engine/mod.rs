@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 
 use crate::document::{FieldPath, Node, NodeKind, ResourceId};
 
+pub mod regotest;
+
 /// A document (or other data) converted once into the engine's value type. Clones share
 /// the underlying tree, so the same value serves as `input` and inside `data.inventory`.
 #[derive(Clone, Debug)]
@@ -252,10 +254,10 @@ impl PolicySet {
         );
         for p in &packages {
             engine.set_input(probe.clone());
-            if let Err(e) = engine.eval_rule(p.entry()) {
-                if !is_timeout(&format!("{e:#}")) {
-                    return Err(policy_error(&e, sources));
-                }
+            if let Err(e) = engine.eval_rule(p.entry())
+                && !is_timeout(&format!("{e:#}"))
+            {
+                return Err(policy_error(&e, sources));
             }
         }
         let mut programs = Vec::new();
@@ -368,7 +370,12 @@ impl Worker<'_> {
                             self.set.timeout
                         )
                     } else {
-                        message.lines().next().unwrap_or_default().to_string()
+                        message
+                            .lines()
+                            .map(str::trim)
+                            .find(|l| !l.is_empty())
+                            .unwrap_or("unknown error")
+                            .to_string()
                     },
                 }),
             }

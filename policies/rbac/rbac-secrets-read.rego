@@ -1,0 +1,18 @@
+package confgate.rules.rbac
+
+import data.confgate.lib.k8s
+import data.confgate.lib.rbac
+
+deny contains f if {
+	some x in rbac.rules
+	rbac.core_group(x.rule)
+	rbac.grants_any(x.rule, {"get", "list", "watch"})
+	not rbac.named_only(x.rule)
+	some j, res in k8s.list(x.rule.resources)
+	res == "secrets"
+	f := {
+		"id": "CG2004",
+		"msg": sprintf("%s %q can read every Secret in its scope", [input.kind, k8s.name]),
+		"path": array.concat(x.path, ["resources", j]),
+	}
+}

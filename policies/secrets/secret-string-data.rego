@@ -1,0 +1,21 @@
+package confgate.rules.secrets
+
+import data.confgate.lib.k8s
+import data.confgate.lib.secrets
+
+deny contains f if {
+	input.kind == "Secret"
+	some key, value in k8s.map(input.stringData)
+	is_string(value)
+	not secret_string_data_placeholder(value)
+	f := {
+		"id": "CG4004",
+		"msg": sprintf("Secret %q carries key %q in plain text (stringData); keep secret values out of manifests", [k8s.name, key]),
+		"path": ["stringData", key],
+	}
+}
+
+# Templated or empty values are filled in at deploy time.
+secret_string_data_placeholder(value) if trim_space(value) == ""
+
+secret_string_data_placeholder(value) if regex.match(`^\s*(\$\{|\$\(|\{\{|<[A-Za-z_-]+>\s*$)`, value)

@@ -1,0 +1,78 @@
+//! `confgate policy test`.
+
+use std::fmt::Write as _;
+
+use confgate::engine::regotest::{Outcome, run_tests};
+use confgate::scan::builtin_sources;
+use confgate::source::rego_files;
+
+use crate::Status;
+use crate::cli::{ListFormat, PolicyCommand};
+
+pub fn run(c: &PolicyCommand) -> anyhow::Result<Status> {
+    let PolicyCommand::Test {
+        paths,
+        coverage,
+        run,
+        format,
+    } = c;
+    let cwd = std::env::current_dir()?;
+    let sources = if paths.is_empty() {
+        builtin_sources(true)
+    } else {
+        let mut s = builtin_sources(false);
+        s.extend(rego_files(paths, &cwd)?);
+        s
+    };
+    let filter = run
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--run: {e}"))?;
+    let result = run_tests(&sources, *coverage, filter.as_ref())?;
+    let mut out = String::new();
+    match format {
+        ListFormat::Json => out = serde_json::to_string_pretty(&result)? + "\n",
+        ListFormat::Text => {
+            for r in &result.results {
+                let (word, why) = match &r.outcome {
+                    Outcome::Pass => ("PASS", String::new()),
+                    Outcome::Fail(w) => ("FAIL", format!(": {w}")),
+                    Outcome::Error(w) => ("ERROR", format!(": {w}")),
+                };
+                let _ = writeln!(
+                    out,
+                    "{word} {}:{} data.{}.{} ({:.1} ms){why}",
+                    r.test.file,
+                    r.test.line,
+                    r.test.package,
+                    r.test.name,
+                    r.duration.as_secs_f64() * 1000.0
+                );
+            }
+            if let Some(cov) = &result.coverage {
+                let covered = cov.iter().filter(|c| c.covered).count();
+                let _ = writeln!(
+                    out,
+                    "\ncoverage: {covered} of {} rules exercised",
+                    cov.len()
+                );
+                for c in cov.iter().filter(|c| !c.covered) {
+                    let _ = writeln!(out, "  not exercised: {}:{} {}", c.file, c.line, c.rule);
+                }
+            }
+            let _ = writeln!(
+                out,
+                "{} passed, {} failed",
+                result.passed(),
+                result.failed()
+            );
+        }
+    }
+    super::write_output(None, out.as_bytes())?;
+    Ok(if result.failed() > 0 {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
