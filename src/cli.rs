@@ -135,6 +135,9 @@ pub struct ScanArgs {
     /// Name shown for stdin input.
     #[arg(long, env = "CONFGATE_STDIN_FILENAME", value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Kubernetes release to check API versions against (default: the newest known).
+    #[arg(long, env = "CONFGATE_KUBE_VERSION", value_name = "VERSION")]
+    pub kube_version: Option<String>,
 }
 
 impl ScanArgs {
@@ -154,6 +157,7 @@ impl ScanArgs {
             no_gitignore: self.no_gitignore,
             policy_timeout: self.policy_timeout,
             stdin_filename: self.stdin_filename.clone(),
+            kube_version: self.kube_version.clone(),
         }
     }
 }

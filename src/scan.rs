@@ -73,7 +73,12 @@ pub struct ScanOptions {
     pub jobs: usize,
     /// Time limit for one package on one document.
     pub policy_timeout: Duration,
+    /// Kubernetes release checked against (deprecated and removed APIs), e.g. `1.34`.
+    pub kube_version: String,
 }
+
+/// The newest Kubernetes release whose API removals the built-in rules know.
+pub const NEWEST_KUBE_VERSION: &str = "1.34";
 
 impl Default for ScanOptions {
     fn default() -> Self {
@@ -83,6 +88,7 @@ impl Default for ScanOptions {
             engine: EngineMode::default(),
             jobs: 0,
             policy_timeout: Duration::from_secs(5),
+            kube_version: NEWEST_KUBE_VERSION.to_string(),
         }
     }
 }
@@ -207,6 +213,25 @@ const CLUSTER_KINDS: [&str; 16] = [
     "CSIDriver",
 ];
 
+/// `data.settings`: scan settings policies may read.
+fn settings_data(opts: &ScanOptions) -> serde_json::Value {
+    let (major, minor) = parse_kube_version(&opts.kube_version).unwrap_or((1, 0));
+    serde_json::json!({
+        "kube_version": opts.kube_version,
+        "kube_major": major,
+        "kube_minor": minor,
+    })
+}
+
+/// `1.34`, `v1.34.2` → (1, 34).
+pub fn parse_kube_version(v: &str) -> Option<(u64, u64)> {
+    let v = v.trim().trim_start_matches('v');
+    let mut parts = v.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
 /// Is this kind cluster-scoped (for placing objects in the inventory)?
 pub fn cluster_scoped(kind: &str) -> bool {
     CLUSTER_KINDS.contains(&kind)
@@ -226,6 +251,7 @@ pub fn scan_documents(docs: Vec<Document>, opts: &ScanOptions) -> Result<ScanOut
         docs.iter()
             .zip(&inputs)
             .map(|(d, i)| (cluster_scoped(&d.resource.kind), &d.resource, i)),
+        settings_data(opts),
     );
     tracing::debug!(elapsed = ?t.elapsed(), "inventory built");
     let set = PolicySet::load(

@@ -68,6 +68,7 @@ pub struct FileConfig {
     /// Seconds one policy package may run on one document.
     pub policy_timeout: Option<f64>,
     pub stdin_filename: Option<String>,
+    pub kube_version: Option<String>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -126,6 +127,7 @@ pub struct ScanFlags {
     pub no_gitignore: bool,
     pub policy_timeout: Option<f64>,
     pub stdin_filename: Option<String>,
+    pub kube_version: Option<String>,
 }
 
 /// Fully resolved settings for a scan.
@@ -181,8 +183,19 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
         min_severity: flags.severity.or(file.severity),
         severity_overrides: file.severity_overrides.clone(),
     };
+    let kube_version = flags
+        .kube_version
+        .clone()
+        .or_else(|| file.kube_version.clone())
+        .unwrap_or_else(|| crate::scan::NEWEST_KUBE_VERSION.to_string());
+    if crate::scan::parse_kube_version(&kube_version).is_none() {
+        return Err(bad(format!(
+            "kube-version {kube_version:?} is not a version like 1.34"
+        )));
+    }
     Ok(ScanSettings {
         scan: ScanOptions {
+            kube_version,
             load,
             selection,
             engine: flags.engine.or(file.engine).unwrap_or_default(),

@@ -52,9 +52,13 @@ fn node_value(n: &Node) -> Value {
     }
 }
 
-/// `{"inventory": ...}` in Gatekeeper's shape: `cluster[apiVersion][kind][name]` for
-/// cluster-scoped objects, `namespace[ns][apiVersion][kind][name]` for the others.
-pub fn inventory_data<'a>(items: impl Iterator<Item = (bool, &'a ResourceId, &'a Input)>) -> Input {
+/// `data` for policies: `data.inventory` in Gatekeeper's shape (`cluster[apiVersion][kind][name]`
+/// for cluster-scoped objects, `namespace[ns][apiVersion][kind][name]` for the others) and
+/// `data.settings` (e.g. `kube_version`).
+pub fn inventory_data<'a>(
+    items: impl Iterator<Item = (bool, &'a ResourceId, &'a Input)>,
+    settings: serde_json::Value,
+) -> Input {
     type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>;
     let mut cluster: Tree = BTreeMap::new();
     let mut namespaced: BTreeMap<String, Tree> = BTreeMap::new();
@@ -100,6 +104,7 @@ pub fn inventory_data<'a>(items: impl Iterator<Item = (bool, &'a ResourceId, &'a
     inv.insert(Value::from("namespace"), Value::from(ns));
     let mut data = BTreeMap::new();
     data.insert(Value::from("inventory"), Value::from(inv));
+    data.insert(Value::from("settings"), Value::from(settings));
     Input(Value::from(data))
 }
 
