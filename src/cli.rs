@@ -40,6 +40,8 @@ pub enum ColorChoice {
     Never,
 }
 
+// Parsed once per run; the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files, directories or stdin (`-`) and report findings.
@@ -50,8 +52,35 @@ pub enum Command {
     /// Work with Rego policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Work with reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Measure scan speed and memory on a corpus and a generated set of documents.
     Bench(BenchArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Merge shard reports (`scan --shard I/N`) into one report.
+    Merge {
+        /// Shard reports, all JSON or all SARIF.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, short = 'f', value_enum, default_value_t = MergeFormat::Json)]
+        format: MergeFormat,
+        /// Write to FILE (atomically) instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// JSON only: exit 1 when a merged finding is at or above this severity.
+        #[arg(long, value_enum, default_value_t = Severity::High)]
+        fail_on: Severity,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    Json,
+    Sarif,
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,6 +167,10 @@ pub struct ScanArgs {
     /// Kubernetes release to check API versions against (default: the newest known).
     #[arg(long, env = "CONFGATE_KUBE_VERSION", value_name = "VERSION")]
     pub kube_version: Option<String>,
+    /// Evaluate only shard I of N (deterministic by file path); merge shard reports with
+    /// `confgate report merge`.
+    #[arg(long, env = "CONFGATE_SHARD", value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 impl ScanArgs {
@@ -158,6 +191,7 @@ impl ScanArgs {
             policy_timeout: self.policy_timeout,
             stdin_filename: self.stdin_filename.clone(),
             kube_version: self.kube_version.clone(),
+            shard: self.shard.clone(),
         }
     }
 }
@@ -176,6 +210,26 @@ pub enum RulesCommand {
     Explain {
         /// Rule id (CG1001) or name (privileged-container).
         rule: String,
+    },
+    /// Export rule × framework × control mappings.
+    Export {
+        #[arg(long, short = 'f', value_enum, default_value_t = confgate::ruledocs::ExportFormat::Csv)]
+        format: confgate::ruledocs::ExportFormat,
+        /// Only this framework.
+        #[arg(long, value_enum)]
+        framework: Option<Framework>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Generate the rule docs (one Markdown page per rule and an index).
+    Docs {
+        /// Directory to write into.
+        #[arg(long, short = 'o', default_value = "docs/rules")]
+        output: PathBuf,
+        /// Write nothing; exit 1 when the directory is not up to date.
+        #[arg(long)]
+        check: bool,
     },
 }
 

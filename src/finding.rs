@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{Framework, Rule, Severity};
@@ -14,13 +14,13 @@ use crate::document::{Document, FieldPath, ResourceId, Span};
 use crate::engine::RawFinding;
 
 /// Why a finding does not count (waivers and baselines fill this in).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Suppression {
     pub kind: String,
     pub justification: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ResourceRef {
     pub api_version: String,
     pub kind: String,
@@ -40,7 +40,7 @@ impl From<&ResourceId> for ResourceRef {
 }
 
 /// One problem in one document.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub rule_name: String,

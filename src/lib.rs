@@ -5,11 +5,13 @@
 
 pub mod bench;
 pub mod catalog;
+pub mod compliance;
 pub mod document;
 pub mod engine;
 pub mod finding;
 pub mod fsutil;
 pub mod report;
+pub mod ruledocs;
 pub mod scan;
 pub mod settings;
 pub mod source;

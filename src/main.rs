@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => cmd::scan::run(&cli, args, color),
         Command::Rules(c) => cmd::rules::run(c),
         Command::Policy(c) => cmd::policy::run(c),
+        Command::Report(c) => cmd::report::run(c),
         Command::Bench(args) => cmd::bench::run(args),
     };
     match result {

@@ -75,6 +75,8 @@ pub struct ScanOptions {
     pub policy_timeout: Duration,
     /// Kubernetes release checked against (deprecated and removed APIs), e.g. `1.34`.
     pub kube_version: String,
+    /// Evaluate and report only this slice of the input files.
+    pub shard: Option<Shard>,
 }
 
 /// The newest Kubernetes release whose API removals the built-in rules know.
@@ -89,6 +91,7 @@ impl Default for ScanOptions {
             jobs: 0,
             policy_timeout: Duration::from_secs(5),
             kube_version: NEWEST_KUBE_VERSION.to_string(),
+            shard: None,
         }
     }
 }
@@ -103,6 +106,16 @@ pub struct ScanOutcome {
     pub errors: Vec<InputError>,
     /// Texts of scanned files by display path, for code frames.
     pub sources: BTreeMap<String, Arc<SourceFile>>,
+    /// Every scanned object, in input order (for per-resource reports such as JUnit).
+    pub resources: Vec<ScannedResource>,
+}
+
+/// One object that was scanned.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ScannedResource {
+    pub file: String,
+    pub document_index: usize,
+    pub resource: crate::finding::ResourceRef,
 }
 
 /// A failure that stops the whole scan.
@@ -118,8 +131,72 @@ pub enum ScanError {
     Threads(String),
 }
 
+/// A deterministic slice of the inputs: shard `index` (1-based) of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `I/N` with 1 ≤ I ≤ N.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("--shard {s:?}: expected I/N, e.g. 2/4"))?;
+        let index: usize = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {s:?}: I is not a number"))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {s:?}: N is not a number"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("--shard {s:?}: need 1 ≤ I ≤ N"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Does the file shown as `path` belong to this shard? A stable hash of the path (FNV-1a),
+    /// so the split does not depend on which files exist or their order.
+    pub fn owns(&self, path: &str) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in path.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        (h % self.count as u64) as usize == self.index - 1
+    }
+}
+
+/// Receives progress while documents are evaluated (the CLI draws a bar; the library never
+/// prints).
+pub trait Progress: Sync {
+    fn start(&self, _documents: u64) {}
+    fn advance(&self, _documents: u64) {}
+    fn finish(&self) {}
+}
+
+/// No progress reporting.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
 /// Scans paths (`-` = stdin).
 pub fn scan(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Result<ScanOutcome, ScanError> {
+    scan_with_progress(paths, opts, cwd, &NoProgress)
+}
+
+/// Scans paths, reporting progress. With a shard set, every file is still parsed (the
+/// inventory of cross-resource rules must be complete) but only the shard's files are
+/// evaluated and reported, so the merged shards equal one full scan.
+pub fn scan_with_progress(
+    paths: &[String],
+    opts: &ScanOptions,
+    cwd: &Path,
+    progress: &dyn Progress,
+) -> Result<ScanOutcome, ScanError> {
     let pool = thread_pool(opts.jobs)?;
     pool.install(|| {
         let t = std::time::Instant::now();
@@ -127,11 +204,28 @@ pub fn scan(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Result<ScanOutc
         tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), "discovered");
         let loaded = source::load_all(&found.inputs, &opts.load);
         tracing::debug!(documents = loaded.documents.len(), elapsed = ?t.elapsed(), "loaded");
-        let mut outcome = scan_documents(loaded.documents, opts)?;
+        let owns = |file: &str| opts.shard.is_none_or(|s| s.owns(file));
+        let mut outcome = evaluate(
+            loaded.documents,
+            opts,
+            &|d: &Document| owns(&d.file.path),
+            progress,
+        )?;
         tracing::debug!(elapsed = ?t.elapsed(), "evaluated");
-        outcome.files = loaded.files;
-        outcome.errors.extend(found.errors);
-        outcome.errors.extend(loaded.errors);
+        outcome.files = found
+            .inputs
+            .iter()
+            .filter(|i| match i {
+                source::Input::File { display, .. } => owns(display),
+                source::Input::Stdin => owns(&opts.load.stdin_name),
+            })
+            .count();
+        outcome
+            .errors
+            .extend(found.errors.into_iter().filter(|e| owns(&e.file)));
+        outcome
+            .errors
+            .extend(loaded.errors.into_iter().filter(|e| owns(&e.file)));
         outcome.errors.sort();
         Ok(outcome)
     })
@@ -239,6 +333,16 @@ pub fn cluster_scoped(kind: &str) -> bool {
 
 /// Evaluates already-loaded documents.
 pub fn scan_documents(docs: Vec<Document>, opts: &ScanOptions) -> Result<ScanOutcome, ScanError> {
+    evaluate(docs, opts, &|_| true, &NoProgress)
+}
+
+/// Evaluates the documents `selected` picks; all documents form the inventory.
+fn evaluate(
+    docs: Vec<Document>,
+    opts: &ScanOptions,
+    selected: &(dyn Fn(&Document) -> bool + Sync),
+    progress: &dyn Progress,
+) -> Result<ScanOutcome, ScanError> {
     let catalog = Catalog::builtin()?;
     opts.selection
         .check(&catalog)
@@ -265,7 +369,12 @@ pub fn scan_documents(docs: Vec<Document>, opts: &ScanOptions) -> Result<ScanOut
     tracing::debug!(elapsed = ?t.elapsed(), "policies loaded");
     let threads = rayon::current_num_threads().max(1);
     let chunk = docs.len().div_ceil(threads * 8).max(1);
-    let pairs: Vec<(&Document, &Input)> = docs.iter().zip(&inputs).collect();
+    let pairs: Vec<(&Document, &Input)> = docs
+        .iter()
+        .zip(&inputs)
+        .filter(|(d, _)| selected(d))
+        .collect();
+    progress.start(pairs.len() as u64);
     type ChunkResult = Result<(Vec<Finding>, Vec<InputError>), PolicyError>;
     let results: Vec<ChunkResult> = pairs
         .par_chunks(chunk)
@@ -303,13 +412,23 @@ pub fn scan_documents(docs: Vec<Document>, opts: &ScanOptions) -> Result<ScanOut
                     });
                 }
             }
+            progress.advance(chunk.len() as u64);
             Ok((findings, errors))
         })
         .collect();
+    progress.finish();
 
     let mut outcome = ScanOutcome {
-        documents: docs.len(),
+        documents: pairs.len(),
         rules: rules.iter().map(|r| (*r).clone()).collect(),
+        resources: pairs
+            .iter()
+            .map(|(d, _)| ScannedResource {
+                file: d.file.path.clone(),
+                document_index: d.index,
+                resource: (&d.resource).into(),
+            })
+            .collect(),
         ..ScanOutcome::default()
     };
     for r in results {
@@ -327,7 +446,7 @@ pub fn scan_documents(docs: Vec<Document>, opts: &ScanOptions) -> Result<ScanOut
             && a.line == b.line
             && a.message == b.message
     });
-    for d in &docs {
+    for (d, _) in &pairs {
         outcome
             .sources
             .entry(d.file.path.clone())

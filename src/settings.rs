@@ -128,6 +128,7 @@ pub struct ScanFlags {
     pub policy_timeout: Option<f64>,
     pub stdin_filename: Option<String>,
     pub kube_version: Option<String>,
+    pub shard: Option<String>,
 }
 
 /// Fully resolved settings for a scan.
@@ -193,9 +194,16 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
             "kube-version {kube_version:?} is not a version like 1.34"
         )));
     }
+    let shard = flags
+        .shard
+        .as_deref()
+        .map(crate::scan::Shard::parse)
+        .transpose()
+        .map_err(bad)?;
     Ok(ScanSettings {
         scan: ScanOptions {
             kube_version,
+            shard,
             load,
             selection,
             engine: flags.engine.or(file.engine).unwrap_or_default(),

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod policy;
+pub mod report;
 pub mod rules;
 pub mod scan;
 

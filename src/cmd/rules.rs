@@ -67,6 +67,57 @@ pub fn run(c: &RulesCommand) -> anyhow::Result<Status> {
             }
             super::write_output(None, s.as_bytes())?;
         }
+        RulesCommand::Export {
+            format,
+            framework,
+            output,
+        } => {
+            let s = confgate::ruledocs::export(&catalog, *format, *framework)
+                .map_err(anyhow::Error::msg)?;
+            super::write_output(output.as_deref(), s.as_bytes())?;
+        }
+        RulesCommand::Docs { output, check } => {
+            let pages = confgate::ruledocs::all_pages(&catalog);
+            let mut stale = Vec::new();
+            for (name, text) in &pages {
+                let path = output.join(name);
+                if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                    stale.push(path);
+                }
+            }
+            // Pages of rules that no longer exist are stale too.
+            if let Ok(entries) = std::fs::read_dir(output) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if name.ends_with(".md") && !pages.iter().any(|(n, _)| *n == name) {
+                        stale.push(e.path());
+                    }
+                }
+            }
+            if *check {
+                for p in &stale {
+                    eprintln!("stale: {}", p.display());
+                }
+                if !stale.is_empty() {
+                    eprintln!(
+                        "rule docs are out of date: run `confgate rules docs --output {}`",
+                        output.display()
+                    );
+                    return Ok(Status::Findings);
+                }
+                return Ok(Status::Clean);
+            }
+            std::fs::create_dir_all(output)?;
+            for p in &stale {
+                if !pages.iter().any(|(n, _)| output.join(n) == *p) {
+                    std::fs::remove_file(p)?;
+                }
+            }
+            for (name, text) in &pages {
+                confgate::fsutil::write_atomic(&output.join(name), text.as_bytes())?;
+            }
+            eprintln!("wrote {} pages to {}", pages.len(), output.display());
+        }
     }
     Ok(Status::Clean)
 }

@@ -1,7 +1,11 @@
 //! `confgate scan`.
 
+use std::io::IsTerminal;
+
 use confgate::report::{self, ReportContext};
+use confgate::scan::Progress;
 use confgate::settings;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::Status;
 use crate::cli::{Cli, ScanArgs};
@@ -13,7 +17,8 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
         None => settings::FileConfig::default(),
     };
     let s = settings::resolve(&args.flags(), &file_cfg)?;
-    let outcome = confgate::scan::scan(&args.paths, &s.scan, &cwd)?;
+    let bar = Bar::new(!cli.quiet && std::io::stderr().is_terminal());
+    let outcome = confgate::scan::scan_with_progress(&args.paths, &s.scan, &cwd, &bar)?;
     let ctx = ReportContext {
         outcome: &outcome,
         color: color && s.output.is_none(),
@@ -37,4 +42,36 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
     } else {
         Status::Clean
     })
+}
+
+/// An indicatif bar on stderr, drawn only on a terminal (and not with `--quiet`).
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(visible: bool) -> Bar {
+        let target = if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} evaluating {pos}/{len} documents [{bar:30}] {elapsed}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, documents: u64) {
+        self.0.set_length(documents);
+    }
+    fn advance(&self, documents: u64) {
+        self.0.inc(documents);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{ReportContext, ReportError, TOOL_NAME, TOOL_VERSION};
-use crate::catalog::Severity;
+use crate::catalog::{Framework, Severity};
+use crate::compliance::{FrameworkScore, framework_scores};
 use crate::finding::{Finding, by_severity, security_score};
 use crate::source::InputError;
 
@@ -23,12 +24,15 @@ struct Summary {
     findings: usize,
     by_severity: BTreeMap<Severity, usize>,
     score: u32,
+    frameworks: BTreeMap<Framework, FrameworkScore>,
 }
 
 #[derive(Serialize)]
 struct Report<'a> {
     tool: Tool,
     summary: Summary,
+    /// Ids of the rules that ran (lets `report merge` recompute compliance scores).
+    rules: Vec<&'a str>,
     findings: &'a [Finding],
     errors: &'a [InputError],
 }
@@ -47,7 +51,9 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
             findings: o.findings.iter().filter(|f| f.suppressed.is_none()).count(),
             by_severity: by_severity(&o.findings),
             score: security_score(&o.findings, o.documents),
+            frameworks: framework_scores(&o.rules, &o.findings),
         },
+        rules: o.rules.iter().map(|r| r.id.as_str()).collect(),
         findings: &o.findings,
         errors: &o.errors,
     };

@@ -1,7 +1,11 @@
 //! Reports: one emitter per output format, all fed the same `ScanOutcome`.
 
 mod csv;
+mod github;
 mod json;
+mod junit;
+mod markdown;
+pub mod merge;
 mod sarif;
 mod text;
 
@@ -24,6 +28,12 @@ pub enum OutputFormat {
     Sarif,
     /// One row per finding.
     Csv,
+    /// JUnit XML (GitLab, Jenkins): a test case per rule × resource.
+    Junit,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+    /// A Markdown summary for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+    Markdown,
 }
 
 /// What every emitter gets.
@@ -49,6 +59,9 @@ pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, 
         OutputFormat::Json => json::render(ctx),
         OutputFormat::Sarif => sarif::render(ctx),
         OutputFormat::Csv => csv::render(ctx),
+        OutputFormat::Junit => junit::render(ctx),
+        OutputFormat::Github => github::render(ctx),
+        OutputFormat::Markdown => markdown::render(ctx),
     }
 }
 

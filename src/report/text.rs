@@ -195,6 +195,19 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
             paint.wrap("32", "passed")
         }
     );
+    let scores = crate::compliance::framework_scores(&o.rules, &o.findings);
+    if !scores.is_empty() {
+        let parts: Vec<String> = scores
+            .iter()
+            .map(|(f, s)| format!("{f} {}/{} ({}%)", s.passed, s.controls, s.score))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{} {}",
+            paint.bold("Compliance (controls passing):"),
+            parts.join(", ")
+        );
+    }
     out
 }
 

@@ -19,7 +19,7 @@ use crate::document::{Document, NodeKind, SourceFile};
 pub use walk::{Discovered, discover};
 
 /// A one-line problem with one input, reported in the output's `errors`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
 pub struct InputError {
     pub file: String,
     pub line: Option<u32>,

@@ -1,0 +1,68 @@
+//! `--format github`: GitHub Actions workflow commands, one annotation per finding, shown on
+//! the pull request's changed lines without code scanning.
+
+use std::fmt::Write as _;
+
+use super::{ReportContext, ReportError};
+use crate::catalog::Severity;
+
+/// Escapes a workflow command's message.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+    let mut out = String::new();
+    for f in ctx
+        .outcome
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+    {
+        let level = match f.severity {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Info => "notice",
+        };
+        let title = format!("{} {} ({})", f.rule_id, f.rule_name, f.severity);
+        let _ = writeln!(
+            out,
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            escape_property(&f.file),
+            f.line,
+            f.column,
+            f.end_line.max(f.line),
+            f.end_column,
+            escape_property(&title),
+            escape_data(&format!("{} [{}]", f.message, f.path))
+        );
+    }
+    for e in &ctx.outcome.errors {
+        let line = e.line.map(|l| format!(",line={l}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "::error file={}{line},title=confgate input error::{}",
+            escape_property(&e.file),
+            escape_data(&e.message)
+        );
+    }
+    Ok(out.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_as_github_requires() {
+        assert_eq!(escape_data("50% done\nnext"), "50%25 done%0Anext");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+}
