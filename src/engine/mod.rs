@@ -190,15 +190,16 @@ fn policy_error(err: &anyhow::Error, sources: &[PolicySource]) -> PolicyError {
                 .split(|c: char| !c.is_ascii_digit())
                 .next()
                 .and_then(|n| n.parse().ok());
-            let message = text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::trim)
-                .filter(|l| !l.starts_with('|') && !l.starts_with('^') && !l.starts_with("-->"))
-                .filter(|l| !l.chars().next().is_some_and(|c| c.is_ascii_digit()))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let message = message.replace(&format!("{}:", s.path), "");
+            let message = one_line(&text);
+            // The file (and line) are reported separately.
+            let message = match message.strip_prefix(&format!("{}:", s.path)) {
+                Some(rest) => rest
+                    .split_once(": ")
+                    .map_or(rest, |(_, m)| m)
+                    .trim()
+                    .to_string(),
+                None => message,
+            };
             return PolicyError {
                 file: s.path.clone(),
                 line,
@@ -209,7 +210,7 @@ fn policy_error(err: &anyhow::Error, sources: &[PolicySource]) -> PolicyError {
     PolicyError {
         file: "policies".to_string(),
         line: None,
-        message: text.lines().collect::<Vec<_>>().join("; "),
+        message: one_line(&text),
     }
 }
 
@@ -375,17 +376,32 @@ impl Worker<'_> {
                             self.set.timeout
                         )
                     } else {
-                        message
-                            .lines()
-                            .map(str::trim)
-                            .find(|l| !l.is_empty())
-                            .unwrap_or("unknown error")
-                            .to_string()
+                        one_line(&message)
                     },
                 }),
             }
         }
         (findings, errors)
+    }
+}
+
+/// regorus reports errors as a code frame (`--> file:line:col`, the source line, a caret,
+/// `error: message`); reports want one line: `file:line:col: message`.
+pub fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let location = lines.iter().find_map(|l| l.strip_prefix("-->")).map(str::trim);
+    let message = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("error:"))
+        .map(str::trim);
+    match (location, message) {
+        (Some(l), Some(m)) => format!("{l}: {m}"),
+        (None, Some(m)) => m.to_string(),
+        _ => lines
+            .iter()
+            .find(|l| !l.starts_with('|') && !l.starts_with("-->"))
+            .or(lines.first())
+            .map_or_else(|| "unknown error".to_string(), |l| l.to_string()),
     }
 }
 
@@ -453,6 +469,12 @@ mod tests {
         Input::from_json(
             serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}),
         )
+    }
+
+    #[test]
+    fn errors_become_one_line_with_file_line_and_message() {
+        let text = "\n--> policies/a.rego:4:25\n  |\n4 |   x\n  |   ^\nerror: `units.parse` expects string argument";
+        assert_eq!(one_line(text), "policies/a.rego:4:25: `units.parse` expects string argument");
     }
 
     #[test]
@@ -564,6 +586,13 @@ mod tests {
             let (findings, _errors) = w.evaluate("Pod", &doc);
             assert_eq!(findings.len(), 1, "{mode:?}");
             assert_eq!(findings[0].id, "B1");
+            // The interpreter raises the builtin's type error (the VM treats it as undefined);
+            // either way the other package's finding survives, and an error names the file.
+            if let Some(e) = _errors.first() {
+                assert!(e.message.starts_with("policies/a.rego:4:"), "{}", e.message);
+                assert!(e.message.contains("units.parse"), "{}", e.message);
+            }
         }
     }
 }
+
