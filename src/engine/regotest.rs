@@ -155,13 +155,7 @@ pub fn run_tests(
                 Outcome::Fail("undefined (a condition did not hold)".to_string())
             }
             Ok(v) => Outcome::Fail(format!("evaluated to {v}")),
-            Err(e) => Outcome::Error(
-                format!("{e:#}")
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
+            Err(e) => Outcome::Error(super::one_line(&format!("{e:#}"))),
         };
         run.results.push(TestResult {
             test: t,
