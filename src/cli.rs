@@ -171,6 +171,32 @@ pub struct ScanArgs {
     /// `confgate report merge`.
     #[arg(long, env = "CONFGATE_SHARD", value_name = "I/N")]
     pub shard: Option<String>,
+    /// User policies: conftest-style Rego or Gatekeeper ConstraintTemplates and Constraints
+    /// (repeatable).
+    #[arg(
+        long,
+        env = "CONFGATE_POLICY",
+        value_delimiter = ',',
+        value_name = "DIR"
+    )]
+    pub policy: Vec<PathBuf>,
+    /// Extra data (YAML/JSON) for conftest policies (repeatable).
+    #[arg(long, env = "CONFGATE_DATA", value_delimiter = ',', value_name = "DIR")]
+    pub data: Vec<PathBuf>,
+    /// conftest namespaces to evaluate (default main).
+    #[arg(
+        long,
+        env = "CONFGATE_POLICY_NAMESPACE",
+        value_delimiter = ',',
+        value_name = "NS"
+    )]
+    pub policy_namespace: Vec<String>,
+    /// Evaluate every conftest namespace.
+    #[arg(long, env = "CONFGATE_ALL_NAMESPACES")]
+    pub all_namespaces: bool,
+    /// Give conftest policies all documents as one input.
+    #[arg(long, env = "CONFGATE_COMBINE")]
+    pub combine: bool,
 }
 
 impl ScanArgs {
@@ -192,6 +218,11 @@ impl ScanArgs {
             stdin_filename: self.stdin_filename.clone(),
             kube_version: self.kube_version.clone(),
             shard: self.shard.clone(),
+            policy: self.policy.clone(),
+            data: self.data.clone(),
+            policy_namespace: self.policy_namespace.clone(),
+            all_namespaces: self.all_namespaces,
+            combine: self.combine,
         }
     }
 }

@@ -77,6 +77,8 @@ pub struct ScanOptions {
     pub kube_version: String,
     /// Evaluate and report only this slice of the input files.
     pub shard: Option<Shard>,
+    /// User policies (`--policy`), loaded once by the caller.
+    pub custom: Option<Arc<crate::engine::custom::CustomPolicies>>,
 }
 
 /// The newest Kubernetes release whose API removals the built-in rules know.
@@ -92,6 +94,7 @@ impl Default for ScanOptions {
             policy_timeout: Duration::from_secs(5),
             kube_version: NEWEST_KUBE_VERSION.to_string(),
             shard: None,
+            custom: None,
         }
     }
 }
@@ -361,7 +364,7 @@ fn evaluate(
     let set = PolicySet::load(
         &builtin_policies(),
         packages_for(&rules),
-        data,
+        data.clone(),
         opts.engine,
         opts.policy_timeout,
     )?;
@@ -435,6 +438,15 @@ fn evaluate(
         let (f, e) = r?;
         outcome.findings.extend(f);
         outcome.errors.extend(e);
+    }
+    if let Some(custom) = &opts.custom {
+        let (f, e) = custom.evaluate(&pairs, &docs, &data);
+        outcome.findings.extend(
+            f.into_iter()
+                .filter(|f| opts.selection.min_severity.is_none_or(|m| f.severity >= m)),
+        );
+        outcome.errors.extend(e);
+        outcome.rules.extend(custom.rules());
     }
     outcome
         .findings

@@ -69,6 +69,13 @@ pub struct FileConfig {
     pub policy_timeout: Option<f64>,
     pub stdin_filename: Option<String>,
     pub kube_version: Option<String>,
+    /// User policy directories (conftest Rego, Gatekeeper templates and constraints).
+    pub policy: Option<Vec<PathBuf>>,
+    /// Data directories for conftest policies.
+    pub data: Option<Vec<PathBuf>>,
+    pub policy_namespace: Option<Vec<String>>,
+    pub all_namespaces: Option<bool>,
+    pub combine: Option<bool>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -129,6 +136,11 @@ pub struct ScanFlags {
     pub stdin_filename: Option<String>,
     pub kube_version: Option<String>,
     pub shard: Option<String>,
+    pub policy: Vec<PathBuf>,
+    pub data: Vec<PathBuf>,
+    pub policy_namespace: Vec<String>,
+    pub all_namespaces: bool,
+    pub combine: bool,
 }
 
 /// Fully resolved settings for a scan.
@@ -138,6 +150,8 @@ pub struct ScanSettings {
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
     pub fail_on: Severity,
+    /// User policies to load (`None` when no `--policy` was given).
+    pub custom: Option<crate::engine::custom::CustomOptions>,
 }
 
 fn or_vec<T: Clone>(flag: &[T], file: &Option<Vec<T>>) -> Vec<T> {
@@ -200,10 +214,29 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
         .map(crate::scan::Shard::parse)
         .transpose()
         .map_err(bad)?;
+    let policy_paths = or_vec(&flags.policy, &file.policy);
+    let custom = (!policy_paths.is_empty()).then(|| {
+        let defaults = crate::engine::custom::CustomOptions::default();
+        let namespaces = or_vec(&flags.policy_namespace, &file.policy_namespace);
+        crate::engine::custom::CustomOptions {
+            policy_paths,
+            data_paths: or_vec(&flags.data, &file.data),
+            namespaces: if namespaces.is_empty() {
+                defaults.namespaces.clone()
+            } else {
+                namespaces
+            },
+            all_namespaces: flags.all_namespaces || file.all_namespaces.unwrap_or(false),
+            combine: flags.combine || file.combine.unwrap_or(false),
+            ..defaults
+        }
+    });
     Ok(ScanSettings {
+        custom,
         scan: ScanOptions {
             kube_version,
             shard,
+            custom: None,
             load,
             selection,
             engine: flags.engine.or(file.engine).unwrap_or_default(),

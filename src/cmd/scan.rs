@@ -16,7 +16,11 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
         Some(p) => settings::read_config(&p)?,
         None => settings::FileConfig::default(),
     };
-    let s = settings::resolve(&args.flags(), &file_cfg)?;
+    let mut s = settings::resolve(&args.flags(), &file_cfg)?;
+    if let Some(custom) = &s.custom {
+        let loaded = confgate::engine::custom::CustomPolicies::load(custom, &cwd)?;
+        s.scan.custom = Some(std::sync::Arc::new(loaded));
+    }
     let bar = Bar::new(!cli.quiet && std::io::stderr().is_terminal());
     let outcome = confgate::scan::scan_with_progress(&args.paths, &s.scan, &cwd, &bar)?;
     let ctx = ReportContext {

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 
 use crate::document::{FieldPath, Node, NodeKind, ResourceId};
 
+pub mod custom;
 pub mod regotest;
 
 /// A document (or other data) converted once into the engine's value type. Clones share
@@ -30,6 +31,12 @@ pub mod regotest;
 pub struct Input(Value);
 
 impl Input {
+    /// The engine value (for the engine's own submodules).
+    #[allow(dead_code)]
+    pub(crate) fn value(&self) -> &Value {
+        &self.0
+    }
+
     pub fn from_node(n: &Node) -> Input {
         Input(node_value(n))
     }
@@ -388,8 +395,15 @@ impl Worker<'_> {
 /// regorus reports errors as a code frame (`--> file:line:col`, the source line, a caret,
 /// `error: message`); reports want one line: `file:line:col: message`.
 pub fn one_line(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let location = lines.iter().find_map(|l| l.strip_prefix("-->")).map(str::trim);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let location = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("-->"))
+        .map(str::trim);
     let message = lines
         .iter()
         .find_map(|l| l.strip_prefix("error:"))
@@ -474,7 +488,10 @@ mod tests {
     #[test]
     fn errors_become_one_line_with_file_line_and_message() {
         let text = "\n--> policies/a.rego:4:25\n  |\n4 |   x\n  |   ^\nerror: `units.parse` expects string argument";
-        assert_eq!(one_line(text), "policies/a.rego:4:25: `units.parse` expects string argument");
+        assert_eq!(
+            one_line(text),
+            "policies/a.rego:4:25: `units.parse` expects string argument"
+        );
     }
 
     #[test]
@@ -595,4 +612,3 @@ mod tests {
         }
     }
 }
-
