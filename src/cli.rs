@@ -55,8 +55,36 @@ pub enum Command {
     /// Work with reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Review waivers.
+    #[command(subcommand)]
+    Waivers(WaiversCommand),
     /// Measure scan speed and memory on a corpus and a generated set of documents.
     Bench(BenchArgs),
+    /// Scan and audit: security score, compliance checklists, risk matrix, recommendations.
+    #[command(mut_arg("format", |a| a
+        .help("Output format: text, json or html")
+        .value_parser(clap::builder::TypedValueParser::map(
+            clap::builder::PossibleValuesParser::new(["text", "json", "html"]),
+            |s| match s.as_str() {
+                "json" => OutputFormat::Json,
+                "html" => OutputFormat::Html,
+                _ => OutputFormat::Text,
+            }))))]
+    Audit(AuditArgs),
+}
+
+/// `confgate audit`: the options of `scan`; `--format` is text, json or html.
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WaiversCommand {
+    /// Scan and list unused, expired and expiring waivers (exit 1 when any is expired or
+    /// unused). Takes the same options as `scan`; `--format json` prints JSON.
+    Audit(ScanArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -197,6 +225,18 @@ pub struct ScanArgs {
     /// Give conftest policies all documents as one input.
     #[arg(long, env = "CONFGATE_COMBINE")]
     pub combine: bool,
+    /// Waiver file (default: confgate-waivers.yaml beside confgate.toml).
+    #[arg(long, env = "CONFGATE_WAIVERS", value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Only findings not in this baseline count for the gate.
+    #[arg(long, env = "CONFGATE_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings as a baseline in FILE.
+    #[arg(long, env = "CONFGATE_WRITE_BASELINE", value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// HTML only: render with this tera template instead of the embedded one.
+    #[arg(long, env = "CONFGATE_TEMPLATE", value_name = "FILE")]
+    pub template: Option<PathBuf>,
 }
 
 impl ScanArgs {
@@ -223,6 +263,9 @@ impl ScanArgs {
             policy_namespace: self.policy_namespace.clone(),
             all_namespaces: self.all_namespaces,
             combine: self.combine,
+            waivers: self.waivers.clone(),
+            baseline: self.baseline.clone(),
+            write_baseline: self.write_baseline.clone(),
         }
     }
 }

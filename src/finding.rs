@@ -16,8 +16,15 @@ use crate::engine::RawFinding;
 /// Why a finding does not count (waivers and baselines fill this in).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Suppression {
+    /// `inSource` (annotation) or `external` (waiver), as in SARIF.
     pub kind: String,
     pub justification: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,6 +65,9 @@ pub struct Finding {
     pub frameworks: BTreeMap<Framework, Vec<String>>,
     pub fingerprint: String,
     pub suppressed: Option<Suppression>,
+    /// Against `--baseline`: new or unchanged (absent only in SARIF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<crate::baseline::BaselineState>,
     /// The value at `path` is secret material: outputs must not show it.
     #[serde(skip)]
     pub sensitive: bool,
@@ -100,8 +110,16 @@ impl Finding {
             frameworks: rule.frameworks.clone(),
             fingerprint,
             suppressed: None,
+            baseline_state: None,
             sensitive: rule.sensitive,
         }
+    }
+
+    /// Does this finding count for the gate? Not when suppressed, nor when a baseline
+    /// already had it.
+    pub fn counts_for_gate(&self) -> bool {
+        self.suppressed.is_none()
+            && self.baseline_state != Some(crate::baseline::BaselineState::Unchanged)
     }
 
     /// Sort key: file, position, rule, path — the same order on every run.

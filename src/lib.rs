@@ -3,6 +3,8 @@
 //! The library never prints or exits; `main.rs` maps results to exit codes. See
 //! `../shared/DESIGN.md` for the flow: sources → documents → evaluation → findings → reports.
 
+pub mod audit;
+pub mod baseline;
 pub mod bench;
 pub mod catalog;
 pub mod compliance;
@@ -15,3 +17,4 @@ pub mod ruledocs;
 pub mod scan;
 pub mod settings;
 pub mod source;
+pub mod waiver;

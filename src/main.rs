@@ -41,7 +41,9 @@ fn main() -> ExitCode {
         Command::Rules(c) => cmd::rules::run(c),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Report(c) => cmd::report::run(c),
+        Command::Waivers(c) => cmd::waivers::run(&cli, c),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Audit(args) => cmd::audit::run(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

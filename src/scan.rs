@@ -79,6 +79,12 @@ pub struct ScanOptions {
     pub shard: Option<Shard>,
     /// User policies (`--policy`), loaded once by the caller.
     pub custom: Option<Arc<crate::engine::custom::CustomPolicies>>,
+    /// Waivers from `confgate-waivers.yaml` / `confgate.toml`.
+    pub waivers: Vec<crate::waiver::CompiledWaiver>,
+    /// Findings of an earlier scan: only new findings count for the gate.
+    pub baseline: Option<crate::baseline::Baseline>,
+    /// Today as days since 1970-01-01 (waiver expiry).
+    pub today: i64,
 }
 
 /// The newest Kubernetes release whose API removals the built-in rules know.
@@ -95,6 +101,9 @@ impl Default for ScanOptions {
             kube_version: NEWEST_KUBE_VERSION.to_string(),
             shard: None,
             custom: None,
+            waivers: Vec::new(),
+            baseline: None,
+            today: crate::waiver::today(),
         }
     }
 }
@@ -111,6 +120,12 @@ pub struct ScanOutcome {
     pub sources: BTreeMap<String, Arc<SourceFile>>,
     /// Every scanned object, in input order (for per-resource reports such as JUnit).
     pub resources: Vec<ScannedResource>,
+    /// Things worth knowing that are not errors (e.g. expiring waivers).
+    pub warnings: Vec<String>,
+    /// How each waiver fared.
+    pub waivers: Vec<crate::waiver::WaiverUse>,
+    /// Baseline entries no current finding matched (`None` without a baseline).
+    pub absent: Option<Vec<crate::baseline::BaselineEntry>>,
 }
 
 /// One object that was scanned.
@@ -387,6 +402,7 @@ fn evaluate(
             let mut errors = Vec::new();
             for (doc, input) in chunk {
                 let (raw, errs) = worker.evaluate(&doc.resource.kind, input);
+                let ignores = crate::waiver::inline_ignores(doc);
                 for r in &raw {
                     let Some(rule) = by_id.get(r.id.as_str()) else {
                         continue;
@@ -397,6 +413,9 @@ fn evaluate(
                     let mut f = Finding::new(r, rule, doc);
                     if let Some(s) = opts.selection.severity_overrides.get(&rule.id) {
                         f.severity = *s;
+                    }
+                    if let Some(ig) = &ignores {
+                        crate::waiver::apply_inline(&mut f, ig);
                     }
                     if opts.selection.min_severity.is_none_or(|m| f.severity >= m) {
                         findings.push(f);
@@ -458,6 +477,13 @@ fn evaluate(
             && a.line == b.line
             && a.message == b.message
     });
+    let (uses, warnings) =
+        crate::waiver::apply_waivers(&mut outcome.findings, &opts.waivers, opts.today);
+    outcome.waivers = uses;
+    outcome.warnings.extend(warnings);
+    if let Some(b) = &opts.baseline {
+        outcome.absent = Some(b.classify(&mut outcome.findings));
+    }
     for (d, _) in &pairs {
         outcome
             .sources

@@ -76,6 +76,12 @@ pub struct FileConfig {
     pub policy_namespace: Option<Vec<String>>,
     pub all_namespaces: Option<bool>,
     pub combine: Option<bool>,
+    /// Waiver file (default: `confgate-waivers.yaml` beside this file).
+    pub waivers_file: Option<PathBuf>,
+    /// Waivers written inline as `[[waivers]]` tables.
+    #[serde(default)]
+    pub waivers: Vec<crate::waiver::Waiver>,
+    pub baseline: Option<PathBuf>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -141,6 +147,9 @@ pub struct ScanFlags {
     pub policy_namespace: Vec<String>,
     pub all_namespaces: bool,
     pub combine: bool,
+    pub waivers: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// Fully resolved settings for a scan.
@@ -152,6 +161,52 @@ pub struct ScanSettings {
     pub fail_on: Severity,
     /// User policies to load (`None` when no `--policy` was given).
     pub custom: Option<crate::engine::custom::CustomOptions>,
+    /// Where to record the findings as a baseline.
+    pub write_baseline: Option<PathBuf>,
+}
+
+pub const WAIVER_FILE: &str = "confgate-waivers.yaml";
+
+/// Loads the waivers and the baseline the settings name. `config_dir` is the directory of
+/// `confgate.toml` (or the current directory), where `confgate-waivers.yaml` is looked for.
+pub fn load_governance(
+    flags: &ScanFlags,
+    file: &FileConfig,
+    config_dir: &Path,
+    scan: &mut ScanOptions,
+) -> Result<(), SettingsError> {
+    let err = |e: String| SettingsError {
+        file: "waivers".to_string(),
+        line: None,
+        message: e,
+    };
+    let mut waivers = crate::waiver::compile_all(file.waivers.clone(), CONFIG_FILE)
+        .map_err(|e| err(e.to_string()))?;
+    let explicit = flags
+        .waivers
+        .clone()
+        .or_else(|| file.waivers_file.clone().map(|p| config_dir.join(p)));
+    let path = explicit
+        .clone()
+        .or_else(|| Some(config_dir.join(WAIVER_FILE)).filter(|p| p.is_file()));
+    if let Some(p) = path {
+        waivers.extend(crate::waiver::read_waiver_file(&p).map_err(|e| err(e.to_string()))?);
+    }
+    scan.waivers = waivers;
+    let baseline = flags
+        .baseline
+        .clone()
+        .or_else(|| file.baseline.clone().map(|p| config_dir.join(p)));
+    if let Some(p) = baseline {
+        scan.baseline = Some(
+            crate::baseline::Baseline::read(&p).map_err(|e| SettingsError {
+                file: e.file,
+                line: None,
+                message: e.message,
+            })?,
+        );
+    }
+    Ok(())
 }
 
 fn or_vec<T: Clone>(flag: &[T], file: &Option<Vec<T>>) -> Vec<T> {
@@ -233,10 +288,14 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
     });
     Ok(ScanSettings {
         custom,
+        write_baseline: flags.write_baseline.clone(),
         scan: ScanOptions {
             kube_version,
             shard,
             custom: None,
+            waivers: Vec::new(),
+            baseline: None,
+            today: crate::waiver::today(),
             load,
             selection,
             engine: flags.engine.or(file.engine).unwrap_or_default(),

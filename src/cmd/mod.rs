@@ -1,10 +1,12 @@
 //! One file per subcommand: call the library, write the result, return a status.
 
+pub mod audit;
 pub mod bench;
 pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod waivers;
 
 use std::io::Write;
 use std::path::Path;

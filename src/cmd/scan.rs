@@ -10,26 +10,62 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::Status;
 use crate::cli::{Cli, ScanArgs};
 
-pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
+/// Resolves settings (flags, `CONFGATE_*`, `confgate.toml`, waivers, baseline, user
+/// policies) and runs the scan; shared by `scan` and `waivers audit`.
+pub fn scan(
+    cli: &Cli,
+    args: &ScanArgs,
+) -> anyhow::Result<(settings::ScanSettings, confgate::scan::ScanOutcome)> {
     let cwd = std::env::current_dir()?;
-    let file_cfg = match cli.config.clone().or_else(|| settings::find_config(&cwd)) {
-        Some(p) => settings::read_config(&p)?,
+    let config_path = cli.config.clone().or_else(|| settings::find_config(&cwd));
+    let file_cfg = match &config_path {
+        Some(p) => settings::read_config(p)?,
         None => settings::FileConfig::default(),
     };
-    let mut s = settings::resolve(&args.flags(), &file_cfg)?;
+    let config_dir = config_path
+        .as_ref()
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| cwd.clone());
+    let flags = args.flags();
+    let mut s = settings::resolve(&flags, &file_cfg)?;
+    settings::load_governance(&flags, &file_cfg, &config_dir, &mut s.scan)?;
     if let Some(custom) = &s.custom {
         let loaded = confgate::engine::custom::CustomPolicies::load(custom, &cwd)?;
         s.scan.custom = Some(std::sync::Arc::new(loaded));
     }
     let bar = Bar::new(!cli.quiet && std::io::stderr().is_terminal());
     let outcome = confgate::scan::scan_with_progress(&args.paths, &s.scan, &cwd, &bar)?;
+    Ok((s, outcome))
+}
+
+pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
+    let template = match &args.template {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let (s, outcome) = scan(cli, args)?;
     let ctx = ReportContext {
         outcome: &outcome,
         color: color && s.output.is_none(),
         fail_on: s.fail_on,
+        template,
     };
     let bytes = report::render(s.format, &ctx)?;
     super::write_output(s.output.as_deref(), &bytes)?;
+    if let Some(path) = &s.write_baseline {
+        let baseline = confgate::baseline::Baseline::from_findings(&outcome.findings);
+        confgate::fsutil::write_atomic(path, &baseline.to_json()?)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    if !cli.quiet && s.format != report::OutputFormat::Text {
+        for w in &outcome.warnings {
+            eprintln!("confgate: warning: {w}");
+        }
+    }
     if !cli.quiet && s.format != report::OutputFormat::Text {
         for e in &outcome.errors {
             eprintln!("confgate: error: {e}");
@@ -40,7 +76,7 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
     } else if outcome
         .findings
         .iter()
-        .any(|f| f.suppressed.is_none() && f.severity >= s.fail_on)
+        .any(|f| f.counts_for_gate() && f.severity >= s.fail_on)
     {
         Status::Findings
     } else {

@@ -35,6 +35,17 @@ struct Report<'a> {
     rules: Vec<&'a str>,
     findings: &'a [Finding],
     errors: &'a [InputError],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineSummary>,
+}
+
+#[derive(Serialize)]
+struct BaselineSummary {
+    new: usize,
+    unchanged: usize,
+    absent: usize,
 }
 
 pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
@@ -56,6 +67,20 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
         rules: o.rules.iter().map(|r| r.id.as_str()).collect(),
         findings: &o.findings,
         errors: &o.errors,
+        warnings: &o.warnings,
+        baseline: o.absent.as_ref().map(|absent| BaselineSummary {
+            new: o
+                .findings
+                .iter()
+                .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+                .count(),
+            unchanged: o
+                .findings
+                .iter()
+                .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::Unchanged))
+                .count(),
+            absent: absent.len(),
+        }),
     };
     let mut out = serde_json::to_vec_pretty(&report).map_err(|e| ReportError {
         format: "json",

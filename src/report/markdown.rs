@@ -21,7 +21,10 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
         .iter()
         .filter(|f| f.suppressed.is_none())
         .collect();
-    let gate = active.iter().filter(|f| f.severity >= ctx.fail_on).count();
+    let gate = active
+        .iter()
+        .filter(|f| f.counts_for_gate() && f.severity >= ctx.fail_on)
+        .count();
     let mut s = String::new();
     let verdict = if !o.errors.is_empty() {
         "⚠️ errors".to_string()

@@ -83,6 +83,7 @@ pub fn merge_json(inputs: &[(String, String)], fail_on: Severity) -> Result<Vec<
         outcome: &outcome,
         color: false,
         fail_on,
+        template: None,
     };
     render(OutputFormat::Json, &ctx).map_err(|e| MergeError {
         file: "merged report".to_string(),

@@ -1,7 +1,9 @@
 //! Reports: one emitter per output format, all fed the same `ScanOutcome`.
 
 mod csv;
+pub(crate) mod frame;
 mod github;
+pub(crate) mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -34,6 +36,8 @@ pub enum OutputFormat {
     Github,
     /// A Markdown summary for `$GITHUB_STEP_SUMMARY` and pull-request comments.
     Markdown,
+    /// A self-contained HTML page: score, compliance, risk matrix, recommendations, findings.
+    Html,
 }
 
 /// What every emitter gets.
@@ -42,6 +46,8 @@ pub struct ReportContext<'a> {
     /// ANSI colours (text only).
     pub color: bool,
     pub fail_on: Severity,
+    /// Text of a tera template replacing the embedded HTML one (`--template FILE`).
+    pub template: Option<String>,
 }
 
 /// A report that could not be produced.
@@ -62,6 +68,7 @@ pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, 
         OutputFormat::Junit => junit::render(ctx),
         OutputFormat::Github => github::render(ctx),
         OutputFormat::Markdown => markdown::render(ctx),
+        OutputFormat::Html => html::render(ctx),
     }
 }
 

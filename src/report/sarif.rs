@@ -35,6 +35,41 @@ fn level_str(s: Severity) -> &'static str {
     }
 }
 
+fn baseline_state(s: crate::baseline::BaselineState) -> &'static str {
+    match s {
+        crate::baseline::BaselineState::New => "new",
+        crate::baseline::BaselineState::Unchanged => "unchanged",
+        crate::baseline::BaselineState::Absent => "absent",
+    }
+}
+
+/// A result for a baseline entry that no longer occurs.
+fn absent_result(e: &crate::baseline::BaselineEntry, index: usize) -> SResult {
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(ArtifactLocation::builder().uri(e.file.clone()).build())
+                .region(
+                    Region::builder()
+                        .start_line(i64::from(e.line.max(1)))
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    let mut fp = BTreeMap::new();
+    fp.insert("confgate/v1".to_string(), e.fingerprint.clone());
+    SResult::builder()
+        .rule_id(e.rule_id.clone())
+        .rule_index(index as i64)
+        .level(ResultLevel::None)
+        .message(text(e.message.clone()))
+        .locations(vec![location])
+        .partial_fingerprints(fp)
+        .baseline_state(json!("absent"))
+        .build()
+}
+
 fn text(s: impl Into<String>) -> Message {
     Message::builder().text(s.into()).build()
 }
@@ -126,6 +161,9 @@ fn result(f: &Finding, index: usize) -> SResult {
         .partial_fingerprints(fp)
         .properties(PropertyBag::builder().additional_properties(props).build())
         .build();
+    if let Some(state) = f.baseline_state {
+        b.baseline_state = Some(json!(baseline_state(state)));
+    }
     if let Some(s) = &f.suppressed {
         b.suppressions = Some(vec![
             serde_sarif::sarif::Suppression::builder()
@@ -162,6 +200,11 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
         }
         if let Some(i) = index.get(f.rule_id.as_str()) {
             results.push(result(f, *i));
+        }
+    }
+    for e in o.absent.iter().flatten() {
+        if let Some(i) = index.get(e.rule_id.as_str()) {
+            results.push(absent_result(e, *i));
         }
     }
     let total = results.len();
@@ -204,6 +247,19 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
     let mut invocation = Invocation::builder()
         .execution_successful(o.errors.is_empty())
         .build();
+    if !o.warnings.is_empty() {
+        invocation.tool_configuration_notifications = Some(
+            o.warnings
+                .iter()
+                .map(|w| {
+                    Notification::builder()
+                        .level(json!("warning"))
+                        .message(text(w.clone()))
+                        .build()
+                })
+                .collect(),
+        );
+    }
     if !notes.is_empty() {
         invocation.tool_execution_notifications = Some(notes);
     }

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::ReportContext;
+use super::frame::{self, Masks};
 use crate::catalog::Severity;
 use crate::document::SourceFile;
 use crate::finding::{Finding, by_severity, security_score};
@@ -39,59 +40,24 @@ impl Paint {
     }
 }
 
-const MASK: &str = "********";
-
-/// Replaces the characters of `line` from `from` to `to` (1-based columns, `to` exclusive).
-fn mask(line: &str, from: usize, to: Option<usize>) -> String {
-    let chars: Vec<char> = line.chars().collect();
-    let from = from.saturating_sub(1).min(chars.len());
-    let to = to
-        .map_or(chars.len(), |t| t.saturating_sub(1).min(chars.len()))
-        .max(from);
-    let mut out: String = chars[..from].iter().collect();
-    out.push_str(MASK);
-    out.extend(&chars[to..]);
-    out
-}
-
-/// The lines around a finding, with a caret line under the offending span.
-fn code_frame(file: &SourceFile, f: &Finding, paint: &Paint) -> String {
+/// The lines around a finding, with a caret line under the offending span (sensitive spans
+/// masked, see `frame`).
+fn code_frame(file: &SourceFile, f: &Finding, masks: &Masks, paint: &Paint) -> String {
     let mut out = String::new();
-    let lines: Vec<&str> = file.text.lines().collect();
-    if f.line == 0 || f.line as usize > lines.len() {
+    let Some(frame) = frame::code_frame(file, f, masks) else {
         return out;
-    }
-    let first = f.line.saturating_sub(1).max(1) as usize;
-    let last = (f.end_line.max(f.line) as usize)
-        .min(lines.len())
-        .min(f.line as usize + 3);
-    let width = last.to_string().len();
-    for n in first..=last {
-        let mut text = lines[n - 1].to_string();
-        if f.sensitive && n >= f.line as usize && n <= f.end_line.max(f.line) as usize {
-            let from = if n == f.line as usize {
-                f.column as usize
-            } else {
-                1
-            };
-            let to = (n == f.end_line as usize).then_some(f.end_column as usize);
-            text = mask(&text, from, to);
-        }
-        let _ = writeln!(out, "  {} {text}", paint.dim(&format!("{n:>width$} |")));
-        if n == f.line as usize {
-            let start = f.column.max(1) as usize;
-            let len = if f.end_line == f.line && f.end_column > f.column {
-                (f.end_column - f.column) as usize
-            } else {
-                1
-            };
-            let len = if f.sensitive { MASK.len() } else { len };
+    };
+    let width = frame.width;
+    for l in &frame.lines {
+        let n = l.number;
+        let _ = writeln!(out, "  {} {}", paint.dim(&format!("{n:>width$} |")), l.text);
+        if n == frame.caret.line {
+            let (pad, carets) = frame.caret_text();
             let _ = writeln!(
                 out,
-                "  {} {}{}",
+                "  {} {pad}{}",
                 paint.dim(&format!("{:>width$} |", "")),
-                " ".repeat(start - 1),
-                paint.wrap("1;31", &"^".repeat(len.min(120)))
+                paint.wrap("1;31", &carets)
             );
         }
     }
@@ -104,6 +70,7 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
     let mut out = String::new();
     let rules: std::collections::HashMap<&str, &crate::catalog::Rule> =
         o.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+    let masks = Masks::new(&o.findings);
     for f in &o.findings {
         let _ = writeln!(
             out,
@@ -114,13 +81,15 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
             paint.sev(f.severity),
             if f.suppressed.is_some() {
                 " (suppressed)"
+            } else if f.baseline_state == Some(crate::baseline::BaselineState::Unchanged) {
+                " (in baseline)"
             } else {
                 ""
             }
         );
         let _ = writeln!(out, "  {}", f.message);
         if let Some(src) = o.sources.get(&f.file) {
-            out.push_str(&code_frame(src, f, &paint));
+            out.push_str(&code_frame(src, f, &masks, &paint));
         }
         let mut at = format!("{} · {}", resource_label(f), f.path);
         if let Some(s) = &f.source {
@@ -135,7 +104,10 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
     for e in &o.errors {
         let _ = writeln!(out, "{} {e}", paint.wrap("1;31", "error:"));
     }
-    if !o.errors.is_empty() {
+    for w in &o.warnings {
+        let _ = writeln!(out, "{} {w}", paint.wrap("1;33", "warning:"));
+    }
+    if !o.errors.is_empty() || !o.warnings.is_empty() {
         out.push('\n');
     }
     let counts = by_severity(&o.findings);
@@ -169,6 +141,14 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
         o.rules.len(),
         security_score(&o.findings, o.documents)
     );
+    if let Some(absent) = &o.absent {
+        let new = o
+            .findings
+            .iter()
+            .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+            .count();
+        let _ = write!(out, "; baseline: {new} new, {} gone", absent.len());
+    }
     if suppressed > 0 {
         let _ = write!(out, "; {suppressed} suppressed");
     }
@@ -183,7 +163,7 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
     let gate = o
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none() && f.severity >= ctx.fail_on)
+        .filter(|f| f.counts_for_gate() && f.severity >= ctx.fail_on)
         .count();
     let _ = writeln!(
         out,
@@ -215,22 +195,5 @@ fn resource_label(f: &Finding) -> String {
     match &f.resource.namespace {
         Some(ns) => format!("{} {}/{}", f.resource.kind, ns, f.resource.name),
         None => format!("{} {}", f.resource.kind, f.resource.name),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mask_hides_the_value_only() {
-        assert_eq!(
-            mask("  password: hunter2", 13, Some(20)),
-            "  password: ********"
-        );
-        assert_eq!(
-            mask("  password: hunter2 # x", 13, Some(20)),
-            "  password: ******** # x"
-        );
     }
 }

@@ -1,0 +1,117 @@
+//! Baselines: adopt confgate on a repository with existing problems and gate only on new
+//! ones. A baseline records findings by fingerprint (rule, resource, path, value — never line
+//! numbers), so moved lines and reordered files do not turn old findings into new ones.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, ResourceRef};
+
+/// One recorded finding.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub rule_id: String,
+    pub file: String,
+    pub line: u32,
+    pub resource: ResourceRef,
+    pub path: String,
+    pub message: String,
+}
+
+/// The baseline file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Baseline {
+    pub version: u32,
+    pub tool: String,
+    pub findings: Vec<BaselineEntry>,
+}
+
+/// Where a finding stands against the baseline (SARIF `baselineState`).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineState {
+    New,
+    Unchanged,
+    Absent,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct BaselineError {
+    pub file: String,
+    pub message: String,
+}
+
+impl Baseline {
+    /// Records the active (unsuppressed) findings.
+    pub fn from_findings(findings: &[Finding]) -> Baseline {
+        Baseline {
+            version: 1,
+            tool: "confgate".to_string(),
+            findings: findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .map(|f| BaselineEntry {
+                    fingerprint: f.fingerprint.clone(),
+                    rule_id: f.rule_id.clone(),
+                    file: f.file.clone(),
+                    line: f.line,
+                    resource: f.resource.clone(),
+                    path: f.path.clone(),
+                    message: f.message.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| BaselineError {
+            file: name.clone(),
+            message: format!("cannot read: {e}"),
+        })?;
+        let b: Baseline = serde_json::from_str(&text).map_err(|e| BaselineError {
+            file: format!("{name}:{}", e.line()),
+            message: format!("not a confgate baseline: {e}"),
+        })?;
+        if b.version != 1 {
+            return Err(BaselineError {
+                file: name,
+                message: format!("unsupported baseline version {}", b.version),
+            });
+        }
+        Ok(b)
+    }
+
+    pub fn to_json(&self) -> Result<Vec<u8>, BaselineError> {
+        let mut v = serde_json::to_vec_pretty(self).map_err(|e| BaselineError {
+            file: "baseline".to_string(),
+            message: e.to_string(),
+        })?;
+        v.push(b'\n');
+        Ok(v)
+    }
+
+    /// Marks each finding new or unchanged, matching fingerprints as a multiset (two
+    /// identical findings need two baseline entries); returns the entries no finding matched.
+    pub fn classify(&self, findings: &mut [Finding]) -> Vec<BaselineEntry> {
+        let mut left: HashMap<&str, Vec<&BaselineEntry>> = HashMap::new();
+        for e in &self.findings {
+            left.entry(e.fingerprint.as_str()).or_default().push(e);
+        }
+        for f in findings.iter_mut() {
+            let hit = left.get_mut(f.fingerprint.as_str()).and_then(Vec::pop);
+            f.baseline_state = Some(if hit.is_some() {
+                BaselineState::Unchanged
+            } else {
+                BaselineState::New
+            });
+        }
+        let mut absent: Vec<BaselineEntry> = left.into_values().flatten().cloned().collect();
+        absent.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
+        absent
+    }
+}

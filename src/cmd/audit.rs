@@ -1,0 +1,53 @@
+//! `confgate audit`: scan like `scan` (same options, settings, waivers and baseline), then
+//! write the audit — score, compliance checklists, risk matrix, recommendations.
+
+use confgate::audit::{self, AuditFormat, AuditOptions};
+use confgate::report::OutputFormat;
+
+use crate::Status;
+use crate::cli::{AuditArgs, Cli};
+
+pub fn run(cli: &Cli, args: &AuditArgs) -> anyhow::Result<Status> {
+    let a = &args.scan;
+    // Only the flag (or CONFGATE_FORMAT) chooses the format: a settings file's `format` is
+    // meant for `scan`.
+    let format = match a.format.unwrap_or(OutputFormat::Text) {
+        OutputFormat::Text => AuditFormat::Text,
+        OutputFormat::Json => AuditFormat::Json,
+        OutputFormat::Html => AuditFormat::Html,
+        other => anyhow::bail!("audit writes text, json or html, not {other:?}"),
+    };
+    let template = match &a.template {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let (s, outcome) = super::scan::scan(cli, a)?;
+    let opts = AuditOptions {
+        fail_on: s.fail_on,
+        frameworks: s.scan.selection.frameworks.clone(),
+    };
+    let report = audit::build(&outcome, &opts)?;
+    let bytes = audit::render(&report, &outcome, format, template.as_deref())?;
+    // Likewise only --output (or CONFGATE_OUTPUT), not the settings file's scan report path.
+    super::write_output(a.output.as_deref(), &bytes)?;
+    if !cli.quiet {
+        for w in &outcome.warnings {
+            eprintln!("confgate: warning: {w}");
+        }
+        if format != AuditFormat::Text {
+            for e in &outcome.errors {
+                eprintln!("confgate: error: {e}");
+            }
+        }
+    }
+    Ok(if !outcome.errors.is_empty() {
+        Status::Error
+    } else if report.summary.gate.passed {
+        Status::Clean
+    } else {
+        Status::Findings
+    })
+}

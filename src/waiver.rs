@@ -1,0 +1,382 @@
+//! Governed exceptions: waivers with an owner, a justification and an expiry date, and
+//! inline `confgate.io/ignore` annotations.
+//!
+//! A suppressed finding is never dropped: it stays in every report with its `suppressed`
+//! record and simply does not count for the gate. An expired waiver stops suppressing and
+//! says so; one expiring within 14 days warns ahead of time.
+
+use std::path::Path;
+
+use globset::{Glob, GlobMatcher};
+use serde::{Deserialize, Serialize};
+
+use crate::document::{Document, NodeKind};
+use crate::finding::{Finding, Suppression};
+
+/// Days before expiry from which a waiver warns.
+pub const EXPIRY_WARNING_DAYS: i64 = 14;
+
+pub const IGNORE_ANNOTATION: &str = "confgate.io/ignore";
+pub const IGNORE_REASON_ANNOTATION: &str = "confgate.io/ignore-reason";
+
+/// A resource selector; every field is an optional glob.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSelector {
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One waiver as written in `confgate-waivers.yaml` or `[[waivers]]` in `confgate.toml`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Rule id, name or glob (`CG1*`).
+    pub rule: Option<String>,
+    pub resource: Option<ResourceSelector>,
+    /// Glob on the finding's file.
+    pub file: Option<String>,
+    pub fingerprint: Option<String>,
+    pub justification: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`; the waiver stops applying after this day.
+    pub expires: String,
+    pub ticket: Option<String>,
+}
+
+/// The waiver file's shape.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverFile {
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// A waiver problem naming the file (and entry).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct WaiverError {
+    pub file: String,
+    pub message: String,
+}
+
+/// A civil date as days since 1970-01-01.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses `YYYY-MM-DD` into days since the epoch.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Today (UTC) as days since the epoch.
+pub fn today() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| (d.as_secs() / 86_400) as i64)
+}
+
+/// A waiver compiled for matching.
+#[derive(Clone, Debug)]
+pub struct CompiledWaiver {
+    pub waiver: Waiver,
+    /// Where it was defined (`confgate-waivers.yaml#3`).
+    pub origin: String,
+    expires: i64,
+    rule: Option<GlobMatcher>,
+    file: Option<GlobMatcher>,
+    kind: Option<GlobMatcher>,
+    namespace: Option<GlobMatcher>,
+    name: Option<GlobMatcher>,
+}
+
+fn glob(
+    origin: &str,
+    field: &str,
+    pattern: &Option<String>,
+) -> Result<Option<GlobMatcher>, WaiverError> {
+    pattern
+        .as_ref()
+        .map(|p| {
+            Glob::new(p)
+                .map(|g| g.compile_matcher())
+                .map_err(|e| WaiverError {
+                    file: origin.to_string(),
+                    message: format!("{field}: invalid glob {p:?}: {e}"),
+                })
+        })
+        .transpose()
+}
+
+impl CompiledWaiver {
+    pub fn new(waiver: Waiver, origin: String) -> Result<CompiledWaiver, WaiverError> {
+        let bad = |message: String| WaiverError {
+            file: origin.clone(),
+            message,
+        };
+        if waiver.rule.is_none() && waiver.fingerprint.is_none() {
+            return Err(bad("a waiver needs `rule` or `fingerprint`".to_string()));
+        }
+        if waiver.justification.trim().is_empty() {
+            return Err(bad("`justification` must not be empty".to_string()));
+        }
+        if waiver.owner.trim().is_empty() {
+            return Err(bad("`owner` must not be empty".to_string()));
+        }
+        let expires = parse_date(&waiver.expires).ok_or_else(|| {
+            bad(format!(
+                "`expires` {:?} is not a date like 2026-12-31",
+                waiver.expires
+            ))
+        })?;
+        let sel = waiver.resource.clone().unwrap_or_default();
+        Ok(CompiledWaiver {
+            rule: glob(&origin, "rule", &waiver.rule)?,
+            file: glob(&origin, "file", &waiver.file)?,
+            kind: glob(&origin, "resource.kind", &sel.kind)?,
+            namespace: glob(&origin, "resource.namespace", &sel.namespace)?,
+            name: glob(&origin, "resource.name", &sel.name)?,
+            expires,
+            origin,
+            waiver,
+        })
+    }
+
+    pub fn matches(&self, f: &Finding) -> bool {
+        let m = |g: &Option<GlobMatcher>, v: &str| g.as_ref().is_none_or(|g| g.is_match(v));
+        m(&self.rule, &f.rule_id) || self.rule.as_ref().is_some_and(|g| g.is_match(&f.rule_name))
+    }
+
+    fn matches_all(&self, f: &Finding) -> bool {
+        let m = |g: &Option<GlobMatcher>, v: &str| g.as_ref().is_none_or(|g| g.is_match(v));
+        self.matches(f)
+            && m(&self.file, &f.file)
+            && m(&self.kind, &f.resource.kind)
+            && m(
+                &self.namespace,
+                f.resource.namespace.as_deref().unwrap_or(""),
+            )
+            && m(&self.name, &f.resource.name)
+            && self
+                .waiver
+                .fingerprint
+                .as_ref()
+                .is_none_or(|fp| *fp == f.fingerprint)
+    }
+
+    pub fn expired(&self, today: i64) -> bool {
+        today > self.expires
+    }
+
+    pub fn days_left(&self, today: i64) -> i64 {
+        self.expires - today
+    }
+}
+
+/// Reads a waiver file (YAML).
+pub fn read_waiver_file(path: &Path) -> Result<Vec<CompiledWaiver>, WaiverError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| WaiverError {
+        file: name.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let parsed: WaiverFile = serde_yaml::from_str(&text).map_err(|e| WaiverError {
+        file: match e.location() {
+            Some(l) => format!("{name}:{}", l.line()),
+            None => name.clone(),
+        },
+        message: e.to_string().lines().next().unwrap_or_default().to_string(),
+    })?;
+    compile_all(parsed.waivers, &name)
+}
+
+/// Compiles waivers defined in `origin` (entries are numbered from 1).
+pub fn compile_all(waivers: Vec<Waiver>, origin: &str) -> Result<Vec<CompiledWaiver>, WaiverError> {
+    waivers
+        .into_iter()
+        .enumerate()
+        .map(|(i, w)| CompiledWaiver::new(w, format!("{origin}#{}", i + 1)))
+        .collect()
+}
+
+/// How one waiver fared in a scan.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaiverUse {
+    pub origin: String,
+    pub rule: Option<String>,
+    pub owner: String,
+    pub expires: String,
+    pub ticket: Option<String>,
+    pub status: WaiverStatus,
+    pub days_left: i64,
+    /// Findings it suppressed (or would have, when expired).
+    pub matched: usize,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaiverStatus {
+    Active,
+    Expiring,
+    Expired,
+    Unused,
+}
+
+/// The inline ignore list of a document, if any: (rule patterns, reason).
+pub fn inline_ignores(doc: &Document) -> Option<(Vec<String>, Option<String>)> {
+    let ann = doc.tree.get("metadata")?.get("annotations")?;
+    let text = |k: &str| match ann.get(k).map(|n| &n.kind) {
+        Some(NodeKind::Scalar(serde_json::Value::String(s))) => Some(s.clone()),
+        _ => None,
+    };
+    let list = text(IGNORE_ANNOTATION)?;
+    let rules = list
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    Some((rules, text(IGNORE_REASON_ANNOTATION)))
+}
+
+/// Applies an inline ignore to a finding of `doc`.
+pub fn apply_inline(f: &mut Finding, ignores: &(Vec<String>, Option<String>)) {
+    let (rules, reason) = ignores;
+    let hit = rules
+        .iter()
+        .any(|r| r == "*" || r.eq_ignore_ascii_case(&f.rule_id) || *r == f.rule_name);
+    if hit {
+        f.suppressed = Some(Suppression {
+            kind: "inSource".to_string(),
+            justification: reason.clone().unwrap_or_else(|| {
+                format!("{IGNORE_ANNOTATION} annotation (no {IGNORE_REASON_ANNOTATION} given)")
+            }),
+            owner: None,
+            expires: None,
+            ticket: None,
+        });
+    }
+}
+
+/// Applies waivers to findings; returns how each waiver fared and the warnings to show.
+pub fn apply_waivers(
+    findings: &mut [Finding],
+    waivers: &[CompiledWaiver],
+    today: i64,
+) -> (Vec<WaiverUse>, Vec<String>) {
+    let mut uses = Vec::new();
+    let mut warnings = Vec::new();
+    for w in waivers {
+        let expired = w.expired(today);
+        let mut matched = 0;
+        for f in findings.iter_mut() {
+            if !w.matches_all(f) {
+                continue;
+            }
+            matched += 1;
+            if !expired && f.suppressed.is_none() {
+                f.suppressed = Some(Suppression {
+                    kind: "external".to_string(),
+                    justification: w.waiver.justification.clone(),
+                    owner: Some(w.waiver.owner.clone()),
+                    expires: Some(w.waiver.expires.clone()),
+                    ticket: w.waiver.ticket.clone(),
+                });
+            }
+        }
+        let days_left = w.days_left(today);
+        let status = if expired {
+            WaiverStatus::Expired
+        } else if matched == 0 {
+            WaiverStatus::Unused
+        } else if days_left <= EXPIRY_WARNING_DAYS {
+            WaiverStatus::Expiring
+        } else {
+            WaiverStatus::Active
+        };
+        let label = format!(
+            "waiver {} ({}, owner {})",
+            w.origin,
+            w.waiver.rule.as_deref().unwrap_or("fingerprint"),
+            w.waiver.owner
+        );
+        match status {
+            WaiverStatus::Expired => warnings.push(format!(
+                "{label} expired on {}; its {matched} finding(s) count again",
+                w.waiver.expires
+            )),
+            WaiverStatus::Expiring => warnings.push(format!(
+                "{label} expires on {} ({days_left} day(s) left)",
+                w.waiver.expires
+            )),
+            _ => {}
+        }
+        uses.push(WaiverUse {
+            origin: w.origin.clone(),
+            rule: w.waiver.rule.clone(),
+            owner: w.waiver.owner.clone(),
+            expires: w.waiver.expires.clone(),
+            ticket: w.waiver.ticket.clone(),
+            status,
+            days_left,
+            matched,
+        });
+    }
+    (uses, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_count_days() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2000-03-01"), Some(11_017));
+        assert_eq!(
+            parse_date("2026-11-24").map(|d| d - parse_date("2026-11-10").unwrap_or(0)),
+            Some(14)
+        );
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("soon"), None);
+    }
+
+    #[test]
+    fn waivers_need_an_owner_a_reason_and_a_date() {
+        let w = Waiver {
+            rule: Some("CG1001".into()),
+            resource: None,
+            file: None,
+            fingerprint: None,
+            justification: "".into(),
+            owner: "team".into(),
+            expires: "2030-01-01".into(),
+            ticket: None,
+        };
+        assert!(CompiledWaiver::new(w.clone(), "x#1".into()).is_err());
+        let ok = Waiver {
+            justification: "vendor chart".into(),
+            ..w.clone()
+        };
+        assert!(CompiledWaiver::new(ok.clone(), "x#1".into()).is_ok());
+        let bad_date = Waiver {
+            expires: "next year".into(),
+            ..ok
+        };
+        assert!(CompiledWaiver::new(bad_date, "x#1".into()).is_err());
+    }
+}
