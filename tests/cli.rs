@@ -1194,12 +1194,17 @@ fn text_report_shows_position_rule_code_frame_fix_and_summary() {
         out.lines().any(|l| l.trim_start().starts_with("fix:")),
         "fix line: {out}"
     );
-    let last = out
+    let summary = out
+        .lines()
+        .find(|l| l.starts_with("Summary:"))
+        .expect("a summary line");
+    assert!(summary.contains("1 finding"), "summary line: {summary}");
+    let compliance = out
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
-        .expect("a summary line");
-    assert!(last.contains("1 finding"), "summary line: {last}");
+        .expect("a compliance line");
+    assert!(compliance.starts_with("Compliance (controls passing):"), "{compliance}");
 }
 
 #[test]

@@ -7,13 +7,18 @@ deny contains f if {
 	input.kind in rbac.binding_kinds
 	input.roleRef.kind == "ClusterRole"
 	input.roleRef.name == "cluster-admin"
+	not rbac.builtin_binding
 	some s in rbac.subjects
-	name := s.subject.name
-	is_string(name)
-	not startswith(name, "system:")
+	is_string(s.subject.name)
+	not rbac.masters_subject(s.subject)
+	not rbac.public_subject(s.subject)
 	f := {
 		"id": "CG2002",
-		"msg": sprintf("%s %q gives cluster-admin to %s %q", [input.kind, k8s.name, k8s.text(object.get(s.subject, "kind", "subject")), name]),
+		"msg": sprintf("%s %q gives cluster-admin to %s%s", [input.kind, k8s.name, rbac.subject_text(s.subject), cluster_admin_binding_scope]),
 		"path": ["subjects", s.index],
 	}
 }
+
+cluster_admin_binding_scope := " across the whole cluster" if {
+	input.kind == "ClusterRoleBinding"
+} else := sprintf(" in namespace %q", [k8s.namespace])

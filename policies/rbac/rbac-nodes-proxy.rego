@@ -4,11 +4,10 @@ import data.confgate.lib.k8s
 import data.confgate.lib.rbac
 
 deny contains f if {
+	input.kind == "ClusterRole"
 	some x in rbac.rules
-	rbac.core_group(x.rule)
-	count(rbac.strings(x.rule, "verbs")) > 0
 	some j, res in k8s.list(x.rule.resources)
-	res in {"nodes/proxy", "nodes/*"}
+	rbac.nodes_proxy(x.rule, res)
 	f := {
 		"id": "CG2006",
 		"msg": sprintf("%s %q grants access to %s, which reaches the kubelet API of every node directly", [input.kind, k8s.name, res]),

@@ -5,10 +5,8 @@ import data.confgate.lib.rbac
 
 deny contains f if {
 	some x in rbac.rules
-	rbac.core_group(x.rule)
-	rbac.grants_any(x.rule, {"create"})
 	some j, res in k8s.list(x.rule.resources)
-	res == "pods"
+	rbac.pod_create(x.rule, res)
 	f := {
 		"id": "CG2008",
 		"msg": sprintf("%s %q can create pods, and so run any image with any service account of its namespace", [input.kind, k8s.name]),

@@ -5,11 +5,8 @@ import data.confgate.lib.rbac
 
 deny contains f if {
 	some x in rbac.rules
-	rbac.core_group(x.rule)
-	rbac.grants_any(x.rule, {"get", "list", "watch"})
-	not rbac.named_only(x.rule)
 	some j, res in k8s.list(x.rule.resources)
-	res == "secrets"
+	rbac.secrets_read(x.rule, res)
 	f := {
 		"id": "CG2004",
 		"msg": sprintf("%s %q can read every Secret in its scope", [input.kind, k8s.name]),
