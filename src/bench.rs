@@ -91,6 +91,7 @@ pub fn full_scan(
         outcome: &outcome,
         color: false,
         fail_on: Severity::High,
+        template: None,
     };
     let bytes = render(OutputFormat::Sarif, &ctx).map_err(|e| e.to_string())?;
     crate::fsutil::write_atomic(out, &bytes).map_err(|e| e.to_string())?;
