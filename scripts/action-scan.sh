@@ -43,25 +43,6 @@ json_get() {
   fi
 }
 
-# Sets runs[].automationDetails.id of the SARIF file $1 to "$2/".
-set_sarif_category() {
-  local file=$1 id=${2%/}/ tmp
-  tmp=$(mktemp "${file}.XXXXXX")
-  if command -v jq >/dev/null 2>&1; then
-    jq --arg id "$id" '.runs |= map(.automationDetails = ((.automationDetails // {}) + {id: $id}))' \
-      "$file" >"$tmp"
-  else
-    python3 - "$file" "$id" >"$tmp" <<'PY'
-import json, sys
-log = json.load(open(sys.argv[1]))
-for run in log.get("runs", []):
-    run.setdefault("automationDetails", {})["id"] = sys.argv[2]
-json.dump(log, sys.stdout, indent=2)
-PY
-  fi
-  mv "$tmp" "$file"
-}
-
 scan() {
   local format=${INPUT_FORMAT:-sarif}
   local output=${INPUT_OUTPUT-confgate.sarif}
@@ -98,16 +79,15 @@ scan() {
     mkdir -p -- "$(dirname -- "$output")"
     cmd+=(--output "$output")
   fi
+  if [ "$format" = sarif ] && [ -n "$category" ]; then
+    cmd+=(--sarif-category "$category")
+  fi
   cmd+=(${extra[@]+"${extra[@]}"})
   printf '+'
   printf ' %q' "${cmd[@]}"
   printf '\n'
   local code=0
   "${cmd[@]}" || code=$?
-
-  if [ -n "$output" ] && [ "$format" = sarif ] && [ -n "$category" ] && [ -s "$output" ]; then
-    set_sarif_category "$output" "$category"
-  fi
 
   # The findings count, from a JSON report of the same scan (the requested one if it is JSON).
   # Auxiliary reports always get an explicit --output, so that an `output` key in

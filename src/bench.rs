@@ -92,6 +92,7 @@ pub fn full_scan(
         color: false,
         fail_on: Severity::High,
         template: None,
+        sarif_category: None,
     };
     let bytes = render(OutputFormat::Sarif, &ctx).map_err(|e| e.to_string())?;
     crate::fsutil::write_atomic(out, &bytes).map_err(|e| e.to_string())?;

@@ -237,6 +237,10 @@ pub struct ScanArgs {
     /// HTML only: render with this tera template instead of the embedded one.
     #[arg(long, env = "CONFGATE_TEMPLATE", value_name = "FILE")]
     pub template: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category, one per upload to code scanning
+    /// (default confgate/scan).
+    #[arg(long, env = "CONFGATE_SARIF_CATEGORY", value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
 }
 
 impl ScanArgs {
@@ -266,6 +270,7 @@ impl ScanArgs {
             waivers: self.waivers.clone(),
             baseline: self.baseline.clone(),
             write_baseline: self.write_baseline.clone(),
+            sarif_category: self.sarif_category.clone(),
         }
     }
 }

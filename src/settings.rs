@@ -82,6 +82,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub waivers: Vec<crate::waiver::Waiver>,
     pub baseline: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category.
+    pub sarif_category: Option<String>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -150,6 +152,7 @@ pub struct ScanFlags {
     pub waivers: Option<PathBuf>,
     pub baseline: Option<PathBuf>,
     pub write_baseline: Option<PathBuf>,
+    pub sarif_category: Option<String>,
 }
 
 /// Fully resolved settings for a scan.
@@ -163,6 +166,8 @@ pub struct ScanSettings {
     pub custom: Option<crate::engine::custom::CustomOptions>,
     /// Where to record the findings as a baseline.
     pub write_baseline: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category.
+    pub sarif_category: Option<String>,
 }
 
 pub const WAIVER_FILE: &str = "confgate-waivers.yaml";
@@ -289,6 +294,10 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
     Ok(ScanSettings {
         custom,
         write_baseline: flags.write_baseline.clone(),
+        sarif_category: flags
+            .sarif_category
+            .clone()
+            .or_else(|| file.sarif_category.clone()),
         scan: ScanOptions {
             kube_version,
             shard,

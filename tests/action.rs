@@ -318,8 +318,8 @@ fn code_scanning_uploads_each_scan_under_its_own_category() {
                 "{file}: the action writing {sarif} sets category {category}"
             ),
             (None, Some(run)) => assert!(
-                run.contains(&format!("automationDetails.id = \"{category}/\"")),
-                "{file}: the scan writing {sarif} sets automationDetails.id to {category}/:\n{run}"
+                run.contains(&format!("--sarif-category {category}")),
+                "{file}: the scan writing {sarif} sets --sarif-category {category}:\n{run}"
             ),
             (None, None) => panic!("{file}: no step writes {sarif}"),
         }

@@ -237,3 +237,31 @@ fn quiet_scans_print_nothing_on_stderr() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn sarif_category_sets_the_automation_id_and_dash_output_means_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("confgate.toml");
+    std::fs::write(&cfg, "output = \"ignored.sarif\"\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_confgate"))
+        .args([
+            "scan",
+            EXAMPLE,
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "confgate-helm",
+            "--output",
+            "-",
+        ])
+        .current_dir(root())
+        .env("CONFGATE_CONFIG", &cfg)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["runs"][0]["automationDetails"]["id"], "confgate-helm/");
+    assert!(!root().join("-").exists() && !root().join("ignored.sarif").exists());
+    let default = confgate(&["scan", EXAMPLE, "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
+    assert_eq!(v["runs"][0]["automationDetails"]["id"], "confgate/scan/");
+}

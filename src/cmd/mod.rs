@@ -13,8 +13,10 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically (temp file in the same directory, then rename), or
 /// to stdout when `path` is `None`.
+/// `-` as the path means stdout too (overrides an `output` from confgate.toml).
 pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     match path {
+        Some(p) if p.as_os_str() == "-" => write_output(None, bytes),
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(bytes)?;

@@ -50,9 +50,10 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
     let (s, outcome) = scan(cli, args)?;
     let ctx = ReportContext {
         outcome: &outcome,
-        color: color && s.output.is_none(),
+        color: color && s.output.as_deref().is_none_or(|p| p.as_os_str() == "-"),
         fail_on: s.fail_on,
         template,
+        sarif_category: s.sarif_category.clone(),
     };
     let bytes = report::render(s.format, &ctx)?;
     super::write_output(s.output.as_deref(), &bytes)?;

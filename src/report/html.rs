@@ -460,6 +460,7 @@ mod tests {
             color: false,
             fail_on: Severity::High,
             template: None,
+            sarif_category: None,
         };
         let html = String::from_utf8(render(&ctx).unwrap()).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80]);
@@ -481,6 +482,7 @@ mod tests {
             color: false,
             fail_on: Severity::High,
             template: Some("{% for e in errors %}{{ e }}{% endfor %}".into()),
+            sarif_category: None,
         };
         let html = String::from_utf8(render(&ctx).unwrap()).unwrap();
         assert!(html.starts_with("&lt;script&gt;"), "{html}");
@@ -494,6 +496,7 @@ mod tests {
             color: false,
             fail_on: Severity::High,
             template: Some("{% if %}".into()),
+            sarif_category: None,
         };
         let e = render(&ctx).unwrap_err();
         assert!(e.to_string().contains("bad template"), "{e}");

@@ -84,6 +84,7 @@ pub fn merge_json(inputs: &[(String, String)], fail_on: Severity) -> Result<Vec<
         color: false,
         fail_on,
         template: None,
+        sarif_category: None,
     };
     render(OutputFormat::Json, &ctx).map_err(|e| MergeError {
         file: "merged report".to_string(),

@@ -48,6 +48,9 @@ pub struct ReportContext<'a> {
     pub fail_on: Severity,
     /// Text of a tera template replacing the embedded HTML one (`--template FILE`).
     pub template: Option<String>,
+    /// SARIF `automationDetails.id` category (`--sarif-category`), so that several uploads
+    /// to GitHub code scanning do not replace each other. Default `confgate/scan`.
+    pub sarif_category: Option<String>,
 }
 
 /// A report that could not be produced.

@@ -274,7 +274,17 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .invocations(vec![invocation])
-        .automation_details(RunAutomationDetails::builder().id("confgate/scan/").build())
+        .automation_details(
+            RunAutomationDetails::builder()
+                .id(format!(
+                    "{}/",
+                    ctx.sarif_category
+                        .as_deref()
+                        .unwrap_or("confgate/scan")
+                        .trim_end_matches('/')
+                ))
+                .build(),
+        )
         .column_kind(json!("unicodeCodePoints"))
         .build();
     let sarif = Sarif::builder()
