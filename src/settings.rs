@@ -84,6 +84,8 @@ pub struct FileConfig {
     pub baseline: Option<PathBuf>,
     /// SARIF `automationDetails.id` category.
     pub sarif_category: Option<String>,
+    /// `[generate]`: read and validated by `confgate generate`.
+    pub generate: Option<toml::Value>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
