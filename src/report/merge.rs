@@ -92,7 +92,8 @@ pub fn merge_json(inputs: &[(String, String)], fail_on: Severity) -> Result<Vec<
     })
 }
 
-fn result_key(r: &SResult) -> String {
+/// A result's first location: URI, start line and start column.
+fn location(r: &SResult) -> (String, Option<i64>, Option<i64>) {
     let loc = r
         .locations
         .as_ref()
@@ -103,26 +104,20 @@ fn result_key(r: &SResult) -> String {
         .and_then(|a| a.uri.clone())
         .unwrap_or_default();
     let region = loc.and_then(|p| p.region.as_ref());
+    (uri, region.and_then(|r| r.start_line), region.and_then(|r| r.start_column))
+}
+
+fn result_key(r: &SResult) -> String {
+    let (uri, line, column) = location(r);
     format!(
-        "{}|{uri}|{:?}|{:?}|{:?}",
+        "{}|{uri}|{line:?}|{column:?}|{:?}",
         r.rule_id.clone().unwrap_or_default(),
-        region.and_then(|r| r.start_line),
-        region.and_then(|r| r.start_column),
         r.partial_fingerprints
     )
 }
 
 fn order_key(r: &SResult) -> (String, i64, i64, String, String, String) {
-    let loc = r
-        .locations
-        .as_ref()
-        .and_then(|l| l.first())
-        .and_then(|l| l.physical_location.as_ref());
-    let uri = loc
-        .and_then(|p| p.artifact_location.as_ref())
-        .and_then(|a| a.uri.clone())
-        .unwrap_or_default();
-    let region = loc.and_then(|p| p.region.as_ref());
+    let (uri, line, column) = location(r);
     let path = r
         .properties
         .as_ref()
@@ -132,8 +127,8 @@ fn order_key(r: &SResult) -> (String, i64, i64, String, String, String) {
         .to_string();
     (
         uri,
-        region.and_then(|r| r.start_line).unwrap_or(0),
-        region.and_then(|r| r.start_column).unwrap_or(0),
+        line.unwrap_or(0),
+        column.unwrap_or(0),
         r.rule_id.clone().unwrap_or_default(),
         path,
         r.message.text.clone().unwrap_or_default(),
