@@ -80,7 +80,12 @@ fn descriptor(r: &Rule) -> ReportingDescriptor {
         "kubernetes".to_string(),
         r.category.clone(),
     ];
-    tags.extend(r.frameworks.keys().map(|f| f.as_str().to_string()));
+    for f in r.frameworks.keys() {
+        // SARIF tags are a set (the `gdpr` category and framework share a name).
+        if !tags.iter().any(|t| t == f.as_str()) {
+            tags.push(f.as_str().to_string());
+        }
+    }
     let mut extra = BTreeMap::new();
     extra.insert(
         "security-severity".to_string(),
