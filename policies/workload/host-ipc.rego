@@ -1,13 +1,9 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
+import data.confgate.lib.pss
 
+# Pod Security Standards, baseline "Host Namespaces": hostIPC must be unset or false.
 deny contains f if {
-	some p in k8s.pods
-	p.spec.hostIPC == true
-	f := {
-		"id": "CG1006",
-		"msg": sprintf("%s %q shares the host's IPC namespace (hostIPC: true)", [input.kind, k8s.name]),
-		"path": array.concat(p.path, ["hostIPC"]),
-	}
+	some v in pss.host_ipc
+	f := {"id": "CG1006", "msg": v.msg, "path": v.path}
 }

@@ -1,13 +1,9 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
+import data.confgate.lib.pss
 
+# Pod Security Standards, baseline "Host Namespaces": hostNetwork must be unset or false.
 deny contains f if {
-	some p in k8s.pods
-	p.spec.hostNetwork == true
-	f := {
-		"id": "CG1007",
-		"msg": sprintf("%s %q uses the host's network namespace (hostNetwork: true)", [input.kind, k8s.name]),
-		"path": array.concat(p.path, ["hostNetwork"]),
-	}
+	some v in pss.host_network
+	f := {"id": "CG1007", "msg": v.msg, "path": v.path}
 }

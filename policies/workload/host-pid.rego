@@ -1,13 +1,9 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
+import data.confgate.lib.pss
 
+# Pod Security Standards, baseline "Host Namespaces": hostPID must be unset or false.
 deny contains f if {
-	some p in k8s.pods
-	p.spec.hostPID == true
-	f := {
-		"id": "CG1005",
-		"msg": sprintf("%s %q shares the host's process ID namespace (hostPID: true)", [input.kind, k8s.name]),
-		"path": array.concat(p.path, ["hostPID"]),
-	}
+	some v in pss.host_pid
+	f := {"id": "CG1005", "msg": v.msg, "path": v.path}
 }

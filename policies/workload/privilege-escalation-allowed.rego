@@ -1,14 +1,9 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
+import data.confgate.lib.pss
 
+# Pod Security Standards, restricted "Privilege Escalation": allowPrivilegeEscalation must be explicitly false on every container (Windows pods exempt).
 deny contains f if {
-	some c in k8s.containers
-	not k8s.windows_pod(c.pod)
-	not k8s.container_sc(c).allowPrivilegeEscalation == false
-	f := {
-		"id": "CG1002",
-		"msg": sprintf("container %q does not set allowPrivilegeEscalation: false; its processes can gain more privileges than their parent", [k8s.container_name(c)]),
-		"path": array.concat(c.path, ["securityContext", "allowPrivilegeEscalation"]),
-	}
+	some v in pss.privilege_escalation
+	f := {"id": "CG1002", "msg": v.msg, "path": v.path}
 }

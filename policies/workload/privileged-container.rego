@@ -1,13 +1,9 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
+import data.confgate.lib.pss
 
+# Pod Security Standards, baseline "Privileged Containers": securityContext.privileged must be unset or false.
 deny contains f if {
-	some c in k8s.containers
-	c.container.securityContext.privileged == true
-	f := {
-		"id": "CG1001",
-		"msg": sprintf("container %q runs privileged; it has full access to the host", [k8s.container_name(c)]),
-		"path": array.concat(c.path, ["securityContext", "privileged"]),
-	}
+	some v in pss.privileged
+	f := {"id": "CG1001", "msg": v.msg, "path": v.path}
 }

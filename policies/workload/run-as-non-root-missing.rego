@@ -1,14 +1,9 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
+import data.confgate.lib.pss
 
+# Pod Security Standards, restricted "Running as Non-root": runAsNonRoot true on the pod or every container, never false (pods with hostUsers: false exempt).
 deny contains f if {
-	some c in k8s.containers
-	not k8s.windows_pod(c.pod)
-	not k8s.effective_sc(c, "runAsNonRoot") == true
-	f := {
-		"id": "CG1003",
-		"msg": sprintf("container %q does not require a non-root user (runAsNonRoot is not true on the container or the pod)", [k8s.container_name(c)]),
-		"path": k8s.sc_path(c, "runAsNonRoot"),
-	}
+	some v in pss.run_as_non_root
+	f := {"id": "CG1003", "msg": v.msg, "path": v.path}
 }

@@ -1,13 +1,9 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
+import data.confgate.lib.pss
 
+# Pod Security Standards, restricted "Running as Non-root user": runAsUser must not be 0 on the pod or any container (pods with hostUsers: false exempt).
 deny contains f if {
-	some c in k8s.containers
-	k8s.effective_sc(c, "runAsUser") == 0
-	f := {
-		"id": "CG1004",
-		"msg": sprintf("container %q runs as user 0 (root)", [k8s.container_name(c)]),
-		"path": k8s.sc_path(c, "runAsUser"),
-	}
+	some v in pss.run_as_user
+	f := {"id": "CG1004", "msg": v.msg, "path": v.path}
 }

@@ -1,13 +1,9 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
+import data.confgate.lib.pss
 
+# Pod Security Standards, baseline "/proc Mount Type": procMount must be unset or Default (pods with hostUsers: false exempt).
 deny contains f if {
-	some c in k8s.containers
-	c.container.securityContext.procMount == "Unmasked"
-	f := {
-		"id": "CG1015",
-		"msg": sprintf("container %q mounts /proc unmasked (procMount: Unmasked), exposing host kernel information", [k8s.container_name(c)]),
-		"path": array.concat(c.path, ["securityContext", "procMount"]),
-	}
+	some v in pss.proc_mount
+	f := {"id": "CG1015", "msg": v.msg, "path": v.path}
 }
