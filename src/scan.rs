@@ -73,7 +73,7 @@ pub struct ScanOptions {
     pub jobs: usize,
     /// Time limit for one package on one document.
     pub policy_timeout: Duration,
-    /// Kubernetes release checked against (deprecated and removed APIs), e.g. `1.34`.
+    /// Kubernetes release checked against (deprecated and removed APIs), e.g. `1.37`.
     pub kube_version: String,
     /// Evaluate and report only this slice of the input files.
     pub shard: Option<Shard>,
@@ -88,7 +88,7 @@ pub struct ScanOptions {
 }
 
 /// The newest Kubernetes release whose API removals the built-in rules know.
-pub const NEWEST_KUBE_VERSION: &str = "1.34";
+pub const NEWEST_KUBE_VERSION: &str = "1.37";
 
 impl Default for ScanOptions {
     fn default() -> Self {
