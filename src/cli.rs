@@ -60,6 +60,9 @@ pub enum Command {
     Waivers(WaiversCommand),
     /// Measure scan speed and memory on a corpus and a generated set of documents.
     Bench(BenchArgs),
+    /// Render an environment's manifests from profiles and Tera templates, gate them with the
+    /// scan and write them atomically (or show a diff with --dry-run).
+    Generate(GenerateArgs),
     /// Scan and audit: security score, compliance checklists, risk matrix, recommendations.
     #[command(mut_arg("format", |a| a
         .help("Output format: text, json or html")
@@ -125,6 +128,14 @@ pub enum PolicyCommand {
         /// Only tests whose `package.name` matches this regex.
         #[arg(long, value_name = "REGEX")]
         run: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Run Gatekeeper test suites (`kind: Suite`) like `gator verify`.
+    Verify {
+        /// Suite files, or directories searched recursively for suites.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
@@ -332,4 +343,39 @@ pub struct BenchArgs {
     /// Also measure each rule alone (slower).
     #[arg(long)]
     pub per_rule: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GenerateArgs {
+    /// Environment to render: profiles/NAME.yaml (extending base.yaml).
+    #[arg(long, short = 'e', env = "CONFGATE_ENVIRONMENT", value_name = "NAME")]
+    pub environment: String,
+    /// Target namespace (default: `namespace` under [generate] in confgate.toml, with
+    /// {environment} replaced; else the environment name).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Directory of the Tera templates (default templates/).
+    #[arg(long, env = "CONFGATE_TEMPLATE_DIR", value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+    /// Directory of the profiles (default profiles/).
+    #[arg(long, env = "CONFGATE_PROFILE_DIR", value_name = "DIR")]
+    pub profile_dir: Option<PathBuf>,
+    /// Where the manifests go (default generated/{environment}).
+    #[arg(long, short = 'o', env = "CONFGATE_OUTPUT_DIR", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Print a unified diff against the output directory and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Override a variable (dotted keys reach into maps); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Content-hash name suffixes for every generated ConfigMap and Secret.
+    #[arg(long)]
+    pub hash_suffix: bool,
+    /// Remove generated files that are no longer generated.
+    #[arg(long)]
+    pub prune: bool,
+    /// Refuse to write when a finding at or above this severity remains (default high).
+    #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
+    pub fail_on: Option<Severity>,
 }

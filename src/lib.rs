@@ -12,6 +12,7 @@ pub mod document;
 pub mod engine;
 pub mod finding;
 pub mod fsutil;
+pub mod generate;
 pub mod report;
 pub mod ruledocs;
 pub mod scan;

@@ -35,7 +35,16 @@ pub struct Selection {
 
 fn matches(rule: &Rule, pattern: &str) -> bool {
     let p = pattern.trim();
-    rule.name == p || rule.id.starts_with(&p.to_ascii_uppercase())
+    rule.name == p || rule.id.starts_with(&p.to_ascii_uppercase()) || rule.id.starts_with(p)
+}
+
+impl Selection {
+    /// Does this selection keep a user rule (`--policy`)? User policies were asked for by
+    /// name, so `--select` and `--framework` (which pick among built-in rules) leave them
+    /// alone; `--ignore` drops them.
+    pub fn keeps_custom(&self, rule: &Rule) -> bool {
+        !self.ignore.iter().any(|p| matches(rule, p))
+    }
 }
 
 impl Selection {
@@ -53,9 +62,14 @@ impl Selection {
     }
 
     /// Patterns that match no rule are almost always typos: refuse them.
-    pub fn check(&self, catalog: &Catalog) -> Result<(), String> {
-        for p in self.select.iter().chain(&self.ignore) {
+    pub fn check(&self, catalog: &Catalog, extra: &[Rule]) -> Result<(), String> {
+        for p in &self.select {
             if !catalog.rules.iter().any(|r| matches(r, p)) {
+                return Err(format!("no rule matches {p:?} (see `confgate rules list`)"));
+            }
+        }
+        for p in &self.ignore {
+            if !catalog.rules.iter().chain(extra).any(|r| matches(r, p)) {
                 return Err(format!("no rule matches {p:?} (see `confgate rules list`)"));
             }
         }
@@ -362,8 +376,9 @@ fn evaluate(
     progress: &dyn Progress,
 ) -> Result<ScanOutcome, ScanError> {
     let catalog = Catalog::builtin()?;
+    let custom_rules = opts.custom.as_ref().map(|c| c.rules()).unwrap_or_default();
     opts.selection
-        .check(&catalog)
+        .check(&catalog, &custom_rules)
         .map_err(ScanError::Selection)?;
     let rules = opts.selection.rules(&catalog);
     let by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), *r)).collect();
@@ -460,12 +475,25 @@ fn evaluate(
     }
     if let Some(custom) = &opts.custom {
         let (f, e) = custom.evaluate(&pairs, &docs, &data);
-        outcome.findings.extend(
-            f.into_iter()
-                .filter(|f| opts.selection.min_severity.is_none_or(|m| f.severity >= m)),
-        );
+        let kept: HashMap<&str, &Rule> = custom_rules
+            .iter()
+            .filter(|r| opts.selection.keeps_custom(r))
+            .map(|r| (r.id.as_str(), r))
+            .collect();
+        outcome.findings.extend(f.into_iter().filter_map(|mut f| {
+            kept.get(f.rule_id.as_str())?;
+            if let Some(s) = opts.selection.severity_overrides.get(&f.rule_id) {
+                f.severity = *s;
+            }
+            opts.selection
+                .min_severity
+                .is_none_or(|m| f.severity >= m)
+                .then_some(f)
+        }));
         outcome.errors.extend(e);
-        outcome.rules.extend(custom.rules());
+        let mut extra: Vec<Rule> = kept.values().map(|r| (*r).clone()).collect();
+        extra.sort_by(|a, b| a.id.cmp(&b.id));
+        outcome.rules.extend(extra);
     }
     outcome
         .findings

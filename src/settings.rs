@@ -289,6 +289,7 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
                 namespaces
             },
             all_namespaces: flags.all_namespaces || file.all_namespaces.unwrap_or(false),
+            timeout: Duration::from_secs_f64(timeout),
             combine: flags.combine || file.combine.unwrap_or(false),
             ..defaults
         }

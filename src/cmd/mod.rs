@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod generate;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -1,4 +1,4 @@
-//! `confgate policy test`.
+//! `confgate policy test` and `confgate policy verify`.
 
 use std::fmt::Write as _;
 
@@ -10,12 +10,15 @@ use crate::Status;
 use crate::cli::{ListFormat, PolicyCommand};
 
 pub fn run(c: &PolicyCommand) -> anyhow::Result<Status> {
-    let PolicyCommand::Test {
-        paths,
-        coverage,
-        run,
-        format,
-    } = c;
+    let (paths, coverage, run, format) = match c {
+        PolicyCommand::Test {
+            paths,
+            coverage,
+            run,
+            format,
+        } => (paths, coverage, run, format),
+        PolicyCommand::Verify { paths, format } => return verify(paths, *format),
+    };
     let cwd = std::env::current_dir()?;
     let sources = if paths.is_empty() {
         builtin_sources(true)
@@ -64,6 +67,51 @@ pub fn run(c: &PolicyCommand) -> anyhow::Result<Status> {
             let _ = writeln!(
                 out,
                 "{} passed, {} failed",
+                result.passed(),
+                result.failed()
+            );
+        }
+    }
+    super::write_output(None, out.as_bytes())?;
+    Ok(if result.failed() > 0 {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
+
+/// `confgate policy verify`: Gatekeeper suites, one line per case, like `gator verify`.
+fn verify(paths: &[std::path::PathBuf], format: ListFormat) -> anyhow::Result<Status> {
+    use confgate::engine::verify::CaseOutcome;
+    let cwd = std::env::current_dir()?;
+    let result = confgate::engine::verify::verify(paths, &cwd)?;
+    let mut out = String::new();
+    match format {
+        ListFormat::Json => {
+            let doc = serde_json::json!({
+                "results": result.results,
+                "passed": result.passed(),
+                "failed": result.failed(),
+                "skipped": result.skipped(),
+            });
+            out = serde_json::to_string_pretty(&doc)? + "\n";
+        }
+        ListFormat::Text => {
+            for r in &result.results {
+                let name = format!("{} \u{203a} {} \u{203a} {}", r.suite, r.test, r.case);
+                let _ = match &r.outcome {
+                    CaseOutcome::Pass => writeln!(out, "PASS {name}"),
+                    CaseOutcome::Fail(why) => writeln!(out, "FAIL {name}: {why}"),
+                    CaseOutcome::Skip => writeln!(out, "SKIP {name}"),
+                };
+            }
+            let skipped = match result.skipped() {
+                0 => String::new(),
+                n => format!(", {n} skipped"),
+            };
+            let _ = writeln!(
+                out,
+                "{} passed, {} failed{skipped}",
                 result.passed(),
                 result.failed()
             );

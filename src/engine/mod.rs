@@ -22,8 +22,11 @@ use std::collections::BTreeMap;
 
 use crate::document::{FieldPath, Node, NodeKind, ResourceId};
 
+pub mod conftest;
 pub mod custom;
+pub mod gatekeeper;
 pub mod regotest;
+pub mod verify;
 
 /// A document (or other data) converted once into the engine's value type. Clones share
 /// the underlying tree, so the same value serves as `input` and inside `data.inventory`.

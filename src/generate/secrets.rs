@@ -199,12 +199,17 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Registers a secret value (with its base64 and JSON-escaped forms).
+    /// Registers a secret value (with its base64, JSON-escaped and YAML-quoted forms).
     pub fn add(&mut self, value: &str) {
         if value.chars().count() < MIN_SCRUB_LEN {
             return;
         }
-        let mut forms = vec![value.to_string(), base64_encode(value.as_bytes())];
+        let mut forms = vec![
+            value.to_string(),
+            base64_encode(value.as_bytes()),
+            // As a single-quoted YAML scalar writes it.
+            value.replace('\'', "''"),
+        ];
         if let Ok(json) = serde_json::to_string(value) {
             let inner = json.trim_matches('"').to_string();
             forms.push(inner);
@@ -272,7 +277,7 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 /// Secret `data`.
 pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let bytes = s.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| B64.iter().position(|&x| x == c).map(|p| p as u32);
@@ -321,10 +326,14 @@ mod tests {
         let mut r = Redactor::default();
         r.add("hunter22");
         r.add("a\"b\nc");
-        let text = format!("x hunter22 {} a\\\"b\\nc", base64_encode(b"hunter22"));
+        r.add("it's-secret");
+        let text = format!(
+            "x hunter22 {} a\\\"b\\nc 'it''s-secret'",
+            base64_encode(b"hunter22")
+        );
         assert_eq!(
             r.scrub(&text),
-            "x <redacted> <redacted> <redacted>".to_string()
+            "x <redacted> <redacted> <redacted> '<redacted>'".to_string()
         );
     }
 

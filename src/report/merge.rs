@@ -104,7 +104,11 @@ fn location(r: &SResult) -> (String, Option<i64>, Option<i64>) {
         .and_then(|a| a.uri.clone())
         .unwrap_or_default();
     let region = loc.and_then(|p| p.region.as_ref());
-    (uri, region.and_then(|r| r.start_line), region.and_then(|r| r.start_column))
+    (
+        uri,
+        region.and_then(|r| r.start_line),
+        region.and_then(|r| r.start_column),
+    )
 }
 
 fn result_key(r: &SResult) -> String {

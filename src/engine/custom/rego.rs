@@ -1,0 +1,267 @@
+//! Rego sources of user policies: Rego v1 first, v0 as a fallback; regorus error locations
+//! mapped back to users' files and lines (also for Rego embedded in YAML); load-time checks
+//! and polyfills.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use regorus::Value;
+use regorus::languages::rego::compiler::Compiler;
+use regorus::utils::limits::ExecutionTimerConfig;
+
+use crate::engine::{PolicyError, is_timeout, one_line};
+
+/// The execution time limit for user policy engines.
+pub(crate) fn timer(timeout: Duration) -> ExecutionTimerConfig {
+    ExecutionTimerConfig {
+        limit: timeout,
+        check_interval: NonZeroU32::MIN.saturating_add(63),
+    }
+}
+
+/// A one-line description of a failed evaluation.
+pub(crate) fn eval_failure(map: &SourceMap, err: &anyhow::Error, timeout: Duration) -> String {
+    let text = format!("{err:#}");
+    if is_timeout(&text) {
+        format!(
+            "stopped after {timeout:?} (policy-timeout); its findings are missing for this document"
+        )
+    } else {
+        map.runtime(&text)
+    }
+}
+
+/// The Rego dialect of a source when it is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RegoVersion {
+    V0,
+    V1,
+}
+
+/// Where the Rego given to regorus under `label` sits in a user's file: for Rego embedded
+/// in YAML (ConstraintTemplates), line `l` of the Rego is line `l + line_offset` of `file`.
+#[derive(Clone, Debug)]
+struct Mapped {
+    label: String,
+    file: String,
+    line_offset: u32,
+    column_offset: u32,
+}
+
+/// Maps regorus error locations back to users' files and lines.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SourceMap(Vec<Mapped>);
+
+impl SourceMap {
+    pub(crate) fn add(&mut self, label: &str, file: &str, line_offset: u32, column_offset: u32) {
+        self.0.push(Mapped {
+            label: label.to_string(),
+            file: file.to_string(),
+            line_offset,
+            column_offset,
+        });
+        // Longest labels first, so that no label shadows a longer one it prefixes.
+        self.0.sort_by_key(|m| std::cmp::Reverse(m.label.len()));
+    }
+
+    /// `label:L:C: message` → (file, line, column, message).
+    fn locate(&self, text: &str) -> Option<(String, u32, u32, String)> {
+        for m in &self.0 {
+            let Some(rest) = text.strip_prefix(&format!("{}:", m.label)) else {
+                continue;
+            };
+            let mut parts = rest.splitn(3, ':');
+            let line: u32 = parts.next()?.trim().parse().ok()?;
+            let (col, message) = match (parts.next(), parts.next()) {
+                (Some(c), Some(msg)) => match c.trim().parse::<u32>() {
+                    Ok(c) => (c, msg.trim().to_string()),
+                    Err(_) => (0, format!("{c}:{msg}").trim().to_string()),
+                },
+                (Some(msg), None) => (0, msg.trim().to_string()),
+                _ => (0, String::new()),
+            };
+            let col = if col > 0 { col + m.column_offset } else { 0 };
+            return Some((m.file.clone(), line + m.line_offset, col, message));
+        }
+        None
+    }
+
+    /// A load error naming the user's file and line.
+    pub(crate) fn policy_error(&self, err: &anyhow::Error) -> PolicyError {
+        let text = one_line(&format!("{err:#}"));
+        match self.locate(&text) {
+            Some((file, line, _, message)) => PolicyError {
+                file,
+                line: Some(line),
+                message,
+            },
+            None => PolicyError {
+                file: self
+                    .0
+                    .first()
+                    .map_or_else(|| "policies".to_string(), |m| m.file.clone()),
+                line: None,
+                message: text,
+            },
+        }
+    }
+
+    /// A runtime error as one line: `file:line:col: message`.
+    pub(crate) fn runtime(&self, text: &str) -> String {
+        let text = one_line(text);
+        match self.locate(&text) {
+            Some((file, line, col, message)) if col > 0 => {
+                format!("{file}:{line}:{col}: {message}")
+            }
+            Some((file, line, _, message)) => format!("{file}:{line}: {message}"),
+            None => text,
+        }
+    }
+}
+
+/// Functions confgate adds to user engines because regorus lacks them: OPA's deprecated
+/// `re_match` (= `regex.match`), still common in Gatekeeper templates.
+const POLYFILLS: [&str; 1] = ["re_match"];
+
+/// A new engine for user policies: time limit set, polyfills added.
+pub(crate) fn new_engine(timeout: Duration) -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(timer(timeout));
+    let re_match = |args: Vec<Value>| -> anyhow::Result<Value> {
+        match (args.first(), args.get(1)) {
+            (Some(Value::String(pattern)), Some(Value::String(value))) => {
+                let re = regex::Regex::new(pattern)
+                    .map_err(|e| anyhow::anyhow!("re_match: invalid pattern {pattern:?}: {e}"))?;
+                Ok(Value::from(re.is_match(value)))
+            }
+            _ => Err(anyhow::anyhow!("re_match expects two strings")),
+        }
+    };
+    if let Err(e) = engine.add_extension(POLYFILLS[0].to_string(), 2, Box::new(re_match)) {
+        tracing::debug!("cannot add re_match: {e}");
+    }
+    engine
+}
+
+/// Unknown functions surface in the interpreter only when a call is reached; the bytecode
+/// compiler resolves every call, so compile `entry` (and discard the program) to report them
+/// at load time. Other compiler complaints are left to the interpreter.
+pub(crate) fn check_functions(
+    engine: &mut regorus::Engine,
+    entry: &str,
+    map: &SourceMap,
+) -> Result<(), PolicyError> {
+    let rc: regorus::Rc<str> = entry.into();
+    let Ok(compiled) = engine.compile_with_entrypoint(&rc) else {
+        return Ok(());
+    };
+    let Err(e) = Compiler::compile_from_policy(&compiled, &[entry]) else {
+        return Ok(());
+    };
+    let text = e.to_string();
+    tracing::debug!("compile check: {text}");
+    let marker = "Unknown function: '";
+    let Some(at) = text.find(marker) else {
+        return Ok(());
+    };
+    let name = text[at + marker.len()..]
+        .split('\'')
+        .next()
+        .unwrap_or_default();
+    if POLYFILLS.contains(&name) {
+        return Ok(());
+    }
+    let location = text
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("-->"))
+        .map(str::trim)
+        .unwrap_or_default();
+    let line = format!("{location}: unknown function {name}");
+    Err(match map.locate(&line) {
+        Some((file, l, _, message)) => PolicyError {
+            file,
+            line: Some(l),
+            message,
+        },
+        None => PolicyError {
+            file: "policies".to_string(),
+            line: None,
+            message: line,
+        },
+    })
+}
+
+/// Adds one Rego module to `engine`: Rego v1 first, then v0, unless the version is known.
+/// When both fail, the error of the dialect the text looks like is reported. Returns the
+/// package (`data.x.y`).
+pub(crate) fn add_rego(
+    engine: &mut regorus::Engine,
+    label: &str,
+    text: &str,
+    version: Option<RegoVersion>,
+    map: &SourceMap,
+) -> Result<String, PolicyError> {
+    let mut attempt = |v0: bool| {
+        engine.set_rego_v0(v0);
+        engine.add_policy(label.to_string(), text.to_string())
+    };
+    let result = match version {
+        Some(RegoVersion::V1) => attempt(false),
+        Some(RegoVersion::V0) => attempt(true),
+        None => match attempt(false) {
+            Ok(p) => Ok(p),
+            Err(v1) => match attempt(true) {
+                Ok(p) => Ok(p),
+                Err(v0) => Err(if looks_v1(text) { v1 } else { v0 }),
+            },
+        },
+    };
+    engine.set_rego_v0(false);
+    result.map_err(|e| map.policy_error(&e))
+}
+
+/// Does this Rego look like v1 (`import rego.v1`, or `if`/`contains` without the v0
+/// `future.keywords` imports)?
+fn looks_v1(text: &str) -> bool {
+    if text.contains("import rego.v1") {
+        return true;
+    }
+    if text.contains("future.keywords") {
+        return false;
+    }
+    text.lines().any(|l| {
+        let code = l.split('#').next().unwrap_or_default();
+        code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w == "if" || w == "contains")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_map_moves_embedded_rego_errors_to_the_yaml_line() {
+        let mut map = SourceMap::default();
+        map.add("t.yaml#rego", "t.yaml", 10, 8);
+        map.add("t.yaml#rego.libs[0]", "t.yaml", 30, 10);
+        assert_eq!(
+            map.runtime("t.yaml#rego:3:5: boom"),
+            "t.yaml:13:13: boom".to_string()
+        );
+        assert_eq!(
+            map.runtime("t.yaml#rego.libs[0]:1:1: bang"),
+            "t.yaml:31:11: bang".to_string()
+        );
+    }
+
+    #[test]
+    fn v1_is_recognised_by_its_keywords() {
+        assert!(looks_v1("package a\ndeny contains msg if {\n}\n"));
+        assert!(!looks_v1("package a\n# if this\ndeny[msg] {\n}\n"));
+        assert!(!looks_v1(
+            "package a\nimport future.keywords.if\ndeny[msg] if {\n}\n"
+        ));
+    }
+}

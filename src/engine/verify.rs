@@ -1,0 +1,599 @@
+//! `confgate policy verify`: runs Gatekeeper test suites the way `gator verify` does.
+//!
+//! A suite (`kind: Suite`, `apiVersion: test.gatekeeper.sh/v1alpha1`) lists tests; each test
+//! names a template and a constraint (paths relative to the suite file) and cases; each case
+//! names an object file, optionally inventory files (the objects `data.inventory` holds), and
+//! assertions: `violations: yes | no | N`, optionally counting only the violations whose
+//! message matches the regex `message`. A malformed suite, template or constraint is an error
+//! (one line, naming the file and line); a case whose assertions fail is a failure.
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::catalog::Severity;
+use crate::document::{Document, Node, NodeKind};
+use crate::source::{self, LoadOptions};
+
+use super::custom::{Hit, Severities, read_text, walk, yaml_documents};
+use super::gatekeeper::{Gatekeeper, NamespaceLabels, Object, objects_in};
+use super::{Input, PolicyError, inventory_data};
+
+/// How one case ended.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", tag = "outcome", content = "reason")]
+pub enum CaseOutcome {
+    Pass,
+    Fail(String),
+    Skip,
+}
+
+/// The result of one case.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseResult {
+    /// The suite file (display path).
+    pub suite: String,
+    pub test: String,
+    pub case: String,
+    #[serde(flatten)]
+    pub outcome: CaseOutcome,
+}
+
+/// The results of every suite.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VerifyRun {
+    pub results: Vec<CaseResult>,
+}
+
+impl VerifyRun {
+    fn count(&self, f: impl Fn(&CaseOutcome) -> bool) -> usize {
+        self.results.iter().filter(|r| f(&r.outcome)).count()
+    }
+
+    pub fn passed(&self) -> usize {
+        self.count(|o| *o == CaseOutcome::Pass)
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, CaseOutcome::Fail(_)))
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.count(|o| *o == CaseOutcome::Skip)
+    }
+}
+
+/// How many violations an assertion expects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Expect {
+    Some,
+    None,
+    Exactly(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Assertion {
+    expect: Expect,
+    message: Option<Regex>,
+}
+
+#[derive(Clone, Debug)]
+struct Case {
+    name: String,
+    line: u32,
+    object: PathBuf,
+    inventory: Vec<PathBuf>,
+    assertions: Vec<Assertion>,
+    skip: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Test {
+    name: String,
+    line: u32,
+    template: PathBuf,
+    constraint: PathBuf,
+    cases: Vec<Case>,
+    skip: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Suite {
+    file: String,
+    tests: Vec<Test>,
+}
+
+fn bad(file: &str, line: u32, message: impl Into<String>) -> PolicyError {
+    PolicyError {
+        file: file.to_string(),
+        line: Some(line.max(1)),
+        message: message.into(),
+    }
+}
+
+fn text(n: &Node) -> Option<&str> {
+    match &n.kind {
+        NodeKind::Scalar(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn flag(n: &Node, key: &str) -> bool {
+    matches!(
+        n.get(key).map(|v| &v.kind),
+        Some(NodeKind::Scalar(serde_json::Value::Bool(true)))
+    )
+}
+
+fn is_yaml(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Runs every suite found below `paths` (a suite file, or a directory searched recursively).
+pub fn verify(paths: &[PathBuf], cwd: &Path) -> Result<VerifyRun, PolicyError> {
+    let mut suites = Vec::new();
+    for p in paths {
+        let direct = cwd.join(p).is_file();
+        let mut found = 0;
+        for (abs, display) in walk(p, cwd, is_yaml)? {
+            let contents = read_text(&abs, &display)?;
+            if !direct && !contents.contains("Suite") {
+                continue;
+            }
+            let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+            for doc in yaml_documents(&display, &contents)? {
+                if doc.root.get("kind").and_then(text) == Some("Suite") {
+                    suites.push(parse_suite(&display, &dir, &doc.root)?);
+                    found += 1;
+                }
+            }
+        }
+        if found == 0 {
+            let shown = source::display_path(p, cwd);
+            let what = if direct {
+                "is not a Gatekeeper test suite (kind: Suite)"
+            } else {
+                "holds no Gatekeeper test suites (kind: Suite)"
+            };
+            return Err(PolicyError {
+                file: shown,
+                line: None,
+                message: what.to_string(),
+            });
+        }
+    }
+    let mut run = VerifyRun::default();
+    for s in &suites {
+        run_suite(s, cwd, &mut run)?;
+    }
+    Ok(run)
+}
+
+fn parse_suite(file: &str, dir: &Path, root: &Node) -> Result<Suite, PolicyError> {
+    let api = root.get("apiVersion").and_then(text).unwrap_or_default();
+    if !api.starts_with("test.gatekeeper.sh/") {
+        return Err(bad(
+            file,
+            root.span.start.line,
+            format!("a Suite needs apiVersion test.gatekeeper.sh/v1alpha1, got {api:?}"),
+        ));
+    }
+    let mut tests = Vec::new();
+    let items = match root.get("tests").map(|t| &t.kind) {
+        Some(NodeKind::Seq(items)) => items.as_slice(),
+        None => &[],
+        Some(_) => {
+            return Err(bad(file, root.span.start.line, "tests must be a list"));
+        }
+    };
+    for (i, t) in items.iter().enumerate() {
+        let l = t.span.start.line;
+        let name = t
+            .get("name")
+            .and_then(text)
+            .map_or_else(|| format!("test {}", i + 1), str::to_string);
+        let path_at = |key: &str| -> Result<PathBuf, PolicyError> {
+            t.get(key)
+                .and_then(text)
+                .filter(|s| !s.is_empty())
+                .map(|s| dir.join(s))
+                .ok_or_else(|| {
+                    bad(
+                        file,
+                        l,
+                        format!("test {name:?} has no {key} (a path relative to the suite)"),
+                    )
+                })
+        };
+        let template = path_at("template")?;
+        let constraint = path_at("constraint")?;
+        let mut cases = Vec::new();
+        if let Some(cs) = t.get("cases") {
+            let NodeKind::Seq(cs) = &cs.kind else {
+                return Err(bad(
+                    file,
+                    cs.span.start.line,
+                    format!("cases of test {name:?} must be a list"),
+                ));
+            };
+            for (j, c) in cs.iter().enumerate() {
+                cases.push(parse_case(file, dir, c, j)?);
+            }
+        }
+        tests.push(Test {
+            name,
+            line: l,
+            template,
+            constraint,
+            cases,
+            skip: flag(t, "skip"),
+        });
+    }
+    Ok(Suite {
+        file: file.to_string(),
+        tests,
+    })
+}
+
+fn parse_case(file: &str, dir: &Path, c: &Node, j: usize) -> Result<Case, PolicyError> {
+    let l = c.span.start.line;
+    let name = c
+        .get("name")
+        .and_then(text)
+        .map_or_else(|| format!("case {}", j + 1), str::to_string);
+    let skip = flag(c, "skip");
+    let object = match c.get("object").and_then(text) {
+        Some(o) if !o.is_empty() => dir.join(o),
+        _ if skip => PathBuf::new(),
+        _ => {
+            return Err(bad(
+                file,
+                l,
+                format!("case {name:?} has no object (a path relative to the suite)"),
+            ));
+        }
+    };
+    let inventory = match c.get("inventory").map(|i| &i.kind) {
+        None => Vec::new(),
+        Some(NodeKind::Seq(items)) => items
+            .iter()
+            .map(|i| {
+                text(i).map(|s| dir.join(s)).ok_or_else(|| {
+                    bad(file, i.span.start.line, "inventory must be a list of paths")
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(bad(
+                file,
+                l,
+                format!("inventory of case {name:?} must be a list of paths"),
+            ));
+        }
+    };
+    let mut assertions = Vec::new();
+    match c.get("assertions").map(|a| (&a.kind, a.span.start.line)) {
+        Some((NodeKind::Seq(items), _)) => {
+            for a in items {
+                assertions.push(parse_assertion(file, a)?);
+            }
+        }
+        Some((_, al)) => {
+            return Err(bad(
+                file,
+                al,
+                format!("assertions of case {name:?} must be a list"),
+            ));
+        }
+        None => {}
+    }
+    if assertions.is_empty() && !skip {
+        return Err(bad(file, l, format!("case {name:?} has no assertions")));
+    }
+    Ok(Case {
+        name,
+        line: l,
+        object,
+        inventory,
+        assertions,
+        skip,
+    })
+}
+
+fn parse_assertion(file: &str, a: &Node) -> Result<Assertion, PolicyError> {
+    let l = a.span.start.line;
+    if !matches!(a.kind, NodeKind::Map(_)) {
+        return Err(bad(
+            file,
+            l,
+            "an assertion must be a mapping with violations and, optionally, message",
+        ));
+    }
+    let expect = match a.get("violations").map(|v| &v.kind) {
+        None => Expect::Some,
+        Some(NodeKind::Scalar(serde_json::Value::Bool(true))) => Expect::Some,
+        Some(NodeKind::Scalar(serde_json::Value::Bool(false))) => Expect::None,
+        Some(NodeKind::Scalar(serde_json::Value::Number(n))) => {
+            Expect::Exactly(n.as_u64().ok_or_else(|| {
+                bad(
+                    file,
+                    l,
+                    format!("violations must be yes, no or a count ≥ 0, got {n}"),
+                )
+            })? as usize)
+        }
+        Some(NodeKind::Scalar(serde_json::Value::String(s))) => match s.as_str() {
+            "yes" => Expect::Some,
+            "no" => Expect::None,
+            other => Expect::Exactly(other.parse().map_err(|_| {
+                bad(
+                    file,
+                    l,
+                    format!("violations must be yes, no or a count ≥ 0, got {other:?}"),
+                )
+            })?),
+        },
+        Some(_) => return Err(bad(file, l, "violations must be yes, no or a count ≥ 0")),
+    };
+    let message = match a.get("message") {
+        None => None,
+        Some(m) => {
+            let pattern = text(m).ok_or_else(|| {
+                bad(
+                    file,
+                    m.span.start.line,
+                    "message must be a string (a regex)",
+                )
+            })?;
+            Some(Regex::new(pattern).map_err(|e| {
+                bad(
+                    file,
+                    m.span.start.line,
+                    format!(
+                        "message {pattern:?} is not a valid regex: {}",
+                        e.to_string()
+                            .lines()
+                            .rev()
+                            .find(|l| !l.trim().is_empty())
+                            .map_or("", |l| l.trim().trim_start_matches("error: "))
+                    ),
+                )
+            })?)
+        }
+    };
+    Ok(Assertion { expect, message })
+}
+
+/// Loads the objects of one file (`what` describes it for messages).
+fn objects_of(p: &Path, cwd: &Path, suite: &str, line: u32) -> Result<Vec<Document>, PolicyError> {
+    let display = source::display_path(p, cwd);
+    if !p.is_file() {
+        return Err(bad(suite, line, format!("{display}: no such file")));
+    }
+    let input = source::Input::File {
+        path: p.to_path_buf(),
+        display: display.clone(),
+    };
+    let loaded = source::load_one(&input, &LoadOptions::default());
+    if let Some(e) = loaded.errors.first() {
+        return Err(PolicyError {
+            file: e.file.clone(),
+            line: e.line,
+            message: e.message.clone(),
+        });
+    }
+    Ok(loaded.documents)
+}
+
+/// The template and the constraint of one test.
+fn gatekeeper_of(s: &Suite, t: &Test, cwd: &Path) -> Result<Gatekeeper, PolicyError> {
+    let load = |p: &Path, want_template: bool| -> Result<Object, PolicyError> {
+        let display = source::display_path(p, cwd);
+        if !p.is_file() {
+            return Err(bad(
+                &s.file,
+                t.line,
+                format!("test {:?}: {display}: no such file", t.name),
+            ));
+        }
+        let text = read_text(p, &display)?;
+        let what = if want_template {
+            "ConstraintTemplate"
+        } else {
+            "constraint"
+        };
+        objects_in(&display, &text)?
+            .into_iter()
+            .find(|o| matches!(o, Object::Template(_)) == want_template)
+            .ok_or_else(|| PolicyError {
+                file: display,
+                line: None,
+                message: format!(
+                    "holds no Gatekeeper {what} (needed by test {:?} of {})",
+                    t.name, s.file
+                ),
+            })
+    };
+    let template = load(&t.template, true)?;
+    let constraint = load(&t.constraint, false)?;
+    if let (Object::Template(td), Object::Constraint(cd)) = (&template, &constraint)
+        && td.kind != cd.kind
+    {
+        return Err(bad(
+            &cd.file,
+            cd.line,
+            format!(
+                "constraint kind {} does not match the test's template kind {} ({})",
+                cd.kind, td.kind, td.file
+            ),
+        ));
+    }
+    let sev = Severities {
+        deny: Severity::High,
+        warn: Severity::Medium,
+    };
+    Gatekeeper::build(
+        vec![template, constraint],
+        &sev,
+        std::time::Duration::from_secs(30),
+    )
+}
+
+fn run_suite(s: &Suite, cwd: &Path, run: &mut VerifyRun) -> Result<(), PolicyError> {
+    for t in &s.tests {
+        let result = |case: &str, outcome: CaseOutcome| CaseResult {
+            suite: s.file.clone(),
+            test: t.name.clone(),
+            case: case.to_string(),
+            outcome,
+        };
+        if t.skip {
+            run.results
+                .extend(t.cases.iter().map(|c| result(&c.name, CaseOutcome::Skip)));
+            continue;
+        }
+        let gk = gatekeeper_of(s, t, cwd)?;
+        for c in &t.cases {
+            if c.skip {
+                run.results.push(result(&c.name, CaseOutcome::Skip));
+                continue;
+            }
+            let outcome = run_case(s, &gk, c, cwd)?;
+            run.results.push(result(&c.name, outcome));
+        }
+    }
+    Ok(())
+}
+
+fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutcome, PolicyError> {
+    let objects = objects_of(&c.object, cwd, &s.file, c.line)?;
+    let [object] = objects.as_slice() else {
+        return Err(bad(
+            &s.file,
+            c.line,
+            format!(
+                "case {:?}: {} holds {} Kubernetes objects; a case needs exactly one",
+                c.name,
+                source::display_path(&c.object, cwd),
+                objects.len()
+            ),
+        ));
+    };
+    let mut inventory = Vec::new();
+    for p in &c.inventory {
+        inventory.extend(objects_of(p, cwd, &s.file, c.line)?);
+    }
+    let inputs: Vec<Input> = inventory
+        .iter()
+        .map(|d| Input::from_node(&d.tree))
+        .collect();
+    let data = inventory_data(
+        inventory.iter().zip(&inputs).map(|(d, i)| {
+            (
+                crate::scan::cluster_scoped(&d.resource.kind),
+                &d.resource,
+                i,
+            )
+        }),
+        serde_json::json!({}),
+    );
+    let mut engines = gk.prepare(Some(data.value()))?;
+    let input = Input::from_node(&object.tree);
+    let (found, failed) = gk.review(
+        &mut engines,
+        object,
+        &input,
+        &NamespaceLabels::of(&inventory),
+    );
+    if let Some((_, m)) = failed.first() {
+        return Ok(CaseOutcome::Fail(format!("evaluation failed: {m}")));
+    }
+    let hits: Vec<&Hit> = found.iter().map(|(_, h)| h).collect();
+    for (i, a) in c.assertions.iter().enumerate() {
+        if let Some(why) = check(a, &hits) {
+            let which = if c.assertions.len() > 1 {
+                format!("assertion {}: ", i + 1)
+            } else {
+                String::new()
+            };
+            return Ok(CaseOutcome::Fail(format!("{which}{why}")));
+        }
+    }
+    Ok(CaseOutcome::Pass)
+}
+
+/// Why an assertion fails, if it does.
+fn check(a: &Assertion, hits: &[&Hit]) -> Option<String> {
+    let matching: Vec<&&Hit> = hits
+        .iter()
+        .filter(|h| a.message.as_ref().is_none_or(|r| r.is_match(&h.msg)))
+        .collect();
+    let n = matching.len();
+    let noun = if n == 1 { "violation" } else { "violations" };
+    let what = match &a.message {
+        Some(r) => format!("{noun} matching /{}/", r.as_str()),
+        None => noun.to_string(),
+    };
+    let msgs: Vec<String> = hits
+        .iter()
+        .take(3)
+        .map(|h| format!("{:?}", h.msg))
+        .collect();
+    let shown = if msgs.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (violations: {}{})",
+            msgs.join(", "),
+            if hits.len() > 3 { ", …" } else { "" }
+        )
+    };
+    let want = match a.expect {
+        Expect::Some if n == 0 => "at least 1".to_string(),
+        Expect::None if n > 0 => "none".to_string(),
+        Expect::Exactly(want) if n != want => format!("exactly {want}"),
+        _ => return None,
+    };
+    Some(format!("got {n} {what}, want {want}{shown}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(msg: &str) -> Hit {
+        Hit {
+            msg: msg.to_string(),
+            ..Hit::default()
+        }
+    }
+
+    #[test]
+    fn assertions_count_matching_violations() {
+        let a = hit("missing label owner");
+        let b = hit("image from docker.io");
+        let hits = vec![&a, &b];
+        let some = Assertion {
+            expect: Expect::Some,
+            message: None,
+        };
+        assert_eq!(check(&some, &hits), None);
+        let none = Assertion {
+            expect: Expect::None,
+            message: None,
+        };
+        assert!(check(&none, &hits).is_some_and(|w| w.contains("got 2 violations, want none")));
+        let one = Assertion {
+            expect: Expect::Exactly(1),
+            message: Regex::new("label").ok(),
+        };
+        assert_eq!(check(&one, &hits), None);
+        let zero = Assertion {
+            expect: Expect::Exactly(0),
+            message: Regex::new("^image").ok(),
+        };
+        assert!(check(&zero, &hits).is_some());
+    }
+}
