@@ -1204,7 +1204,10 @@ fn text_report_shows_position_rule_code_frame_fix_and_summary() {
         .rev()
         .find(|l| !l.trim().is_empty())
         .expect("a compliance line");
-    assert!(compliance.starts_with("Compliance (controls passing):"), "{compliance}");
+    assert!(
+        compliance.starts_with("Compliance (controls passing):"),
+        "{compliance}"
+    );
 }
 
 #[test]
