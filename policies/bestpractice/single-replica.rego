@@ -1,11 +1,14 @@
 package confgate.rules.bestpractice
 
+import data.confgate.lib.governance as gov
 import data.confgate.lib.k8s
 
 deny contains f if {
 	input.kind in {"Deployment", "StatefulSet"}
 	single_replica_count == 1
 	not single_replica_autoscaled
+	# Production workloads are held to two replicas by CG5013.
+	not gov.production
 	f := {
 		"id": "CG5011",
 		"msg": sprintf("%s %q runs a single replica; any restart or node drain makes it unavailable", [input.kind, k8s.name]),

@@ -1,0 +1,21 @@
+package confgate.rules.api
+
+import data.confgate.lib.apis
+import data.confgate.lib.k8s
+
+deny contains f if {
+	e := apis.served_until[input.apiVersion][input.kind]
+	apis.reached(e.deprecated)
+	not apis.reached(e.removed)
+	f := {
+		"id": "CG7002",
+		"msg": sprintf("%s %q uses apiVersion %s, deprecated since Kubernetes 1.%d %s; migrate to %s", [input.kind, k8s.name, input.apiVersion, e.deprecated, deprecated_api_removal(e.removed), e.replacement]),
+		"path": ["apiVersion"],
+	}
+}
+
+deprecated_api_removal(removed) := s if {
+	is_number(removed)
+	s := sprintf("and no longer served from 1.%d on", [removed])
+	is_string(s)
+} else := "(still served, but new features only reach the replacement)"

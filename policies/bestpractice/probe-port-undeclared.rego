@@ -1,0 +1,18 @@
+package confgate.rules.bestpractice
+
+import data.confgate.lib.k8s
+
+deny contains f if {
+	some c in k8s.containers
+	c.type != "ephemeralContainers"
+	some probe in ["livenessProbe", "readinessProbe", "startupProbe"]
+	some handler in ["httpGet", "tcpSocket"]
+	port := c.container[probe][handler].port
+	is_string(port)
+	not port in {p.name | some p in k8s.list(c.container.ports)}
+	f := {
+		"id": "CG5019",
+		"msg": sprintf("container %q's %s uses port %q, which the container does not declare by that name; the probe can never succeed", [k8s.container_name(c), probe, port]),
+		"path": array.concat(c.path, [probe, handler, "port"]),
+	}
+}

@@ -1,0 +1,166 @@
+# Helpers for rules that look across documents (data.inventory): label selectors, the
+# workloads of a namespace with their pod labels, autoscalers, and which namespaces count as
+# production. Every helper tolerates malformed objects: absent or mistyped fields make a
+# selector match nothing rather than raise an error.
+package confgate.lib.governance
+
+import data.confgate.lib.k8s
+
+workload_kinds := {"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"}
+
+# A LabelSelector (matchLabels and matchExpressions) selects `labels`. An empty selector
+# selects everything, as in NetworkPolicy and policy/v1 PodDisruptionBudget. (Written with
+# counts rather than `every`: regorus's VM treated an `every` whose body is undefined for a
+# missing label as satisfied.)
+selector_matches(sel, labels) if {
+	is_object(sel)
+	is_object(labels)
+	ml := k8s.map(object.get(sel, "matchLabels", {}))
+	count([k | some k, v in ml; object.get(labels, k, null) == v]) == count(ml)
+	exprs := k8s.list(object.get(sel, "matchExpressions", []))
+	count([e | some e in exprs; expression_matches(e, labels)]) == count(exprs)
+}
+
+expression_matches(e, labels) if {
+	expression_key(e, "In") != null
+	v := object.get(labels, expression_key(e, "In"), null)
+	v != null
+	v in k8s.list(e.values)
+}
+
+expression_matches(e, labels) if {
+	expression_key(e, "NotIn") != null
+	v := object.get(labels, expression_key(e, "NotIn"), null)
+	not v in k8s.list(e.values)
+}
+
+expression_matches(e, labels) if {
+	expression_key(e, "Exists") != null
+	object.get(labels, expression_key(e, "Exists"), null) != null
+}
+
+expression_matches(e, labels) if {
+	expression_key(e, "DoesNotExist") != null
+	object.get(labels, expression_key(e, "DoesNotExist"), null) == null
+}
+
+# The key of a match expression with operator `op`, null when the expression is malformed
+# (every value bound before use: regorus's VM lets a `not` succeed after an undefined one).
+expression_key(e, op) := k if {
+	is_object(e)
+	e.operator == op
+	k := object.get(e, "key", null)
+	is_string(k)
+} else := null
+
+# A map selector (Service, ReplicationController) selects `labels`; an empty one selects
+# nothing.
+map_selector_matches(sel, labels) if {
+	is_object(sel)
+	count(sel) > 0
+	is_object(labels)
+	count([k | some k, v in sel; object.get(labels, k, null) == v]) == count(sel)
+}
+
+# Labels of the pods an object creates (its own labels for a Pod), or {}.
+pod_labels(obj) := l if {
+	obj.kind == "Pod"
+	l := obj.metadata.labels
+	is_object(l)
+} else := l if {
+	obj.kind in {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"}
+	l := obj.spec.template.metadata.labels
+	is_object(l)
+} else := l if {
+	obj.kind == "CronJob"
+	l := obj.spec.jobTemplate.spec.template.metadata.labels
+	is_object(l)
+} else := {}
+
+# The objects of one kind in namespace `ns` of the inventory, whatever their apiVersion.
+namespaced(ns, kind) := [obj |
+	some group in data.inventory.namespace[ns]
+	some obj in group[kind]
+	is_object(obj)
+]
+
+# The workloads of namespace `ns` in the inventory.
+workloads(ns) := [obj |
+	some group in data.inventory.namespace[ns]
+	some kind, objs in group
+	kind in workload_kinds
+	some obj in objs
+	is_object(obj)
+]
+
+# The Namespace object called `ns` in the inventory, or {}.
+namespace_object(ns) := obj if {
+	obj := data.inventory.cluster.v1.Namespace[ns]
+	is_object(obj)
+} else := {}
+
+# HorizontalPodAutoscalers of namespace `ns` that scale the object `kind`/`name`.
+autoscalers(ns, kind, name) := [hpa |
+	some hpa in namespaced(ns, "HorizontalPodAutoscaler")
+	hpa.spec.scaleTargetRef.kind == kind
+	hpa.spec.scaleTargetRef.name == name
+]
+
+# A KEDA ScaledObject of namespace `ns` scales the object.
+keda_scaled(ns, kind, name) if {
+	some so in namespaced(ns, "ScaledObject")
+	object.get(so, ["spec", "scaleTargetRef", "kind"], "Deployment") == kind
+	so.spec.scaleTargetRef.name == name
+}
+
+# The input's replica count as written (1 when absent, as Kubernetes defaults it).
+replicas := r if {
+	r := input.spec.replicas
+	is_number(r)
+} else := 1
+
+# The input's minimum number of replicas, counting an autoscaler's minReplicas (default 1).
+min_replicas := m if {
+	hpas := autoscalers(k8s.namespace, input.kind, k8s.name)
+	count(hpas) > 0
+	m := min([n | some h in hpas; n := hpa_min(h)])
+	is_number(m)
+} else := replicas
+
+hpa_min(h) := n if {
+	n := h.spec.minReplicas
+	is_number(n)
+} else := 1
+
+# The input runs (or may run) more than one replica: replicas >= 2 or an autoscaler that
+# allows more than one.
+multi_replica if replicas >= 2
+
+multi_replica if {
+	some h in autoscalers(k8s.namespace, input.kind, k8s.name)
+	object.get(h, ["spec", "maxReplicas"], 0) >= 2
+}
+
+# Production: the namespace, or the workload itself, is labelled environment (or env) =
+# production/prod, or the namespace is named prod, production, prod-*, production-*, *-prod
+# or *-production.
+production_namespace(ns) if regex.match(`^(prod|production)($|[-_.])|[-_.](prod|production)$`, ns)
+
+production_namespace(ns) if production_labels(k8s.labels(namespace_object(ns)))
+
+production if production_namespace(k8s.namespace)
+
+production if production_labels(k8s.labels(input))
+
+production_labels(labels) if {
+	some key in ["environment", "env"]
+	v := labels[key]
+	is_string(v)
+	lower(v) in {"production", "prod"}
+}
+
+# Where a finding about the replica count points: spec.replicas when written, else the name.
+replicas_path := ["spec", "replicas"] if {
+	r := object.get(input, ["spec", "replicas"], null)
+	is_number(r)
+} else := ["metadata", "name"]
