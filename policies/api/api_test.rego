@@ -46,6 +46,11 @@ test_cg7002_fires_on_endpoints if {
 	contains(f.msg, "EndpointSlice")
 }
 
+test_cg7002_quiet_on_controller_managed_endpoints if {
+	fs := deny with input as {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "e", "annotations": {"endpoints.kubernetes.io/last-change-trigger-time": "2025-01-01T00:00:00Z"}}}
+	count(fs) == 0
+}
+
 test_cg7002_quiet_before_deprecation if {
 	fs := deny with input as {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "e"}}
 		with data.settings as api_settings(32)

@@ -4,7 +4,7 @@ import data.confgate.lib.gdpr
 import data.confgate.lib.k8s
 
 deny contains f if {
-	gdpr.personal_data(input)
+	gdpr.input_personal_data
 	some c in k8s.containers
 	some i, env in k8s.list(c.container.env)
 	name := env.name
@@ -18,7 +18,7 @@ deny contains f if {
 }
 
 deny contains f if {
-	gdpr.personal_data(input)
+	gdpr.input_personal_data
 	some c in k8s.containers
 	some field in ["command", "args"]
 	some i, arg in k8s.list(c.container[field])

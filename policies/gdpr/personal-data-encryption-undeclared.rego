@@ -5,7 +5,7 @@ import data.confgate.lib.k8s
 
 deny contains f if {
 	count(k8s.pods) > 0
-	gdpr.personal_data(input)
+	gdpr.input_personal_data
 	why := encryption_undeclared_problem
 	f := {
 		"id": "CG8002",

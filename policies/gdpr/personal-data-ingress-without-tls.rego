@@ -57,7 +57,7 @@ ingress_backend_service(b) := n if {
 # Why the Service behind an Ingress carries personal data: the Ingress or its namespace is
 # labelled, or the Service selects the pods of a labelled workload of the scan.
 ingress_personal_backend(svc) := "belongs to a namespace or Ingress marked as processing personal data" if {
-	gdpr.personal_data(input)
+	gdpr.input_personal_data
 } else := why if {
 	svc_obj := [s | some s in gov.namespaced(k8s.namespace, "Service"); s.metadata.name == svc][0]
 	whys := sort([w |

@@ -9,7 +9,7 @@ isolation_cluster_kinds := {"CiliumClusterwideNetworkPolicy", "GlobalNetworkPoli
 
 deny contains f if {
 	count(k8s.pods) > 0
-	gdpr.personal_data(input)
+	gdpr.input_personal_data
 	not isolation_present(gov.pod_labels(input))
 	f := {
 		"id": "CG8007",

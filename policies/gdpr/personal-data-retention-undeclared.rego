@@ -5,7 +5,7 @@ import data.confgate.lib.k8s
 
 deny contains f if {
 	count(k8s.pods) > 0
-	gdpr.personal_data(input)
+	gdpr.input_personal_data
 	not gdpr.setting(input, gdpr.retention_key)
 	f := {
 		"id": "CG8003",

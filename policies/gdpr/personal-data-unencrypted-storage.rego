@@ -16,9 +16,10 @@ storage_encrypting_provisioners := {
 }
 
 deny contains f if {
-	gdpr.personal_data(input)
+	gdpr.input_personal_data
 	some claim in storage_claims
 	sc := storage_class(claim.class)
+	is_object(sc)
 	not storage_class_encrypted(sc)
 	f := {
 		"id": "CG8005",

@@ -128,7 +128,7 @@ target_major := m if {
 target_minor := m if {
 	m := data.settings.kube_minor
 	is_number(m)
-} else := 34
+} else := 37
 
 target := v if {
 	v := data.settings.kube_version

@@ -82,6 +82,9 @@ setting_path(key) := ["metadata", "labels", key] if {
 # The object processes personal data.
 personal_data(obj) if lower(setting(obj, personal_data_key)) == "true"
 
+# The input processes personal data (evaluated once per document).
+input_personal_data if personal_data(input)
+
 # The object's data must stay in the EU (or EEA).
 eu_resident(obj) if lower(setting(obj, residency_key)) == "eu"
 
