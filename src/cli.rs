@@ -63,6 +63,10 @@ pub enum Command {
     /// Render an environment's manifests from profiles and Tera templates, gate them with the
     /// scan and write them atomically (or show a diff with --dry-run).
     Generate(GenerateArgs),
+    /// Validate a directory of configuration: syntax, Kubernetes schema (offline, for
+    /// --kube-version), ConfigMap data against JSON Schemas, business rules for the
+    /// environment, and with --security-compliance the scan; scored report.
+    Validate(ValidateArgs),
     /// Scan and audit: security score, compliance checklists, risk matrix, recommendations.
     #[command(mut_arg("format", |a| a
         .help("Output format: text, json or html")
@@ -378,4 +382,51 @@ pub struct GenerateArgs {
     /// Refuse to write when a finding at or above this severity remains (default high).
     #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
     pub fail_on: Option<Severity>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ValidateArgs {
+    /// More files or directories to validate.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Directory of configuration to validate (default: `config-dir` under [validate] in
+    /// confgate.toml with {environment} replaced, else the current directory); repeatable.
+    #[arg(long, env = "CONFGATE_CONFIG_DIR", value_delimiter = ',', value_name = "DIR")]
+    pub config_dir: Vec<String>,
+    /// Environment whose business rules apply (prod, staging, dev, …).
+    #[arg(long, short = 'e', env = "CONFGATE_ENVIRONMENT", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Unknown fields are errors, and so is every warning.
+    #[arg(long, visible_alias = "strict-mode", env = "CONFGATE_STRICT")]
+    pub strict: bool,
+    /// Add the security scan's findings (errors at or above --fail-on, warnings below).
+    #[arg(long, env = "CONFGATE_SECURITY_COMPLIANCE")]
+    pub security_compliance: bool,
+    /// Text: add a per-file table and what each check covered.
+    #[arg(long, env = "CONFGATE_DETAILED_REPORT")]
+    pub detailed_report: bool,
+    /// Report format.
+    #[arg(long, visible_alias = "format", short = 'f', value_enum, env = "CONFGATE_OUTPUT_FORMAT")]
+    pub output_format: Option<confgate::validate::report::ValidateFormat>,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Kubernetes release of the schema (bundled: 1.25 to 1.37; default: the newest).
+    #[arg(long, env = "CONFGATE_KUBE_VERSION", value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// Directories or files of your own business rules (Rego, package confgate.business).
+    #[arg(long, value_delimiter = ',', value_name = "DIR")]
+    pub business_policy: Vec<PathBuf>,
+    /// Do not run the built-in business rules.
+    #[arg(long)]
+    pub no_builtin_business_rules: bool,
+    /// With --security-compliance: findings at or above this severity are errors (default high).
+    #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
+    pub fail_on: Option<Severity>,
+    /// Skip paths matching these globs.
+    #[arg(long, env = "CONFGATE_EXCLUDE", value_delimiter = ',', value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', env = "CONFGATE_JOBS")]
+    pub jobs: Option<usize>,
 }

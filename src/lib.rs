@@ -18,4 +18,5 @@ pub mod ruledocs;
 pub mod scan;
 pub mod settings;
 pub mod source;
+pub mod validate;
 pub mod waiver;

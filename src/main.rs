@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Waivers(c) => cmd::waivers::run(&cli, c),
         Command::Bench(args) => cmd::bench::run(args),
         Command::Generate(args) => cmd::generate::run(&cli, args, color),
+        Command::Validate(args) => cmd::validate::run(&cli, args, color),
         Command::Audit(args) => cmd::audit::run(&cli, args),
     };
     match result {

@@ -263,7 +263,7 @@ pub fn scan_with_progress(
     })
 }
 
-fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, ScanError> {
+pub(crate) fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, ScanError> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .stack_size(8 * 1024 * 1024)
@@ -438,6 +438,7 @@ fn evaluate(
                 }
                 for e in errs {
                     errors.push(InputError {
+                        column: None,
                         file: doc.file.path.clone(),
                         line: Some(doc.tree.span.start.line),
                         message: format!(

@@ -86,6 +86,8 @@ pub struct FileConfig {
     pub sarif_category: Option<String>,
     /// `[generate]`: read and validated by `confgate generate`.
     pub generate: Option<toml::Value>,
+    /// `[validate]`: read and validated by `confgate validate`.
+    pub validate: Option<toml::Value>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod generate;
+pub mod validate;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -285,6 +285,7 @@ impl Conftest {
             failed
                 .iter()
                 .map(|(what, message)| InputError {
+                    column: None,
                     file: first.file.path.clone(),
                     line: None,
                     message: format!("{what} failed on the combined input: {message}"),

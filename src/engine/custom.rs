@@ -165,6 +165,7 @@ impl CustomPolicies {
                 Ok(engines) => Some((g, engines, gatekeeper::NamespaceLabels::of(all))),
                 Err(e) => {
                     errors.push(InputError {
+                        column: None,
                         file: e.file,
                         line: e.line,
                         message: e.message,
@@ -353,6 +354,7 @@ pub(crate) fn finding(rule: &Rule, doc: &Document, hit: &Hit) -> Finding {
 /// An error of one user rule on one document.
 pub(crate) fn doc_error(doc: &Document, what: &str, message: &str) -> InputError {
     InputError {
+        column: None,
         file: doc.file.path.clone(),
         line: Some(doc.tree.span.start.line),
         message: format!("{what} failed on {}: {message}", doc.resource),

@@ -47,6 +47,15 @@ impl Input {
     pub fn from_json(v: serde_json::Value) -> Input {
         Input(Value::from(v))
     }
+
+    /// Adds (or replaces) `key` when this is an object, e.g. `data.business` beside
+    /// `data.inventory`; other values are returned unchanged.
+    pub fn with_entry(mut self, key: &str, v: serde_json::Value) -> Input {
+        if let Ok(map) = self.0.as_object_mut() {
+            map.insert(Value::from(key), Value::from(v));
+        }
+        self
+    }
 }
 
 fn node_value(n: &Node) -> Value {

@@ -471,6 +471,7 @@ mod tests {
     fn user_templates_are_autoescaped() {
         let o = ScanOutcome {
             errors: vec![crate::source::InputError {
+                column: None,
                 file: "<script>alert(1)</script>".into(),
                 line: None,
                 message: "x".into(),

@@ -23,6 +23,9 @@ pub use walk::{Discovered, discover};
 pub struct InputError {
     pub file: String,
     pub line: Option<u32>,
+    /// Set for syntax errors (malformed YAML/JSON, duplicate keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     pub message: String,
 }
 
@@ -102,6 +105,7 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), In
                 .take(opts.max_file_size + 1)
                 .read_to_end(&mut buf)
                 .map_err(|e| InputError {
+                    column: None,
                     file: name.clone(),
                     line: None,
                     message: format!("cannot read stdin: {e}"),
@@ -113,6 +117,7 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), In
         }
         Input::File { path, display } => {
             let fail = |message: String| InputError {
+                column: None,
                 file: display.clone(),
                 line: None,
                 message,
@@ -143,6 +148,7 @@ fn too_large(file: &str, size: Option<u64>, limit: u64) -> InputError {
         |s| format!("{:.1} MiB", mib(s)),
     );
     InputError {
+        column: None,
         file: file.to_string(),
         line: None,
         message: format!(
@@ -156,6 +162,7 @@ fn too_large(file: &str, size: Option<u64>, limit: u64) -> InputError {
 fn decode(file: &str, bytes: Vec<u8>) -> Result<String, InputError> {
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(InputError {
+            column: None,
             file: file.to_string(),
             line: Some(line_of_byte(&bytes, at)),
             message: "binary file (contains a NUL byte); not YAML or JSON".to_string(),
@@ -172,6 +179,7 @@ fn decode(file: &str, bytes: Vec<u8>) -> Result<String, InputError> {
             let at = e.utf8_error().valid_up_to();
             let line = line_of_byte(e.as_bytes(), at);
             Err(InputError {
+                column: None,
                 file: file.to_string(),
                 line: Some(line),
                 message: format!("invalid UTF-8 at byte {at}; YAML and JSON must be UTF-8"),
@@ -210,6 +218,7 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
     };
     if text.trim().is_empty() {
         out.errors.push(InputError {
+            column: None,
             file: name,
             line: None,
             message: "file is empty; expected YAML or JSON documents".to_string(),
@@ -236,6 +245,7 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
     }
     for e in errors {
         out.errors.push(InputError {
+            column: Some(e.column),
             file: name.clone(),
             line: Some(e.line),
             message: format!("invalid YAML at column {}: {}", e.column, e.message),
@@ -360,6 +370,7 @@ pub fn rego_files(
         let display = display_path(p, cwd);
         if !abs.exists() {
             return Err(InputError {
+                column: None,
                 file: display,
                 line: None,
                 message: "no such file or directory".to_string(),
@@ -370,6 +381,7 @@ pub fn rego_files(
             .sort_by_file_name()
         {
             let entry = entry.map_err(|e| InputError {
+                column: None,
                 file: display.clone(),
                 line: None,
                 message: e.to_string(),
@@ -380,6 +392,7 @@ pub fn rego_files(
             }
             let shown = display_path(path, cwd);
             let text = std::fs::read_to_string(path).map_err(|e| InputError {
+                column: None,
                 file: shown.clone(),
                 line: None,
                 message: format!("cannot read: {e}"),

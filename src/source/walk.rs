@@ -31,6 +31,7 @@ fn build_excludes(patterns: &[String]) -> Result<GlobSet, InputError> {
             format!("**/{p}/**"),
         ] {
             let g = Glob::new(&pat).map_err(|e| InputError {
+                column: None,
                 file: "--exclude".to_string(),
                 line: None,
                 message: format!("invalid glob {p:?}: {e}"),
@@ -39,6 +40,7 @@ fn build_excludes(patterns: &[String]) -> Result<GlobSet, InputError> {
         }
     }
     b.build().map_err(|e| InputError {
+        column: None,
         file: "--exclude".to_string(),
         line: None,
         message: e.to_string(),
@@ -122,6 +124,7 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
             Ok(m) => m,
             Err(e) => {
                 out.errors.push(InputError {
+                    column: None,
                     file: display,
                     line: None,
                     message: format!("cannot read: {e}"),
@@ -190,6 +193,7 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
                         e.to_string()
                     };
                     out.errors.push(InputError {
+                        column: None,
                         file,
                         line: None,
                         message,

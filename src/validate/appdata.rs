@@ -1,0 +1,319 @@
+//! ConfigMap data checked against JSON Schemas.
+//!
+//! A schema applies to a ConfigMap key when
+//! - the ConfigMap has the annotation `confgate.io/schema.<key>: PATH` (that key), or
+//! - `confgate.toml` maps it (`[[validate.schemas]]` with globs on name, namespace and key), or
+//! - the ConfigMap has the annotation `confgate.io/schema: PATH`, or a mapping without `key`
+//!   matches it: then every key holding a JSON or YAML document (a `.json`/`.yaml`/`.yml`
+//!   key, or a value starting with `{` or `[`) is checked.
+//!
+//! Schema paths are relative to the directory of `confgate.toml` (else the current
+//! directory). Positions inside block scalars (`|`) are mapped back to the file's lines and
+//! columns; values in quoted scalars point at the value. Messages never contain the checked
+//! values (the validator's masked messages are used).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use globset::{Glob, GlobMatcher};
+
+use crate::document::{Document, FieldPath, Node, NodeKind, Pos, Seg};
+
+use super::config::SchemaMapping;
+
+/// Annotation naming a schema for every structured key (or, with `.<key>`, for one key).
+pub const SCHEMA_ANNOTATION: &str = "confgate.io/schema";
+
+struct Mapping {
+    configmap: Option<GlobMatcher>,
+    namespace: Option<GlobMatcher>,
+    key: Option<GlobMatcher>,
+    schema: String,
+}
+
+/// A problem found in one ConfigMap's data.
+#[derive(Clone, Debug)]
+pub struct DataIssue {
+    pub path: FieldPath,
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// What checking one ConfigMap found.
+#[derive(Debug, Default)]
+pub struct DataOutcome {
+    pub issues: Vec<DataIssue>,
+    /// Keys checked against a schema.
+    pub checked: usize,
+}
+
+/// A schema that cannot be used (missing, not JSON/YAML, not a valid schema).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct SchemaError {
+    pub file: String,
+    pub message: String,
+}
+
+/// The JSON Schemas for ConfigMap data, compiled on first use and shared across threads.
+pub struct AppSchemas {
+    mappings: Vec<Mapping>,
+    base_dir: PathBuf,
+    cache: Mutex<HashMap<String, Arc<Result<jsonschema::Validator, SchemaError>>>>,
+}
+
+fn glob(p: &Option<String>) -> Result<Option<GlobMatcher>, String> {
+    p.as_deref()
+        .map(|p| {
+            Glob::new(p)
+                .map(|g| g.compile_matcher())
+                .map_err(|e| format!("[[validate.schemas]]: bad glob {p:?}: {e}"))
+        })
+        .transpose()
+}
+
+impl AppSchemas {
+    pub fn new(mappings: &[SchemaMapping], base_dir: &Path) -> Result<AppSchemas, String> {
+        let mappings = mappings
+            .iter()
+            .map(|m| {
+                Ok(Mapping {
+                    configmap: glob(&m.configmap)?,
+                    namespace: glob(&m.namespace)?,
+                    key: glob(&m.key)?,
+                    schema: m.schema.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(AppSchemas {
+            mappings,
+            base_dir: base_dir.to_path_buf(),
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn validator(&self, schema: &str) -> Arc<Result<jsonschema::Validator, SchemaError>> {
+        if let Ok(cache) = self.cache.lock()
+            && let Some(v) = cache.get(schema)
+        {
+            return v.clone();
+        }
+        let compiled = Arc::new(compile(&self.base_dir, schema));
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(schema.to_string(), compiled.clone());
+        }
+        compiled
+    }
+
+    /// Checks the data of one ConfigMap. A schema that cannot be used is an error of the
+    /// whole run (it names the schema file).
+    pub fn check(&self, doc: &Document) -> Result<DataOutcome, SchemaError> {
+        let mut out = DataOutcome::default();
+        if doc.resource.kind != "ConfigMap" || doc.resource.api_version != "v1" {
+            return Ok(out);
+        }
+        let Some(NodeKind::Map(entries)) = doc.tree.get("data").map(|d| &d.kind) else {
+            return Ok(out);
+        };
+        let annotations = doc
+            .tree
+            .get("metadata")
+            .and_then(|m| m.get("annotations"));
+        let annotation = |name: &str| -> Option<String> {
+            match &annotations?.get(name)?.kind {
+                NodeKind::Scalar(serde_json::Value::String(s)) if !s.trim().is_empty() => {
+                    Some(s.trim().to_string())
+                }
+                _ => None,
+            }
+        };
+        let general = annotation(SCHEMA_ANNOTATION);
+        let name = doc.resource.name.as_str();
+        let ns = doc.resource.namespace.as_deref().unwrap_or("default");
+        let matching: Vec<&Mapping> = self
+            .mappings
+            .iter()
+            .filter(|m| m.configmap.as_ref().is_none_or(|g| g.is_match(name)))
+            .filter(|m| m.namespace.as_ref().is_none_or(|g| g.is_match(ns)))
+            .collect();
+        for entry in entries {
+            let key = entry.key.as_str();
+            let NodeKind::Scalar(serde_json::Value::String(text)) = &entry.value.kind else {
+                continue;
+            };
+            let explicit = annotation(&format!("{SCHEMA_ANNOTATION}.{key}")).or_else(|| {
+                matching
+                    .iter()
+                    .find(|m| m.key.as_ref().is_some_and(|g| g.is_match(key)))
+                    .map(|m| m.schema.clone())
+            });
+            let schema = match explicit {
+                Some(s) => s,
+                None if holds_document(key, text) => {
+                    match general.clone().or_else(|| {
+                        matching
+                            .iter()
+                            .find(|m| m.key.is_none())
+                            .map(|m| m.schema.clone())
+                    }) {
+                        Some(s) => s,
+                        None => continue,
+                    }
+                }
+                None => continue,
+            };
+            let validator = self.validator(&schema);
+            let validator = match validator.as_ref() {
+                Ok(v) => v,
+                Err(e) => return Err(e.clone()),
+            };
+            out.checked += 1;
+            let outer = FieldPath(vec![Seg::Key("data".into()), Seg::Key(key.to_string())]);
+            let map = PosMap::new(&doc.file.text, entry);
+            let (docs, err) = crate::source::yaml::parse(text);
+            if let Some(e) = err {
+                out.issues.push(DataIssue {
+                    path: outer.clone(),
+                    pos: map.map(Pos {
+                        line: e.line,
+                        column: e.column,
+                    }),
+                    message: format!(
+                        "{key} is not valid {}: {}",
+                        if key.ends_with(".json") {
+                            "JSON"
+                        } else {
+                            "JSON or YAML"
+                        },
+                        e.message
+                    ),
+                });
+                continue;
+            }
+            let Some(inner) = docs.into_iter().next().map(|d| d.root) else {
+                continue;
+            };
+            let instance = inner.to_json();
+            for error in validator.iter_errors(&instance) {
+                let segs = pointer_segments(&inner, error.instance_path().as_str());
+                let at = inner.locate(&FieldPath(segs.clone()));
+                let mut path = outer.clone();
+                path.0.extend(segs);
+                out.issues.push(DataIssue {
+                    path,
+                    pos: map.map(at.span.start),
+                    message: format!("{key} does not match {schema}: {}", error.masked()),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Does this data entry hold a JSON or YAML document (rather than a plain value)?
+fn holds_document(key: &str, text: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    if k.ends_with(".json") || k.ends_with(".yaml") || k.ends_with(".yml") {
+        return true;
+    }
+    let t = text.trim_start();
+    t.starts_with('{') || t.starts_with('[')
+}
+
+fn compile(base_dir: &Path, schema: &str) -> Result<jsonschema::Validator, SchemaError> {
+    let path = crate::source::normalize(&base_dir.join(schema));
+    let fail = |message: String| SchemaError {
+        file: schema.to_string(),
+        message,
+    };
+    let meta = std::fs::metadata(&path).map_err(|e| fail(format!("cannot read schema: {e}")))?;
+    if meta.len() > 16 * 1024 * 1024 {
+        return Err(fail("schema is larger than 16 MiB".into()));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read schema: {e}")))?;
+    let (docs, err) = crate::source::yaml::parse(&text);
+    if let Some(e) = err {
+        return Err(fail(format!(
+            "line {}: schema is not valid JSON or YAML: {}",
+            e.line, e.message
+        )));
+    }
+    let value = docs
+        .into_iter()
+        .next()
+        .map(|d| d.root.to_json())
+        .ok_or_else(|| fail("schema file is empty".into()))?;
+    jsonschema::options()
+        .build(&value)
+        .map_err(|e| fail(format!("not a valid JSON Schema: {}", e.masked())))
+}
+
+/// JSON pointer → path segments, reading numbers as indexes only inside lists.
+fn pointer_segments(root: &Node, pointer: &str) -> Vec<Seg> {
+    let mut node = Some(root);
+    let mut segs = Vec::new();
+    for raw in pointer.split('/').skip(1) {
+        let part = raw.replace("~1", "/").replace("~0", "~");
+        let seg = match (node.map(|n| &n.kind), part.parse::<usize>()) {
+            (Some(NodeKind::Seq(_)), Ok(i)) => Seg::Index(i),
+            _ => Seg::Key(part),
+        };
+        node = node.and_then(|n| match (&n.kind, &seg) {
+            (NodeKind::Map(es), Seg::Key(k)) => es.iter().find(|e| &e.key == k).map(|e| &e.value),
+            (NodeKind::Seq(items), Seg::Index(i)) => items.get(*i),
+            _ => None,
+        });
+        segs.push(seg);
+    }
+    segs
+}
+
+/// Maps positions inside an embedded document back to the file.
+struct PosMap {
+    /// Where the value starts (used for quoted and plain scalars).
+    value: Pos,
+    /// For a block scalar (`key: |` or `key: >`): the key's line and the content's indent.
+    block: Option<(u32, u32)>,
+}
+
+impl PosMap {
+    /// A block scalar has `|` or `>` right after its key; its content starts on the next line
+    /// and its lines are the file's lines.
+    fn new(text: &str, entry: &crate::document::Entry) -> PosMap {
+        let key_end = entry.key_span.end;
+        let lines: Vec<&str> = text.lines().collect();
+        let rest: String = lines
+            .get(key_end.line.saturating_sub(1) as usize)
+            .map(|l| {
+                l.chars()
+                    .skip(key_end.column.saturating_sub(1) as usize)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rest = rest.trim_start().trim_start_matches(':').trim_start();
+        let block = (rest.starts_with('|') || rest.starts_with('>'))
+            .then(|| {
+                lines
+                    .iter()
+                    .skip(key_end.line as usize)
+                    .find(|l| !l.trim().is_empty())
+                    .map(|l| (key_end.line, (l.len() - l.trim_start_matches(' ').len()) as u32))
+            })
+            .flatten();
+        PosMap {
+            value: entry.value.span.start,
+            block,
+        }
+    }
+
+    fn map(&self, inner: Pos) -> Pos {
+        match self.block {
+            Some((key_line, indent)) => Pos {
+                line: key_line + inner.line.max(1),
+                column: indent + inner.column.max(1),
+            },
+            None => self.value,
+        }
+    }
+}

@@ -1,0 +1,583 @@
+//! `validate`: syntax, Kubernetes schema, app-config JSON Schema, business rules and
+//! (optionally) the security scan, over a directory of configuration, with a score.
+//!
+//! Every problem has a file, line, column, field path, kind and message. Syntax errors,
+//! schema errors, JSON Schema errors and business-rule violations make the configuration
+//! invalid (exit 1); unknown fields are warnings unless `strict` (which also turns every
+//! warning into an error). With `security_compliance`, scan findings at or above the gate
+//! are errors and the ones below are warnings. Problems of the tool itself (an unreadable
+//! file, a broken schema or policy) are `tool_errors` (exit 2).
+
+pub mod appdata;
+pub mod business;
+pub mod config;
+pub mod k8s;
+pub mod report;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::catalog::Severity;
+use crate::document::{Document, FieldPath, SourceFile};
+use crate::engine::EngineMode;
+use crate::finding::ResourceRef;
+use crate::scan::ScanOptions;
+use crate::source::{InputError, LoadOptions};
+
+/// The class of a problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    Syntax,
+    Schema,
+    JsonSchema,
+    Business,
+    Security,
+}
+
+impl ProblemKind {
+    pub const ALL: [ProblemKind; 5] = [
+        ProblemKind::Syntax,
+        ProblemKind::Schema,
+        ProblemKind::JsonSchema,
+        ProblemKind::Business,
+        ProblemKind::Security,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Syntax => "syntax",
+            ProblemKind::Schema => "schema",
+            ProblemKind::JsonSchema => "json-schema",
+            ProblemKind::Business => "business",
+            ProblemKind::Security => "security",
+        }
+    }
+}
+
+/// Whether a problem makes the configuration invalid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// One problem, pointing at the offending field.
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// Dotted field path (`spec.template.spec.containers[0].image`); empty for syntax errors.
+    pub path: String,
+    pub kind: ProblemKind,
+    pub level: Level,
+    /// Business or security rule id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Security findings only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceRef>,
+}
+
+/// Options of one validation.
+pub struct ValidateOptions {
+    /// Files or directories to validate.
+    pub paths: Vec<String>,
+    pub environment: Option<String>,
+    pub strict: bool,
+    pub security_compliance: bool,
+    /// Kubernetes release of the schema, e.g. `1.37`.
+    pub kube_version: String,
+    pub load: LoadOptions,
+    /// JSON Schema mappings for ConfigMap data (from `confgate.toml`).
+    pub schemas: Vec<config::SchemaMapping>,
+    /// Where schema paths (annotation and mappings) are resolved.
+    pub base_dir: PathBuf,
+    pub business_params: serde_json::Map<String, serde_json::Value>,
+    pub business_policies: Vec<PathBuf>,
+    pub builtin_business: bool,
+    pub engine: EngineMode,
+    pub policy_timeout: Duration,
+    /// The scan run by `security_compliance` (selection, waivers, gate).
+    pub scan: ScanOptions,
+    pub fail_on: Severity,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            paths: vec![".".to_string()],
+            environment: None,
+            strict: false,
+            security_compliance: false,
+            kube_version: crate::scan::NEWEST_KUBE_VERSION.to_string(),
+            load: LoadOptions::default(),
+            schemas: Vec::new(),
+            base_dir: PathBuf::from("."),
+            business_params: serde_json::Map::new(),
+            business_policies: Vec::new(),
+            builtin_business: true,
+            engine: EngineMode::default(),
+            policy_timeout: Duration::from_secs(5),
+            scan: ScanOptions::default(),
+            fail_on: Severity::High,
+        }
+    }
+}
+
+/// Per-file result.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub documents: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub score: u32,
+    pub valid: bool,
+}
+
+/// How much each check covered.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Checks {
+    /// Objects checked against the Kubernetes schema.
+    pub schema_checked: usize,
+    /// Objects of kinds the bundled schema does not know (custom resources): not checked.
+    pub schema_not_builtin: usize,
+    /// ConfigMap keys checked against a JSON Schema.
+    pub json_schema_keys: usize,
+    /// Objects the business rules were evaluated on.
+    pub business_checked: usize,
+    /// Security rules run (0 without `security_compliance`).
+    pub security_rules: usize,
+}
+
+/// The outcome of a validation.
+#[derive(Debug, Default)]
+pub struct Validation {
+    pub environment: Option<String>,
+    /// The schema version used (after falling back to the nearest bundled one).
+    pub kube_version: String,
+    pub strict: bool,
+    pub files: Vec<FileReport>,
+    pub documents: usize,
+    /// Errors first, then warnings; each group by file, line, column.
+    pub problems: Vec<Problem>,
+    pub checks: Checks,
+    pub score: u32,
+    /// Problems of the tool, not of the configuration (exit 2).
+    pub tool_errors: Vec<InputError>,
+    /// Things worth knowing (schema version fallback, expiring waivers).
+    pub notes: Vec<String>,
+    pub sources: BTreeMap<String, Arc<SourceFile>>,
+}
+
+impl Validation {
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.level == Level::Error)
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.level == Level::Warning)
+    }
+
+    pub fn valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    pub fn count(&self, kind: ProblemKind, level: Level) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.kind == kind && p.level == level)
+            .count()
+    }
+}
+
+/// A failure that stops the whole validation (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("{0}")]
+    Schema(String),
+    #[error("policy error: {0}")]
+    Policy(crate::engine::PolicyError),
+    #[error("{0}")]
+    Scan(crate::scan::ScanError),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl From<crate::engine::PolicyError> for ValidateError {
+    fn from(e: crate::engine::PolicyError) -> Self {
+        ValidateError::Policy(e)
+    }
+}
+
+impl From<crate::scan::ScanError> for ValidateError {
+    fn from(e: crate::scan::ScanError) -> Self {
+        ValidateError::Scan(e)
+    }
+}
+
+/// Score penalties per problem (a document starts at 100 and never goes below 0).
+fn penalty(p: &Problem) -> u32 {
+    if p.level == Level::Warning {
+        return 2;
+    }
+    match (p.kind, p.severity) {
+        (ProblemKind::Syntax, _) => 100,
+        (ProblemKind::Security, Some(Severity::Critical)) => 40,
+        (ProblemKind::Security, Some(Severity::High)) => 25,
+        (ProblemKind::Security, Some(Severity::Medium)) => 10,
+        (ProblemKind::Security, _) => 5,
+        (ProblemKind::Schema | ProblemKind::JsonSchema, _) => 20,
+        (ProblemKind::Business, _) => 15,
+    }
+}
+
+fn problem_at(
+    doc: &Document,
+    path: Option<&FieldPath>,
+    kind: ProblemKind,
+    level: Level,
+    message: String,
+) -> Problem {
+    let (pos, path_text) = match path {
+        Some(p) => (doc.tree.locate(p).span.start, p.to_string()),
+        None => (doc.tree.span.start, String::new()),
+    };
+    Problem {
+        file: doc.file.path.clone(),
+        line: pos.line,
+        column: pos.column,
+        path: path_text,
+        kind,
+        level,
+        rule: None,
+        severity: None,
+        message,
+        document_index: Some(doc.index),
+        resource: Some((&doc.resource).into()),
+    }
+}
+
+/// The span of the key of the last segment of `path`, when it exists.
+fn key_span(root: &crate::document::Node, path: &FieldPath) -> Option<crate::document::Span> {
+    use crate::document::{NodeKind, Seg};
+    let (last, parents) = path.0.split_last()?;
+    let mut node = root;
+    for seg in parents {
+        node = match (&node.kind, seg) {
+            (NodeKind::Map(es), Seg::Key(k)) => &es.iter().find(|e| &e.key == k)?.value,
+            (NodeKind::Seq(items), Seg::Index(i)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    match (&node.kind, last) {
+        (NodeKind::Map(es), Seg::Key(k)) => es.iter().find(|e| &e.key == k).map(|e| e.key_span),
+        _ => None,
+    }
+}
+
+/// Strict JSON syntax for `.json` files (the YAML reader accepts e.g. trailing commas).
+fn json_syntax(file: &SourceFile) -> Option<Problem> {
+    if !file.path.to_ascii_lowercase().ends_with(".json") {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_str(&file.text);
+    let err = loop {
+        match serde::de::Deserialize::deserialize(&mut de) {
+            Ok(serde::de::IgnoredAny) => {}
+            Err(e) => break e,
+        }
+        if de.end().is_ok() {
+            return None;
+        }
+    };
+    Some(Problem {
+        file: file.path.clone(),
+        line: err.line() as u32,
+        column: err.column() as u32,
+        path: String::new(),
+        kind: ProblemKind::Syntax,
+        level: Level::Error,
+        rule: None,
+        severity: None,
+        message: format!("invalid JSON: {}", strip_position(&err.to_string())),
+        document_index: None,
+        resource: None,
+    })
+}
+
+/// serde_json appends " at line L column C"; the position is reported separately.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Validates the configuration under `opts.paths` (on `opts.scan.jobs` threads).
+pub fn validate(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, ValidateError> {
+    let pool = crate::scan::thread_pool(opts.scan.jobs)?;
+    pool.install(|| validate_in_pool(opts, cwd))
+}
+
+fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, ValidateError> {
+    let (schemas, note) = k8s::KubeSchemas::load(&opts.kube_version).map_err(|e| {
+        ValidateError::Config(format!("--kube-version {}: {e}", opts.kube_version))
+    })?;
+    let app = appdata::AppSchemas::new(&opts.schemas, &opts.base_dir)
+        .map_err(ValidateError::Config)?;
+    let mut v = Validation {
+        environment: opts.environment.clone(),
+        kube_version: schemas.version().to_string(),
+        strict: opts.strict,
+        ..Validation::default()
+    };
+    v.notes.extend(note);
+
+    let found = crate::source::discover(&opts.paths, &opts.load, cwd);
+    let (inputs, discover_errors) = (found.inputs, found.errors);
+    let loaded = crate::source::load_all(&inputs, &opts.load);
+    let mut file_names: Vec<String> = inputs
+        .iter()
+        .map(|i| match i {
+            crate::source::Input::File { display, .. } => display.clone(),
+            crate::source::Input::Stdin => opts.load.stdin_name.clone(),
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for e in discover_errors.into_iter().chain(loaded.errors) {
+        match (e.line, e.column) {
+            (Some(line), Some(column)) => problems.push(Problem {
+                file: e.file.clone(),
+                line,
+                column,
+                path: String::new(),
+                kind: ProblemKind::Syntax,
+                level: Level::Error,
+                rule: None,
+                severity: None,
+                message: e.message.replacen(&format!(" at column {column}"), "", 1),
+                document_index: None,
+                resource: None,
+            }),
+            _ => v.tool_errors.push(e),
+        }
+    }
+    let docs = loaded.documents;
+    v.documents = docs.len();
+    let mut doc_indexes: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    for d in &docs {
+        doc_indexes
+            .entry(d.file.path.clone())
+            .or_default()
+            .insert(d.index);
+    }
+    for d in &docs {
+        v.sources
+            .entry(d.file.path.clone())
+            .or_insert_with(|| d.file.clone());
+    }
+    problems.extend(v.sources.values().filter_map(|f| json_syntax(f)));
+
+    // Kubernetes schema and ConfigMap data, per document in parallel.
+    type PerDoc = (Vec<Problem>, bool, bool, usize);
+    let per_doc: Vec<Result<PerDoc, appdata::SchemaError>> = docs
+        .par_iter()
+        .map(|doc| {
+            let mut out = Vec::new();
+            let outcome = schemas.validate(&doc.tree, opts.strict);
+            let builtin = outcome.coverage == k8s::Coverage::Checked;
+            for i in outcome.issues {
+                let level = match i.level {
+                    k8s::IssueLevel::Error => Level::Error,
+                    k8s::IssueLevel::Warning => Level::Warning,
+                };
+                let unknown = i.message.starts_with("unknown field");
+                let mut p = problem_at(doc, Some(&i.path), ProblemKind::Schema, level, i.message);
+                // An unknown field is pointed at by its key, not its value.
+                if unknown && let Some(k) = key_span(&doc.tree, &i.path) {
+                    p.line = k.start.line;
+                    p.column = k.start.column;
+                }
+                out.push(p);
+            }
+            let data = app.check(doc)?;
+            for i in data.issues {
+                let mut p = problem_at(
+                    doc,
+                    Some(&i.path),
+                    ProblemKind::JsonSchema,
+                    Level::Error,
+                    i.message,
+                );
+                p.line = i.pos.line;
+                p.column = i.pos.column;
+                out.push(p);
+            }
+            Ok((out, builtin, !builtin, data.checked))
+        })
+        .collect();
+    for r in per_doc {
+        let (p, checked, not_builtin, keys) =
+            r.map_err(|e| ValidateError::Schema(e.to_string()))?;
+        problems.extend(p);
+        v.checks.schema_checked += usize::from(checked);
+        v.checks.schema_not_builtin += usize::from(not_builtin);
+        v.checks.json_schema_keys += keys;
+    }
+
+    // Business rules.
+    let (major, minor) = crate::scan::parse_kube_version(&v.kube_version).unwrap_or((1, 0));
+    let bopts = business::BusinessOptions {
+        builtin: opts.builtin_business,
+        policy_paths: &opts.business_policies,
+        cwd,
+        settings: serde_json::json!({
+            "environment": opts.environment,
+            "kube_version": v.kube_version,
+            "kube_major": major,
+            "kube_minor": minor,
+        }),
+        params: serde_json::Value::Object(opts.business_params.clone()),
+        engine: opts.engine,
+        timeout: opts.policy_timeout,
+    };
+    let (found, errors) = business::evaluate(&docs, &bopts)?;
+    v.checks.business_checked = docs.len();
+    v.tool_errors.extend(errors);
+    for f in found {
+        let Some(doc) = docs.get(f.doc) else { continue };
+        let mut p = problem_at(
+            doc,
+            f.path.as_ref(),
+            ProblemKind::Business,
+            Level::Error,
+            f.message,
+        );
+        p.rule = Some(f.rule);
+        problems.push(p);
+    }
+
+    // The security scan.
+    if opts.security_compliance {
+        let outcome = crate::scan::scan_documents(docs, &opts.scan)?;
+        v.checks.security_rules = outcome.rules.len();
+        v.tool_errors.extend(outcome.errors);
+        v.notes.extend(outcome.warnings);
+        for f in outcome.findings {
+            if f.suppressed.is_some() {
+                continue;
+            }
+            let level = if f.counts_for_gate() && f.severity >= opts.fail_on {
+                Level::Error
+            } else {
+                Level::Warning
+            };
+            problems.push(Problem {
+                file: f.file.clone(),
+                line: f.line,
+                column: f.column,
+                path: f.path.clone(),
+                kind: ProblemKind::Security,
+                level,
+                rule: Some(f.rule_id.clone()),
+                severity: Some(f.severity),
+                message: format!("{}: {}", f.rule_name, f.message),
+                document_index: Some(f.document_index),
+                resource: Some(f.resource.clone()),
+            });
+        }
+    }
+
+    if opts.strict {
+        for p in &mut problems {
+            p.level = Level::Error;
+        }
+    }
+    problems.sort_by(|a, b| {
+        (a.level, &a.file, a.line, a.column, a.kind, &a.path, &a.message).cmp(&(
+            b.level, &b.file, b.line, b.column, b.kind, &b.path, &b.message,
+        ))
+    });
+    problems.dedup_by(|a, b| {
+        a.level == b.level
+            && a.file == b.file
+            && a.line == b.line
+            && a.column == b.column
+            && a.kind == b.kind
+            && a.path == b.path
+            && a.message == b.message
+    });
+
+    // Scores: each document (or file without documents) starts at 100.
+    let mut penalties: BTreeMap<(String, Option<usize>), u32> = BTreeMap::new();
+    for p in &problems {
+        let e = penalties
+            .entry((p.file.clone(), p.document_index))
+            .or_insert(0);
+        *e = e.saturating_add(penalty(p));
+    }
+    file_names.sort();
+    file_names.dedup();
+    let mut files = Vec::new();
+    let mut all_scores = Vec::new();
+    for file in &file_names {
+        let indexes = doc_indexes.get(file).cloned().unwrap_or_default();
+        let file_penalty = penalties.get(&(file.clone(), None)).copied().unwrap_or(0);
+        let mut scores: Vec<u32> = indexes
+            .iter()
+            .map(|i| {
+                let pen = penalties
+                    .get(&(file.clone(), Some(*i)))
+                    .copied()
+                    .unwrap_or(0);
+                100u32.saturating_sub(pen.saturating_add(file_penalty))
+            })
+            .collect();
+        if scores.is_empty() {
+            scores.push(100u32.saturating_sub(file_penalty));
+        }
+        let file_score = average(&scores);
+        all_scores.extend(scores);
+        let count = |level: Level| {
+            problems
+                .iter()
+                .filter(|p| &p.file == file && p.level == level)
+                .count()
+        };
+        let errors = count(Level::Error);
+        files.push(FileReport {
+            file: file.clone(),
+            documents: indexes.len(),
+            errors,
+            warnings: count(Level::Warning),
+            score: file_score,
+            valid: errors == 0 && !v.tool_errors.iter().any(|e| &e.file == file),
+        });
+    }
+    v.score = average(&all_scores);
+    v.files = files;
+    v.problems = problems;
+    Ok(v)
+}
+
+fn average(scores: &[u32]) -> u32 {
+    if scores.is_empty() {
+        return 100;
+    }
+    let sum: u64 = scores.iter().map(|s| u64::from(*s)).sum();
+    (sum / scores.len() as u64) as u32
+}
