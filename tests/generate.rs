@@ -478,6 +478,17 @@ fn the_gate_blocks_a_privileged_container_and_nothing_is_written() {
         ],
     );
     r.expect_code(1);
+    // The gate honours confgate.toml like `confgate scan` does: waivers and ignored rules.
+    let toml = std::fs::read_to_string(p.path().join("confgate.toml")).unwrap_or_default();
+    p.write(
+        "confgate.toml",
+        format!(
+            "{toml}\n[[waivers]]\nrule = \"CG1001\"\nfile = \"**/debug.yaml\"\njustification = \"debug pod for the test\"\nowner = \"platform\"\nexpires = \"2099-01-01\"\n"
+        ),
+    );
+    let r = generate(p.path(), &["-e", "prod", "--output-dir", "fresh"]);
+    r.expect_code(0);
+    assert!(p.path().join("fresh/debug.yaml").exists());
 }
 
 #[test]

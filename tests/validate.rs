@@ -128,9 +128,17 @@ fn schema_errors_cover_types_formats_names_enums_and_removed_apis() {
         pull["message"].as_str().unwrap().contains("IfNotPresent"),
         "{pull:#}"
     );
-    let ingress = one(e, "schema", "apiVersion");
+    let ingress = one(
+        &e.iter()
+            .filter(|p| p["resource"]["kind"] == "Ingress")
+            .cloned()
+            .collect::<Vec<_>>(),
+        "schema",
+        "apiVersion",
+    )
+    .clone();
     assert_eq!(ingress["resource"]["kind"], "Ingress");
-    assert_eq!(at(ingress), (29, 13));
+    assert_eq!(at(&ingress), (29, 13));
     assert!(
         ingress["message"]
             .as_str()
@@ -138,6 +146,12 @@ fn schema_errors_cover_types_formats_names_enums_and_removed_apis() {
             .contains("networking.k8s.io/v1"),
         "{ingress:#}"
     );
+    // A document with a kind but no apiVersion is not silently skipped.
+    let missing = e
+        .iter()
+        .find(|p| p["file"] == format!("{FIXTURES}/schema/incomplete.yaml"))
+        .unwrap();
+    assert_eq!((missing["path"].as_str(), at(missing)), (Some("apiVersion"), (1, 1)));
     // Unknown fields are warnings unless --strict.
     let w = warnings(&r);
     let unknown = one(w, "schema", "spec.replica");

@@ -35,14 +35,21 @@ number_param(name) := n if {
 	is_number(n)
 }
 
-# The strings of a list parameter ([] when absent or not a list).
+# The strings of a list parameter (a single string counts as a list of one; [] when absent
+# or anything else).
 string_list(x) := [s | some s in x; is_string(s); s != ""] if is_array(x)
 
 string_list(x) := [s | some s in x; is_string(s); s != ""] if is_set(x)
 
+string_list(x) := [x] if {
+	is_string(x)
+	x != ""
+}
+
 string_list(x) := [] if {
 	not is_array(x)
 	not is_set(x)
+	not is_string(x)
 }
 
 # --- environments
@@ -68,20 +75,16 @@ environment_aliases := {
 	"qa": {"qa"},
 }
 
+# Every alias with its canonical name ("production" -> "prod").
+canonical_names := {alias: c | some c, aliases in environment_aliases; some alias in aliases}
+
 # An environment name reduced to its canonical alias ("Production" -> "prod"); names outside
-# the alias table are only lower-cased.
-canonical_environment(name) := c if {
-	n := lower(trim_space(name))
-	some c, aliases in environment_aliases
-	n in aliases
-} else := lower(trim_space(name))
+# the alias table are only lower-cased. (A lookup rather than an `else` after a loop, which
+# regorus's VM does not always fall through to.)
+canonical_environment(name) := object.get(canonical_names, lower(trim_space(name)), lower(trim_space(name)))
 
 # The name is one of the well-known environments of the alias table.
-known_environment(name) if {
-	n := lower(trim_space(name))
-	some aliases in environment_aliases
-	n in aliases
-}
+known_environment(name) if object.get(canonical_names, lower(trim_space(name)), null) != null
 
 # Settings that name the environment the application believes it runs in: ENVIRONMENT, ENV,
 # APP_ENV, DEPLOY_ENV, DD_ENV, SENTRY_ENVIRONMENT, ENV_NAME, ... (keys normalized by
@@ -183,14 +186,21 @@ debug_value(nk, v) if {
 }
 
 # The node `debug` module: DEBUG=* or DEBUG=app:* turns its debug output on.
-debug_value("DEBUG", v) if contains(v, "*")
+debug_value(nk, v) if {
+	nk == "DEBUG"
+	contains(v, "*")
+	regex.match(`^[a-z0-9_:.*,-]+$`, v)
+}
 
 debug_value(nk, v) if {
 	regex.match(`(^|_)LOG_?LEVEL$|^LOGGING_LEVEL(_|$)|^LEVEL$`, nk)
 	v in debug_levels
 }
 
-debug_value("RUST_LOG", v) if regex.match(`(^|[,=])(debug|trace)(,|$)`, v)
+debug_value(nk, v) if {
+	nk == "RUST_LOG"
+	regex.match(`(^|[,=])(debug|trace)(,|$)`, v)
+}
 
 debug_value(nk, v) if {
 	nk == "GIN_MODE"
@@ -222,13 +232,21 @@ options_key(nk) if regex.match(`(^|_)(OPTS|OPTIONS|ARGS|FLAGS)$`, nk)
 # What turns debugging on in setting `key` = `value`, as a message shows it ("" when
 # nothing): `key=value` for debug flags, log levels and development modes; the switches for a
 # variable of command-line options.
-debug_setting(key, value) := sprintf("%s=%s", [key, trim_space(value)]) if {
+debug_setting(key, value) := sprintf("%s=%s", [key, shown_value(value)]) if {
 	debug_value(normalize_key(key), lower(trim_space(value)))
 } else := concat(" ", flags) if {
 	options_key(normalize_key(key))
 	flags := debug_flags(value)
 	count(flags) > 0
 } else := ""
+
+# A value that turns debugging on as a message shows it: short values made of name
+# characters (true, debug, app:*, info,app=debug) as they are, anything else elided, so that
+# a message never repeats an arbitrary value.
+shown_value(value) := v if {
+	v := trim_space(value)
+	regex.match(`^[A-Za-z0-9_:.*,=-]{1,40}$`, v)
+} else := "..."
 
 # `key: value` and `key = value` pairs in configuration text (YAML, JSON, properties, INI,
 # .env): group 1 is the key, group 2 the value.

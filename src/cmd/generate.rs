@@ -42,7 +42,21 @@ pub fn run(cli: &Cli, args: &GenerateArgs, color: bool) -> anyhow::Result<Status
         prune: args.prune,
         fail_on: args.fail_on,
     };
-    let opts = generate::config::resolve(&flags, section.as_ref(), config_dir.as_deref(), &cwd);
+    let mut opts =
+        generate::config::resolve(&flags, section.as_ref(), config_dir.as_deref(), &cwd);
+    // The gate scans with the settings of confgate.toml (rule selection, severity
+    // overrides, waivers), as `confgate scan` would.
+    if let Some(p) = &config_path {
+        let file_cfg = confgate::settings::read_config(p)?;
+        let scan_flags = confgate::settings::ScanFlags::default();
+        let mut s = confgate::settings::resolve(&scan_flags, &file_cfg)?;
+        let dir = config_dir.clone().unwrap_or_else(|| cwd.clone());
+        confgate::settings::load_governance(&scan_flags, &file_cfg, &dir, &mut s.scan)?;
+        opts.scan = s.scan;
+        if args.fail_on.is_none() && section.as_ref().and_then(|c| c.fail_on).is_none() {
+            opts.fail_on = s.fail_on;
+        }
+    }
     let plan = generate::plan(&opts)?;
     let mut stdout = std::io::stdout().lock();
     if !plan.outcome.errors.is_empty() {

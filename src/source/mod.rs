@@ -76,6 +76,9 @@ pub struct Loaded {
     pub errors: Vec<InputError>,
     /// YAML documents that were not Kubernetes objects.
     pub skipped: usize,
+    /// Skipped documents that look like Kubernetes objects with a missing or empty
+    /// `apiVersion` or `kind` (for `validate`; scans skip them like any other YAML).
+    pub incomplete: Vec<InputError>,
 }
 
 /// Loads all inputs in parallel; output order follows input order.
@@ -92,6 +95,7 @@ pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
         out.documents.extend(l.documents);
         out.errors.extend(l.errors);
         out.skipped += l.skipped;
+        out.incomplete.extend(l.incomplete);
     }
     out
 }
@@ -282,13 +286,46 @@ fn push_documents(
     if matches!(root.kind, NodeKind::Scalar(serde_json::Value::Null)) {
         return; // an empty document (`---` with nothing after it)
     }
+    let incomplete = incomplete_object(&file.path, &root);
     match Document::from_tree(file.clone(), index, None, root, helm) {
         Some(d) => out.documents.push(d),
         None => {
             tracing::debug!(file = %file.path, index, "skipped: not a Kubernetes object");
             out.skipped += 1;
+            out.incomplete.extend(incomplete);
         }
     }
+}
+
+/// A mapping with `kind` or `apiVersion` but not both as non-empty strings.
+fn incomplete_object(file: &str, root: &crate::document::Node) -> Option<InputError> {
+    let NodeKind::Map(entries) = &root.kind else {
+        return None;
+    };
+    let field = |k: &str| entries.iter().find(|e| e.key == k);
+    let good = |k: &str| {
+        field(k).is_some_and(|e| {
+            matches!(&e.value.kind, NodeKind::Scalar(serde_json::Value::String(s)) if !s.is_empty())
+        })
+    };
+    if field("kind").is_none() && field("apiVersion").is_none() {
+        return None;
+    }
+    let (bad, at) = if good("apiVersion") {
+        ("kind", field("kind"))
+    } else {
+        ("apiVersion", field("apiVersion"))
+    };
+    let span = at.map_or(root.span, |e| e.value.span);
+    Some(InputError {
+        file: file.to_string(),
+        line: Some(span.start.line),
+        column: Some(span.start.column),
+        message: match at {
+            Some(_) => format!("{bad} must be a non-empty string"),
+            None => format!("{bad} is missing; a Kubernetes object needs apiVersion and kind"),
+        },
+    })
 }
 
 /// Lines holding Helm's `# Source: chart/templates/x.yaml` comments.

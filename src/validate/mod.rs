@@ -376,6 +376,22 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
             _ => v.tool_errors.push(e),
         }
     }
+    for e in loaded.incomplete {
+        let field = e.message.split_whitespace().next().unwrap_or_default();
+        problems.push(Problem {
+            path: field.to_string(),
+            file: e.file,
+            line: e.line.unwrap_or(1),
+            column: e.column.unwrap_or(1),
+            kind: ProblemKind::Schema,
+            level: Level::Error,
+            rule: None,
+            severity: None,
+            message: e.message,
+            document_index: None,
+            resource: None,
+        });
+    }
     let docs = loaded.documents;
     v.documents = docs.len();
     let mut doc_indexes: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
