@@ -391,7 +391,12 @@ pub struct ValidateArgs {
     pub paths: Vec<String>,
     /// Directory of configuration to validate (default: `config-dir` under [validate] in
     /// confgate.toml with {environment} replaced, else the current directory); repeatable.
-    #[arg(long, env = "CONFGATE_CONFIG_DIR", value_delimiter = ',', value_name = "DIR")]
+    #[arg(
+        long,
+        env = "CONFGATE_CONFIG_DIR",
+        value_delimiter = ',',
+        value_name = "DIR"
+    )]
     pub config_dir: Vec<String>,
     /// Environment whose business rules apply (prod, staging, dev, …).
     #[arg(long, short = 'e', env = "CONFGATE_ENVIRONMENT", value_name = "NAME")]
@@ -406,7 +411,13 @@ pub struct ValidateArgs {
     #[arg(long, env = "CONFGATE_DETAILED_REPORT")]
     pub detailed_report: bool,
     /// Report format.
-    #[arg(long, visible_alias = "format", short = 'f', value_enum, env = "CONFGATE_OUTPUT_FORMAT")]
+    #[arg(
+        long,
+        visible_alias = "format",
+        short = 'f',
+        value_enum,
+        env = "CONFGATE_OUTPUT_FORMAT"
+    )]
     pub output_format: Option<confgate::validate::report::ValidateFormat>,
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -424,7 +435,12 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
     pub fail_on: Option<Severity>,
     /// Skip paths matching these globs.
-    #[arg(long, env = "CONFGATE_EXCLUDE", value_delimiter = ',', value_name = "GLOB")]
+    #[arg(
+        long,
+        env = "CONFGATE_EXCLUDE",
+        value_delimiter = ',',
+        value_name = "GLOB"
+    )]
     pub exclude: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', env = "CONFGATE_JOBS")]

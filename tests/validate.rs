@@ -85,15 +85,29 @@ fn a_valid_prod_configuration_passes_every_check() {
 fn syntax_errors_have_exact_positions_and_do_not_hide_other_files() {
     let r = json(&["--config-dir", "syntax"], 1);
     let e = errors(&r);
-    let yaml = e.iter().find(|p| p["file"] == format!("{FIXTURES}/syntax/broken.yaml")).unwrap();
+    let yaml = e
+        .iter()
+        .find(|p| p["file"] == format!("{FIXTURES}/syntax/broken.yaml"))
+        .unwrap();
     assert_eq!(yaml["kind"], "syntax");
     assert_eq!(at(yaml), (7, 8), "{yaml:#}");
-    let json_err = e.iter().find(|p| p["file"] == format!("{FIXTURES}/syntax/broken.json")).unwrap();
+    let json_err = e
+        .iter()
+        .find(|p| p["file"] == format!("{FIXTURES}/syntax/broken.json"))
+        .unwrap();
     assert_eq!(json_err["kind"], "syntax");
     assert_eq!(at(json_err), (5, 21), "{json_err:#}");
-    assert!(json_err["message"].as_str().unwrap().starts_with("invalid JSON"));
+    assert!(
+        json_err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid JSON")
+    );
     let files = r["files"].as_array().unwrap();
-    let fine = files.iter().find(|f| f["file"] == format!("{FIXTURES}/syntax/fine.yaml")).unwrap();
+    let fine = files
+        .iter()
+        .find(|f| f["file"] == format!("{FIXTURES}/syntax/fine.yaml"))
+        .unwrap();
     assert_eq!(fine["valid"], true);
     assert_eq!(fine["score"], 100);
     let broken = files
@@ -122,7 +136,11 @@ fn schema_errors_cover_types_formats_names_enums_and_removed_apis() {
         "spec.template.spec.containers[0].resources.limits.memory",
     );
     assert_eq!(at(mem), (24, 23));
-    let pull = one(e, "schema", "spec.template.spec.containers[0].imagePullPolicy");
+    let pull = one(
+        e,
+        "schema",
+        "spec.template.spec.containers[0].imagePullPolicy",
+    );
     assert_eq!(at(pull), (25, 28));
     assert!(
         pull["message"].as_str().unwrap().contains("IfNotPresent"),
@@ -151,7 +169,10 @@ fn schema_errors_cover_types_formats_names_enums_and_removed_apis() {
         .iter()
         .find(|p| p["file"] == format!("{FIXTURES}/schema/incomplete.yaml"))
         .unwrap();
-    assert_eq!((missing["path"].as_str(), at(missing)), (Some("apiVersion"), (1, 1)));
+    assert_eq!(
+        (missing["path"].as_str(), at(missing)),
+        (Some("apiVersion"), (1, 1))
+    );
     // Unknown fields are warnings unless --strict.
     let w = warnings(&r);
     let unknown = one(w, "schema", "spec.replica");
@@ -159,7 +180,10 @@ fn schema_errors_cover_types_formats_names_enums_and_removed_apis() {
     assert!(unknown["message"].as_str().unwrap().contains("replicas"));
     // Custom resources are not checked against the built-in schema.
     assert_eq!(r["summary"]["checks"]["schema_not_builtin"], 1);
-    assert!(!e.iter().any(|p| p["resource"]["kind"] == "Widget"), "{e:#?}");
+    assert!(
+        !e.iter().any(|p| p["resource"]["kind"] == "Widget"),
+        "{e:#?}"
+    );
 
     let strict = json(&["--config-dir", "schema", "--strict-mode"], 1);
     assert!(warnings(&strict).is_empty());
@@ -324,8 +348,17 @@ fn user_business_rules_run_in_the_same_engine() {
     assert_eq!(p["message"], "web needs an owner in dev");
     assert_eq!(at(p), (3, 1));
     // A policy in another package is refused with exit 2.
-    s.write("bad/x.rego", "package other\n\ndeny contains 1 if { false }\n");
-    let r = s.run(&["validate", "--config-dir", "cfg", "--business-policy", "bad"]);
+    s.write(
+        "bad/x.rego",
+        "package other\n\ndeny contains 1 if { false }\n",
+    );
+    let r = s.run(&[
+        "validate",
+        "--config-dir",
+        "cfg",
+        "--business-policy",
+        "bad",
+    ]);
     r.expect_code(2);
     assert!(r.stderr.contains("bad/x.rego"), "{}", r.stderr);
 }
@@ -363,8 +396,9 @@ fn text_yaml_and_detailed_reports() {
     let r = validate(&["--config-dir", "schema"]);
     r.expect_code(1);
     assert!(
-        r.stdout
-            .contains("tests/fixtures/validate/schema/deployment.yaml:8:13: error[schema] spec.replicas:"),
+        r.stdout.contains(
+            "tests/fixtures/validate/schema/deployment.yaml:8:13: error[schema] spec.replicas:"
+        ),
         "{}",
         r.stdout
     );
@@ -415,14 +449,25 @@ fn the_generated_example_validates_for_dev_and_prod() {
         let mut cmd = common::confgate(&example);
         cmd.args(["generate", "--environment", env, "--output-dir"])
             .arg(&out)
-            .env("SPOTIFY_AI_DATABASE_URL", "postgresql://api:x-example@postgres/db")
+            .env(
+                "SPOTIFY_AI_DATABASE_URL",
+                "postgresql://api:x-example@postgres/db",
+            )
             .env("SPOTIFY_AI_REDIS_PASSWORD", "redis-example-0f9e8d7c6b")
             .env("SPOTIFY_AI_CLIENT_SECRET", "client-example-5a4b3c2d1e0f");
         let g = common::run(&mut cmd);
         g.expect_code(0);
         let mut cmd = common::confgate(&example);
-        cmd.args(["validate", "--environment", env, "--strict", "-f", "json", "--config-dir"])
-            .arg(&out);
+        cmd.args([
+            "validate",
+            "--environment",
+            env,
+            "--strict",
+            "-f",
+            "json",
+            "--config-dir",
+        ])
+        .arg(&out);
         let v = common::run(&mut cmd);
         v.expect_code(0);
         let r = v.json();

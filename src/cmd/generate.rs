@@ -42,8 +42,7 @@ pub fn run(cli: &Cli, args: &GenerateArgs, color: bool) -> anyhow::Result<Status
         prune: args.prune,
         fail_on: args.fail_on,
     };
-    let mut opts =
-        generate::config::resolve(&flags, section.as_ref(), config_dir.as_deref(), &cwd);
+    let mut opts = generate::config::resolve(&flags, section.as_ref(), config_dir.as_deref(), &cwd);
     // The gate scans with the settings of confgate.toml (rule selection, severity
     // overrides, waivers), as `confgate scan` would.
     if let Some(p) = &config_path {

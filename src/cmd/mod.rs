@@ -3,11 +3,11 @@
 pub mod audit;
 pub mod bench;
 pub mod generate;
-pub mod validate;
 pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod validate;
 pub mod waivers;
 
 use std::io::Write;

@@ -73,8 +73,7 @@ pub fn run(cli: &Cli, args: &ValidateArgs, color: bool) -> anyhow::Result<Status
         paths,
         environment: args.environment.clone(),
         strict: args.strict || conf.strict.unwrap_or(false),
-        security_compliance: args.security_compliance
-            || conf.security_compliance.unwrap_or(false),
+        security_compliance: args.security_compliance || conf.security_compliance.unwrap_or(false),
         kube_version: s.scan.kube_version.clone(),
         load: s.scan.load.clone(),
         schemas: conf.schemas.clone(),

@@ -116,10 +116,7 @@ impl AppSchemas {
         let Some(NodeKind::Map(entries)) = doc.tree.get("data").map(|d| &d.kind) else {
             return Ok(out);
         };
-        let annotations = doc
-            .tree
-            .get("metadata")
-            .and_then(|m| m.get("annotations"));
+        let annotations = doc.tree.get("metadata").and_then(|m| m.get("annotations"));
         let annotation = |name: &str| -> Option<String> {
             match &annotations?.get(name)?.kind {
                 NodeKind::Scalar(serde_json::Value::String(s)) if !s.trim().is_empty() => {
@@ -231,7 +228,8 @@ fn compile(base_dir: &Path, schema: &str) -> Result<jsonschema::Validator, Schem
     if meta.len() > 16 * 1024 * 1024 {
         return Err(fail("schema is larger than 16 MiB".into()));
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read schema: {e}")))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read schema: {e}")))?;
     let (docs, err) = crate::source::yaml::parse(&text);
     if let Some(e) = err {
         return Err(fail(format!(
@@ -298,7 +296,12 @@ impl PosMap {
                     .iter()
                     .skip(key_end.line as usize)
                     .find(|l| !l.trim().is_empty())
-                    .map(|l| (key_end.line, (l.len() - l.trim_start_matches(' ').len()) as u32))
+                    .map(|l| {
+                        (
+                            key_end.line,
+                            (l.len() - l.trim_start_matches(' ').len()) as u32,
+                        )
+                    })
             })
             .flatten();
         PosMap {

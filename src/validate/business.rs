@@ -127,7 +127,10 @@ pub fn evaluate(
                         file: doc.file.path.clone(),
                         line: Some(doc.tree.span.start.line),
                         column: None,
-                        message: format!("business rules failed on {}: {}", doc.resource, e.message),
+                        message: format!(
+                            "business rules failed on {}: {}",
+                            doc.resource, e.message
+                        ),
                     });
                 }
             }
@@ -142,9 +145,14 @@ pub fn evaluate(
         errors.extend(e);
     }
     found.sort_by(|a, b| {
-        (a.doc, &a.rule, a.path.as_ref().map(|p| p.to_string()))
-            .cmp(&(b.doc, &b.rule, b.path.as_ref().map(|p| p.to_string())))
+        (a.doc, &a.rule, a.path.as_ref().map(|p| p.to_string())).cmp(&(
+            b.doc,
+            &b.rule,
+            b.path.as_ref().map(|p| p.to_string()),
+        ))
     });
-    found.dedup_by(|a, b| a.doc == b.doc && a.rule == b.rule && a.path == b.path && a.message == b.message);
+    found.dedup_by(|a, b| {
+        a.doc == b.doc && a.rule == b.rule && a.path == b.path && a.message == b.message
+    });
     Ok((found, errors))
 }

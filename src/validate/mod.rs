@@ -334,11 +334,10 @@ pub fn validate(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Valida
 }
 
 fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, ValidateError> {
-    let (schemas, note) = k8s::KubeSchemas::load(&opts.kube_version).map_err(|e| {
-        ValidateError::Config(format!("--kube-version {}: {e}", opts.kube_version))
-    })?;
-    let app = appdata::AppSchemas::new(&opts.schemas, &opts.base_dir)
-        .map_err(ValidateError::Config)?;
+    let (schemas, note) = k8s::KubeSchemas::load(&opts.kube_version)
+        .map_err(|e| ValidateError::Config(format!("--kube-version {}: {e}", opts.kube_version)))?;
+    let app =
+        appdata::AppSchemas::new(&opts.schemas, &opts.base_dir).map_err(ValidateError::Config)?;
     let mut v = Validation {
         environment: opts.environment.clone(),
         kube_version: schemas.version().to_string(),
@@ -524,9 +523,12 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
         }
     }
     problems.sort_by(|a, b| {
-        (a.level, &a.file, a.line, a.column, a.kind, &a.path, &a.message).cmp(&(
-            b.level, &b.file, b.line, b.column, b.kind, &b.path, &b.message,
-        ))
+        (
+            a.level, &a.file, a.line, a.column, a.kind, &a.path, &a.message,
+        )
+            .cmp(&(
+                b.level, &b.file, b.line, b.column, b.kind, &b.path, &b.message,
+            ))
     });
     problems.dedup_by(|a, b| {
         a.level == b.level

@@ -186,7 +186,11 @@ fn text(v: &Validation, detailed: bool, color: bool) -> String {
                 v.count(kind, Level::Warning)
             );
         };
-        line(&mut out, ProblemKind::Syntax, format!("{} file(s) parsed", v.files.len()));
+        line(
+            &mut out,
+            ProblemKind::Syntax,
+            format!("{} file(s) parsed", v.files.len()),
+        );
         line(
             &mut out,
             ProblemKind::Schema,
@@ -209,7 +213,10 @@ fn text(v: &Validation, detailed: bool, color: bool) -> String {
         line(
             &mut out,
             ProblemKind::JsonSchema,
-            format!("{} ConfigMap key(s) against JSON Schemas", c.json_schema_keys),
+            format!(
+                "{} ConfigMap key(s) against JSON Schemas",
+                c.json_schema_keys
+            ),
         );
         line(
             &mut out,

@@ -28,11 +28,18 @@ pub(super) fn validate(c: &Compiled, tree: &Node, strict: bool) -> SchemaOutcome
     SchemaOutcome { coverage, issues }
 }
 
-struct Walker<'a> {
+struct Walker<'a, 't> {
     c: &'a Compiled,
     strict: bool,
-    path: Vec<Seg>,
+    /// Where the walk is; turned into a `FieldPath` only when an issue is reported.
+    path: Vec<Step<'t>>,
     issues: Vec<SchemaIssue>,
+}
+
+#[derive(Clone, Copy)]
+enum Step<'t> {
+    Key(&'t str),
+    Index(usize),
 }
 
 /// A short, one-line description of a value: `string "abc"`, `integer 3`, `object`; secrets
@@ -123,9 +130,16 @@ fn one_of(values: &[&str]) -> String {
         .join(", ")
 }
 
-impl<'a> Walker<'a> {
+impl<'a, 't> Walker<'a, 't> {
     fn push(&mut self, extra: Option<Seg>, level: IssueLevel, message: String) {
-        let mut path = self.path.clone();
+        let mut path: Vec<Seg> = self
+            .path
+            .iter()
+            .map(|s| match *s {
+                Step::Key(k) => Seg::Key(k.to_string()),
+                Step::Index(i) => Seg::Index(i),
+            })
+            .collect();
         path.extend(extra);
         self.issues.push(SchemaIssue {
             path: FieldPath(path),
@@ -143,7 +157,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Identifies the kind and validates the object; returns whether it is built in.
-    fn root(&mut self, tree: &Node) -> Coverage {
+    fn root(&mut self, tree: &'t Node) -> Coverage {
         if !matches!(tree.kind, NodeKind::Map(_)) {
             self.error(format!(
                 "expected a Kubernetes object (a mapping), got {}",
@@ -175,7 +189,7 @@ impl<'a> Walker<'a> {
     }
 
     /// `apiVersion` or `kind`: a non-empty string, else an error.
-    fn identity_field<'t>(&mut self, tree: &'t Node, field: &str) -> Option<&'t str> {
+    fn identity_field(&mut self, tree: &'t Node, field: &str) -> Option<&'t str> {
         match tree.get(field) {
             None => {
                 self.error_at(
@@ -206,7 +220,7 @@ impl<'a> Walker<'a> {
             .data
             .served_minors
             .get(&key)
-            .map(|minors| format!(" (it did in {})", minor_ranges(minors)))
+            .map(|minors| format!(" (served in {})", minor_ranges(minors)))
             .unwrap_or_default();
         let served: Vec<&str> = self
             .c
@@ -260,7 +274,7 @@ impl<'a> Walker<'a> {
         self.error_at(
             Seg::Key("apiVersion".to_string()),
             format!(
-                "no built-in apiVersion serves kind {kind} in Kubernetes {version}; \"{api_version}\" is not served{history}"
+                "apiVersion \"{api_version}\" does not serve kind {kind} in Kubernetes {version}{history}, and no other built-in apiVersion does"
             ),
         );
     }
@@ -270,7 +284,7 @@ impl<'a> Walker<'a> {
     fn metadata(&mut self, tree: &Node, root: u32, kind: &str) {
         let Some(meta_ref) = self.c.nodes[root as usize]
             .prop("metadata")
-            .and_then(|id| self.c.nodes[id as usize].reference)
+            .and_then(|p| self.c.nodes[p.node as usize].reference)
         else {
             return;
         };
@@ -294,7 +308,7 @@ impl<'a> Walker<'a> {
         if !matches!(meta.kind, NodeKind::Map(_)) {
             return; // the type error is reported already
         }
-        self.path.push(Seg::Key("metadata".to_string()));
+        self.path.push(Step::Key("metadata"));
         match meta.get("name") {
             None if needs_name && meta.get("generateName").is_none() => self.error_at(
                 Seg::Key("name".to_string()),
@@ -302,7 +316,7 @@ impl<'a> Walker<'a> {
             ),
             Some(n) => {
                 if let Some(name) = string_of(n) {
-                    self.path.push(Seg::Key("name".to_string()));
+                    self.path.push(Step::Key("name"));
                     self.object_name(kind, name);
                     self.path.pop();
                 }
@@ -361,7 +375,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Validates `n` against schema node `id`; `ctx` names the enclosing type for messages.
-    fn visit(&mut self, n: &Node, id: u32, ctx: &'a str, sensitive: bool) {
+    fn visit(&mut self, n: &'t Node, id: u32, ctx: &'a str, sensitive: bool) {
         let c = self.c;
         let prop_rule = c.nodes[id as usize].rule;
         let mut type_rule = None;
@@ -504,7 +518,7 @@ impl<'a> Walker<'a> {
 
     fn map(
         &mut self,
-        entries: &[crate::document::Entry],
+        entries: &'t [crate::document::Entry],
         s: &SNode,
         ctx: &'a str,
         sensitive: bool,
@@ -518,11 +532,10 @@ impl<'a> Walker<'a> {
             }
         }
         for e in entries {
-            let child_sensitive = sensitive || rules::looks_secret(&e.key);
             let target = match s.prop(&e.key) {
-                Some(p) => Some(p),
+                Some(p) => Some((p.node, p.secretish)),
                 None => match s.additional {
-                    Additional::Schema(a) => Some(a),
+                    Additional::Schema(a) => Some((a, rules::looks_secret(&e.key))),
                     Additional::Open => None,
                     Additional::Absent if s.props.is_empty() => None,
                     Additional::Absent | Additional::Closed => {
@@ -531,9 +544,9 @@ impl<'a> Walker<'a> {
                     }
                 },
             };
-            if let Some(target) = target {
-                self.path.push(Seg::Key(e.key.clone()));
-                self.visit(&e.value, target, ctx, child_sensitive);
+            if let Some((target, secretish)) = target {
+                self.path.push(Step::Key(&e.key));
+                self.visit(&e.value, target, ctx, sensitive || secretish);
                 self.path.pop();
             }
         }
@@ -545,7 +558,7 @@ impl<'a> Walker<'a> {
         } else {
             IssueLevel::Warning
         };
-        let hint = rules::suggest(key, s.props.iter().map(|(n, _)| n.as_str()))
+        let hint = rules::suggest(key, s.props.iter().map(|p| p.name.as_str()))
             .map(|p| format!(" (did you mean \"{p}\"?)"))
             .unwrap_or_default();
         self.push(
@@ -555,10 +568,10 @@ impl<'a> Walker<'a> {
         );
     }
 
-    fn seq(&mut self, items: &[Node], s: &SNode, ctx: &'a str, sensitive: bool) {
+    fn seq(&mut self, items: &'t [Node], s: &SNode, ctx: &'a str, sensitive: bool) {
         if let Some(item) = s.items {
             for (i, it) in items.iter().enumerate() {
-                self.path.push(Seg::Index(i));
+                self.path.push(Step::Index(i));
                 self.visit(it, item, ctx, sensitive);
                 self.path.pop();
             }
@@ -849,7 +862,7 @@ impl<'a> Walker<'a> {
         for (field, list) in [("requests", &requests), ("limits", &limits)] {
             for &(name, q) in list {
                 if q < 0.0 {
-                    self.path.push(Seg::Key(field.to_string()));
+                    self.path.push(Step::Key(field));
                     self.error_at(
                         Seg::Key(name.to_string()),
                         format!("{name} {} must not be negative", &field[..field.len() - 1]),
@@ -872,7 +885,7 @@ impl<'a> Walker<'a> {
                         })
                         .unwrap_or_default()
                 };
-                self.path.push(Seg::Key("requests".to_string()));
+                self.path.push(Step::Key("requests"));
                 self.error_at(
                     Seg::Key(name.to_string()),
                     format!(

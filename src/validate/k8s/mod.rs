@@ -12,8 +12,6 @@ mod rules;
 mod schema;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod scratch;
 
 use std::fmt;
 

@@ -798,8 +798,11 @@ pub(super) fn looks_secret(name: &str) -> bool {
         "cookie",
         "signature",
     ];
-    let lower = name.to_ascii_lowercase();
-    MARKERS.iter().any(|m| lower.contains(m))
+    let b = name.as_bytes();
+    MARKERS.iter().any(|m| {
+        b.windows(m.len())
+            .any(|w| w.eq_ignore_ascii_case(m.as_bytes()))
+    })
 }
 
 /// Levenshtein distance over bytes (names here are ASCII).

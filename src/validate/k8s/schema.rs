@@ -232,7 +232,7 @@ pub(super) struct SNode {
     /// A `$ref`: the index of the referenced definition.
     pub reference: Option<u32>,
     /// Sorted by name.
-    pub props: Vec<(String, u32)>,
+    pub props: Vec<Prop>,
     pub required: Vec<String>,
     pub items: Option<u32>,
     pub additional: Additional,
@@ -244,12 +244,19 @@ pub(super) struct SNode {
     pub rule: Option<Rule>,
 }
 
+pub(super) struct Prop {
+    pub name: String,
+    pub node: u32,
+    /// The name looks like it holds a secret ([`rules::looks_secret`]), computed once.
+    pub secretish: bool,
+}
+
 impl SNode {
-    pub(super) fn prop(&self, name: &str) -> Option<u32> {
+    pub(super) fn prop(&self, name: &str) -> Option<&Prop> {
         self.props
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .binary_search_by(|p| p.name.as_str().cmp(name))
             .ok()
-            .map(|i| self.props[i].1)
+            .map(|i| &self.props[i])
     }
 }
 
@@ -363,7 +370,11 @@ impl Builder<'_> {
             if let Some(rule) = key.and_then(|k| rules::prop_rule(k, name)) {
                 self.nodes[id as usize].rule = Some(rule);
             }
-            props.push((name.clone(), id));
+            props.push(Prop {
+                name: name.clone(),
+                node: id,
+                secretish: rules::looks_secret(name),
+            });
         }
         let items = match &s.items {
             Some(i) => Some(self.build(i, None, &format!("{where_}[]"))?),

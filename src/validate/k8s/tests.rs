@@ -657,14 +657,19 @@ fn versions_choose_the_served_api() {
     assert_eq!(
         issues_on("1.37", hpa, true),
         vec![
-            "apiVersion: apiVersion \"autoscaling/v2beta2\" does not serve kind HorizontalPodAutoscaler in Kubernetes 1.37 (it did in 1.25); use \"autoscaling/v2\" or \"autoscaling/v1\""
+            "apiVersion: apiVersion \"autoscaling/v2beta2\" does not serve kind HorizontalPodAutoscaler in Kubernetes 1.37 (served in 1.25); use \"autoscaling/v2\" or \"autoscaling/v1\""
         ]
     );
     assert!(issues_on("1.37", &hpa.replace("v2beta2", "v2"), true).is_empty());
 
     let fs = "apiVersion: flowcontrol.apiserver.k8s.io/v1beta2\nkind: FlowSchema\nmetadata: {name: fs}\nspec:\n  priorityLevelConfiguration: {name: global-default}\n";
     assert!(issues_on("1.28", fs, true).is_empty());
-    assert_eq!(issues_on("1.29", fs, true).len(), 1);
+    assert_eq!(
+        issues_on("1.29", fs, true),
+        vec![
+            "apiVersion: apiVersion \"flowcontrol.apiserver.k8s.io/v1beta2\" does not serve kind FlowSchema in Kubernetes 1.29 (served in 1.25–1.28); use \"flowcontrol.apiserver.k8s.io/v1\" or \"flowcontrol.apiserver.k8s.io/v1beta3\""
+        ]
+    );
 
     let ingress =
         "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\nspec: {}\n";
@@ -686,7 +691,7 @@ fn versions_choose_the_served_api() {
     assert_eq!(
         issues_on("1.37", psp, false),
         vec![
-            "apiVersion: no built-in apiVersion serves kind PodSecurityPolicy in Kubernetes 1.37; \"policy/v1beta1\" is not served"
+            "apiVersion: apiVersion \"policy/v1beta1\" does not serve kind PodSecurityPolicy in Kubernetes 1.37, and no other built-in apiVersion does"
         ]
     );
     let typo = "apiVersion: apps/v1\nkind: Deployement\nmetadata: {name: web}\n";
@@ -767,8 +772,8 @@ fn curated_tables_name_existing_fields() {
         let c = schema::compiled(minor).expect("compiles");
         for def in &c.defs {
             let (key, _) = schema::def_key(&def.name);
-            for (prop, _) in &c.nodes[def.root as usize].props {
-                found.insert((key.clone(), prop.clone()));
+            for prop in &c.nodes[def.root as usize].props {
+                found.insert((key.clone(), prop.name.clone()));
             }
         }
     }
@@ -1110,4 +1115,29 @@ fn realistic_manifests_pass_cleanly() {
             assert!(found.is_empty(), "1.{minor}: {found:#?}");
         }
     }
+}
+
+#[test]
+fn fields_follow_the_chosen_version() {
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n  trafficDistribution: PreferClose\n";
+    assert!(issues_on("1.30", svc, true).is_empty());
+    assert_eq!(
+        issues_on("1.29", svc, true),
+        vec!["spec.trafficDistribution: unknown field \"trafficDistribution\" in ServiceSpec"]
+    );
+    assert_eq!(
+        issues_on("1.29", svc, false),
+        vec!["W spec.trafficDistribution: unknown field \"trafficDistribution\" in ServiceSpec"]
+    );
+}
+
+#[test]
+fn numeric_quantities_and_int_or_string() {
+    let d = deployment(POD_SPEC);
+    assert_clean(&d.replace("requests: {cpu: 100m", "requests: {cpu: 0.5"));
+    assert_clean(&d.replace("limits: {cpu: \"1\"", "limits: {cpu: 2"));
+    assert_one(
+        &d.replace("limits: {cpu: \"1\"", "limits: {cpu: [1]"),
+        "spec.template.spec.containers[0].resources.limits.cpu: expected quantity (string or number), got array",
+    );
 }
