@@ -476,3 +476,45 @@ fn the_generated_example_validates_for_dev_and_prod() {
         assert_eq!(r["summary"]["checks"]["json_schema_keys"], 1, "{r:#}");
     }
 }
+
+#[test]
+fn kustomize_patches_may_omit_required_fields() {
+    let s = Scratch::new();
+    s.write(
+        "overlay/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\npatches:\n  - path: replicas.yaml\n",
+    );
+    // A strategic-merge patch: no selector or template, but what it says is still checked.
+    s.write(
+        "overlay/replicas.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: three\n",
+    );
+    s.write(
+        "overlay/delete.yaml",
+        "$patch: delete\napiVersion: v1\nkind: Service\nmetadata:\n  name: old\n",
+    );
+    let r = s.run(&[
+        "validate",
+        "--config-dir",
+        "overlay",
+        "--strict",
+        "-f",
+        "json",
+    ]);
+    r.expect_code(1);
+    let r = r.json();
+    let e = errors(&r);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0]["path"], "spec.replicas");
+    assert_eq!(at(&e[0]), (6, 13));
+    // The same file outside a kustomization is a full object: selector and template missing.
+    s.write(
+        "plain/replicas.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n",
+    );
+    let r = s.run(&["validate", "--config-dir", "plain", "-f", "json"]);
+    r.expect_code(1);
+    let r = r.json();
+    one(errors(&r), "schema", "spec.selector");
+    one(errors(&r), "schema", "spec.template");
+}

@@ -271,6 +271,56 @@ fn problem_at(
     }
 }
 
+/// Display paths of the files that kustomizations below the inputs use as patches
+/// (`patchesStrategicMerge`, `patches[].path`, `patchesJson6902[].path`).
+fn kustomize_patches(inputs: &[crate::source::Input]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let displays: BTreeMap<PathBuf, &str> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            crate::source::Input::File { path, display } => {
+                Some((crate::source::normalize(path), display.as_str()))
+            }
+            crate::source::Input::Stdin => None,
+        })
+        .collect();
+    for path in displays.keys() {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if !matches!(
+            name,
+            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+        ) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let (docs, _) = crate::source::yaml::parse(&text);
+        let Some(root) = docs.into_iter().next().map(|d| d.root.to_json()) else {
+            continue;
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut rels: Vec<&str> = Vec::new();
+        if let Some(list) = root["patchesStrategicMerge"].as_array() {
+            rels.extend(list.iter().filter_map(|v| v.as_str()));
+        }
+        for key in ["patches", "patchesJson6902"] {
+            if let Some(list) = root[key].as_array() {
+                rels.extend(list.iter().filter_map(|v| v["path"].as_str()));
+            }
+        }
+        for rel in rels {
+            if let Some(d) = displays.get(&crate::source::normalize(&dir.join(rel))) {
+                out.insert((*d).to_string());
+            }
+        }
+    }
+    out
+}
+
 /// The span of the key of the last segment of `path`, when it exists.
 fn key_span(root: &crate::document::Node, path: &FieldPath) -> Option<crate::document::Span> {
     use crate::document::{NodeKind, Seg};
@@ -391,6 +441,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
             resource: None,
         });
     }
+    let patch_files = kustomize_patches(&inputs);
     let docs = loaded.documents;
     v.documents = docs.len();
     let mut doc_indexes: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
@@ -413,7 +464,17 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
         .par_iter()
         .map(|doc| {
             let mut out = Vec::new();
-            let outcome = schemas.validate(&doc.tree, opts.strict);
+            let mut outcome = schemas.validate(&doc.tree, opts.strict);
+            // Patches (kustomize, `$patch`) are partial objects: required fields may be
+            // missing; everything they do say is still checked.
+            if patch_files.contains(&doc.file.path) || doc.tree.get("$patch").is_some() {
+                outcome
+                    .issues
+                    .retain(|i| !i.message.starts_with("missing required field"));
+                outcome.issues.retain(|i| {
+                    !matches!(i.path.0.last(), Some(crate::document::Seg::Key(k)) if k.starts_with('$'))
+                });
+            }
             let builtin = outcome.coverage == k8s::Coverage::Checked;
             for i in outcome.issues {
                 let level = match i.level {
