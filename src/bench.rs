@@ -53,6 +53,29 @@ pub fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// `validate` over `dir`: (documents, errors + warnings, tool errors).
+pub fn validate_corpus(
+    dir: &Path,
+    environment: Option<&str>,
+    security: bool,
+    jobs: usize,
+) -> Result<(usize, usize, usize), String> {
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let opts = crate::validate::ValidateOptions {
+        paths: vec![dir.to_string_lossy().into_owned()],
+        environment: environment.map(str::to_string),
+        security_compliance: security,
+        business_params: crate::validate::config::business_params(environment, None),
+        scan: ScanOptions {
+            jobs,
+            ..ScanOptions::default()
+        },
+        ..crate::validate::ValidateOptions::default()
+    };
+    let v = crate::validate::validate(&opts, &cwd).map_err(|e| e.to_string())?;
+    Ok((v.documents, v.problems.len(), v.tool_errors.len()))
+}
+
 /// Parses every file below `dir` without evaluating anything.
 pub fn parse_only(dir: &Path, jobs: usize) -> Result<(usize, usize), String> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -215,6 +238,22 @@ pub fn run(o: &BenchOptions) -> Result<String, String> {
             });
             row(&mut out, &m);
             scans.push((engine, jobs, m));
+        }
+    }
+    for (security, env) in [(false, None), (true, Some("prod"))] {
+        for jobs in [1, 2] {
+            let label = format!(
+                "validate{}, {jobs} thread(s)",
+                if security {
+                    " --environment prod --security-compliance"
+                } else {
+                    " (syntax, schema, business)"
+                }
+            );
+            let m = best_of(o.repeat, &label, || {
+                validate_corpus(&o.corpus, env, security, jobs).unwrap_or((0, 0, 1))
+            });
+            row(&mut out, &m);
         }
     }
     let rss = peak_rss_mib().unwrap_or(0.0);

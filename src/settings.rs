@@ -111,6 +111,15 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
 
 /// Reads and validates a config file.
 pub fn read_config(path: &Path) -> Result<FileConfig, SettingsError> {
+    read_toml(path, "")
+}
+
+/// Reads a TOML file into `T`; errors name the file, the line and (with a non-empty
+/// `section`, e.g. `[validate]`) the section being read.
+pub fn read_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    section: &str,
+) -> Result<T, SettingsError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| SettingsError {
         file: name.clone(),
@@ -121,10 +130,15 @@ pub fn read_config(path: &Path) -> Result<FileConfig, SettingsError> {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
+        let message = e.message().trim().replace('\n', " ");
         SettingsError {
             file: name,
             line,
-            message: e.message().trim().replace('\n', " "),
+            message: if section.is_empty() {
+                message
+            } else {
+                format!("{section}: {message}")
+            },
         }
     })
 }

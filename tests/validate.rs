@@ -434,6 +434,20 @@ fn tool_errors_exit_2() {
     let r = validate(&["--config-dir", "does-not-exist"]);
     r.expect_code(2);
     let s = Scratch::new();
+    // A binary file cannot be validated: exit 2, the file scores 0, the others still count.
+    s.write("cfg/blob.yaml", b"\x00\x01binary");
+    s.write(
+        "cfg/ok.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n",
+    );
+    let r = s.run(&["validate", "--config-dir", "cfg", "-f", "json"]);
+    r.expect_code(2);
+    let r = r.json();
+    assert_eq!(r["valid"], false);
+    assert_eq!(r["tool_errors"][0]["file"], "cfg/blob.yaml");
+    let files = r["files"].as_array().unwrap();
+    assert_eq!(files[0]["score"], 0, "{files:#?}");
+    assert_eq!(files[1]["score"], 100, "{files:#?}");
     s.write("confgate.toml", "[validate]\nstrict = true\nbogus = 1\n");
     let r = s.run(&["validate"]);
     r.expect_code(2);

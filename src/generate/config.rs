@@ -50,19 +50,8 @@ impl GenerateConfig {
 
 /// Reads the `[generate]` section of a config file (`None` when it has none).
 pub fn read(path: &Path) -> Result<Option<GenerateConfig>, GenerateError> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| GenerateError::new(&name, None, format!("cannot read: {e}")))?;
-    let outer: Outer = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
-        GenerateError::new(
-            &name,
-            line,
-            format!("[generate]: {}", e.message().trim().replace('\n', " ")),
-        )
-    })?;
+    let outer: Outer = crate::settings::read_toml(path, "[generate]")
+        .map_err(|e| GenerateError::new(&e.file, e.line, e.message))?;
     Ok(outer.generate)
 }
 

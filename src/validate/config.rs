@@ -61,33 +61,9 @@ struct Outer {
     validate: Option<ValidateConfig>,
 }
 
-/// A problem with the `[validate]` section, naming the file and line.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct ConfigError {
-    pub file: String,
-    pub line: Option<u32>,
-    pub message: String,
-}
-
 /// Reads the `[validate]` section of a config file (`None` when it has none).
-pub fn read(path: &Path) -> Result<Option<ValidateConfig>, ConfigError> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        file: name.clone(),
-        line: None,
-        message: format!("cannot read: {e}"),
-    })?;
-    let outer: Outer = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
-        ConfigError {
-            file: name,
-            line,
-            message: format!("[validate]: {}", e.message().trim().replace('\n', " ")),
-        }
-    })?;
+pub fn read(path: &Path) -> Result<Option<ValidateConfig>, crate::settings::SettingsError> {
+    let outer: Outer = crate::settings::read_toml(path, "[validate]")?;
     Ok(outer.validate)
 }
 

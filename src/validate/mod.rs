@@ -609,6 +609,10 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
             .or_insert(0);
         *e = e.saturating_add(penalty(p));
     }
+    // A file that could not be read or checked scores 0.
+    for e in &v.tool_errors {
+        penalties.insert((e.file.clone(), None), 100);
+    }
     file_names.sort();
     file_names.dedup();
     let mut files = Vec::new();
