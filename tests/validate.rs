@@ -239,6 +239,10 @@ fn configmap_data_is_checked_against_json_schemas_with_positions_in_the_block() 
     let extra = one(e, "json-schema", "data[\"settings.yaml\"]");
     assert_eq!(at(extra).0, 15, "{extra:#}");
     assert!(extra["message"].as_str().unwrap().contains("colour"));
+    // Custom formats: Go durations (also k8s-quantity, dns-1123-label/subdomain).
+    let timeout = one(e, "json-schema", "data[\"settings.yaml\"].timeout");
+    assert_eq!(at(timeout), (20, 14), "{timeout:#}");
+    assert!(timeout["message"].as_str().unwrap().contains("go-duration"));
     // Plain keys (LOG_LEVEL) are not documents and are not checked.
     assert_eq!(r["summary"]["checks"]["json_schema_keys"], 2);
     // Checked values are never echoed.

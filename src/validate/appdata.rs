@@ -7,6 +7,10 @@
 //!   matches it: then every key holding a JSON or YAML document (a `.json`/`.yaml`/`.yml`
 //!   key, or a value starting with `{` or `[`) is checked.
 //!
+//! Besides the standard formats (checked: `date-time`, `duration`, `email`, `uri`, …), schemas
+//! may use `go-duration` (`30s`, `1h30m`), `k8s-quantity` (`500m`, `1Gi`), `dns-1123-label`
+//! and `dns-1123-subdomain`.
+//!
 //! Schema paths are relative to the directory of `confgate.toml` (else the current
 //! directory). Positions inside block scalars (`|`) are mapped back to the file's lines and
 //! columns; values in quoted scalars point at the value. Messages never contain the checked
@@ -243,8 +247,48 @@ fn compile(base_dir: &Path, schema: &str) -> Result<jsonschema::Validator, Schem
         .map(|d| d.root.to_json())
         .ok_or_else(|| fail("schema file is empty".into()))?;
     jsonschema::options()
+        .should_validate_formats(true)
+        .with_format("go-duration", is_go_duration)
+        .with_format("k8s-quantity", super::k8s::syntax::is_quantity)
+        .with_format("dns-1123-label", super::k8s::syntax::is_dns1123_label)
+        .with_format(
+            "dns-1123-subdomain",
+            super::k8s::syntax::is_dns1123_subdomain,
+        )
         .build(&value)
         .map_err(|e| fail(format!("not a valid JSON Schema: {}", e.masked())))
+}
+
+/// A Go duration as Kubernetes tools and most Go services read it: `30s`, `1h30m`, `250ms`,
+/// `-1.5h`, `0` (units ns, us, µs, ms, s, m, h).
+fn is_go_duration(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if s == "0" {
+        return true;
+    }
+    let mut rest = s;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let num = &rest[..num_len];
+        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[num_len..];
+        let unit = ["ns", "us", "µs", "ms", "s", "m", "h"]
+            .iter()
+            .filter(|u| rest.starts_with(*u))
+            .max_by_key(|u| u.len());
+        match unit {
+            Some(u) => rest = &rest[u.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// JSON pointer → path segments, reading numbers as indexes only inside lists.
@@ -317,6 +361,30 @@ impl PosMap {
                 column: indent + inner.column.max(1),
             },
             None => self.value,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_go_duration;
+
+    #[test]
+    fn go_durations() {
+        for ok in [
+            "0",
+            "30s",
+            "1h30m",
+            "250ms",
+            "-1.5h",
+            "2h45m10.5s",
+            "10us",
+            "3µs",
+        ] {
+            assert!(is_go_duration(ok), "{ok}");
+        }
+        for bad in ["", "30", "1d", "s", "1.2.3s", "1h 30m", "PT30S", "-"] {
+            assert!(!is_go_duration(bad), "{bad}");
         }
     }
 }

@@ -125,3 +125,21 @@ fn parse_version(version: &str) -> Result<u32, String> {
     }
     parts[1].parse().map_err(|_| invalid())
 }
+
+/// Kubernetes value syntaxes, for other checks (e.g. custom JSON Schema formats).
+pub mod syntax {
+    /// A resource quantity (`100m`, `1Gi`, `0.5`, `1e3`).
+    pub fn is_quantity(s: &str) -> bool {
+        super::rules::parse_quantity(s).is_some()
+    }
+
+    /// A DNS-1123 label (namespace, container and port-less names).
+    pub fn is_dns1123_label(s: &str) -> bool {
+        super::rules::is_dns1123_label(s)
+    }
+
+    /// A DNS-1123 subdomain (most object names).
+    pub fn is_dns1123_subdomain(s: &str) -> bool {
+        super::rules::is_dns1123_subdomain(s)
+    }
+}
