@@ -280,7 +280,26 @@ fn schemas_mapped_in_confgate_toml_apply_by_name_and_key() {
     );
     let r = s.run(&["validate", "--config-dir", "cfg"]);
     r.expect_code(2);
-    assert!(r.stderr.contains("schemas/missing.json"), "{}", r.stderr);
+    assert!(r.stdout.contains("schemas/missing.json"), "{}", r.stdout);
+    // One named by the ConfigMap's annotation is a problem of that ConfigMap.
+    s.write("confgate.toml", "");
+    s.write(
+        "cfg/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    confgate.io/schema: nowhere.json\ndata:\n  a.json: '{}'\n",
+    );
+    let r = s.run(&["validate", "--config-dir", "cfg", "-f", "json"]);
+    r.expect_code(1);
+    let r = r.json();
+    let p = one(
+        errors(&r),
+        "json-schema",
+        "metadata.annotations[\"confgate.io/schema\"]",
+    );
+    assert_eq!(at(p), (6, 25));
+    assert!(
+        p["message"].as_str().unwrap().contains("nowhere.json"),
+        "{p:#}"
+    );
 }
 
 #[test]

@@ -50,6 +50,8 @@ pub struct DataOutcome {
     pub issues: Vec<DataIssue>,
     /// Keys checked against a schema.
     pub checked: usize,
+    /// Schemas mapped in `confgate.toml` that cannot be used.
+    pub schema_errors: Vec<SchemaError>,
 }
 
 /// A schema that cannot be used (missing, not JSON/YAML, not a valid schema).
@@ -110,15 +112,15 @@ impl AppSchemas {
         compiled
     }
 
-    /// Checks the data of one ConfigMap. A schema that cannot be used is an error of the
-    /// whole run (it names the schema file).
-    pub fn check(&self, doc: &Document) -> Result<DataOutcome, SchemaError> {
+    /// Checks the data of one ConfigMap. A schema named by an annotation that cannot be used
+    /// is an issue of the ConfigMap; one mapped in `confgate.toml` is a schema error.
+    pub fn check(&self, doc: &Document) -> DataOutcome {
         let mut out = DataOutcome::default();
         if doc.resource.kind != "ConfigMap" || doc.resource.api_version != "v1" {
-            return Ok(out);
+            return out;
         }
         let Some(NodeKind::Map(entries)) = doc.tree.get("data").map(|d| &d.kind) else {
-            return Ok(out);
+            return out;
         };
         let annotations = doc.tree.get("metadata").and_then(|m| m.get("annotations"));
         let annotation = |name: &str| -> Option<String> {
@@ -143,31 +145,59 @@ impl AppSchemas {
             let NodeKind::Scalar(serde_json::Value::String(text)) = &entry.value.kind else {
                 continue;
             };
-            let explicit = annotation(&format!("{SCHEMA_ANNOTATION}.{key}")).or_else(|| {
-                matching
-                    .iter()
-                    .find(|m| m.key.as_ref().is_some_and(|g| g.is_match(key)))
-                    .map(|m| m.schema.clone())
-            });
-            let schema = match explicit {
-                Some(s) => s,
-                None if holds_document(key, text) => {
-                    match general.clone().or_else(|| {
+            // The schema and, when an annotation named it, that annotation.
+            let per_key = format!("{SCHEMA_ANNOTATION}.{key}");
+            let explicit = annotation(&per_key)
+                .map(|s| (s, Some(per_key.clone())))
+                .or_else(|| {
+                    matching
+                        .iter()
+                        .find(|m| m.key.as_ref().is_some_and(|g| g.is_match(key)))
+                        .map(|m| (m.schema.clone(), None))
+                });
+            let general = || {
+                general
+                    .clone()
+                    .map(|s| (s, Some(SCHEMA_ANNOTATION.to_string())))
+                    .or_else(|| {
                         matching
                             .iter()
                             .find(|m| m.key.is_none())
-                            .map(|m| m.schema.clone())
-                    }) {
-                        Some(s) => s,
-                        None => continue,
-                    }
-                }
+                            .map(|m| (m.schema.clone(), None))
+                    })
+            };
+            let (schema, origin) = match explicit {
+                Some(x) => x,
+                None if holds_document(key, text) => match general() {
+                    Some(x) => x,
+                    None => continue,
+                },
                 None => continue,
             };
             let validator = self.validator(&schema);
-            let validator = match validator.as_ref() {
-                Ok(v) => v,
-                Err(e) => return Err(e.clone()),
+            let validator = match (validator.as_ref(), origin) {
+                (Ok(v), _) => v,
+                // A schema the ConfigMap names is part of the configuration under test.
+                (Err(e), Some(annotation)) => {
+                    let path = FieldPath(vec![
+                        Seg::Key("metadata".into()),
+                        Seg::Key("annotations".into()),
+                        Seg::Key(annotation),
+                    ]);
+                    out.issues.push(DataIssue {
+                        pos: doc.tree.locate(&path).span.start,
+                        path,
+                        message: format!("schema {}: {}", e.file, e.message),
+                    });
+                    continue;
+                }
+                // One from confgate.toml is a problem of the settings.
+                (Err(e), None) => {
+                    if !out.schema_errors.iter().any(|x| x.file == e.file) {
+                        out.schema_errors.push(e.clone());
+                    }
+                    continue;
+                }
             };
             out.checked += 1;
             let outer = FieldPath(vec![Seg::Key("data".into()), Seg::Key(key.to_string())]);
@@ -208,7 +238,7 @@ impl AppSchemas {
                 });
             }
         }
-        Ok(out)
+        out
     }
 }
 

@@ -207,8 +207,6 @@ impl Validation {
 /// A failure that stops the whole validation (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
-    #[error("{0}")]
-    Schema(String),
     #[error("policy error: {0}")]
     Policy(crate::engine::PolicyError),
     #[error("{0}")]
@@ -459,8 +457,8 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
     problems.extend(v.sources.values().filter_map(|f| json_syntax(f)));
 
     // Kubernetes schema and ConfigMap data, per document in parallel.
-    type PerDoc = (Vec<Problem>, bool, bool, usize);
-    let per_doc: Vec<Result<PerDoc, appdata::SchemaError>> = docs
+    type PerDoc = (Vec<Problem>, bool, usize, Vec<appdata::SchemaError>);
+    let per_doc: Vec<PerDoc> = docs
         .par_iter()
         .map(|doc| {
             let mut out = Vec::new();
@@ -490,7 +488,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
                 }
                 out.push(p);
             }
-            let data = app.check(doc)?;
+            let data = app.check(doc);
             for i in data.issues {
                 let mut p = problem_at(
                     doc,
@@ -503,17 +501,29 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
                 p.column = i.pos.column;
                 out.push(p);
             }
-            Ok((out, builtin, !builtin, data.checked))
+            (out, builtin, data.checked, data.schema_errors)
         })
         .collect();
-    for r in per_doc {
-        let (p, checked, not_builtin, keys) =
-            r.map_err(|e| ValidateError::Schema(e.to_string()))?;
+    let mut schema_errors: Vec<appdata::SchemaError> = Vec::new();
+    for (p, builtin, keys, errs) in per_doc {
         problems.extend(p);
-        v.checks.schema_checked += usize::from(checked);
-        v.checks.schema_not_builtin += usize::from(not_builtin);
+        v.checks.schema_checked += usize::from(builtin);
+        v.checks.schema_not_builtin += usize::from(!builtin);
         v.checks.json_schema_keys += keys;
+        for e in errs {
+            if !schema_errors.iter().any(|x| x.file == e.file) {
+                schema_errors.push(e);
+            }
+        }
     }
+    // A schema mapped in confgate.toml that cannot be used: the tool could not check.
+    v.tool_errors
+        .extend(schema_errors.into_iter().map(|e| InputError {
+            file: e.file,
+            line: None,
+            column: None,
+            message: e.message,
+        }));
 
     // Business rules.
     let (major, minor) = crate::scan::parse_kube_version(&v.kube_version).unwrap_or((1, 0));
