@@ -240,23 +240,30 @@ impl Ran {
 /// run from this build. `--select CG1001` keeps the outcome independent of the rest of the
 /// growing rule library, as in tests/cli.rs.
 fn local_config() -> String {
-    let published = hook("confgate-system");
+    local_config_for("confgate-system", "scan", &["--select", "CG1001"])
+}
+
+/// `.pre-commit-config.yaml` with the published hook `id` (a `system` hook whose entry is
+/// `confgate SUBCOMMAND`) run from this build, with `extra` arguments appended.
+fn local_config_for(id: &str, subcommand: &str, extra: &[&str]) -> String {
+    let published = hook(id);
     assert_eq!(published["language"], "system", "{published:#}");
-    assert_eq!(published["entry"], "confgate scan", "{published:#}");
+    assert_eq!(
+        published["entry"],
+        format!("confgate {subcommand}"),
+        "{published:#}"
+    );
     let mut local = published.clone();
     let obj = local.as_object_mut().expect("hook is a mapping");
     obj.insert(
         "entry".into(),
         json!(format!(
-            "{} scan",
+            "{} {subcommand}",
             shell_quote(env!("CARGO_BIN_EXE_confgate"))
         )),
     );
-    let mut args = published["args"]
-        .as_array()
-        .cloned()
-        .expect("the hook has default args");
-    args.extend([json!("--select"), json!("CG1001")]);
+    let mut args = published["args"].as_array().cloned().unwrap_or_default();
+    args.extend(extra.iter().map(|a| json!(a)));
     obj.insert("args".into(), Value::Array(args));
     let config = json!({"repos": [{"repo": "local", "hooks": [local]}]});
     serde_json::to_string_pretty(&config).expect("serialise config")
@@ -270,13 +277,19 @@ fn hook_definitions_are_valid_and_agree() {
     s.run_pre_commit(&["validate-manifest", manifest.to_str().expect("utf-8 path")])
         .expect_ok("pre-commit validate-manifest .pre-commit-hooks.yaml");
 
-    let rust = hook("confgate");
-    let system = hook("confgate-system");
-    assert_eq!(rust["language"], "rust", "{rust:#}");
-    assert_eq!(system["language"], "system", "{system:#}");
-    for key in ["entry", "files", "pass_filenames", "require_serial", "args"] {
-        assert_eq!(rust[key], system[key], "hooks differ in `{key}`");
+    for (rust, system) in [
+        ("confgate", "confgate-system"),
+        ("confgate-validate", "confgate-validate-system"),
+    ] {
+        let rust = hook(rust);
+        let system = hook(system);
+        assert_eq!(rust["language"], "rust", "{rust:#}");
+        assert_eq!(system["language"], "system", "{system:#}");
+        for key in ["entry", "files", "pass_filenames", "require_serial", "args"] {
+            assert_eq!(rust[key], system[key], "hooks differ in `{key}`");
+        }
     }
+    let rust = hook("confgate");
     assert_eq!(rust["entry"], "confgate scan");
     assert_eq!(rust["pass_filenames"], true);
     let args: Vec<&str> = rust["args"]
@@ -394,4 +407,30 @@ fn commit_is_blocked_on_findings_and_errors_and_allowed_when_fixed() {
     assert_eq!(docs.code, 0, "{}", docs.output);
     assert!(s.repo.join("deploy/broken.yaml").is_file());
     assert_eq!(s.subjects(), vec!["docs".to_owned(), "add web".to_owned()]);
+}
+
+#[test]
+fn the_validate_hook_blocks_schema_errors_with_their_position() {
+    let pre_commit = pre_commit_command();
+    let s = Sandbox::new(pre_commit);
+    s.write(
+        ".pre-commit-config.yaml",
+        &local_config_for("confgate-validate-system", "validate", &[]),
+    );
+    s.run_pre_commit(&["install"]).expect_ok("pre-commit install");
+    let bad = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: two\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n";
+    s.write("deploy/web.yaml", bad);
+    let blocked = s.commit("add web");
+    let out = &blocked.output;
+    assert_ne!(blocked.code, 0, "the commit should be blocked:\n{out}");
+    assert!(out.contains("- exit code: 1"), "{out}");
+    assert!(
+        out.contains("deploy/web.yaml:6:13: error[schema] spec.replicas"),
+        "the message names file, line, column and field:\n{out}"
+    );
+    assert!(s.subjects().is_empty());
+    s.write("deploy/web.yaml", &bad.replace("replicas: two", "replicas: 2"));
+    let ok = s.commit("add web");
+    assert_eq!(ok.code, 0, "{}", ok.output);
+    assert_eq!(s.subjects(), vec!["add web".to_owned()]);
 }
