@@ -445,4 +445,7 @@ pub struct ValidateArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', env = "CONFGATE_JOBS")]
     pub jobs: Option<usize>,
+    /// Policy back end for business rules and the security scan.
+    #[arg(long, value_enum, env = "CONFGATE_ENGINE")]
+    pub engine: Option<EngineMode>,
 }

@@ -417,7 +417,8 @@ fn the_validate_hook_blocks_schema_errors_with_their_position() {
         ".pre-commit-config.yaml",
         &local_config_for("confgate-validate-system", "validate", &[]),
     );
-    s.run_pre_commit(&["install"]).expect_ok("pre-commit install");
+    s.run_pre_commit(&["install"])
+        .expect_ok("pre-commit install");
     let bad = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: two\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n";
     s.write("deploy/web.yaml", bad);
     let blocked = s.commit("add web");
@@ -429,7 +430,10 @@ fn the_validate_hook_blocks_schema_errors_with_their_position() {
         "the message names file, line, column and field:\n{out}"
     );
     assert!(s.subjects().is_empty());
-    s.write("deploy/web.yaml", &bad.replace("replicas: two", "replicas: 2"));
+    s.write(
+        "deploy/web.yaml",
+        &bad.replace("replicas: two", "replicas: 2"),
+    );
     let ok = s.commit("add web");
     assert_eq!(ok.code, 0, "{}", ok.output);
     assert_eq!(s.subjects(), vec!["add web".to_owned()]);

@@ -555,3 +555,31 @@ fn kustomize_patches_may_omit_required_fields() {
     one(errors(&r), "schema", "spec.selector");
     one(errors(&r), "schema", "spec.template");
 }
+
+#[test]
+fn business_rules_agree_on_both_engines() {
+    for dir in ["valid", "business", "security", "schema", "jsonschema"] {
+        for env in ["prod", "staging", "dev", "qa"] {
+            let run = |engine: &str| {
+                let r = validate(&[
+                    "--config-dir",
+                    dir,
+                    "-e",
+                    env,
+                    "--engine",
+                    engine,
+                    "-f",
+                    "json",
+                ]);
+                assert_ne!(r.code, 2, "{dir} {env} {engine}: {}", r.stderr);
+                r.json()
+            };
+            let rvm = run("rvm");
+            let interpreter = run("interpreter");
+            assert_eq!(
+                rvm["errors"], interpreter["errors"],
+                "{dir} with --environment {env}: the engines disagree"
+            );
+        }
+    }
+}

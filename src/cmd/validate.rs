@@ -52,6 +52,7 @@ pub fn run(cli: &Cli, args: &ValidateArgs, color: bool) -> anyhow::Result<Status
         fail_on: args.fail_on,
         exclude: args.exclude.clone(),
         jobs: args.jobs,
+        engine: args.engine,
         kube_version: args
             .kube_version
             .clone()
