@@ -10,6 +10,7 @@
 mod check;
 mod rules;
 mod schema;
+mod semantic;
 #[cfg(test)]
 mod tests;
 
@@ -99,7 +100,17 @@ impl KubeSchemas {
     /// Validates one object. Unknown fields are warnings, or errors when `strict`; every other
     /// issue is an error. Issues come in document order.
     pub fn validate(&self, tree: &Node, strict: bool) -> SchemaOutcome {
-        check::validate(self.compiled, tree, strict)
+        let mut out = check::validate(self.compiled, tree, strict);
+        if out.coverage == Coverage::Checked {
+            let before = out.issues.len();
+            semantic::check(tree, &mut out.issues);
+            if out.issues.len() > before {
+                // Document order again; the sort is stable.
+                out.issues
+                    .sort_by_cached_key(|i| tree.locate(&i.path).span.start);
+            }
+        }
+        out
     }
 }
 
