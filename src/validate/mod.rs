@@ -11,8 +11,10 @@
 pub mod appdata;
 pub mod business;
 pub mod config;
+mod inputs;
 pub mod k8s;
 pub mod report;
+mod score;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -89,6 +91,33 @@ pub struct Problem {
     pub document_index: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<ResourceRef>,
+}
+
+impl Problem {
+    /// An error of a file (not of one object): syntax, or an object that is not complete
+    /// enough to be one.
+    pub fn in_file(
+        file: String,
+        line: u32,
+        column: u32,
+        path: &str,
+        kind: ProblemKind,
+        message: String,
+    ) -> Problem {
+        Problem {
+            file,
+            line,
+            column,
+            path: path.to_string(),
+            kind,
+            level: Level::Error,
+            rule: None,
+            severity: None,
+            message,
+            document_index: None,
+            resource: None,
+        }
+    }
 }
 
 /// Options of one validation.
@@ -227,22 +256,6 @@ impl From<crate::scan::ScanError> for ValidateError {
     }
 }
 
-/// Score penalties per problem (a document starts at 100 and never goes below 0).
-fn penalty(p: &Problem) -> u32 {
-    if p.level == Level::Warning {
-        return 2;
-    }
-    match (p.kind, p.severity) {
-        (ProblemKind::Syntax, _) => 100,
-        (ProblemKind::Security, Some(Severity::Critical)) => 40,
-        (ProblemKind::Security, Some(Severity::High)) => 25,
-        (ProblemKind::Security, Some(Severity::Medium)) => 10,
-        (ProblemKind::Security, _) => 5,
-        (ProblemKind::Schema | ProblemKind::JsonSchema, _) => 20,
-        (ProblemKind::Business, _) => 15,
-    }
-}
-
 fn problem_at(
     doc: &Document,
     path: Option<&FieldPath>,
@@ -266,112 +279,6 @@ fn problem_at(
         message,
         document_index: Some(doc.index),
         resource: Some((&doc.resource).into()),
-    }
-}
-
-/// Display paths of the files that kustomizations below the inputs use as patches
-/// (`patchesStrategicMerge`, `patches[].path`, `patchesJson6902[].path`).
-fn kustomize_patches(inputs: &[crate::source::Input]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let displays: BTreeMap<PathBuf, &str> = inputs
-        .iter()
-        .filter_map(|i| match i {
-            crate::source::Input::File { path, display } => {
-                Some((crate::source::normalize(path), display.as_str()))
-            }
-            crate::source::Input::Stdin => None,
-        })
-        .collect();
-    for path in displays.keys() {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if !matches!(
-            name,
-            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-        ) {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue;
-        };
-        let (docs, _) = crate::source::yaml::parse(&text);
-        let Some(root) = docs.into_iter().next().map(|d| d.root.to_json()) else {
-            continue;
-        };
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut rels: Vec<&str> = Vec::new();
-        if let Some(list) = root["patchesStrategicMerge"].as_array() {
-            rels.extend(list.iter().filter_map(|v| v.as_str()));
-        }
-        for key in ["patches", "patchesJson6902"] {
-            if let Some(list) = root[key].as_array() {
-                rels.extend(list.iter().filter_map(|v| v["path"].as_str()));
-            }
-        }
-        for rel in rels {
-            if let Some(d) = displays.get(&crate::source::normalize(&dir.join(rel))) {
-                out.insert((*d).to_string());
-            }
-        }
-    }
-    out
-}
-
-/// The span of the key of the last segment of `path`, when it exists.
-fn key_span(root: &crate::document::Node, path: &FieldPath) -> Option<crate::document::Span> {
-    use crate::document::{NodeKind, Seg};
-    let (last, parents) = path.0.split_last()?;
-    let mut node = root;
-    for seg in parents {
-        node = match (&node.kind, seg) {
-            (NodeKind::Map(es), Seg::Key(k)) => &es.iter().find(|e| &e.key == k)?.value,
-            (NodeKind::Seq(items), Seg::Index(i)) => items.get(*i)?,
-            _ => return None,
-        };
-    }
-    match (&node.kind, last) {
-        (NodeKind::Map(es), Seg::Key(k)) => es.iter().find(|e| &e.key == k).map(|e| e.key_span),
-        _ => None,
-    }
-}
-
-/// Strict JSON syntax for `.json` files (the YAML reader accepts e.g. trailing commas).
-fn json_syntax(file: &SourceFile) -> Option<Problem> {
-    if !file.path.to_ascii_lowercase().ends_with(".json") {
-        return None;
-    }
-    let mut de = serde_json::Deserializer::from_str(&file.text);
-    let err = loop {
-        match serde::de::Deserialize::deserialize(&mut de) {
-            Ok(serde::de::IgnoredAny) => {}
-            Err(e) => break e,
-        }
-        if de.end().is_ok() {
-            return None;
-        }
-    };
-    Some(Problem {
-        file: file.path.clone(),
-        line: err.line() as u32,
-        column: err.column() as u32,
-        path: String::new(),
-        kind: ProblemKind::Syntax,
-        level: Level::Error,
-        rule: None,
-        severity: None,
-        message: format!("invalid JSON: {}", strip_position(&err.to_string())),
-        document_index: None,
-        resource: None,
-    })
-}
-
-/// serde_json appends " at line L column C"; the position is reported separately.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
     }
 }
 
@@ -407,39 +314,29 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
     let mut problems = Vec::new();
     for e in discover_errors.into_iter().chain(loaded.errors) {
         match (e.line, e.column) {
-            (Some(line), Some(column)) => problems.push(Problem {
-                file: e.file.clone(),
+            (Some(line), Some(column)) => problems.push(Problem::in_file(
+                e.file.clone(),
                 line,
                 column,
-                path: String::new(),
-                kind: ProblemKind::Syntax,
-                level: Level::Error,
-                rule: None,
-                severity: None,
-                message: e.message.replacen(&format!(" at column {column}"), "", 1),
-                document_index: None,
-                resource: None,
-            }),
+                "",
+                ProblemKind::Syntax,
+                e.message.replacen(&format!(" at column {column}"), "", 1),
+            )),
             _ => v.tool_errors.push(e),
         }
     }
     for e in loaded.incomplete {
         let field = e.message.split_whitespace().next().unwrap_or_default();
-        problems.push(Problem {
-            path: field.to_string(),
-            file: e.file,
-            line: e.line.unwrap_or(1),
-            column: e.column.unwrap_or(1),
-            kind: ProblemKind::Schema,
-            level: Level::Error,
-            rule: None,
-            severity: None,
-            message: e.message,
-            document_index: None,
-            resource: None,
-        });
+        problems.push(Problem::in_file(
+            e.file.clone(),
+            e.line.unwrap_or(1),
+            e.column.unwrap_or(1),
+            field,
+            ProblemKind::Schema,
+            e.message.clone(),
+        ));
     }
-    let patch_files = kustomize_patches(&inputs);
+    let patch_files = inputs::kustomize_patches(&inputs);
     let docs = loaded.documents;
     v.documents = docs.len();
     let mut doc_indexes: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
@@ -454,7 +351,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
             .entry(d.file.path.clone())
             .or_insert_with(|| d.file.clone());
     }
-    problems.extend(v.sources.values().filter_map(|f| json_syntax(f)));
+    problems.extend(v.sources.values().filter_map(|f| inputs::json_syntax(f)));
 
     // Kubernetes schema and ConfigMap data, per document in parallel.
     type PerDoc = (Vec<Problem>, bool, usize, Vec<appdata::SchemaError>);
@@ -482,7 +379,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
                 let unknown = i.message.starts_with("unknown field");
                 let mut p = problem_at(doc, Some(&i.path), ProblemKind::Schema, level, i.message);
                 // An unknown field is pointed at by its key, not its value.
-                if unknown && let Some(k) = key_span(&doc.tree, &i.path) {
+                if unknown && let Some(k) = inputs::key_span(&doc.tree, &i.path) {
                     p.line = k.start.line;
                     p.column = k.start.column;
                 }
@@ -611,66 +508,11 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
             && a.message == b.message
     });
 
-    // Scores: each document (or file without documents) starts at 100.
-    let mut penalties: BTreeMap<(String, Option<usize>), u32> = BTreeMap::new();
-    for p in &problems {
-        let e = penalties
-            .entry((p.file.clone(), p.document_index))
-            .or_insert(0);
-        *e = e.saturating_add(penalty(p));
-    }
-    // A file that could not be read or checked scores 0.
-    for e in &v.tool_errors {
-        penalties.insert((e.file.clone(), None), 100);
-    }
     file_names.sort();
     file_names.dedup();
-    let mut files = Vec::new();
-    let mut all_scores = Vec::new();
-    for file in &file_names {
-        let indexes = doc_indexes.get(file).cloned().unwrap_or_default();
-        let file_penalty = penalties.get(&(file.clone(), None)).copied().unwrap_or(0);
-        let mut scores: Vec<u32> = indexes
-            .iter()
-            .map(|i| {
-                let pen = penalties
-                    .get(&(file.clone(), Some(*i)))
-                    .copied()
-                    .unwrap_or(0);
-                100u32.saturating_sub(pen.saturating_add(file_penalty))
-            })
-            .collect();
-        if scores.is_empty() {
-            scores.push(100u32.saturating_sub(file_penalty));
-        }
-        let file_score = average(&scores);
-        all_scores.extend(scores);
-        let count = |level: Level| {
-            problems
-                .iter()
-                .filter(|p| &p.file == file && p.level == level)
-                .count()
-        };
-        let errors = count(Level::Error);
-        files.push(FileReport {
-            file: file.clone(),
-            documents: indexes.len(),
-            errors,
-            warnings: count(Level::Warning),
-            score: file_score,
-            valid: errors == 0 && !v.tool_errors.iter().any(|e| &e.file == file),
-        });
-    }
-    v.score = average(&all_scores);
+    let (files, score) = score::files(&problems, &v.tool_errors, &file_names, &doc_indexes);
+    v.score = score;
     v.files = files;
     v.problems = problems;
     Ok(v)
-}
-
-fn average(scores: &[u32]) -> u32 {
-    if scores.is_empty() {
-        return 100;
-    }
-    let sum: u64 = scores.iter().map(|s| u64::from(*s)).sum();
-    (sum / scores.len() as u64) as u32
 }
