@@ -272,6 +272,8 @@ fn schemas_mapped_in_confgate_toml_apply_by_name_and_key() {
     let e = errors(&r);
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(e[0]["path"], "data[\"app.json\"].database");
+    // Inside a one-line quoted value, columns are mapped too (the `"database"` key).
+    assert_eq!(at(&e[0]), (6, 15));
     assert_eq!(e[0]["resource"]["name"], "mapped-one");
     // A missing schema file is a tool error naming it.
     s.write(

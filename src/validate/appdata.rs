@@ -343,26 +343,32 @@ fn pointer_segments(root: &Node, pointer: &str) -> Vec<Seg> {
 
 /// Maps positions inside an embedded document back to the file.
 struct PosMap {
-    /// Where the value starts (used for quoted and plain scalars).
+    /// Where the value starts (used when nothing better is known).
     value: Pos,
     /// For a block scalar (`key: |` or `key: >`): the key's line and the content's indent.
     block: Option<(u32, u32)>,
+    /// For a one-line scalar written as is (plain, or quoted without escapes): the column
+    /// of its first character.
+    inline: Option<u32>,
 }
 
 impl PosMap {
     /// A block scalar has `|` or `>` right after its key; its content starts on the next line
-    /// and its lines are the file's lines.
+    /// and its lines are the file's lines. A one-line value maps columns when its text in the
+    /// file is the value itself (optionally between quotes).
     fn new(text: &str, entry: &crate::document::Entry) -> PosMap {
         let key_end = entry.key_span.end;
         let lines: Vec<&str> = text.lines().collect();
-        let rest: String = lines
-            .get(key_end.line.saturating_sub(1) as usize)
-            .map(|l| {
-                l.chars()
-                    .skip(key_end.column.saturating_sub(1) as usize)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let line_chars = |line: u32| -> Vec<char> {
+            lines
+                .get(line.saturating_sub(1) as usize)
+                .map(|l| l.chars().collect())
+                .unwrap_or_default()
+        };
+        let rest: String = line_chars(key_end.line)
+            .into_iter()
+            .skip(key_end.column.saturating_sub(1) as usize)
+            .collect();
         let rest = rest.trim_start().trim_start_matches(':').trim_start();
         let block = (rest.starts_with('|') || rest.starts_with('>'))
             .then(|| {
@@ -378,19 +384,50 @@ impl PosMap {
                     })
             })
             .flatten();
+        let span = entry.value.span;
+        let inline = match (&entry.value.kind, block) {
+            (NodeKind::Scalar(serde_json::Value::String(v)), None)
+                if span.start.line == span.end.line && !v.contains('\n') =>
+            {
+                let raw: String = line_chars(span.start.line)
+                    .into_iter()
+                    .skip(span.start.column.saturating_sub(1) as usize)
+                    .take(span.end.column.saturating_sub(span.start.column) as usize)
+                    .collect();
+                let quoted = |q: char| {
+                    raw.len() >= 2
+                        && raw.starts_with(q)
+                        && raw.ends_with(q)
+                        && raw[1..raw.len() - 1] == **v
+                };
+                if raw == *v {
+                    Some(span.start.column)
+                } else if quoted('\'') || quoted('"') {
+                    Some(span.start.column + 1)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
         PosMap {
-            value: entry.value.span.start,
+            value: span.start,
             block,
+            inline,
         }
     }
 
     fn map(&self, inner: Pos) -> Pos {
-        match self.block {
-            Some((key_line, indent)) => Pos {
+        match (self.block, self.inline) {
+            (Some((key_line, indent)), _) => Pos {
                 line: key_line + inner.line.max(1),
                 column: indent + inner.column.max(1),
             },
-            None => self.value,
+            (None, Some(first)) if inner.line <= 1 => Pos {
+                line: self.value.line,
+                column: first + inner.column.max(1) - 1,
+            },
+            _ => self.value,
         }
     }
 }
