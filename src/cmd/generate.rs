@@ -13,24 +13,12 @@ use crate::cli::{Cli, GenerateArgs};
 
 pub fn run(cli: &Cli, args: &GenerateArgs, color: bool) -> anyhow::Result<Status> {
     let cwd = std::env::current_dir()?;
-    let config_path = cli
-        .config
-        .clone()
-        .or_else(|| confgate::settings::find_config(&cwd));
-    let section = match &config_path {
+    let config = super::config_file(cli.config.as_deref(), &cwd)?;
+    let section = match &config.path {
         Some(p) => generate::config::read(p)?,
         None => None,
     };
-    let config_dir = config_path
-        .as_ref()
-        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
-        .map(|d| {
-            if d.as_os_str().is_empty() {
-                cwd.clone()
-            } else {
-                cwd.join(d)
-            }
-        });
+    let config_dir = config.path.as_ref().map(|_| cwd.join(&config.dir));
     let flags = GenerateFlags {
         environment: args.environment.clone(),
         namespace: args.namespace.clone(),
@@ -45,12 +33,8 @@ pub fn run(cli: &Cli, args: &GenerateArgs, color: bool) -> anyhow::Result<Status
     let mut opts = generate::config::resolve(&flags, section.as_ref(), config_dir.as_deref(), &cwd);
     // The gate scans with the settings of confgate.toml (rule selection, severity
     // overrides, waivers), as `confgate scan` would.
-    if let Some(p) = &config_path {
-        let file_cfg = confgate::settings::read_config(p)?;
-        let scan_flags = confgate::settings::ScanFlags::default();
-        let mut s = confgate::settings::resolve(&scan_flags, &file_cfg)?;
-        let dir = config_dir.clone().unwrap_or_else(|| cwd.clone());
-        confgate::settings::load_governance(&scan_flags, &file_cfg, &dir, &mut s.scan)?;
+    if config.path.is_some() {
+        let s = super::scan_settings(&confgate::settings::ScanFlags::default(), &config)?;
         opts.scan = s.scan;
         if args.fail_on.is_none() && section.as_ref().and_then(|c| c.fail_on).is_none() {
             opts.fail_on = s.fail_on;

@@ -17,19 +17,8 @@ pub fn scan(
     args: &ScanArgs,
 ) -> anyhow::Result<(settings::ScanSettings, confgate::scan::ScanOutcome)> {
     let cwd = std::env::current_dir()?;
-    let config_path = cli.config.clone().or_else(|| settings::find_config(&cwd));
-    let file_cfg = match &config_path {
-        Some(p) => settings::read_config(p)?,
-        None => settings::FileConfig::default(),
-    };
-    let config_dir = config_path
-        .as_ref()
-        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| cwd.clone());
-    let flags = args.flags();
-    let mut s = settings::resolve(&flags, &file_cfg)?;
-    settings::load_governance(&flags, &file_cfg, &config_dir, &mut s.scan)?;
+    let config = super::config_file(cli.config.as_deref(), &cwd)?;
+    let mut s = super::scan_settings(&args.flags(), &config)?;
     if let Some(custom) = &s.custom {
         let loaded = confgate::engine::custom::CustomPolicies::load(custom, &cwd)?;
         s.scan.custom = Some(std::sync::Arc::new(loaded));

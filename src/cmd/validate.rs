@@ -1,9 +1,7 @@
 //! `confgate validate`: exit 0 when the configuration is valid, 1 when it is not, 2 when
 //! the tool could not do its job (unreadable input, a broken schema or policy, bad settings).
 
-use std::path::Path;
-
-use confgate::settings::{self, ScanFlags};
+use confgate::settings::ScanFlags;
 use confgate::validate::{self, ValidateOptions, config, report};
 
 use crate::Status;
@@ -11,22 +9,13 @@ use crate::cli::{Cli, ValidateArgs};
 
 pub fn run(cli: &Cli, args: &ValidateArgs, color: bool) -> anyhow::Result<Status> {
     let cwd = std::env::current_dir()?;
-    let config_path = cli.config.clone().or_else(|| settings::find_config(&cwd));
-    let file_cfg = match &config_path {
-        Some(p) => settings::read_config(p)?,
-        None => settings::FileConfig::default(),
-    };
-    let section = match &config_path {
+    let settings_file = super::config_file(cli.config.as_deref(), &cwd)?;
+    let section = match &settings_file.path {
         Some(p) => config::read(p)?,
         None => None,
     };
     let conf = section.clone().unwrap_or_default();
-    let config_dir = config_path
-        .as_ref()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(|d| cwd.join(d))
-        .unwrap_or_else(|| cwd.clone());
+    let config_dir = cwd.join(&settings_file.dir);
     let env = args.environment.as_deref();
 
     let mut paths: Vec<String> = args.config_dir.clone();
@@ -35,7 +24,8 @@ pub fn run(cli: &Cli, args: &ValidateArgs, color: bool) -> anyhow::Result<Status
         match &conf.config_dir {
             Some(d) if d.contains("{environment}") && env.is_none() => anyhow::bail!(
                 "config-dir {d:?} in {} needs --environment",
-                config_path
+                settings_file
+                    .path
                     .as_deref()
                     .map(|p| p.display().to_string())
                     .unwrap_or_default()
@@ -59,8 +49,7 @@ pub fn run(cli: &Cli, args: &ValidateArgs, color: bool) -> anyhow::Result<Status
             .or_else(|| conf.kube_version.clone()),
         ..ScanFlags::default()
     };
-    let mut s = settings::resolve(&flags, &file_cfg)?;
-    settings::load_governance(&flags, &file_cfg, &config_dir, &mut s.scan)?;
+    let s = super::scan_settings(&flags, &settings_file)?;
     let business_policies = if args.business_policy.is_empty() {
         conf.business_policy
             .iter()

@@ -131,7 +131,6 @@ impl AppSchemas {
                 _ => None,
             }
         };
-        let general = annotation(SCHEMA_ANNOTATION);
         let name = doc.resource.name.as_str();
         let ns = doc.resource.namespace.as_deref().unwrap_or("default");
         let matching: Vec<&Mapping> = self
@@ -140,6 +139,17 @@ impl AppSchemas {
             .filter(|m| m.configmap.as_ref().is_none_or(|g| g.is_match(name)))
             .filter(|m| m.namespace.as_ref().is_none_or(|g| g.is_match(ns)))
             .collect();
+        // The schema for every key holding a document, and the annotation that named it.
+        let for_all_keys = annotation(SCHEMA_ANNOTATION)
+            .map(|s| (s, Some(SCHEMA_ANNOTATION.to_string())))
+            .or_else(|| {
+                matching
+                    .iter()
+                    .find(|m| m.key.is_none())
+                    .map(|m| (m.schema.clone(), None))
+            });
+        // The file's lines, split once and only when a key is checked.
+        let mut lines: Option<Vec<&str>> = None;
         for entry in entries {
             let key = entry.key.as_str();
             let NodeKind::Scalar(serde_json::Value::String(text)) = &entry.value.kind else {
@@ -155,21 +165,10 @@ impl AppSchemas {
                         .find(|m| m.key.as_ref().is_some_and(|g| g.is_match(key)))
                         .map(|m| (m.schema.clone(), None))
                 });
-            let general = || {
-                general
-                    .clone()
-                    .map(|s| (s, Some(SCHEMA_ANNOTATION.to_string())))
-                    .or_else(|| {
-                        matching
-                            .iter()
-                            .find(|m| m.key.is_none())
-                            .map(|m| (m.schema.clone(), None))
-                    })
-            };
             let (schema, origin) = match explicit {
                 Some(x) => x,
-                None if holds_document(key, text) => match general() {
-                    Some(x) => x,
+                None if holds_document(key, text) => match &for_all_keys {
+                    Some(x) => x.clone(),
                     None => continue,
                 },
                 None => continue,
@@ -201,7 +200,8 @@ impl AppSchemas {
             };
             out.checked += 1;
             let outer = FieldPath(vec![Seg::Key("data".into()), Seg::Key(key.to_string())]);
-            let map = PosMap::new(&doc.file.text, entry);
+            let lines = lines.get_or_insert_with(|| doc.file.text.lines().collect());
+            let map = PosMap::new(lines, entry);
             let (docs, err) = crate::source::yaml::parse(text);
             if let Some(e) = err {
                 out.issues.push(DataIssue {
@@ -356,9 +356,8 @@ impl PosMap {
     /// A block scalar has `|` or `>` right after its key; its content starts on the next line
     /// and its lines are the file's lines. A one-line value maps columns when its text in the
     /// file is the value itself (optionally between quotes).
-    fn new(text: &str, entry: &crate::document::Entry) -> PosMap {
+    fn new(lines: &[&str], entry: &crate::document::Entry) -> PosMap {
         let key_end = entry.key_span.end;
-        let lines: Vec<&str> = text.lines().collect();
         let line_chars = |line: u32| -> Vec<char> {
             lines
                 .get(line.saturating_sub(1) as usize)

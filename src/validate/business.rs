@@ -144,13 +144,7 @@ pub fn evaluate(
         found.extend(f);
         errors.extend(e);
     }
-    found.sort_by(|a, b| {
-        (a.doc, &a.rule, a.path.as_ref().map(|p| p.to_string())).cmp(&(
-            b.doc,
-            &b.rule,
-            b.path.as_ref().map(|p| p.to_string()),
-        ))
-    });
+    found.sort_by(|a, b| (a.doc, &a.rule, &a.path).cmp(&(b.doc, &b.rule, &b.path)));
     found.dedup_by(|a, b| {
         a.doc == b.doc && a.rule == b.rule && a.path == b.path && a.message == b.message
     });

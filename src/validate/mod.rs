@@ -18,7 +18,6 @@ mod score;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -209,7 +208,6 @@ pub struct Validation {
     pub tool_errors: Vec<InputError>,
     /// Things worth knowing (schema version fallback, expiring waivers).
     pub notes: Vec<String>,
-    pub sources: BTreeMap<String, Arc<SourceFile>>,
 }
 
 impl Validation {
@@ -339,19 +337,17 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
     let patch_files = inputs::kustomize_patches(&inputs);
     let docs = loaded.documents;
     v.documents = docs.len();
+    // Per file: its text (once) and the indexes of its documents.
     let mut doc_indexes: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    let mut texts: BTreeMap<&str, &SourceFile> = BTreeMap::new();
     for d in &docs {
         doc_indexes
             .entry(d.file.path.clone())
             .or_default()
             .insert(d.index);
+        texts.insert(&d.file.path, &d.file);
     }
-    for d in &docs {
-        v.sources
-            .entry(d.file.path.clone())
-            .or_insert_with(|| d.file.clone());
-    }
-    problems.extend(v.sources.values().filter_map(|f| inputs::json_syntax(f)));
+    problems.extend(texts.values().filter_map(|f| inputs::json_syntax(f)));
 
     // Kubernetes schema and ConfigMap data, per document in parallel.
     type PerDoc = (Vec<Problem>, bool, usize, Vec<appdata::SchemaError>);
@@ -365,7 +361,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
             if patch_files.contains(&doc.file.path) || doc.tree.get("$patch").is_some() {
                 outcome
                     .issues
-                    .retain(|i| !i.message.starts_with("missing required field"));
+                    .retain(|i| i.kind != k8s::IssueKind::MissingField);
                 outcome.issues.retain(|i| {
                     !matches!(i.path.0.last(), Some(crate::document::Seg::Key(k)) if k.starts_with('$'))
                 });
@@ -376,7 +372,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
                     k8s::IssueLevel::Error => Level::Error,
                     k8s::IssueLevel::Warning => Level::Warning,
                 };
-                let unknown = i.message.starts_with("unknown field");
+                let unknown = i.kind == k8s::IssueKind::UnknownField;
                 let mut p = problem_at(doc, Some(&i.path), ProblemKind::Schema, level, i.message);
                 // An unknown field is pointed at by its key, not its value.
                 if unknown && let Some(k) = inputs::key_span(&doc.tree, &i.path) {

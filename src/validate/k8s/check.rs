@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::rules::{self, Rule};
 use super::schema::{Additional, Compiled, Format, SNode, Special, Ty, group_of};
-use super::{Coverage, IssueLevel, SchemaIssue, SchemaOutcome};
+use super::{Coverage, IssueKind, IssueLevel, SchemaIssue, SchemaOutcome};
 use crate::document::{FieldPath, Node, NodeKind, Seg};
 
 /// Longest excerpt of a value quoted in a message.
@@ -131,7 +131,7 @@ fn one_of(values: &[&str]) -> String {
 }
 
 impl<'a, 't> Walker<'a, 't> {
-    fn push(&mut self, extra: Option<Seg>, level: IssueLevel, message: String) {
+    fn push(&mut self, extra: Option<Seg>, level: IssueLevel, kind: IssueKind, message: String) {
         let mut path: Vec<Seg> = self
             .path
             .iter()
@@ -145,15 +145,26 @@ impl<'a, 't> Walker<'a, 't> {
             path: FieldPath(path),
             message,
             level,
+            kind,
         });
     }
 
     fn error(&mut self, message: String) {
-        self.push(None, IssueLevel::Error, message);
+        self.push(None, IssueLevel::Error, IssueKind::Value, message);
     }
 
     fn error_at(&mut self, seg: Seg, message: String) {
-        self.push(Some(seg), IssueLevel::Error, message);
+        self.push(Some(seg), IssueLevel::Error, IssueKind::Value, message);
+    }
+
+    /// A required field `seg` is absent.
+    fn missing(&mut self, seg: Seg, message: String) {
+        self.push(
+            Some(seg),
+            IssueLevel::Error,
+            IssueKind::MissingField,
+            message,
+        );
     }
 
     /// Identifies the kind and validates the object; returns whether it is built in.
@@ -192,7 +203,7 @@ impl<'a, 't> Walker<'a, 't> {
     fn identity_field(&mut self, tree: &'t Node, field: &str) -> Option<&'t str> {
         match tree.get(field) {
             None => {
-                self.error_at(
+                self.missing(
                     Seg::Key(field.to_string()),
                     format!("missing required field \"{field}\""),
                 );
@@ -298,7 +309,7 @@ impl<'a, 't> Walker<'a, 't> {
         let needs_name = !kind.ends_with("Review");
         let Some(meta) = tree.get("metadata") else {
             if needs_name {
-                self.error_at(
+                self.missing(
                     Seg::Key("metadata".to_string()),
                     format!("missing required field \"metadata\" in {kind}"),
                 );
@@ -310,7 +321,7 @@ impl<'a, 't> Walker<'a, 't> {
         }
         self.path.push(Step::Key("metadata"));
         match meta.get("name") {
-            None if needs_name && meta.get("generateName").is_none() => self.error_at(
+            None if needs_name && meta.get("generateName").is_none() => self.missing(
                 Seg::Key("name".to_string()),
                 "missing required field \"name\" in ObjectMeta (or set generateName)".to_string(),
             ),
@@ -525,7 +536,7 @@ impl<'a, 't> Walker<'a, 't> {
     ) {
         for r in &s.required {
             if !entries.iter().any(|e| &e.key == r) {
-                self.error_at(
+                self.missing(
                     Seg::Key(r.clone()),
                     format!("missing required field \"{r}\" in {ctx}"),
                 );
@@ -564,6 +575,7 @@ impl<'a, 't> Walker<'a, 't> {
         self.push(
             Some(Seg::Key(key.to_string())),
             level,
+            IssueKind::UnknownField,
             format!("unknown field {} in {ctx}{hint}", quote(key)),
         );
     }
@@ -764,6 +776,7 @@ impl<'a, 't> Walker<'a, 't> {
         self.push(
             seg,
             IssueLevel::Error,
+            IssueKind::Value,
             format!("expected one of {}, got {got}{hint}", one_of(values)),
         );
     }

@@ -43,11 +43,24 @@ pub enum IssueLevel {
     Warning,
 }
 
+/// What an issue is about, for callers that treat some differently (patches may omit
+/// required fields; an unknown field is pointed at by its key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IssueKind {
+    /// A required field is absent.
+    MissingField,
+    /// A field the schema does not know.
+    UnknownField,
+    /// Anything else: a wrong type, format or value.
+    Value,
+}
+
 #[derive(Clone, Debug)]
 pub struct SchemaIssue {
     pub path: FieldPath,
     pub message: String,
     pub level: IssueLevel,
+    pub kind: IssueKind,
 }
 
 /// Whether the object's kind was checked against a bundled schema.

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use super::{IssueLevel, SchemaIssue};
+use super::{IssueKind, IssueLevel, SchemaIssue};
 use crate::document::{FieldPath, Node, NodeKind, Seg};
 
 /// Collects the issues of one (schema-checked) object.
@@ -115,6 +115,7 @@ impl Checker<'_> {
             path,
             message,
             level: IssueLevel::Error,
+            kind: IssueKind::Value,
         });
     }
 
