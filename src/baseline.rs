@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, ResourceRef};
+use crate::finding::{BaselineState, Finding, ResourceRef};
 
 /// One recorded finding.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -27,15 +27,6 @@ pub struct Baseline {
     pub version: u32,
     pub tool: String,
     pub findings: Vec<BaselineEntry>,
-}
-
-/// Where a finding stands against the baseline (SARIF `baselineState`).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum BaselineState {
-    New,
-    Unchanged,
-    Absent,
 }
 
 #[derive(Debug, thiserror::Error)]

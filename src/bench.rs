@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::catalog::{Catalog, Severity};
+use crate::catalog::Catalog;
 use crate::engine::EngineMode;
 use crate::report::{OutputFormat, ReportContext, render};
 use crate::scan::{ScanOptions, Selection, scan};
@@ -113,7 +113,7 @@ pub fn full_scan(
     let ctx = ReportContext {
         outcome: &outcome,
         color: false,
-        fail_on: Severity::High,
+        gate: crate::gate::Gate::default(),
         template: None,
         sarif_category: None,
     };

@@ -135,19 +135,6 @@ impl fmt::Display for Framework {
     }
 }
 
-/// The kinds that carry a pod spec; `kinds = ["workload"]` in a rule expands to these.
-pub const WORKLOAD_KINDS: [&str; 9] = [
-    "Pod",
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-    "PodTemplate",
-];
-
 /// One rule as written in `rules/`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -174,7 +161,7 @@ impl Rule {
     pub fn applies_to(&self, kind: &str) -> bool {
         self.kinds
             .iter()
-            .any(|k| k == "*" || k == kind || (k == "workload" && WORKLOAD_KINDS.contains(&kind)))
+            .any(|k| k == "*" || k == kind || (k == "workload" && crate::k8s::is_workload(kind)))
     }
 
     pub fn in_framework(&self, f: Framework) -> bool {

@@ -11,7 +11,24 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::{Framework, Rule, Severity};
 use crate::document::{Document, FieldPath, ResourceId, Span};
-use crate::engine::RawFinding;
+
+/// What a policy reported for one document, before it is resolved against its rule and
+/// document into a [`Finding`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawFinding {
+    pub id: String,
+    pub msg: String,
+    pub path: Option<FieldPath>,
+}
+
+/// Where a finding stands against a baseline (SARIF `baselineState`).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineState {
+    New,
+    Unchanged,
+    Absent,
+}
 
 /// Why a finding does not count (waivers and baselines fill this in).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -67,7 +84,7 @@ pub struct Finding {
     pub suppressed: Option<Suppression>,
     /// Against `--baseline`: new or unchanged (absent only in SARIF).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline_state: Option<crate::baseline::BaselineState>,
+    pub baseline_state: Option<BaselineState>,
     /// The value at `path` is secret material: outputs must not show it.
     #[serde(skip)]
     pub sensitive: bool,
@@ -113,13 +130,6 @@ impl Finding {
             baseline_state: None,
             sensitive: rule.sensitive,
         }
-    }
-
-    /// Does this finding count for the gate? Not when suppressed, nor when a baseline
-    /// already had it.
-    pub fn counts_for_gate(&self) -> bool {
-        self.suppressed.is_none()
-            && self.baseline_state != Some(crate::baseline::BaselineState::Unchanged)
     }
 
     /// Sort key: file, position, rule, path — the same order on every run.

@@ -12,7 +12,9 @@ pub mod document;
 pub mod engine;
 pub mod finding;
 pub mod fsutil;
+pub mod gate;
 pub mod generate;
+pub mod k8s;
 pub mod report;
 pub mod ruledocs;
 pub mod scan;
@@ -20,3 +22,8 @@ pub mod settings;
 pub mod source;
 pub mod validate;
 pub mod waiver;
+
+/// The tool's name, as reports and SARIF write it.
+pub const TOOL_NAME: &str = "confgate";
+/// The tool's version, as reports and SARIF write it.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

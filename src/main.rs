@@ -18,6 +18,16 @@ pub enum Status {
     Error,
 }
 
+impl From<confgate::gate::Verdict> for Status {
+    fn from(v: confgate::gate::Verdict) -> Status {
+        match v {
+            confgate::gate::Verdict::Pass => Status::Clean,
+            confgate::gate::Verdict::Fail => Status::Findings,
+            confgate::gate::Verdict::Error => Status::Error,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,

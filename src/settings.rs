@@ -179,9 +179,7 @@ pub struct ScanSettings {
     pub scan: ScanOptions,
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
-    pub fail_on: Severity,
-    /// User policies to load (`None` when no `--policy` was given).
-    pub custom: Option<crate::engine::custom::CustomOptions>,
+    pub gate: crate::gate::Gate,
     /// Where to record the findings as a baseline.
     pub write_baseline: Option<PathBuf>,
     /// SARIF `automationDetails.id` category.
@@ -241,7 +239,11 @@ fn or_vec<T: Clone>(flag: &[T], file: &Option<Vec<T>>) -> Vec<T> {
 }
 
 /// Merges flags over the config file over defaults.
-pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, SettingsError> {
+pub fn resolve(
+    flags: &ScanFlags,
+    file: &FileConfig,
+    cwd: &Path,
+) -> Result<ScanSettings, SettingsError> {
     let bad = |message: String| SettingsError {
         file: "settings".to_string(),
         line: None,
@@ -276,16 +278,11 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
         min_severity: flags.severity.or(file.severity),
         severity_overrides: file.severity_overrides.clone(),
     };
-    let kube_version = flags
-        .kube_version
-        .clone()
-        .or_else(|| file.kube_version.clone())
-        .unwrap_or_else(|| crate::scan::NEWEST_KUBE_VERSION.to_string());
-    if crate::scan::parse_kube_version(&kube_version).is_none() {
-        return Err(bad(format!(
-            "kube-version {kube_version:?} is not a version like 1.34"
-        )));
-    }
+    let kube_version = match flags.kube_version.as_ref().or(file.kube_version.as_ref()) {
+        Some(v) => crate::k8s::KubeVersion::parse(v)
+            .ok_or_else(|| bad(format!("kube-version {v:?} is not a version like 1.34")))?,
+        None => crate::k8s::KubeVersion::NEWEST,
+    };
     let shard = flags
         .shard
         .as_deref()
@@ -297,6 +294,7 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
         let defaults = crate::engine::custom::CustomOptions::default();
         let namespaces = or_vec(&flags.policy_namespace, &file.policy_namespace);
         crate::engine::custom::CustomOptions {
+            base_dir: cwd.to_path_buf(),
             policy_paths,
             data_paths: or_vec(&flags.data, &file.data),
             namespaces: if namespaces.is_empty() {
@@ -311,7 +309,6 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
         }
     });
     Ok(ScanSettings {
-        custom,
         write_baseline: flags.write_baseline.clone(),
         sarif_category: flags
             .sarif_category
@@ -320,10 +317,9 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
         scan: ScanOptions {
             kube_version,
             shard,
-            custom: None,
+            custom,
             waivers: Vec::new(),
             baseline: None,
-            today: crate::waiver::today(),
             load,
             selection,
             engine: flags.engine.or(file.engine).unwrap_or_default(),
@@ -332,7 +328,7 @@ pub fn resolve(flags: &ScanFlags, file: &FileConfig) -> Result<ScanSettings, Set
         },
         format: flags.format.or(file.format).unwrap_or(OutputFormat::Text),
         output: flags.output.clone().or_else(|| file.output.clone()),
-        fail_on: flags.fail_on.or(file.fail_on).unwrap_or(Severity::High),
+        gate: crate::gate::Gate::new(flags.fail_on.or(file.fail_on).unwrap_or(Severity::High)),
     })
 }
 

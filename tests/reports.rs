@@ -265,3 +265,49 @@ fn sarif_category_sets_the_automation_id_and_dash_output_means_stdout() {
     let v: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
     assert_eq!(v["runs"][0]["automationDetails"]["id"], "confgate/scan/");
 }
+
+/// Regression: `report merge` judged shards by its own copy of the gate, which ignored the
+/// baseline, so baselined findings that a single scan passes failed the merge.
+#[test]
+fn merged_shards_with_a_baseline_pass_where_the_full_scan_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let b = baseline.to_str().unwrap();
+    let o = confgate(&["scan", EXAMPLE, "--write-baseline", b, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "the example has findings");
+    let full = confgate(&["scan", EXAMPLE, "--baseline", b, "--format", "json"]);
+    assert_eq!(full.status.code(), Some(0), "everything is in the baseline");
+    let shards: Vec<String> = (1..=2)
+        .map(|i| {
+            let out = dir.path().join(format!("shard-{i}.json"));
+            let o = confgate(&[
+                "scan",
+                EXAMPLE,
+                "--baseline",
+                b,
+                "--format",
+                "json",
+                "--shard",
+                &format!("{i}/2"),
+                "--output",
+                out.to_str().unwrap(),
+            ]);
+            assert_eq!(o.status.code(), Some(0));
+            out.display().to_string()
+        })
+        .collect();
+    let mut args = vec!["report", "merge", "--format", "json"];
+    args.extend(shards.iter().map(String::as_str));
+    let merged = confgate(&args);
+    assert_eq!(
+        merged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&merged.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&merged.stdout),
+        String::from_utf8_lossy(&full.stdout),
+        "merged shards differ from the full scan"
+    );
+}

@@ -9,7 +9,6 @@
 pub mod controls;
 pub mod exposure;
 pub mod risk;
-mod text;
 
 use std::collections::BTreeMap;
 
@@ -17,9 +16,10 @@ use serde::Serialize;
 
 use crate::catalog::{Framework, Severity};
 use crate::finding::{Finding, by_severity, security_score};
-use crate::report::{TOOL_NAME, TOOL_VERSION};
+use crate::gate::Gate;
 use crate::scan::ScanOutcome;
 use crate::source::InputError;
+use crate::{TOOL_NAME, TOOL_VERSION};
 
 pub use controls::{Checklist, ControlResult, ControlStatus, StatusCounts};
 pub use exposure::{Exposure, ExposureMap};
@@ -37,21 +37,12 @@ pub enum AuditFormat {
 }
 
 /// What the audit needs besides the scan.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct AuditOptions {
-    /// The gate: findings at or above it fail the audit.
-    pub fail_on: Severity,
+    /// The gate: findings that block it fail the audit.
+    pub gate: Gate,
     /// Only these frameworks' checklists (empty = all).
     pub frameworks: Vec<Framework>,
-}
-
-impl Default for AuditOptions {
-    fn default() -> Self {
-        AuditOptions {
-            fail_on: Severity::High,
-            frameworks: Vec::new(),
-        }
-    }
 }
 
 /// A failure to build or write an audit.
@@ -59,8 +50,6 @@ impl Default for AuditOptions {
 pub enum AuditError {
     #[error("control catalog {0}")]
     Catalog(#[from] controls::ControlCatalogError),
-    #[error("{0}")]
-    Report(#[from] crate::report::ReportError),
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -71,7 +60,7 @@ pub struct Tool {
 
 /// The gate's verdict.
 #[derive(Clone, Debug, Serialize)]
-pub struct Gate {
+pub struct GateSummary {
     pub fail_on: Severity,
     pub passed: bool,
     /// Active findings at or above `fail_on`.
@@ -88,7 +77,7 @@ pub struct AuditSummary {
     pub suppressed: usize,
     pub by_severity: BTreeMap<Severity, usize>,
     pub score: u32,
-    pub gate: Gate,
+    pub gate: GateSummary,
 }
 
 /// A finding with the exposure of its resource.
@@ -130,10 +119,7 @@ pub fn build_with(
 ) -> Result<Audit, AuditError> {
     let findings = &outcome.findings;
     let active = findings.iter().filter(|f| f.suppressed.is_none());
-    let blocking = findings
-        .iter()
-        .filter(|f| f.counts_for_gate() && f.severity >= opts.fail_on)
-        .count();
+    let blocking = findings.iter().filter(|f| opts.gate.blocks(f)).count();
     Ok(Audit {
         tool: Tool {
             name: TOOL_NAME,
@@ -147,8 +133,8 @@ pub fn build_with(
             suppressed: findings.iter().filter(|f| f.suppressed.is_some()).count(),
             by_severity: by_severity(findings),
             score: security_score(findings, outcome.documents),
-            gate: Gate {
-                fail_on: opts.fail_on,
+            gate: GateSummary {
+                fail_on: opts.gate.fail_on,
                 passed: blocking == 0,
                 blocking,
             },
@@ -166,26 +152,4 @@ pub fn build_with(
             .collect(),
         errors: outcome.errors.clone(),
     })
-}
-
-/// Renders an audit. `template` replaces the embedded HTML template (HTML only).
-pub fn render(
-    audit: &Audit,
-    outcome: &ScanOutcome,
-    format: AuditFormat,
-    template: Option<&str>,
-) -> Result<Vec<u8>, AuditError> {
-    match format {
-        AuditFormat::Text => Ok(text::render(audit).into_bytes()),
-        AuditFormat::Json => {
-            let mut out =
-                serde_json::to_vec_pretty(audit).map_err(|e| crate::report::ReportError {
-                    format: "json",
-                    message: e.to_string(),
-                })?;
-            out.push(b'\n');
-            Ok(out)
-        }
-        AuditFormat::Html => Ok(crate::report::html::render_audit(outcome, audit, template)?),
-    }
 }

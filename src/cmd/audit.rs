@@ -26,11 +26,11 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> anyhow::Result<Status> {
     };
     let (s, outcome) = super::scan::scan(cli, a)?;
     let opts = AuditOptions {
-        fail_on: s.fail_on,
+        gate: s.gate,
         frameworks: s.scan.selection.frameworks.clone(),
     };
     let report = audit::build(&outcome, &opts)?;
-    let bytes = audit::render(&report, &outcome, format, template.as_deref())?;
+    let bytes = confgate::report::audit::render(&report, &outcome, format, template.as_deref())?;
     // Likewise only --output (or CONFGATE_OUTPUT), not the settings file's scan report path.
     super::write_output(a.output.as_deref(), &bytes)?;
     if !cli.quiet {

@@ -34,10 +34,10 @@ pub fn run(cli: &Cli, args: &GenerateArgs, color: bool) -> anyhow::Result<Status
     // The gate scans with the settings of confgate.toml (rule selection, severity
     // overrides, waivers), as `confgate scan` would.
     if config.path.is_some() {
-        let s = super::scan_settings(&confgate::settings::ScanFlags::default(), &config)?;
+        let s = super::scan_settings(&confgate::settings::ScanFlags::default(), &config, &cwd)?;
         opts.scan = s.scan;
         if args.fail_on.is_none() && section.as_ref().and_then(|c| c.fail_on).is_none() {
-            opts.fail_on = s.fail_on;
+            opts.gate = s.gate;
         }
     }
     let plan = generate::plan(&opts)?;
@@ -129,7 +129,7 @@ fn note_stale(plan: &generate::Plan) {
 }
 
 fn note_gate(plan: &generate::Plan, failed: bool) {
-    let fail_on = plan.fail_on.as_str();
+    let fail_on = plan.gate.fail_on.as_str();
     if failed {
         eprintln!(
             "confgate: gate (fail-on {fail_on}) failed on the generated manifests; nothing written"

@@ -43,8 +43,12 @@ pub fn config_file(config: Option<&Path>, cwd: &Path) -> anyhow::Result<ConfigFi
 }
 
 /// Scan settings from `flags` over the settings file, with its waivers and baseline loaded.
-pub fn scan_settings(flags: &ScanFlags, config: &ConfigFile) -> anyhow::Result<ScanSettings> {
-    let mut s = settings::resolve(flags, &config.file)?;
+pub fn scan_settings(
+    flags: &ScanFlags,
+    config: &ConfigFile,
+    cwd: &Path,
+) -> anyhow::Result<ScanSettings> {
+    let mut s = settings::resolve(flags, &config.file, cwd)?;
     settings::load_governance(flags, &config.file, &config.dir, &mut s.scan)?;
     Ok(s)
 }

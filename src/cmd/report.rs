@@ -1,6 +1,7 @@
 //! `confgate report merge`.
 
-use confgate::report::merge::{merge_json, merge_sarif};
+use confgate::gate::Gate;
+use confgate::report::merge::{merge_json, merge_sarif, render_json};
 
 use crate::Status;
 use crate::cli::{MergeFormat, ReportCommand};
@@ -18,28 +19,16 @@ pub fn run(c: &ReportCommand) -> anyhow::Result<Status> {
             .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", f.display()))?;
         inputs.push((f.display().to_string(), text));
     }
-    let bytes = match format {
-        MergeFormat::Json => merge_json(&inputs, *fail_on)?,
-        MergeFormat::Sarif => merge_sarif(&inputs)?,
+    let gate = Gate::new(*fail_on);
+    let (bytes, status) = match format {
+        MergeFormat::Json => {
+            let outcome = merge_json(&inputs)?;
+            let bytes = render_json(&outcome, gate)?;
+            let verdict = gate.verdict(&outcome.findings, outcome.errors.len());
+            (bytes, verdict.into())
+        }
+        MergeFormat::Sarif => (merge_sarif(&inputs)?, Status::Clean),
     };
     super::write_output(output.as_deref(), &bytes)?;
-    if *format == MergeFormat::Json {
-        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
-        let failing = v["findings"].as_array().is_some_and(|fs| {
-            fs.iter().any(|f| {
-                f["suppressed"].is_null()
-                    && serde_json::from_value::<confgate::catalog::Severity>(f["severity"].clone())
-                        .is_ok_and(|s| s >= *fail_on)
-            })
-        });
-        let errors = v["errors"].as_array().is_some_and(|e| !e.is_empty());
-        return Ok(if errors {
-            Status::Error
-        } else if failing {
-            Status::Findings
-        } else {
-            Status::Clean
-        });
-    }
-    Ok(Status::Clean)
+    Ok(status)
 }

@@ -18,13 +18,10 @@ pub fn scan(
 ) -> anyhow::Result<(settings::ScanSettings, confgate::scan::ScanOutcome)> {
     let cwd = std::env::current_dir()?;
     let config = super::config_file(cli.config.as_deref(), &cwd)?;
-    let mut s = super::scan_settings(&args.flags(), &config)?;
-    if let Some(custom) = &s.custom {
-        let loaded = confgate::engine::custom::CustomPolicies::load(custom, &cwd)?;
-        s.scan.custom = Some(std::sync::Arc::new(loaded));
-    }
+    let s = super::scan_settings(&args.flags(), &config, &cwd)?;
+    let scanner = confgate::scan::Scanner::new(&s.scan)?;
     let bar = Bar::new(!cli.quiet && std::io::stderr().is_terminal());
-    let outcome = confgate::scan::scan_with_progress(&args.paths, &s.scan, &cwd, &bar)?;
+    let outcome = scanner.scan_paths(&args.paths, &cwd, &bar)?;
     Ok((s, outcome))
 }
 
@@ -40,7 +37,7 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
     let ctx = ReportContext {
         outcome: &outcome,
         color: color && s.output.as_deref().is_none_or(|p| p.as_os_str() == "-"),
-        fail_on: s.fail_on,
+        gate: s.gate,
         template,
         sarif_category: s.sarif_category.clone(),
     };
@@ -61,17 +58,9 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
             eprintln!("confgate: error: {e}");
         }
     }
-    Ok(if !outcome.errors.is_empty() {
-        Status::Error
-    } else if outcome
-        .findings
-        .iter()
-        .any(|f| f.counts_for_gate() && f.severity >= s.fail_on)
-    {
-        Status::Findings
-    } else {
-        Status::Clean
-    })
+    Ok(s.gate
+        .verdict(&outcome.findings, outcome.errors.len())
+        .into())
 }
 
 /// An indicatif bar on stderr, drawn only on a terminal (and not with `--quiet`).

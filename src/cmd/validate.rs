@@ -49,7 +49,7 @@ pub fn run(cli: &Cli, args: &ValidateArgs, color: bool) -> anyhow::Result<Status
             .or_else(|| conf.kube_version.clone()),
         ..ScanFlags::default()
     };
-    let s = super::scan_settings(&flags, &settings_file)?;
+    let s = super::scan_settings(&flags, &settings_file, &cwd)?;
     let business_policies = if args.business_policy.is_empty() {
         conf.business_policy
             .iter()
@@ -64,17 +64,18 @@ pub fn run(cli: &Cli, args: &ValidateArgs, color: bool) -> anyhow::Result<Status
         environment: args.environment.clone(),
         strict: args.strict || conf.strict.unwrap_or(false),
         security_compliance: args.security_compliance || conf.security_compliance.unwrap_or(false),
-        kube_version: s.scan.kube_version.clone(),
-        load: s.scan.load.clone(),
+        kube_version: args
+            .kube_version
+            .clone()
+            .or_else(|| conf.kube_version.clone())
+            .unwrap_or_else(|| s.scan.kube_version.to_string()),
         schemas: conf.schemas.clone(),
         base_dir: config_dir.clone(),
         business_params: config::business_params(env, section.as_ref()),
         business_policies,
         builtin_business: !args.no_builtin_business_rules
             && conf.builtin_business_rules.unwrap_or(true),
-        engine: s.scan.engine,
-        policy_timeout: s.scan.policy_timeout,
-        fail_on: s.fail_on,
+        gate: s.gate,
         scan: s.scan,
     };
     let v = validate::validate(&opts, &cwd)?;

@@ -21,10 +21,10 @@ use regorus::{Rc, Value};
 use std::collections::BTreeMap;
 
 use crate::document::{FieldPath, Node, NodeKind, ResourceId};
+use crate::finding::RawFinding;
+pub use crate::source::PolicySource;
 
-pub mod conftest;
 pub mod custom;
-pub mod gatekeeper;
 pub mod regotest;
 pub mod verify;
 
@@ -147,13 +147,6 @@ pub struct PolicyError {
     pub message: String,
 }
 
-/// A Rego source file.
-#[derive(Clone, Debug)]
-pub struct PolicySource {
-    pub path: String,
-    pub text: String,
-}
-
 /// One package to evaluate: its `deny` entry point and the kinds it applies to.
 #[derive(Clone, Debug)]
 pub struct PackageSpec {
@@ -173,14 +166,6 @@ impl PackageSpec {
     }
 }
 
-/// What a policy reported for one document.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RawFinding {
-    pub id: String,
-    pub msg: String,
-    pub path: Option<FieldPath>,
-}
-
 /// A runtime error of one package on one document.
 #[derive(Clone, Debug)]
 pub struct EvalError {
@@ -188,13 +173,14 @@ pub struct EvalError {
     pub message: String,
 }
 
-/// Policies loaded and compiled once, shared by all workers.
+/// Policies loaded and compiled once, shared by all workers. `data` (the inventory and
+/// settings of one scan) is not part of the compiled set: each worker binds its own, so one
+/// set serves any number of scans.
 pub struct PolicySet {
     mode: EngineMode,
     packages: Vec<PackageSpec>,
     engine: regorus::Engine,
     programs: Vec<Arc<Program>>,
-    data: Value,
     timeout: Duration,
 }
 
@@ -235,11 +221,10 @@ fn policy_error(err: &anyhow::Error, sources: &[PolicySource]) -> PolicyError {
 
 impl PolicySet {
     /// Parses `sources`, checks every package by evaluating it once, and compiles them for
-    /// the chosen back end. `data` becomes `data.*` (e.g. `data.inventory`).
+    /// the chosen back end.
     pub fn load(
         sources: &[PolicySource],
         packages: Vec<PackageSpec>,
-        data: Input,
         mode: EngineMode,
         timeout: Duration,
     ) -> Result<PolicySet, PolicyError> {
@@ -262,10 +247,6 @@ impl PolicySet {
                 });
             }
         }
-        let data = data.0;
-        engine
-            .add_data(data.clone())
-            .map_err(|e| policy_error(&e, sources))?;
         let limit = ExecutionTimerConfig {
             limit: timeout,
             check_interval: NonZeroU32::MIN.saturating_add(63),
@@ -308,7 +289,6 @@ impl PolicySet {
             packages,
             engine,
             programs,
-            data,
             timeout,
         })
     }
@@ -321,24 +301,32 @@ impl PolicySet {
         self.mode
     }
 
-    /// A worker for one thread.
-    pub fn worker(&self) -> Result<Worker<'_>, PolicyError> {
+    /// A worker for one thread, with `data` (see [`inventory_data`]) bound as `data.*`.
+    pub fn worker(&self, data: &Input) -> Result<Worker<'_>, PolicyError> {
+        let bind_error = |e: String| PolicyError {
+            file: "policies".to_string(),
+            line: None,
+            message: format!("cannot bind data to the policies: {e}"),
+        };
         let limit = ExecutionTimerConfig {
             limit: self.timeout,
             check_interval: NonZeroU32::MIN.saturating_add(63),
         };
         let backend = match self.mode {
-            EngineMode::Interpreter => Backend::Interpreter(Box::new(self.engine.clone())),
+            EngineMode::Interpreter => {
+                let mut engine = self.engine.clone();
+                engine
+                    .add_data(data.0.clone())
+                    .map_err(|e| bind_error(e.to_string()))?;
+                Backend::Interpreter(Box::new(engine))
+            }
             EngineMode::Rvm => {
                 let mut vms = Vec::with_capacity(self.programs.len());
                 for program in &self.programs {
                     let mut vm = RegoVM::new();
                     vm.load_program(program.clone());
-                    vm.set_data(self.data.clone()).map_err(|e| PolicyError {
-                        file: "policies".to_string(),
-                        line: None,
-                        message: format!("cannot load data into the VM: {e}"),
-                    })?;
+                    vm.set_data(data.0.clone())
+                        .map_err(|e| bind_error(e.to_string()))?;
                     vm.set_execution_timer_config(Some(limit));
                     // The VM's default budget (25,000 instructions) cuts off ordinary
                     // workloads with many containers; the time limit is the guard instead.
@@ -514,7 +502,6 @@ mod tests {
                 "package bad\n\ndeny contains f if {\n  f := \n}\n",
             ),
             pkg("bad"),
-            empty_data(),
             EngineMode::Rvm,
             Duration::from_secs(1),
         )
@@ -535,7 +522,6 @@ mod tests {
                 "package unknown\n\ndeny contains f if {\n  f := no.such.function(input)\n}\n",
             ),
             pkg("unknown"),
-            empty_data(),
             EngineMode::Interpreter,
             Duration::from_secs(1),
         )
@@ -557,7 +543,6 @@ mod tests {
             let set = PolicySet::load(
                 &src("policies/slow.rego", SLOW),
                 packages,
-                empty_data(),
                 mode,
                 Duration::from_millis(50),
             );
@@ -565,7 +550,7 @@ mod tests {
                 Ok(s) => s,
                 Err(e) => panic!("{mode:?}: {e}"),
             };
-            let Ok(mut w) = set.worker() else {
+            let Ok(mut w) = set.worker(&empty_data()) else {
                 panic!("worker")
             };
             let started = std::time::Instant::now();
@@ -599,16 +584,11 @@ mod tests {
         let mut packages = pkg("a");
         packages.extend(pkg("b"));
         for mode in [EngineMode::Rvm, EngineMode::Interpreter] {
-            let Ok(set) = PolicySet::load(
-                &sources,
-                packages.clone(),
-                empty_data(),
-                mode,
-                Duration::from_secs(1),
-            ) else {
+            let Ok(set) = PolicySet::load(&sources, packages.clone(), mode, Duration::from_secs(1))
+            else {
                 panic!("load")
             };
-            let Ok(mut w) = set.worker() else {
+            let Ok(mut w) = set.worker(&empty_data()) else {
                 panic!("worker")
             };
             let doc = Input::from_json(serde_json::json!({"kind": "Pod", "spec": {"cpu": 1}}));

@@ -16,8 +16,8 @@ use crate::catalog::Severity;
 use crate::document::{Document, Node, NodeKind};
 use crate::source::{self, LoadOptions};
 
+use super::custom::gatekeeper::{Gatekeeper, NamespaceLabels, Object, objects_in};
 use super::custom::{Hit, Severities, read_text, walk, yaml_documents};
-use super::gatekeeper::{Gatekeeper, NamespaceLabels, Object, objects_in};
 use super::{Input, PolicyError, inventory_data};
 
 /// How one case ended.
@@ -490,13 +490,10 @@ fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutc
         .map(|d| Input::from_node(&d.tree))
         .collect();
     let data = inventory_data(
-        inventory.iter().zip(&inputs).map(|(d, i)| {
-            (
-                crate::scan::cluster_scoped(&d.resource.kind),
-                &d.resource,
-                i,
-            )
-        }),
+        inventory
+            .iter()
+            .zip(&inputs)
+            .map(|(d, i)| (crate::k8s::cluster_scoped(&d.resource.kind), &d.resource, i)),
         serde_json::json!({}),
     );
     let mut engines = gk.prepare(Some(data.value()))?;

@@ -114,7 +114,7 @@ pub fn resolve(
         sets: flags.sets.clone(),
         hash_suffix: flags.hash_suffix || conf.hash_suffix.unwrap_or(false),
         prune: flags.prune,
-        fail_on: flags.fail_on.or(conf.fail_on).unwrap_or(Severity::High),
+        gate: crate::gate::Gate::new(flags.fail_on.or(conf.fail_on).unwrap_or(Severity::High)),
         scan: ScanOptions::default(),
         cwd: cwd.to_path_buf(),
     }

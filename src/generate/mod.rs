@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::catalog::Severity;
 use crate::document::{Document, NodeKind, SourceFile};
+use crate::gate::Gate;
 use crate::report::{OutputFormat, ReportContext};
 use crate::scan::{ScanOptions, ScanOutcome};
 
@@ -80,7 +80,8 @@ pub struct GenerateOptions {
     pub hash_suffix: bool,
     /// Remove generated files that are no longer generated.
     pub prune: bool,
-    pub fail_on: Severity,
+    /// The gate on the generated set, scanned with `scan`.
+    pub gate: Gate,
     pub scan: ScanOptions,
     /// Directory paths are shown relative to.
     pub cwd: PathBuf,
@@ -122,7 +123,7 @@ pub struct Plan {
     pub stale: Vec<StaleFile>,
     pub prune: bool,
     pub outcome: ScanOutcome,
-    pub fail_on: Severity,
+    pub gate: Gate,
     pub output_dir: PathBuf,
     pub output_display: String,
     pub redactor: Redactor,
@@ -242,7 +243,7 @@ fn plan_with(opts: &GenerateOptions, profiles: profile::Profiles) -> Result<Plan
         stale,
         prune: opts.prune,
         outcome,
-        fail_on: opts.fail_on,
+        gate: opts.gate,
         output_dir: opts.output_dir.clone(),
         output_display,
         redactor: profiles.redactor,
@@ -327,7 +328,8 @@ fn gate(
             masked.insert(f.display.clone(), text);
         }
     }
-    let mut outcome = crate::scan::scan_documents(docs, scan)
+    let mut outcome = crate::scan::Scanner::new(scan)
+        .and_then(|scanner| scanner.scan_documents(docs))
         .map_err(|e| GenerateError::new("gate", None, e.to_string()))?;
     outcome.files = files.len();
     for (path, text) in masked {
@@ -341,19 +343,12 @@ fn gate(
 impl Plan {
     /// Findings at or above the gate?
     pub fn gate_failed(&self) -> bool {
-        self.outcome
-            .findings
-            .iter()
-            .any(|f| f.counts_for_gate() && f.severity >= self.fail_on)
+        !self.gate.passes(&self.outcome.findings)
     }
 
     /// Findings below the gate (for a summary line).
     pub fn findings_below_gate(&self) -> usize {
-        self.outcome
-            .findings
-            .iter()
-            .filter(|f| f.counts_for_gate() && f.severity < self.fail_on)
-            .count()
+        self.gate.below(&self.outcome.findings).count()
     }
 
     /// The unified diff of what [`Plan::apply`] would change, Secret values masked.
@@ -371,7 +366,7 @@ impl Plan {
         let ctx = ReportContext {
             outcome: &self.outcome,
             color,
-            fail_on: self.fail_on,
+            gate: self.gate,
             template: None,
             sarif_category: None,
         };

@@ -393,7 +393,7 @@ fn normalize(doc: &mut Yaml, namespace: &str, hash_all: bool) -> Result<(ObjKey,
         Some(n) if !n.is_empty() => n.to_string(),
         _ => return Err(format!("{kind} has no metadata.name")),
     };
-    let cluster = crate::scan::cluster_scoped(&kind);
+    let cluster = crate::k8s::cluster_scoped(&kind);
     if !cluster && meta.get("namespace").is_none() {
         let mut rebuilt = Mapping::new();
         for (k, v) in std::mem::take(meta) {

@@ -20,6 +20,7 @@ use crate::audit::{Audit, Checklist};
 use crate::catalog::{Rule, Severity};
 use crate::compliance::framework_scores;
 use crate::finding::{Finding, by_severity, security_score};
+use crate::gate::Gate;
 use crate::scan::ScanOutcome;
 
 /// The embedded template.
@@ -200,7 +201,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
             )
         })
         .collect();
-    let page = page(o, ctx.fail_on, &ex, &matrix, &recs, None);
+    let page = page(o, ctx.gate, &ex, &matrix, &recs, None);
     render_page(&page, ctx.template.as_deref())
 }
 
@@ -226,7 +227,7 @@ pub fn render_audit(
     };
     let mut page = page(
         outcome,
-        audit.summary.gate.fail_on,
+        Gate::new(audit.summary.gate.fail_on),
         &ex,
         &audit.risk_matrix,
         &audit.recommendations,
@@ -239,7 +240,7 @@ pub fn render_audit(
 
 fn page<'a>(
     o: &ScanOutcome,
-    fail_on: Severity,
+    gate: Gate,
     exposures: &[(Exposure, Vec<String>)],
     matrix: &'a RiskMatrix,
     recommendations: &'a [Recommendation],
@@ -248,11 +249,7 @@ fn page<'a>(
     let counts = by_severity(&o.findings);
     let most = counts.values().copied().max().unwrap_or(0).max(1);
     let active = o.findings.iter().filter(|f| f.suppressed.is_none());
-    let blocking = o
-        .findings
-        .iter()
-        .filter(|f| f.counts_for_gate() && f.severity >= fail_on)
-        .count();
+    let blocking = o.findings.iter().filter(|f| gate.blocks(f)).count();
     let score = security_score(&o.findings, o.documents);
     let rules: BTreeMap<&str, &Rule> = o.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     let masks = Masks::new(&o.findings);
@@ -295,7 +292,7 @@ fn page<'a>(
                 70..=89 => "fair",
                 _ => "poor",
             },
-            fail_on,
+            fail_on: gate.fail_on,
             gate_passed: blocking == 0,
             blocking,
             by_severity: Severity::ALL
@@ -458,7 +455,7 @@ mod tests {
         let ctx = ReportContext {
             outcome: &o,
             color: false,
-            fail_on: Severity::High,
+            gate: Gate::default(),
             template: None,
             sarif_category: None,
         };
@@ -481,7 +478,7 @@ mod tests {
         let ctx = ReportContext {
             outcome: &o,
             color: false,
-            fail_on: Severity::High,
+            gate: Gate::default(),
             template: Some("{% for e in errors %}{{ e }}{% endfor %}".into()),
             sarif_category: None,
         };
@@ -495,7 +492,7 @@ mod tests {
         let ctx = ReportContext {
             outcome: &o,
             color: false,
-            fail_on: Severity::High,
+            gate: Gate::default(),
             template: Some("{% if %}".into()),
             sarif_category: None,
         };

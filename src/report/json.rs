@@ -72,12 +72,12 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
             new: o
                 .findings
                 .iter()
-                .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+                .filter(|f| f.baseline_state == Some(crate::finding::BaselineState::New))
                 .count(),
             unchanged: o
                 .findings
                 .iter()
-                .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::Unchanged))
+                .filter(|f| f.baseline_state == Some(crate::finding::BaselineState::Unchanged))
                 .count(),
             absent: absent.len(),
         }),

@@ -21,20 +21,17 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
         .iter()
         .filter(|f| f.suppressed.is_none())
         .collect();
-    let gate = active
-        .iter()
-        .filter(|f| f.counts_for_gate() && f.severity >= ctx.fail_on)
-        .count();
+    let gate = active.iter().filter(|f| ctx.gate.blocks(f)).count();
     let mut s = String::new();
     let verdict = if !o.errors.is_empty() {
         "⚠️ errors".to_string()
     } else if gate > 0 {
         format!(
             "❌ gate failed: {gate} finding(s) at or above `{}`",
-            ctx.fail_on
+            ctx.gate.fail_on
         )
     } else {
-        format!("✅ gate passed (fail-on `{}`)", ctx.fail_on)
+        format!("✅ gate passed (fail-on `{}`)", ctx.gate.fail_on)
     };
     let _ = writeln!(s, "## confgate: {verdict}\n");
     let _ = writeln!(

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use serde_sarif::sarif::{Notification, ReportingDescriptor, Result as SResult, Sarif};
 
 use super::{GITHUB_RESULT_CAP, OutputFormat, ReportContext, render};
-use crate::catalog::{Catalog, Severity};
+use crate::catalog::Catalog;
 use crate::finding::Finding;
+use crate::gate::Gate;
 use crate::scan::ScanOutcome;
 use crate::source::InputError;
 
@@ -38,8 +39,9 @@ struct JsonReport {
     errors: Vec<InputError>,
 }
 
-/// Merges JSON reports; `inputs` are (file name, contents).
-pub fn merge_json(inputs: &[(String, String)], fail_on: Severity) -> Result<Vec<u8>, MergeError> {
+/// Merges JSON reports into the outcome one full scan would have had; `inputs` are (file
+/// name, contents). Render it with [`render`] and judge it with the gate like a scan.
+pub fn merge_json(inputs: &[(String, String)]) -> Result<ScanOutcome, MergeError> {
     let catalog = Catalog::builtin().map_err(|e| MergeError {
         file: "rules".to_string(),
         message: e.to_string(),
@@ -79,10 +81,15 @@ pub fn merge_json(inputs: &[(String, String)], fail_on: Severity) -> Result<Vec<
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome.errors.sort();
     outcome.errors.dedup();
+    Ok(outcome)
+}
+
+/// The merged outcome as the JSON report, with `gate`'s verdict in it.
+pub fn render_json(outcome: &ScanOutcome, gate: Gate) -> Result<Vec<u8>, MergeError> {
     let ctx = ReportContext {
-        outcome: &outcome,
+        outcome,
         color: false,
-        fail_on,
+        gate,
         template: None,
         sarif_category: None,
     };

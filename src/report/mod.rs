@@ -1,5 +1,6 @@
 //! Reports: one emitter per output format, all fed the same `ScanOutcome`.
 
+pub mod audit;
 mod csv;
 pub(crate) mod frame;
 mod github;
@@ -13,7 +14,7 @@ mod text;
 
 use serde::Deserialize;
 
-use crate::catalog::Severity;
+use crate::gate::Gate;
 use crate::scan::ScanOutcome;
 
 pub use sarif::GITHUB_RESULT_CAP;
@@ -45,7 +46,8 @@ pub struct ReportContext<'a> {
     pub outcome: &'a ScanOutcome,
     /// ANSI colours (text only).
     pub color: bool,
-    pub fail_on: Severity,
+    /// The gate whose verdict reports show.
+    pub gate: Gate,
     /// Text of a tera template replacing the embedded HTML one (`--template FILE`).
     pub template: Option<String>,
     /// SARIF `automationDetails.id` category (`--sarif-category`), so that several uploads
@@ -75,5 +77,4 @@ pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, 
     }
 }
 
-pub const TOOL_NAME: &str = "confgate";
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use crate::{TOOL_NAME, TOOL_VERSION};

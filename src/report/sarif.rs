@@ -35,11 +35,11 @@ fn level_str(s: Severity) -> &'static str {
     }
 }
 
-fn baseline_state(s: crate::baseline::BaselineState) -> &'static str {
+fn baseline_state(s: crate::finding::BaselineState) -> &'static str {
     match s {
-        crate::baseline::BaselineState::New => "new",
-        crate::baseline::BaselineState::Unchanged => "unchanged",
-        crate::baseline::BaselineState::Absent => "absent",
+        crate::finding::BaselineState::New => "new",
+        crate::finding::BaselineState::Unchanged => "unchanged",
+        crate::finding::BaselineState::Absent => "absent",
     }
 }
 

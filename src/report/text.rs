@@ -81,7 +81,7 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
             paint.sev(f.severity),
             if f.suppressed.is_some() {
                 " (suppressed)"
-            } else if f.baseline_state == Some(crate::baseline::BaselineState::Unchanged) {
+            } else if f.baseline_state == Some(crate::finding::BaselineState::Unchanged) {
                 " (in baseline)"
             } else {
                 ""
@@ -145,7 +145,7 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
         let new = o
             .findings
             .iter()
-            .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+            .filter(|f| f.baseline_state == Some(crate::finding::BaselineState::New))
             .count();
         let _ = write!(out, "; baseline: {new} new, {} gone", absent.len());
     }
@@ -160,15 +160,11 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
             if o.errors.len() == 1 { "" } else { "s" }
         );
     }
-    let gate = o
-        .findings
-        .iter()
-        .filter(|f| f.counts_for_gate() && f.severity >= ctx.fail_on)
-        .count();
+    let gate = o.findings.iter().filter(|f| ctx.gate.blocks(f)).count();
     let _ = writeln!(
         out,
         "; gate (fail-on {}): {}",
-        ctx.fail_on,
+        ctx.gate.fail_on,
         if gate > 0 {
             paint.wrap("1;31", &format!("FAILED by {gate}"))
         } else {

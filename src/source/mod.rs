@@ -40,6 +40,13 @@ impl std::fmt::Display for InputError {
     }
 }
 
+/// A Rego source file: its display path and text.
+#[derive(Clone, Debug)]
+pub struct PolicySource {
+    pub path: String,
+    pub text: String,
+}
+
 /// Options for finding and reading inputs.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -400,7 +407,7 @@ pub fn git_root(p: &Path) -> Option<PathBuf> {
 pub fn rego_files(
     paths: &[std::path::PathBuf],
     cwd: &Path,
-) -> Result<Vec<crate::engine::PolicySource>, InputError> {
+) -> Result<Vec<PolicySource>, InputError> {
     let mut out = Vec::new();
     for p in paths {
         let abs = normalize(&cwd.join(p));
@@ -434,7 +441,7 @@ pub fn rego_files(
                 line: None,
                 message: format!("cannot read: {e}"),
             })?;
-            out.push(crate::engine::PolicySource { path: shown, text });
+            out.push(PolicySource { path: shown, text });
         }
     }
     Ok(out)

@@ -81,13 +81,9 @@ pub fn evaluate(
     }
     let inputs: Vec<Input> = docs.par_iter().map(|d| Input::from_node(&d.tree)).collect();
     let data = crate::engine::inventory_data(
-        docs.iter().zip(&inputs).map(|(d, i)| {
-            (
-                crate::scan::cluster_scoped(&d.resource.kind),
-                &d.resource,
-                i,
-            )
-        }),
+        docs.iter()
+            .zip(&inputs)
+            .map(|(d, i)| (crate::k8s::cluster_scoped(&d.resource.kind), &d.resource, i)),
         opts.settings.clone(),
     )
     .with_entry("business", opts.params.clone());
@@ -97,7 +93,6 @@ pub fn evaluate(
             package: format!("data.{PACKAGE}"),
             kinds: None,
         }],
-        data,
         opts.engine,
         opts.timeout,
     )?;
@@ -108,7 +103,7 @@ pub fn evaluate(
     let results: Vec<Chunk> = indexed
         .par_chunks(chunk)
         .map(|chunk| {
-            let mut worker = set.worker()?;
+            let mut worker = set.worker(&data)?;
             let mut found = Vec::new();
             let mut errors = Vec::new();
             for &i in chunk {

@@ -18,17 +18,16 @@ mod score;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalog::Severity;
 use crate::document::{Document, FieldPath, SourceFile};
-use crate::engine::EngineMode;
 use crate::finding::ResourceRef;
+use crate::gate::Gate;
 use crate::scan::ScanOptions;
-use crate::source::{InputError, LoadOptions};
+use crate::source::InputError;
 
 /// The class of a problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -128,7 +127,6 @@ pub struct ValidateOptions {
     pub security_compliance: bool,
     /// Kubernetes release of the schema, e.g. `1.37`.
     pub kube_version: String,
-    pub load: LoadOptions,
     /// JSON Schema mappings for ConfigMap data (from `confgate.toml`).
     pub schemas: Vec<config::SchemaMapping>,
     /// Where schema paths (annotation and mappings) are resolved.
@@ -136,11 +134,11 @@ pub struct ValidateOptions {
     pub business_params: serde_json::Map<String, serde_json::Value>,
     pub business_policies: Vec<PathBuf>,
     pub builtin_business: bool,
-    pub engine: EngineMode,
-    pub policy_timeout: Duration,
-    /// The scan run by `security_compliance` (selection, waivers, gate).
+    /// The scan settings: inputs (`load`), the engine and its time limit for business
+    /// rules, and the scan run by `security_compliance` (selection, waivers).
     pub scan: ScanOptions,
-    pub fail_on: Severity,
+    /// With `security_compliance`: findings that block it are errors, the others warnings.
+    pub gate: Gate,
 }
 
 impl Default for ValidateOptions {
@@ -150,17 +148,14 @@ impl Default for ValidateOptions {
             environment: None,
             strict: false,
             security_compliance: false,
-            kube_version: crate::scan::NEWEST_KUBE_VERSION.to_string(),
-            load: LoadOptions::default(),
+            kube_version: crate::k8s::NEWEST_VERSION.to_string(),
             schemas: Vec::new(),
             base_dir: PathBuf::from("."),
             business_params: serde_json::Map::new(),
             business_policies: Vec::new(),
             builtin_business: true,
-            engine: EngineMode::default(),
-            policy_timeout: Duration::from_secs(5),
             scan: ScanOptions::default(),
-            fail_on: Severity::High,
+            gate: Gate::default(),
         }
     }
 }
@@ -234,24 +229,12 @@ impl Validation {
 /// A failure that stops the whole validation (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
-    #[error("policy error: {0}")]
-    Policy(crate::engine::PolicyError),
-    #[error("{0}")]
-    Scan(crate::scan::ScanError),
+    #[error(transparent)]
+    Policy(#[from] crate::engine::PolicyError),
+    #[error(transparent)]
+    Scan(#[from] crate::scan::ScanError),
     #[error("{0}")]
     Config(String),
-}
-
-impl From<crate::engine::PolicyError> for ValidateError {
-    fn from(e: crate::engine::PolicyError) -> Self {
-        ValidateError::Policy(e)
-    }
-}
-
-impl From<crate::scan::ScanError> for ValidateError {
-    fn from(e: crate::scan::ScanError) -> Self {
-        ValidateError::Scan(e)
-    }
 }
 
 fn problem_at(
@@ -299,14 +282,14 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
     };
     v.notes.extend(note);
 
-    let found = crate::source::discover(&opts.paths, &opts.load, cwd);
+    let found = crate::source::discover(&opts.paths, &opts.scan.load, cwd);
     let (inputs, discover_errors) = (found.inputs, found.errors);
-    let loaded = crate::source::load_all(&inputs, &opts.load);
+    let loaded = crate::source::load_all(&inputs, &opts.scan.load);
     let mut file_names: Vec<String> = inputs
         .iter()
         .map(|i| match i {
             crate::source::Input::File { display, .. } => display.clone(),
-            crate::source::Input::Stdin => opts.load.stdin_name.clone(),
+            crate::source::Input::Stdin => opts.scan.load.stdin_name.clone(),
         })
         .collect();
     let mut problems = Vec::new();
@@ -419,20 +402,23 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
         }));
 
     // Business rules.
-    let (major, minor) = crate::scan::parse_kube_version(&v.kube_version).unwrap_or((1, 0));
+    let mut settings = crate::k8s::settings_data(
+        crate::k8s::KubeVersion::parse(&v.kube_version).unwrap_or(crate::k8s::KubeVersion::NEWEST),
+    );
+    if let Some(map) = settings.as_object_mut() {
+        map.insert(
+            "environment".to_string(),
+            serde_json::json!(opts.environment),
+        );
+    }
     let bopts = business::BusinessOptions {
         builtin: opts.builtin_business,
         policy_paths: &opts.business_policies,
         cwd,
-        settings: serde_json::json!({
-            "environment": opts.environment,
-            "kube_version": v.kube_version,
-            "kube_major": major,
-            "kube_minor": minor,
-        }),
+        settings,
         params: serde_json::Value::Object(opts.business_params.clone()),
-        engine: opts.engine,
-        timeout: opts.policy_timeout,
+        engine: opts.scan.engine,
+        timeout: opts.scan.policy_timeout,
     };
     let (found, errors) = business::evaluate(&docs, &bopts)?;
     v.checks.business_checked = docs.len();
@@ -452,7 +438,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
 
     // The security scan.
     if opts.security_compliance {
-        let outcome = crate::scan::scan_documents(docs, &opts.scan)?;
+        let outcome = crate::scan::Scanner::new(&opts.scan)?.scan_documents(docs)?;
         v.checks.security_rules = outcome.rules.len();
         v.tool_errors.extend(outcome.errors);
         v.notes.extend(outcome.warnings);
@@ -460,7 +446,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
             if f.suppressed.is_some() {
                 continue;
             }
-            let level = if f.counts_for_gate() && f.severity >= opts.fail_on {
+            let level = if opts.gate.blocks(&f) {
                 Level::Error
             } else {
                 Level::Warning

@@ -18,11 +18,11 @@ use crate::document::Document;
 use crate::finding::Finding;
 use crate::source::InputError;
 
-use super::custom::{
+use super::{
     Failures, Hits, Severities, SourceMap, add_rego, check_functions, doc_error, eval_failure,
     finding, hits, new_engine, user_rule,
 };
-use super::{Input, PolicyError, is_timeout, one_line};
+use crate::engine::{Input, PolicyError, is_timeout, one_line};
 
 mod matching;
 mod nodes;

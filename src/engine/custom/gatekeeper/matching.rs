@@ -341,7 +341,7 @@ impl Target {
         };
         Target {
             is_namespace: r.kind == "Namespace" && group.is_empty(),
-            namespaced_kind: !crate::scan::cluster_scoped(&r.kind),
+            namespaced_kind: !crate::k8s::cluster_scoped(&r.kind),
             group,
             version,
             kind: r.kind.clone(),
@@ -391,7 +391,7 @@ mod tests {
             namespace: ns.map(str::to_string),
             labels: labels(l),
             is_namespace: kind == "Namespace",
-            namespaced_kind: !crate::scan::cluster_scoped(kind),
+            namespaced_kind: !crate::k8s::cluster_scoped(kind),
         }
     }
 

@@ -17,11 +17,11 @@ use crate::document::Document;
 use crate::finding::Finding;
 use crate::source::InputError;
 
-use super::custom::{
+use super::{
     CustomOptions, Failures, Hits, Severities, SourceMap, add_rego, check_functions, doc_error,
     eval_failure, finding, hits, new_engine, user_rule,
 };
-use super::{Input, PolicyError, PolicySource, is_timeout};
+use crate::engine::{Input, PolicyError, PolicySource, is_timeout};
 
 /// What a rule reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,7 +145,7 @@ impl Conftest {
                 .map_err(|e| PolicyError {
                     file: "--data".to_string(),
                     line: None,
-                    message: super::one_line(&format!("{e:#}")),
+                    message: crate::engine::one_line(&format!("{e:#}")),
                 })?;
         }
         engine.set_input(Value::from(serde_json::json!({})));

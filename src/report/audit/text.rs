@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Audit, ControlStatus};
+use crate::audit::{Audit, ControlStatus};
 use crate::catalog::Severity;
 
 /// Shortens `s` to `max` characters, marking the cut with `…`.

@@ -1,6 +1,6 @@
 //! User policies brought to a scan with `--policy`: conftest-style Rego (`deny`/`violation`/
-//! `warn` in a namespace, see [`super::conftest`]) and Gatekeeper ConstraintTemplates with
-//! their Constraints (see [`super::gatekeeper`]).
+//! `warn` in a namespace, see [`conftest`]) and Gatekeeper ConstraintTemplates with
+//! their Constraints (see [`gatekeeper`]).
 //!
 //! Policies are parsed and checked once ([`CustomPolicies::load`]): a syntax error, an unknown
 //! function or a malformed template is a load error naming the file and line. Evaluation runs
@@ -8,33 +8,39 @@
 //! clone per chunk; a runtime error costs only that rule's findings for that document and is
 //! reported as an input error naming the policy file and line.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rayon::prelude::*;
-use regorus::Value;
 
 use crate::catalog::{Rule, Severity};
-use crate::document::{Document, FieldPath};
-use crate::finding::{Finding, fingerprint};
+use crate::document::Document;
+use crate::finding::Finding;
 use crate::source::InputError;
 
-use super::conftest::Conftest;
-use super::gatekeeper::{self, Gatekeeper};
-use super::{Input, PolicyError, RawFinding};
+use super::{Input, PolicyError};
 
+mod conftest;
 mod files;
+pub(crate) mod gatekeeper;
 mod rego;
+mod results;
+
+use conftest::Conftest;
+use gatekeeper::Gatekeeper;
 
 pub(crate) use files::{load_data, policy_files, read_text, walk, yaml_documents};
 pub(crate) use rego::{
     RegoVersion, SourceMap, add_rego, check_functions, eval_failure, new_engine,
 };
+pub(crate) use results::{Failures, Hit, Hits, Severities, doc_error, finding, hits, user_rule};
 
 /// Options for user policies.
 #[derive(Clone, Debug)]
 pub struct CustomOptions {
+    /// Where relative policy and data paths are resolved and shown from.
+    pub base_dir: PathBuf,
     /// Directories or files with Rego (conftest) or ConstraintTemplate/Constraint YAML.
     pub policy_paths: Vec<PathBuf>,
     /// Extra data (YAML/JSON) exposed to conftest policies under `data`.
@@ -56,6 +62,7 @@ pub struct CustomOptions {
 impl Default for CustomOptions {
     fn default() -> Self {
         CustomOptions {
+            base_dir: PathBuf::from("."),
             policy_paths: Vec::new(),
             data_paths: Vec::new(),
             namespaces: vec!["main".to_string()],
@@ -216,188 +223,5 @@ impl CustomPolicies {
             errors.extend(e);
         }
         (findings, errors)
-    }
-}
-
-/// Severities of the three kinds of results.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Severities {
-    pub deny: Severity,
-    pub warn: Severity,
-}
-
-impl Severities {
-    pub(crate) fn of(opts: &CustomOptions) -> Severities {
-        Severities {
-            deny: opts.deny_severity,
-            warn: opts.warn_severity,
-        }
-    }
-}
-
-/// A result of a user rule: its message and, optionally, the offending field and (for
-/// `--combine`) the file and document it is about.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Hit {
-    pub msg: String,
-    pub path: Option<FieldPath>,
-    pub file: Option<String>,
-    pub index: Option<usize>,
-}
-
-/// Results of rules on one input, by rule.
-pub(crate) type Hits<K> = Vec<(K, Hit)>;
-/// Failed evaluations (one-line messages), by rule.
-pub(crate) type Failures<K> = Vec<(K, String)>;
-
-/// Reads the results of a `deny`/`violation`/`warn` rule: a set of strings or of objects
-/// with a string `msg` (and optionally `path`, `file`, `document`), or a boolean.
-pub(crate) fn hits(v: &Value) -> Result<Vec<Hit>, String> {
-    match v {
-        Value::Undefined | Value::Null | Value::Bool(false) => Ok(Vec::new()),
-        Value::Bool(true) => Ok(vec![Hit::default()]),
-        Value::String(s) => Ok(vec![Hit {
-            msg: s.to_string(),
-            ..Hit::default()
-        }]),
-        Value::Set(s) => s.iter().map(hit).collect(),
-        Value::Array(a) => a.iter().map(hit).collect(),
-        other => Err(format!(
-            "results must be a set of strings or of objects with a msg, got {}",
-            short_json(other)
-        )),
-    }
-}
-
-fn hit(v: &Value) -> Result<Hit, String> {
-    match v {
-        Value::String(s) => Ok(Hit {
-            msg: s.to_string(),
-            ..Hit::default()
-        }),
-        Value::Object(obj) => {
-            let get = |k: &str| obj.get(&Value::from(k));
-            let msg = match get("msg") {
-                Some(Value::String(s)) => s.to_string(),
-                _ => {
-                    return Err(format!("result {} has no string msg", short_json(v)));
-                }
-            };
-            let path = match get("path") {
-                Some(Value::String(s)) => FieldPath::parse(s),
-                Some(Value::Array(a)) => {
-                    let json: Vec<serde_json::Value> = a
-                        .iter()
-                        .filter_map(|x| serde_json::to_value(x).ok())
-                        .collect();
-                    FieldPath::from_json_array(&json)
-                }
-                _ => None,
-            };
-            let file = match get("file") {
-                Some(Value::String(s)) => Some(s.to_string()),
-                _ => None,
-            };
-            let index = get("document")
-                .or_else(|| get("document_index"))
-                .and_then(|d| d.as_u64().ok())
-                .map(|d| d as usize);
-            Ok(Hit {
-                msg,
-                path,
-                file,
-                index,
-            })
-        }
-        other => Err(format!(
-            "result {} is neither a string nor an object with a msg",
-            short_json(other)
-        )),
-    }
-}
-
-/// A value as JSON, cut short for messages.
-fn short_json(v: &Value) -> String {
-    let s = serde_json::to_string(v).unwrap_or_else(|_| "?".to_string());
-    if s.chars().count() > 80 {
-        format!("{}…", s.chars().take(80).collect::<String>())
-    } else {
-        s
-    }
-}
-
-/// A finding of a user rule on `doc`. The fingerprint covers the rule, the resource, the
-/// path, the value there and the message (user rules often report several problems on one
-/// path or none).
-pub(crate) fn finding(rule: &Rule, doc: &Document, hit: &Hit) -> Finding {
-    let raw = RawFinding {
-        id: rule.id.clone(),
-        msg: hit.msg.clone(),
-        path: hit.path.clone(),
-    };
-    let mut f = Finding::new(&raw, rule, doc);
-    let path = hit.path.clone().unwrap_or_default();
-    let value = doc
-        .tree
-        .scalar_at(&path)
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    f.fingerprint = fingerprint(
-        &rule.id,
-        &doc.resource,
-        &path,
-        Some(&format!("{value}\u{0}{}", hit.msg)),
-    );
-    f
-}
-
-/// An error of one user rule on one document.
-pub(crate) fn doc_error(doc: &Document, what: &str, message: &str) -> InputError {
-    InputError {
-        column: None,
-        file: doc.file.path.clone(),
-        line: Some(doc.tree.span.start.line),
-        message: format!("{what} failed on {}: {message}", doc.resource),
-    }
-}
-
-/// A catalog entry for a user rule.
-pub(crate) fn user_rule(
-    id: String,
-    name: String,
-    severity: Severity,
-    summary: String,
-    remediation: String,
-    help: String,
-) -> Rule {
-    Rule {
-        id,
-        name,
-        severity,
-        summary,
-        remediation,
-        help,
-        kinds: vec!["*".to_string()],
-        frameworks: BTreeMap::new(),
-        sensitive: false,
-        category: "custom".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn results_are_strings_or_objects_with_msg() {
-        let v = Value::from(serde_json::json!(["a", {"msg": "b", "path": ["spec", 0]}]));
-        let h = hits(&v).unwrap_or_default();
-        assert_eq!(h.len(), 2);
-        assert_eq!(
-            h[1].path.as_ref().map(ToString::to_string),
-            Some("spec[0]".to_string())
-        );
-        assert!(hits(&Value::from(serde_json::json!([{"message": "x"}]))).is_err());
-        assert!(hits(&Value::from(serde_json::json!({"a": 1}))).is_err());
     }
 }

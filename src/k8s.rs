@@ -1,0 +1,195 @@
+//! Kubernetes facts, in one place: the releases confgate knows, which kinds carry a pod
+//! spec, which are cluster-scoped, and the name syntaxes the API server enforces.
+//!
+//! This is the ground floor: it depends on nothing else in the crate, so the engine, the
+//! loaders, `validate` and the cluster code can all use it without import circles. Where a
+//! fact is also written in Rego (`policies/lib/k8s.rego`), a test keeps the two in step.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The newest Kubernetes minor release the built-in rules and bundled schemas follow.
+pub const NEWEST_MINOR: u32 = 37;
+
+/// [`NEWEST_MINOR`] as the text users write, `1.37`.
+pub const NEWEST_VERSION: &str = "1.37";
+
+/// A Kubernetes release as `major.minor` (patch levels and vendor suffixes are ignored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KubeVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl KubeVersion {
+    /// The newest release confgate knows.
+    pub const NEWEST: KubeVersion = KubeVersion {
+        major: 1,
+        minor: NEWEST_MINOR,
+    };
+
+    /// Reads `1.34`, `v1.34`, `1.34.2` or `v1.30.4-gke.100`: a leading `v`, a patch level
+    /// and a `-`/`+` suffix are accepted; anything else is not a version.
+    pub fn parse(text: &str) -> Option<KubeVersion> {
+        let t = text.trim();
+        let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
+        let core = t.split(['-', '+']).next().unwrap_or_default();
+        let parts: Vec<&str> = core.split('.').collect();
+        if !(2..=3).contains(&parts.len())
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || p.len() > 6 || !p.bytes().all(|c| c.is_ascii_digit()))
+        {
+            return None;
+        }
+        Some(KubeVersion {
+            major: parts[0].parse().ok()?,
+            minor: parts[1].parse().ok()?,
+        })
+    }
+}
+
+impl fmt::Display for KubeVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+impl FromStr for KubeVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        KubeVersion::parse(s).ok_or_else(|| format!("{s:?} is not a version like 1.34"))
+    }
+}
+
+/// The kinds that carry a pod spec; `kinds = ["workload"]` in a rule expands to these.
+/// `policies/lib/k8s.rego` reads the same kinds (a test checks that they agree).
+pub const WORKLOAD_KINDS: [&str; 9] = [
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "PodTemplate",
+];
+
+/// Does this kind carry a pod spec?
+pub fn is_workload(kind: &str) -> bool {
+    WORKLOAD_KINDS.contains(&kind)
+}
+
+/// Kinds that are never namespaced (for placing objects in the inventory).
+pub const CLUSTER_KINDS: [&str; 16] = [
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "CSIDriver",
+];
+
+/// Is this kind cluster-scoped?
+pub fn cluster_scoped(kind: &str) -> bool {
+    CLUSTER_KINDS.contains(&kind)
+}
+
+/// A DNS-1123 label: at most 63 lowercase alphanumerics or '-', starting and ending with an
+/// alphanumeric (namespaces, container, volume and port names).
+pub fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// A DNS-1035 label: a DNS-1123 label that starts with a letter (Service names).
+pub fn is_dns1035_label(s: &str) -> bool {
+    is_dns1123_label(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+/// A DNS-1123 subdomain: at most 253 characters of dot-separated labels (most object names).
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
+}
+
+/// `data.settings` as policies read it: the Kubernetes release checked against.
+pub fn settings_data(version: KubeVersion) -> serde_json::Value {
+    serde_json::json!({
+        "kube_version": version.to_string(),
+        "kube_major": version.major,
+        "kube_minor": version.minor,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_read_like_kubectl_prints_them() {
+        let v = |major, minor| Some(KubeVersion { major, minor });
+        assert_eq!(KubeVersion::parse("1.34"), v(1, 34));
+        assert_eq!(KubeVersion::parse("v1.34.2"), v(1, 34));
+        assert_eq!(KubeVersion::parse("1.30.1-eks-1"), v(1, 30));
+        assert_eq!(KubeVersion::parse("v1.30.4-gke.100"), v(1, 30));
+        assert_eq!(KubeVersion::parse("1.2.3.4"), None);
+        assert_eq!(KubeVersion::parse("1.34x"), None);
+        assert_eq!(KubeVersion::parse("1"), None);
+        assert_eq!(KubeVersion::parse("one.two"), None);
+        assert_eq!(KubeVersion::NEWEST.to_string(), NEWEST_VERSION);
+    }
+
+    #[test]
+    fn names_follow_the_api_server_syntax() {
+        assert!(is_dns1123_label("a-1"));
+        assert!(!is_dns1123_label("-a"));
+        assert!(!is_dns1123_label(&"a".repeat(64)));
+        assert!(is_dns1123_subdomain("a.b-c.d"));
+        assert!(!is_dns1123_subdomain("a..b"));
+        assert!(is_dns1035_label("web"));
+        assert!(!is_dns1035_label("1web"));
+    }
+
+    #[test]
+    fn settings_carry_the_release() {
+        let s = settings_data(KubeVersion::NEWEST);
+        assert_eq!(s["kube_version"], NEWEST_VERSION);
+        assert_eq!(s["kube_minor"], NEWEST_MINOR);
+    }
+
+    #[test]
+    fn rego_workload_helpers_cover_the_same_kinds() {
+        let rego = include_str!("../policies/lib/k8s.rego");
+        for kind in WORKLOAD_KINDS {
+            assert!(
+                rego.contains(&format!("\"{kind}\"")),
+                "policies/lib/k8s.rego does not handle {kind}"
+            );
+        }
+    }
+}
