@@ -110,19 +110,17 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every library `.rs` file under `dir`, as paths relative to `src/`, sorted.
-fn library_files(src: &Path) -> Vec<String> {
+/// Every library `.rs` file under `src`, as paths relative to it, sorted.
+fn library_files(src: &Path) -> std::io::Result<Vec<String>> {
     let mut out = Vec::new();
     let mut stack = vec![src.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {dir:?}: {e}"));
-        for entry in entries {
-            let path = entry.expect("directory entry").path();
-            let rel = path
-                .strip_prefix(src)
-                .expect("under src/")
-                .to_string_lossy()
-                .replace('\\', "/");
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let Ok(rel) = path.strip_prefix(src) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
             if path.is_dir() {
                 if !BINARY_DIRS.contains(&rel.as_str()) {
                     stack.push(path);
@@ -133,7 +131,7 @@ fn library_files(src: &Path) -> Vec<String> {
         }
     }
     out.sort();
-    out
+    Ok(out)
 }
 
 /// The module path of a file given relative to `src/`.
@@ -151,17 +149,14 @@ fn module_of(rel: &str) -> ModPath {
 
 /// The library's files with their references. Files declared as `#[cfg(test)] mod x;` (and
 /// everything below them) are test code and left out.
-fn read_library() -> Vec<SourceFile> {
+fn read_library() -> std::io::Result<Vec<SourceFile>> {
     let src = repo_root().join("src");
-    let rels = library_files(&src);
-    let texts: Vec<(String, ModPath, String)> = rels
-        .iter()
-        .map(|rel| {
-            let text = std::fs::read_to_string(src.join(rel))
-                .unwrap_or_else(|e| panic!("read src/{rel}: {e}"));
-            (rel.clone(), module_of(rel), text)
-        })
-        .collect();
+    let mut texts: Vec<(String, ModPath, String)> = Vec::new();
+    for rel in library_files(&src)? {
+        let text = std::fs::read_to_string(src.join(&rel))?;
+        let module = module_of(&rel);
+        texts.push((rel, module, text));
+    }
     let known: BTreeSet<ModPath> = texts.iter().map(|(_, m, _)| m.clone()).collect();
     let mut test_only: Vec<ModPath> = Vec::new();
     let mut cleaned = Vec::new();
@@ -174,7 +169,7 @@ fn read_library() -> Vec<SourceFile> {
         }
         cleaned.push((rel, module, clean));
     }
-    cleaned
+    Ok(cleaned
         .into_iter()
         .filter(|(_, m, _)| !test_only.iter().any(|t| m.starts_with(t)))
         .map(|(rel, module, clean)| SourceFile {
@@ -182,7 +177,7 @@ fn read_library() -> Vec<SourceFile> {
             module: module.clone(),
             references: references_in(module, &clean, &known),
         })
-        .collect()
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,17 +338,17 @@ fn end_of_item(clean: &str, from: usize) -> usize {
 /// `clean` with every `#[cfg(test)]` item (a `mod tests { … }`, a `mod tests;`, a test-only
 /// `use` or function) blanked, lines kept.
 fn strip_test_items(clean: &str) -> String {
-    let mut out: Vec<u8> = clean.as_bytes().to_vec();
-    for (start, after) in cfg_test_attributes(clean) {
-        let end = end_of_item(clean, after);
-        for b in out.iter_mut().take(end).skip(start) {
-            if *b != b'\n' {
-                *b = b' ';
-            }
-        }
-    }
-    // Every byte of a blanked character became a space, so the bytes are still UTF-8.
-    String::from_utf8(out).expect("blanking keeps UTF-8")
+    let ranges: Vec<(usize, usize)> = cfg_test_attributes(clean)
+        .into_iter()
+        .map(|(start, after)| (start, end_of_item(clean, after)))
+        .collect();
+    clean
+        .char_indices()
+        .map(|(k, c)| {
+            let blanked = ranges.iter().any(|&(a, b)| k >= a && k < b);
+            if blanked && c != '\n' { ' ' } else { c }
+        })
+        .collect()
 }
 
 /// Names of the child modules declared as `#[cfg(test)] mod name;` (their files are test code).
@@ -737,12 +732,10 @@ fn strongly_connected(g: &Graph) -> Vec<Vec<String>> {
             if !st.index.contains_key(w) {
                 visit(st, w);
                 let lw = st.low[w];
-                let lv = st.low.get_mut(v).expect("visited");
-                *lv = (*lv).min(lw);
+                st.low.entry(v).and_modify(|lv| *lv = (*lv).min(lw));
             } else if st.on_stack.contains(w) {
                 let iw = st.index[w];
-                let lv = st.low.get_mut(v).expect("visited");
-                *lv = (*lv).min(iw);
+                st.low.entry(v).and_modify(|lv| *lv = (*lv).min(iw));
             }
         }
         if st.low[v] == st.index[v] {
@@ -905,7 +898,7 @@ fn cycle_report(what: &str, g: &Graph) -> String {
 #[test]
 #[ignore = "enabled once the architecture refactor lands"]
 fn modules_import_each_other_without_cycles() {
-    let files = read_library();
+    let files = read_library().expect("read src/");
     let report = cycle_report("top-level", &top_level_graph(&files))
         + &cycle_report("second-level", &second_level_graph(&files));
     assert!(report.is_empty(), "{report}");
@@ -914,7 +907,7 @@ fn modules_import_each_other_without_cycles() {
 #[test]
 #[ignore = "enabled once the architecture refactor lands"]
 fn top_level_modules_respect_the_declared_layers() {
-    let files = read_library();
+    let files = read_library().expect("read src/");
     let problems = layer_problems(&top_level_graph(&files), LAYERS);
     assert!(
         problems.is_empty(),
@@ -927,7 +920,7 @@ fn top_level_modules_respect_the_declared_layers() {
 #[test]
 fn the_library_is_found_and_has_references() {
     // Guards the two checks above against passing on nothing (a moved src/, a broken reader).
-    let files = read_library();
+    let files = read_library().expect("read src/");
     assert!(
         files.iter().any(|f| f.module.is_empty()),
         "src/lib.rs is read"
