@@ -10,6 +10,9 @@
 //! volatile value; it is replaced by `[version]`, and the absolute repository path (should
 //! one ever appear) by `[repo]`.
 
+// Test code: the shared helpers of `common` (and these tests) fail loudly by design.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use serde_json::Value;
