@@ -896,7 +896,6 @@ fn cycle_report(what: &str, g: &Graph) -> String {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "enabled once the architecture refactor lands"]
 fn modules_import_each_other_without_cycles() {
     let files = read_library().expect("read src/");
     let report = cycle_report("top-level", &top_level_graph(&files))
@@ -905,7 +904,6 @@ fn modules_import_each_other_without_cycles() {
 }
 
 #[test]
-#[ignore = "enabled once the architecture refactor lands"]
 fn top_level_modules_respect_the_declared_layers() {
     let files = read_library().expect("read src/");
     let problems = layer_problems(&top_level_graph(&files), LAYERS);
