@@ -65,7 +65,10 @@ pub fn validate_corpus(
         paths: vec![dir.to_string_lossy().into_owned()],
         environment: environment.map(str::to_string),
         security_compliance: security,
-        business_params: crate::validate::config::business_params(environment, None),
+        business_params: crate::validate::params::business_params(
+            environment,
+            &std::collections::BTreeMap::new(),
+        ),
         scan: ScanOptions {
             jobs,
             ..ScanOptions::default()

@@ -11,19 +11,13 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> anyhow::Result<Status> {
     let a = &args.scan;
     // Only the flag (or CONFGATE_FORMAT) chooses the format: a settings file's `format` is
     // meant for `scan`.
-    let format = match a.format.unwrap_or(OutputFormat::Text) {
+    let format = match a.flags.format.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => AuditFormat::Text,
         OutputFormat::Json => AuditFormat::Json,
         OutputFormat::Html => AuditFormat::Html,
         other => anyhow::bail!("audit writes text, json or html, not {other:?}"),
     };
-    let template = match &a.template {
-        Some(p) => Some(
-            std::fs::read_to_string(p)
-                .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display()))?,
-        ),
-        None => None,
-    };
+    let template = super::read_template(a.flags.template.as_deref())?;
     let (s, outcome) = super::scan::scan(cli, a)?;
     let opts = AuditOptions {
         gate: s.gate,
@@ -32,7 +26,7 @@ pub fn run(cli: &Cli, args: &AuditArgs) -> anyhow::Result<Status> {
     let report = audit::build(&outcome, &opts)?;
     let bytes = confgate::report::audit::render(&report, &outcome, format, template.as_deref())?;
     // Likewise only --output (or CONFGATE_OUTPUT), not the settings file's scan report path.
-    super::write_output(a.output.as_deref(), &bytes)?;
+    super::write_output(a.flags.output.as_deref(), &bytes)?;
     if !cli.quiet {
         for w in &outcome.warnings {
             eprintln!("confgate: warning: {w}");

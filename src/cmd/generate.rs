@@ -6,40 +6,14 @@
 
 use std::io::Write;
 
-use confgate::generate::{self, GenerateFlags};
+use confgate::generate;
+use confgate::settings::GenerateFlags;
 
 use crate::Status;
-use crate::cli::{Cli, GenerateArgs};
+use crate::cli::Cli;
 
-pub fn run(cli: &Cli, args: &GenerateArgs, color: bool) -> anyhow::Result<Status> {
-    let cwd = std::env::current_dir()?;
-    let config = super::config_file(cli.config.as_deref(), &cwd)?;
-    let section = match &config.path {
-        Some(p) => generate::config::read(p)?,
-        None => None,
-    };
-    let config_dir = config.path.as_ref().map(|_| cwd.join(&config.dir));
-    let flags = GenerateFlags {
-        environment: args.environment.clone(),
-        namespace: args.namespace.clone(),
-        profile_dir: args.profile_dir.clone(),
-        template_dir: args.template_dir.clone(),
-        output_dir: args.output_dir.clone(),
-        sets: args.set.clone(),
-        hash_suffix: args.hash_suffix,
-        prune: args.prune,
-        fail_on: args.fail_on,
-    };
-    let mut opts = generate::config::resolve(&flags, section.as_ref(), config_dir.as_deref(), &cwd);
-    // The gate scans with the settings of confgate.toml (rule selection, severity
-    // overrides, waivers), as `confgate scan` would.
-    if config.path.is_some() {
-        let s = super::scan_settings(&confgate::settings::ScanFlags::default(), &config, &cwd)?;
-        opts.scan = s.scan;
-        if args.fail_on.is_none() && section.as_ref().and_then(|c| c.fail_on).is_none() {
-            opts.gate = s.gate;
-        }
-    }
+pub fn run(cli: &Cli, args: &GenerateFlags, color: bool) -> anyhow::Result<Status> {
+    let opts = super::settings(cli.config.as_deref())?.generate(args)?;
     let plan = generate::plan(&opts)?;
     let mut stdout = std::io::stdout().lock();
     if !plan.outcome.errors.is_empty() {

@@ -11,46 +11,14 @@ pub mod validate;
 pub mod waivers;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use confgate::settings::{self, FileConfig, ScanFlags, ScanSettings};
+use confgate::settings::Settings;
 
-/// The settings file in effect and where relative paths in it are resolved.
-pub struct ConfigFile {
-    /// `--config`, else `confgate.toml` in the current or a parent directory.
-    pub path: Option<PathBuf>,
-    /// The file's directory, or the current directory without a file.
-    pub dir: PathBuf,
-    /// Its top-level (scan) settings; defaults without a file.
-    pub file: FileConfig,
-}
-
-/// Finds and reads the settings file.
-pub fn config_file(config: Option<&Path>, cwd: &Path) -> anyhow::Result<ConfigFile> {
-    let path = config
-        .map(Path::to_path_buf)
-        .or_else(|| settings::find_config(cwd));
-    let file = match &path {
-        Some(p) => settings::read_config(p)?,
-        None => FileConfig::default(),
-    };
-    let dir = path
-        .as_ref()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| cwd.to_path_buf());
-    Ok(ConfigFile { path, dir, file })
-}
-
-/// Scan settings from `flags` over the settings file, with its waivers and baseline loaded.
-pub fn scan_settings(
-    flags: &ScanFlags,
-    config: &ConfigFile,
-    cwd: &Path,
-) -> anyhow::Result<ScanSettings> {
-    let mut s = settings::resolve(flags, &config.file, cwd)?;
-    settings::load_governance(flags, &config.file, &config.dir, &mut s.scan)?;
-    Ok(s)
+/// Reads the settings file in effect (`--config`, else the nearest `confgate.toml`).
+pub fn settings(config: Option<&Path>) -> anyhow::Result<Settings> {
+    let cwd = std::env::current_dir()?;
+    Ok(Settings::load(config, &cwd)?)
 }
 
 /// Writes `bytes` to `path` atomically (temp file in the same directory, then rename), or
@@ -68,4 +36,13 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
         Some(p) => confgate::fsutil::write_atomic(p, bytes)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display())),
     }
+}
+
+/// The text of `--template FILE`, if given.
+pub fn read_template(path: Option<&Path>) -> anyhow::Result<Option<String>> {
+    path.map(|p| {
+        std::fs::read_to_string(p)
+            .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display()))
+    })
+    .transpose()
 }

@@ -16,24 +16,17 @@ pub fn scan(
     cli: &Cli,
     args: &ScanArgs,
 ) -> anyhow::Result<(settings::ScanSettings, confgate::scan::ScanOutcome)> {
-    let cwd = std::env::current_dir()?;
-    let config = super::config_file(cli.config.as_deref(), &cwd)?;
-    let s = super::scan_settings(&args.flags(), &config, &cwd)?;
+    let settings = super::settings(cli.config.as_deref())?;
+    let s = settings.scan(&args.flags)?;
     let scanner = confgate::scan::Scanner::new(&s.scan)?;
     let bar = Bar::new(!cli.quiet && std::io::stderr().is_terminal());
-    let outcome = scanner.scan_paths(&args.paths, &cwd, &bar)?;
+    let outcome = scanner.scan_paths(&args.paths, &settings.cwd, &bar)?;
     Ok((s, outcome))
 }
 
 pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
-    let template = match &args.template {
-        Some(p) => Some(
-            std::fs::read_to_string(p)
-                .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display()))?,
-        ),
-        None => None,
-    };
     let (s, outcome) = scan(cli, args)?;
+    let template = super::read_template(s.template.as_deref())?;
     let ctx = ReportContext {
         outcome: &outcome,
         color: color && s.output.as_deref().is_none_or(|p| p.as_os_str() == "-"),

@@ -12,7 +12,6 @@
 //! variable and its source only, Secret data is masked structurally, and every text that
 //! leaves goes through a [`secrets::Redactor`].
 
-pub mod config;
 pub mod diff;
 pub mod emit;
 pub mod profile;
@@ -30,7 +29,6 @@ use crate::gate::Gate;
 use crate::report::{OutputFormat, ReportContext};
 use crate::scan::{ScanOptions, ScanOutcome};
 
-pub use config::{GenerateConfig, GenerateFlags};
 pub use render::{GENERATED_MARKER, HASH_ANNOTATION, OutFile};
 pub use secrets::Redactor;
 
@@ -63,7 +61,7 @@ impl GenerateError {
     }
 }
 
-/// Everything a run needs, resolved (see [`config::resolve`]).
+/// Everything a run needs, resolved (by [`crate::settings::Settings::generate`]).
 #[derive(Clone, Debug)]
 pub struct GenerateOptions {
     pub environment: String,

@@ -21,10 +21,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
 
 use crate::document::{Document, FieldPath, Node, NodeKind, Pos, Seg};
 
-use super::config::SchemaMapping;
+/// Which ConfigMap keys a JSON Schema applies to.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SchemaMapping {
+    pub configmap: Option<String>,
+    pub namespace: Option<String>,
+    pub key: Option<String>,
+    pub schema: String,
+}
 
 /// Annotation naming a schema for every structured key (or, with `.<key>`, for one key).
 pub const SCHEMA_ANNOTATION: &str = "confgate.io/schema";

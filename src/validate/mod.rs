@@ -10,10 +10,12 @@
 
 pub mod appdata;
 pub mod business;
-pub mod config;
 mod inputs;
 pub mod k8s;
+pub mod params;
 pub mod report;
+
+pub use appdata::SchemaMapping;
 mod score;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -128,7 +130,7 @@ pub struct ValidateOptions {
     /// Kubernetes release of the schema, e.g. `1.37`.
     pub kube_version: String,
     /// JSON Schema mappings for ConfigMap data (from `confgate.toml`).
-    pub schemas: Vec<config::SchemaMapping>,
+    pub schemas: Vec<SchemaMapping>,
     /// Where schema paths (annotation and mappings) are resolved.
     pub base_dir: PathBuf,
     pub business_params: serde_json::Map<String, serde_json::Value>,

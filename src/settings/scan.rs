@@ -1,175 +1,130 @@
-//! Settings: `confgate.toml`, `CONFGATE_*` variables and flags, merged once.
-//!
-//! Precedence: flag > environment variable > config file > default. clap reads flags and
-//! `CONFGATE_*` variables into `Option`s (so "not given" is visible); the file fills what
-//! they left unset. The file is kebab-case and strict: an unknown key is an error naming
-//! its line.
+//! The scan's settings: `ScanFlags` (clap, with `CONFGATE_*`) over the top level of
+//! `confgate.toml` over defaults, resolved once into [`ScanSettings`] with the waivers and
+//! baseline loaded. `scan`, `audit`, `waivers audit`, `generate`'s gate and `validate
+//! --security-compliance` all start from here.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::catalog::{Framework, Severity};
 use crate::engine::EngineMode;
+use crate::gate::Gate;
 use crate::report::OutputFormat;
 use crate::scan::{ScanOptions, Selection};
 use crate::source::LoadOptions;
 
-pub const CONFIG_FILE: &str = "confgate.toml";
+use super::file::{FileConfig, Size, parse_size};
+use super::{CONFIG_FILE, SettingsError, WAIVER_FILE};
 
-/// `max-file-size` as bytes or as text with a unit (`16MiB`, `512KiB`).
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Size {
-    Bytes(u64),
-    Text(String),
-}
-
-/// Parses `16MiB`, `512k`, `100MB` or plain bytes.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("invalid size {s:?}: expected e.g. 16MiB"))?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1024,
-        "m" | "mb" | "mib" => 1024 * 1024,
-        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
-        _ => {
-            return Err(format!(
-                "invalid size unit in {s:?}: use B, KiB, MiB or GiB"
-            ));
-        }
-    };
-    Ok(n.saturating_mul(mult))
-}
-
-/// The `[scan]`-level keys of `confgate.toml` (top level).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct FileConfig {
-    pub format: Option<OutputFormat>,
-    pub output: Option<PathBuf>,
-    pub select: Option<Vec<String>>,
-    pub ignore: Option<Vec<String>>,
-    pub framework: Option<Vec<Framework>>,
-    pub severity: Option<Severity>,
-    pub fail_on: Option<Severity>,
-    pub exclude: Option<Vec<String>>,
-    pub jobs: Option<usize>,
-    pub engine: Option<EngineMode>,
-    pub max_file_size: Option<Size>,
-    pub gitignore: Option<bool>,
-    /// Seconds one policy package may run on one document.
-    pub policy_timeout: Option<f64>,
-    pub stdin_filename: Option<String>,
-    pub kube_version: Option<String>,
-    /// User policy directories (conftest Rego, Gatekeeper templates and constraints).
-    pub policy: Option<Vec<PathBuf>>,
-    /// Data directories for conftest policies.
-    pub data: Option<Vec<PathBuf>>,
-    pub policy_namespace: Option<Vec<String>>,
-    pub all_namespaces: Option<bool>,
-    pub combine: Option<bool>,
-    /// Waiver file (default: `confgate-waivers.yaml` beside this file).
-    pub waivers_file: Option<PathBuf>,
-    /// Waivers written inline as `[[waivers]]` tables.
-    #[serde(default)]
-    pub waivers: Vec<crate::waiver::Waiver>,
-    pub baseline: Option<PathBuf>,
-    /// SARIF `automationDetails.id` category.
-    pub sarif_category: Option<String>,
-    /// `[generate]`: read and validated by `confgate generate`.
-    pub generate: Option<toml::Value>,
-    /// `[validate]`: read and validated by `confgate validate`.
-    pub validate: Option<toml::Value>,
-    #[serde(default)]
-    pub severity_overrides: BTreeMap<String, Severity>,
-}
-
-/// A problem with the settings, naming the file and line when there is one.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct SettingsError {
-    pub file: String,
-    pub line: Option<u32>,
-    pub message: String,
-}
-
-/// Finds `confgate.toml` in `start` or the nearest parent directory.
-pub fn find_config(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|d| d.join(CONFIG_FILE))
-        .find(|p| p.is_file())
-}
-
-/// Reads and validates a config file.
-pub fn read_config(path: &Path) -> Result<FileConfig, SettingsError> {
-    read_toml(path, "")
-}
-
-/// Reads a TOML file into `T`; errors name the file, the line and (with a non-empty
-/// `section`, e.g. `[validate]`) the section being read.
-pub fn read_toml<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    section: &str,
-) -> Result<T, SettingsError> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| SettingsError {
-        file: name.clone(),
-        line: None,
-        message: format!("cannot read: {e}"),
-    })?;
-    toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
-        let message = e.message().trim().replace('\n', " ");
-        SettingsError {
-            file: name,
-            line,
-            message: if section.is_empty() {
-                message
-            } else {
-                format!("{section}: {message}")
-            },
-        }
-    })
-}
-
-/// Scan options as given on the command line (and via `CONFGATE_*`), before merging.
-#[derive(Clone, Debug, Default)]
+/// The scan's options as given on the command line and in `CONFGATE_*` variables (clap
+/// reads both); `None` and empty mean "not given", so the settings file can fill them.
+#[derive(clap::Args, Clone, Debug, Default)]
 pub struct ScanFlags {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, env = "CONFGATE_FORMAT")]
     pub format: Option<OutputFormat>,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', env = "CONFGATE_OUTPUT", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Run only these rules (ids, id prefixes such as CG1, or names).
+    #[arg(
+        long,
+        env = "CONFGATE_SELECT",
+        value_delimiter = ',',
+        value_name = "RULE"
+    )]
     pub select: Vec<String>,
+    /// Skip these rules (ids, id prefixes or names).
+    #[arg(
+        long,
+        env = "CONFGATE_IGNORE",
+        value_delimiter = ',',
+        value_name = "RULE"
+    )]
     pub ignore: Vec<String>,
+    /// Run only the rules mapped to these frameworks.
+    #[arg(long, value_enum, env = "CONFGATE_FRAMEWORK", value_delimiter = ',')]
     pub framework: Vec<Framework>,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, env = "CONFGATE_SEVERITY")]
     pub severity: Option<Severity>,
+    /// Exit 1 when a finding at or above this severity remains (default high).
+    #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
     pub fail_on: Option<Severity>,
+    /// Skip paths matching these globs (repo-relative).
+    #[arg(
+        long,
+        env = "CONFGATE_EXCLUDE",
+        value_delimiter = ',',
+        value_name = "GLOB"
+    )]
     pub exclude: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', env = "CONFGATE_JOBS")]
     pub jobs: Option<usize>,
+    /// Policy back end.
+    #[arg(long, value_enum, env = "CONFGATE_ENGINE")]
     pub engine: Option<EngineMode>,
+    /// Largest file read (e.g. 16MiB).
+    #[arg(long, env = "CONFGATE_MAX_FILE_SIZE", value_name = "SIZE")]
     pub max_file_size: Option<String>,
+    /// Do not honour .gitignore files.
+    #[arg(long, env = "CONFGATE_NO_GITIGNORE")]
     pub no_gitignore: bool,
+    /// Seconds one policy package may run on one document.
+    #[arg(long, env = "CONFGATE_POLICY_TIMEOUT", value_name = "SECONDS")]
     pub policy_timeout: Option<f64>,
+    /// Name shown for stdin input.
+    #[arg(long, env = "CONFGATE_STDIN_FILENAME", value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Kubernetes release to check API versions against (default: the newest known).
+    #[arg(long, env = "CONFGATE_KUBE_VERSION", value_name = "VERSION")]
     pub kube_version: Option<String>,
+    /// Evaluate only shard I of N (deterministic by file path); merge shard reports with
+    /// `confgate report merge`.
+    #[arg(long, env = "CONFGATE_SHARD", value_name = "I/N")]
     pub shard: Option<String>,
+    /// User policies: conftest-style Rego or Gatekeeper ConstraintTemplates and Constraints
+    /// (repeatable).
+    #[arg(
+        long,
+        env = "CONFGATE_POLICY",
+        value_delimiter = ',',
+        value_name = "DIR"
+    )]
     pub policy: Vec<PathBuf>,
+    /// Extra data (YAML/JSON) for conftest policies (repeatable).
+    #[arg(long, env = "CONFGATE_DATA", value_delimiter = ',', value_name = "DIR")]
     pub data: Vec<PathBuf>,
+    /// conftest namespaces to evaluate (default main).
+    #[arg(
+        long,
+        env = "CONFGATE_POLICY_NAMESPACE",
+        value_delimiter = ',',
+        value_name = "NS"
+    )]
     pub policy_namespace: Vec<String>,
+    /// Evaluate every conftest namespace.
+    #[arg(long, env = "CONFGATE_ALL_NAMESPACES")]
     pub all_namespaces: bool,
+    /// Give conftest policies all documents as one input.
+    #[arg(long, env = "CONFGATE_COMBINE")]
     pub combine: bool,
+    /// Waiver file (default: confgate-waivers.yaml beside confgate.toml).
+    #[arg(long, env = "CONFGATE_WAIVERS", value_name = "FILE")]
     pub waivers: Option<PathBuf>,
+    /// Only findings not in this baseline count for the gate.
+    #[arg(long, env = "CONFGATE_BASELINE", value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Record the current findings as a baseline in FILE.
+    #[arg(long, env = "CONFGATE_WRITE_BASELINE", value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// HTML only: render with this tera template instead of the embedded one.
+    #[arg(long, env = "CONFGATE_TEMPLATE", value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category, one per upload to code scanning
+    /// (default confgate/scan).
+    #[arg(long, env = "CONFGATE_SARIF_CATEGORY", value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
 }
 
@@ -179,18 +134,18 @@ pub struct ScanSettings {
     pub scan: ScanOptions,
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
-    pub gate: crate::gate::Gate,
+    pub gate: Gate,
     /// Where to record the findings as a baseline.
     pub write_baseline: Option<PathBuf>,
     /// SARIF `automationDetails.id` category.
     pub sarif_category: Option<String>,
+    /// A tera template replacing the embedded HTML one.
+    pub template: Option<PathBuf>,
 }
-
-pub const WAIVER_FILE: &str = "confgate-waivers.yaml";
 
 /// Loads the waivers and the baseline the settings name. `config_dir` is the directory of
 /// `confgate.toml` (or the current directory), where `confgate-waivers.yaml` is looked for.
-pub fn load_governance(
+fn load_governance(
     flags: &ScanFlags,
     file: &FileConfig,
     config_dir: &Path,
@@ -238,10 +193,12 @@ fn or_vec<T: Clone>(flag: &[T], file: &Option<Vec<T>>) -> Vec<T> {
     }
 }
 
-/// Merges flags over the config file over defaults.
-pub fn resolve(
+/// Merges flags over the settings file over defaults, and loads the waivers and baseline
+/// the result names.
+pub(super) fn resolve(
     flags: &ScanFlags,
     file: &FileConfig,
+    config_dir: &Path,
     cwd: &Path,
 ) -> Result<ScanSettings, SettingsError> {
     let bad = |message: String| SettingsError {
@@ -308,7 +265,8 @@ pub fn resolve(
             ..defaults
         }
     });
-    Ok(ScanSettings {
+    let mut settings = ScanSettings {
+        template: flags.template.clone(),
         write_baseline: flags.write_baseline.clone(),
         sarif_category: flags
             .sarif_category
@@ -328,30 +286,8 @@ pub fn resolve(
         },
         format: flags.format.or(file.format).unwrap_or(OutputFormat::Text),
         output: flags.output.clone().or_else(|| file.output.clone()),
-        gate: crate::gate::Gate::new(flags.fail_on.or(file.fail_on).unwrap_or(Severity::High)),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_parse_with_units() {
-        assert_eq!(parse_size("16MiB"), Ok(16 * 1024 * 1024));
-        assert_eq!(parse_size("512k"), Ok(512 * 1024));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("ten").is_err());
-    }
-
-    #[test]
-    fn unknown_key_names_its_line() {
-        let dir = std::env::temp_dir().join(format!("cg-settings-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let p = dir.join("confgate.toml");
-        let _ = std::fs::write(&p, "format = \"json\"\n\nfail-onn = \"low\"\n");
-        let e = read_config(&p).err().map(|e| (e.line, e.message));
-        assert_eq!(e.as_ref().map(|e| e.0), Some(Some(3)));
-        assert!(e.is_some_and(|e| e.1.contains("fail-onn")));
-    }
+        gate: Gate::new(flags.fail_on.or(file.fail_on).unwrap_or(Severity::High)),
+    };
+    load_governance(flags, file, config_dir, &mut settings.scan)?;
+    Ok(settings)
 }

@@ -1,4 +1,5 @@
-//! The `[generate]` section of `confgate.toml` and the merge of flags over it.
+//! `confgate generate`'s settings: its flags over `[generate]` in `confgate.toml` over
+//! defaults.
 //!
 //! ```toml
 //! [generate]
@@ -11,70 +12,61 @@
 //! ```
 //!
 //! Paths in the file are relative to the file's directory; `{environment}` is replaced in
-//! every value. Only this section is read here (other keys belong to `settings`); unknown
-//! keys inside it are errors naming their line.
+//! every value. The gate scans the generated set with the scan settings of the same file
+//! (rule selection, severity overrides, waivers); its threshold is `--fail-on`, else
+//! `[generate] fail-on`, else the top-level `fail-on`.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use super::{GenerateError, GenerateOptions};
 use crate::catalog::Severity;
+use crate::gate::Gate;
+use crate::generate::GenerateOptions;
 use crate::scan::ScanOptions;
 
-/// The `[generate]` table.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct GenerateConfig {
-    pub profile_dir: Option<String>,
-    pub template_dir: Option<String>,
-    pub output_dir: Option<String>,
-    pub namespace: Option<String>,
-    pub hash_suffix: Option<bool>,
-    pub fail_on: Option<Severity>,
-}
+use super::file::GenerateSection;
 
-#[derive(Deserialize)]
-struct Outer {
-    #[serde(default)]
-    generate: Option<GenerateConfig>,
-}
-
-impl GenerateConfig {
-    /// From an already-parsed `[generate]` value (e.g. `FileConfig::generate`).
-    pub fn from_value(v: toml::Value) -> Result<GenerateConfig, String> {
-        v.try_into::<GenerateConfig>()
-            .map_err(|e| e.message().trim().replace('\n', " "))
-    }
-}
-
-/// Reads the `[generate]` section of a config file (`None` when it has none).
-pub fn read(path: &Path) -> Result<Option<GenerateConfig>, GenerateError> {
-    let outer: Outer = crate::settings::read_toml(path, "[generate]")
-        .map_err(|e| GenerateError::new(&e.file, e.line, e.message))?;
-    Ok(outer.generate)
-}
-
-/// Options as given on the command line (and via `CONFGATE_*`).
-#[derive(Clone, Debug, Default)]
+/// `confgate generate`'s options as given on the command line (and in `CONFGATE_*`).
+#[derive(clap::Args, Clone, Debug, Default)]
 pub struct GenerateFlags {
+    /// Environment to render: profiles/NAME.yaml (extending base.yaml).
+    #[arg(long, short = 'e', env = "CONFGATE_ENVIRONMENT", value_name = "NAME")]
     pub environment: String,
+    /// Target namespace (default: `namespace` under [generate] in confgate.toml, with
+    /// {environment} replaced; else the environment name).
+    #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
-    pub profile_dir: Option<PathBuf>,
+    /// Directory of the Tera templates (default templates/).
+    #[arg(long, env = "CONFGATE_TEMPLATE_DIR", value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
+    /// Directory of the profiles (default profiles/).
+    #[arg(long, env = "CONFGATE_PROFILE_DIR", value_name = "DIR")]
+    pub profile_dir: Option<PathBuf>,
+    /// Where the manifests go (default generated/{environment}).
+    #[arg(long, short = 'o', env = "CONFGATE_OUTPUT_DIR", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    pub sets: Vec<String>,
+    /// Print a unified diff against the output directory and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Override a variable (dotted keys reach into maps); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Content-hash name suffixes for every generated ConfigMap and Secret.
+    #[arg(long)]
     pub hash_suffix: bool,
+    /// Remove generated files that are no longer generated.
+    #[arg(long)]
     pub prune: bool,
+    /// Refuse to write when a finding at or above this severity remains (default high).
+    #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
     pub fail_on: Option<Severity>,
 }
 
 /// Merges flags over the `[generate]` section over defaults. Flag paths are relative to
 /// `cwd`; paths from the file to `config_dir`; defaults to `config_dir` when the file has a
 /// `[generate]` section, else to `cwd`.
-pub fn resolve(
+pub(super) fn resolve(
     flags: &GenerateFlags,
-    file: Option<&GenerateConfig>,
+    file: Option<&GenerateSection>,
     config_dir: Option<&Path>,
     cwd: &Path,
 ) -> GenerateOptions {
@@ -111,10 +103,10 @@ pub fn resolve(
             conf.output_dir.as_ref(),
             "generated/{environment}",
         )),
-        sets: flags.sets.clone(),
+        sets: flags.set.clone(),
         hash_suffix: flags.hash_suffix || conf.hash_suffix.unwrap_or(false),
         prune: flags.prune,
-        gate: crate::gate::Gate::new(flags.fail_on.or(conf.fail_on).unwrap_or(Severity::High)),
+        gate: Gate::new(flags.fail_on.or(conf.fail_on).unwrap_or(Severity::High)),
         scan: ScanOptions::default(),
         cwd: cwd.to_path_buf(),
     }
@@ -125,7 +117,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_section_is_read_and_other_keys_ignored() {
+    fn the_section_is_read_and_merged_under_flags() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("confgate.toml");
         std::fs::write(
@@ -133,7 +125,7 @@ mod tests {
             "format = \"json\"\n[generate]\noutput-dir = \"out/{environment}\"\nnamespace = \"shop-{environment}\"\n",
         )
         .unwrap();
-        let c = read(&p).unwrap().unwrap();
+        let c = super::super::read_config(&p).unwrap().generate.unwrap();
         let flags = GenerateFlags {
             environment: "prod".into(),
             ..GenerateFlags::default()
@@ -149,7 +141,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("confgate.toml");
         std::fs::write(&p, "[generate]\n\noutptu-dir = \"x\"\n").unwrap();
-        let e = read(&p).unwrap_err();
+        let e = super::super::read_config(&p).unwrap_err();
         assert_eq!(e.line, Some(3));
         assert!(e.message.contains("outptu-dir"), "{e}");
     }

@@ -1,0 +1,113 @@
+//! The schema of `confgate.toml`: top-level keys are the scan's options; `[generate]` and
+//! `[validate]` hold those commands' own. The whole file is read once, strictly (kebab-case,
+//! an unknown key anywhere is an error naming its line).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::catalog::{Framework, Severity};
+use crate::engine::EngineMode;
+use crate::report::OutputFormat;
+
+/// `max-file-size` as bytes or as text with a unit (`16MiB`, `512KiB`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+/// Parses `16MiB`, `512k`, `100MB` or plain bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("invalid size {s:?}: expected e.g. 16MiB"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+        _ => {
+            return Err(format!(
+                "invalid size unit in {s:?}: use B, KiB, MiB or GiB"
+            ));
+        }
+    };
+    Ok(n.saturating_mul(mult))
+}
+
+/// The `[scan]`-level keys of `confgate.toml` (top level).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    pub format: Option<OutputFormat>,
+    pub output: Option<PathBuf>,
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub framework: Option<Vec<Framework>>,
+    pub severity: Option<Severity>,
+    pub fail_on: Option<Severity>,
+    pub exclude: Option<Vec<String>>,
+    pub jobs: Option<usize>,
+    pub engine: Option<EngineMode>,
+    pub max_file_size: Option<Size>,
+    pub gitignore: Option<bool>,
+    /// Seconds one policy package may run on one document.
+    pub policy_timeout: Option<f64>,
+    pub stdin_filename: Option<String>,
+    pub kube_version: Option<String>,
+    /// User policy directories (conftest Rego, Gatekeeper templates and constraints).
+    pub policy: Option<Vec<PathBuf>>,
+    /// Data directories for conftest policies.
+    pub data: Option<Vec<PathBuf>>,
+    pub policy_namespace: Option<Vec<String>>,
+    pub all_namespaces: Option<bool>,
+    pub combine: Option<bool>,
+    /// Waiver file (default: `confgate-waivers.yaml` beside this file).
+    pub waivers_file: Option<PathBuf>,
+    /// Waivers written inline as `[[waivers]]` tables.
+    #[serde(default)]
+    pub waivers: Vec<crate::waiver::Waiver>,
+    pub baseline: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category.
+    pub sarif_category: Option<String>,
+    /// `[generate]`: the options of `confgate generate`.
+    pub generate: Option<GenerateSection>,
+    /// `[validate]`: the options of `confgate validate`.
+    pub validate: Option<ValidateSection>,
+    #[serde(default)]
+    pub severity_overrides: BTreeMap<String, Severity>,
+}
+
+/// The `[generate]` table: see [`super::generate`].
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GenerateSection {
+    pub profile_dir: Option<String>,
+    pub template_dir: Option<String>,
+    pub output_dir: Option<String>,
+    pub namespace: Option<String>,
+    pub hash_suffix: Option<bool>,
+    pub fail_on: Option<Severity>,
+}
+
+/// The `[validate]` table: see [`super::validate`].
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ValidateSection {
+    pub config_dir: Option<String>,
+    pub strict: Option<bool>,
+    pub security_compliance: Option<bool>,
+    pub kube_version: Option<String>,
+    pub business_policy: Option<Vec<String>>,
+    pub builtin_business_rules: Option<bool>,
+    #[serde(default)]
+    pub schemas: Vec<crate::validate::SchemaMapping>,
+    #[serde(default)]
+    pub environments: BTreeMap<String, toml::Table>,
+}
