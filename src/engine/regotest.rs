@@ -12,7 +12,7 @@ use regex::Regex;
 use regorus::Value;
 use serde::Serialize;
 
-use super::{PolicyError, PolicySource, policy_error};
+use super::{PolicyError, PolicySource, builtin_error};
 
 /// One `test_*` rule.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,7 +135,7 @@ pub fn run_tests(
     for s in sources {
         engine
             .add_policy(s.path.clone(), s.text.clone())
-            .map_err(|e| policy_error(&e, sources))?;
+            .map_err(|e| builtin_error(&e, sources))?;
     }
     engine.set_enable_coverage(coverage);
     let mut tests: Vec<RegoTest> = sources
@@ -166,7 +166,7 @@ pub fn run_tests(
     if coverage {
         let report = engine
             .get_coverage_report()
-            .map_err(|e| policy_error(&e, sources))?;
+            .map_err(|e| builtin_error(&e, sources))?;
         let mut rules = Vec::new();
         for f in report.files.iter().filter(|f| !is_test_file(&f.path)) {
             let heads = rule_heads(&f.code);

@@ -21,7 +21,8 @@ use super::{
     CustomOptions, Failures, Hits, Severities, SourceMap, add_rego, check_functions, doc_error,
     eval_failure, finding, hits, new_engine, user_rule,
 };
-use crate::engine::{Input, PolicyError, PolicySource, is_timeout};
+use crate::engine::failure::{no_such_rule, timed_out};
+use crate::engine::{Input, PolicyError, PolicySource};
 
 /// What a rule reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -345,10 +346,9 @@ fn probe(engine: &mut regorus::Engine, path: &str, map: &SourceMap) -> Result<bo
             Ok(true)
         }
         Err(e) => {
-            let text = format!("{e:#}");
-            if text.contains("not a valid rule path") {
+            if no_such_rule(&e) {
                 Ok(false)
-            } else if is_timeout(&text) {
+            } else if timed_out(&e) {
                 check_functions(engine, path, map)?;
                 Ok(true)
             } else {

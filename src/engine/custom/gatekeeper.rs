@@ -22,7 +22,8 @@ use super::{
     Failures, Hits, Severities, SourceMap, add_rego, check_functions, doc_error, eval_failure,
     finding, hits, new_engine, user_rule,
 };
-use crate::engine::{Input, PolicyError, is_timeout, one_line};
+use crate::engine::failure::{no_such_rule, timed_out};
+use crate::engine::{Input, PolicyError, one_line};
 
 mod matching;
 mod nodes;
@@ -133,8 +134,7 @@ fn compile(def: TemplateDef, timeout: Duration) -> Result<Template, PolicyError>
     let violation = format!("{package}.violation");
     engine.set_input(probe_input());
     if let Err(e) = engine.eval_rule(violation.clone()) {
-        let text = format!("{e:#}");
-        if text.contains("not a valid rule path") {
+        if no_such_rule(&e) {
             let first = def.units.first().map_or(def.line, |u| u.line_offset + 1);
             return Err(bad(
                 &def.file,
@@ -145,7 +145,7 @@ fn compile(def: TemplateDef, timeout: Duration) -> Result<Template, PolicyError>
                 ),
             ));
         }
-        if !is_timeout(&text) {
+        if !timed_out(&e) {
             return Err(map.policy_error(&e));
         }
     }

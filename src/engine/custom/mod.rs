@@ -31,9 +31,8 @@ use conftest::Conftest;
 use gatekeeper::Gatekeeper;
 
 pub(crate) use files::{load_data, policy_files, read_text, walk, yaml_documents};
-pub(crate) use rego::{
-    RegoVersion, SourceMap, add_rego, check_functions, eval_failure, new_engine,
-};
+pub(crate) use super::failure::SourceMap;
+pub(crate) use rego::{RegoVersion, add_rego, check_functions, eval_failure, new_engine};
 pub(crate) use results::{Failures, Hit, Hits, Severities, doc_error, finding, hits, user_rule};
 
 /// Options for user policies.

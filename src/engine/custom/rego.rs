@@ -9,7 +9,8 @@ use regorus::Value;
 use regorus::languages::rego::compiler::Compiler;
 use regorus::utils::limits::ExecutionTimerConfig;
 
-use crate::engine::{PolicyError, is_timeout, one_line};
+use crate::engine::PolicyError;
+use crate::engine::failure::{SourceMap, timed_out};
 
 /// The execution time limit for user policy engines.
 pub(crate) fn timer(timeout: Duration) -> ExecutionTimerConfig {
@@ -21,13 +22,12 @@ pub(crate) fn timer(timeout: Duration) -> ExecutionTimerConfig {
 
 /// A one-line description of a failed evaluation.
 pub(crate) fn eval_failure(map: &SourceMap, err: &anyhow::Error, timeout: Duration) -> String {
-    let text = format!("{err:#}");
-    if is_timeout(&text) {
+    if timed_out(err) {
         format!(
             "stopped after {timeout:?} (policy-timeout); its findings are missing for this document"
         )
     } else {
-        map.runtime(&text)
+        map.runtime(&format!("{err:#}"))
     }
 }
 
@@ -36,87 +36,6 @@ pub(crate) fn eval_failure(map: &SourceMap, err: &anyhow::Error, timeout: Durati
 pub(crate) enum RegoVersion {
     V0,
     V1,
-}
-
-/// Where the Rego given to regorus under `label` sits in a user's file: for Rego embedded
-/// in YAML (ConstraintTemplates), line `l` of the Rego is line `l + line_offset` of `file`.
-#[derive(Clone, Debug)]
-struct Mapped {
-    label: String,
-    file: String,
-    line_offset: u32,
-    column_offset: u32,
-}
-
-/// Maps regorus error locations back to users' files and lines.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct SourceMap(Vec<Mapped>);
-
-impl SourceMap {
-    pub(crate) fn add(&mut self, label: &str, file: &str, line_offset: u32, column_offset: u32) {
-        self.0.push(Mapped {
-            label: label.to_string(),
-            file: file.to_string(),
-            line_offset,
-            column_offset,
-        });
-        // Longest labels first, so that no label shadows a longer one it prefixes.
-        self.0.sort_by_key(|m| std::cmp::Reverse(m.label.len()));
-    }
-
-    /// `label:L:C: message` → (file, line, column, message).
-    fn locate(&self, text: &str) -> Option<(String, u32, u32, String)> {
-        for m in &self.0 {
-            let Some(rest) = text.strip_prefix(&format!("{}:", m.label)) else {
-                continue;
-            };
-            let mut parts = rest.splitn(3, ':');
-            let line: u32 = parts.next()?.trim().parse().ok()?;
-            let (col, message) = match (parts.next(), parts.next()) {
-                (Some(c), Some(msg)) => match c.trim().parse::<u32>() {
-                    Ok(c) => (c, msg.trim().to_string()),
-                    Err(_) => (0, format!("{c}:{msg}").trim().to_string()),
-                },
-                (Some(msg), None) => (0, msg.trim().to_string()),
-                _ => (0, String::new()),
-            };
-            let col = if col > 0 { col + m.column_offset } else { 0 };
-            return Some((m.file.clone(), line + m.line_offset, col, message));
-        }
-        None
-    }
-
-    /// A load error naming the user's file and line.
-    pub(crate) fn policy_error(&self, err: &anyhow::Error) -> PolicyError {
-        let text = one_line(&format!("{err:#}"));
-        match self.locate(&text) {
-            Some((file, line, _, message)) => PolicyError {
-                file,
-                line: Some(line),
-                message,
-            },
-            None => PolicyError {
-                file: self
-                    .0
-                    .first()
-                    .map_or_else(|| "policies".to_string(), |m| m.file.clone()),
-                line: None,
-                message: text,
-            },
-        }
-    }
-
-    /// A runtime error as one line: `file:line:col: message`.
-    pub(crate) fn runtime(&self, text: &str) -> String {
-        let text = one_line(text);
-        match self.locate(&text) {
-            Some((file, line, col, message)) if col > 0 => {
-                format!("{file}:{line}:{col}: {message}")
-            }
-            Some((file, line, _, message)) => format!("{file}:{line}: {message}"),
-            None => text,
-        }
-    }
 }
 
 /// Functions confgate adds to user engines because regorus lacks them: OPA's deprecated

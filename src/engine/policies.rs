@@ -1,0 +1,254 @@
+//! Built-in (and business) policies compiled once into a [`PolicySet`], evaluated by one
+//! [`Worker`] per thread: regorus's bytecode VM (RVM, the default) or its interpreter.
+//!
+//! `data` is bound per worker, not compiled in, so one set serves any number of scans with
+//! different inventories. The probe at load evaluates every package once on a minimal
+//! object, so unknown functions, unsafe variables and conflicts fail the load rather than
+//! the first document.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::program::Program;
+use regorus::rvm::vm::RegoVM;
+use regorus::utils::limits::ExecutionTimerConfig;
+use regorus::{Rc, Value};
+
+use crate::document::FieldPath;
+use crate::finding::RawFinding;
+
+use super::failure::{SourceMap, one_line, timed_out, vm_timed_out};
+use super::{EngineMode, EvalError, Input, PackageSpec, PolicyError, PolicySource};
+
+/// A load error of the built-in library, at its file and line when regorus names one.
+pub(crate) fn builtin_error(err: &anyhow::Error, sources: &[PolicySource]) -> PolicyError {
+    SourceMap::of(sources)
+        .located(err)
+        .unwrap_or_else(|text| PolicyError {
+            file: "policies".to_string(),
+            line: None,
+            message: text,
+        })
+}
+
+/// Policies loaded and compiled once, shared by all workers. `data` (the inventory and
+/// settings of one scan) is not part of the compiled set: each worker binds its own, so one
+/// set serves any number of scans.
+pub struct PolicySet {
+    mode: EngineMode,
+    packages: Vec<PackageSpec>,
+    engine: regorus::Engine,
+    programs: Vec<Arc<Program>>,
+    timeout: Duration,
+}
+
+impl PolicySet {
+    /// Parses `sources`, checks every package by evaluating it once, and compiles them for
+    /// the chosen back end.
+    pub fn load(
+        sources: &[PolicySource],
+        packages: Vec<PackageSpec>,
+        mode: EngineMode,
+        timeout: Duration,
+    ) -> Result<PolicySet, PolicyError> {
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(false);
+        for s in sources {
+            engine
+                .add_policy(s.path.clone(), s.text.clone())
+                .map_err(|e| builtin_error(&e, sources))?;
+        }
+        let known = engine
+            .get_packages()
+            .map_err(|e| builtin_error(&e, sources))?;
+        for p in &packages {
+            if !known.contains(&p.package) {
+                return Err(PolicyError {
+                    file: "policies".to_string(),
+                    line: None,
+                    message: format!("no policy defines package {}", p.package),
+                });
+            }
+        }
+        let limit = ExecutionTimerConfig {
+            limit: timeout,
+            check_interval: NonZeroU32::MIN.saturating_add(63),
+        };
+        engine.set_execution_timer_config(limit);
+        // Unknown functions, unsafe variables and conflicts only surface when a package is
+        // first evaluated: do it now, on a minimal object, so a bad policy fails the load.
+        // Running out of time on the probe is not a defect of the policy.
+        let probe = Value::from(
+            serde_json::json!({"apiVersion": "v1", "kind": "Probe", "metadata": {"name": "probe"}}),
+        );
+        for p in &packages {
+            engine.set_input(probe.clone());
+            if let Err(e) = engine.eval_rule(p.entry())
+                && !timed_out(&e)
+            {
+                return Err(builtin_error(&e, sources));
+            }
+        }
+        let mut programs = Vec::new();
+        if mode == EngineMode::Rvm {
+            for p in &packages {
+                let entry: Rc<str> = p.entry().into();
+                let compiled = engine
+                    .compile_with_entrypoint(&entry)
+                    .map_err(|e| builtin_error(&e, sources))?;
+                let program =
+                    Compiler::compile_from_policy(&compiled, &[entry.as_ref()]).map_err(|e| {
+                        PolicyError {
+                            file: "policies".to_string(),
+                            line: None,
+                            message: format!("cannot compile {}: {e}", p.package),
+                        }
+                    })?;
+                programs.push(program);
+            }
+        }
+        Ok(PolicySet {
+            mode,
+            packages,
+            engine,
+            programs,
+            timeout,
+        })
+    }
+
+    pub fn packages(&self) -> &[PackageSpec] {
+        &self.packages
+    }
+
+    pub fn mode(&self) -> EngineMode {
+        self.mode
+    }
+
+    /// A worker for one thread, with `data` (see [`inventory_data`]) bound as `data.*`.
+    pub fn worker(&self, data: &Input) -> Result<Worker<'_>, PolicyError> {
+        let bind_error = |e: String| PolicyError {
+            file: "policies".to_string(),
+            line: None,
+            message: format!("cannot bind data to the policies: {e}"),
+        };
+        let limit = ExecutionTimerConfig {
+            limit: self.timeout,
+            check_interval: NonZeroU32::MIN.saturating_add(63),
+        };
+        let backend = match self.mode {
+            EngineMode::Interpreter => {
+                let mut engine = self.engine.clone();
+                engine
+                    .add_data(data.0.clone())
+                    .map_err(|e| bind_error(e.to_string()))?;
+                Backend::Interpreter(Box::new(engine))
+            }
+            EngineMode::Rvm => {
+                let mut vms = Vec::with_capacity(self.programs.len());
+                for program in &self.programs {
+                    let mut vm = RegoVM::new();
+                    vm.load_program(program.clone());
+                    vm.set_data(data.0.clone())
+                        .map_err(|e| bind_error(e.to_string()))?;
+                    vm.set_execution_timer_config(Some(limit));
+                    // The VM's default budget (25,000 instructions) cuts off ordinary
+                    // workloads with many containers; the time limit is the guard instead.
+                    vm.set_max_instructions(usize::MAX);
+                    vms.push(vm);
+                }
+                Backend::Rvm(vms)
+            }
+        };
+        Ok(Worker { set: self, backend })
+    }
+}
+
+enum Backend {
+    Rvm(Vec<RegoVM>),
+    Interpreter(Box<regorus::Engine>),
+}
+
+/// Evaluates documents on one thread.
+pub struct Worker<'a> {
+    set: &'a PolicySet,
+    backend: Backend,
+}
+
+impl Worker<'_> {
+    /// Runs every package that applies to `kind` on `input`.
+    pub fn evaluate(&mut self, kind: &str, input: &Input) -> (Vec<RawFinding>, Vec<EvalError>) {
+        let input = &input.0;
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for (i, p) in self.set.packages.iter().enumerate() {
+            if !p.applies_to(kind) {
+                continue;
+            }
+            // Err(None): out of time; Err(Some(text)): any other failure.
+            let result = match &mut self.backend {
+                Backend::Rvm(vms) => {
+                    let vm = &mut vms[i];
+                    vm.set_input(input.clone());
+                    vm.execute_entry_point_by_name(&p.entry())
+                        .map_err(|e| (!vm_timed_out(&e)).then(|| e.to_string()))
+                }
+                Backend::Interpreter(engine) => {
+                    engine.set_input(input.clone());
+                    engine
+                        .eval_rule(p.entry())
+                        .map_err(|e| (!timed_out(&e)).then(|| format!("{e:#}")))
+                }
+            };
+            match result {
+                Ok(v) => collect(&v, &mut findings),
+                Err(failure) => errors.push(EvalError {
+                    package: p.package.clone(),
+                    message: match failure {
+                        None => format!(
+                            "stopped after {:?} (policy-timeout); findings of this package are missing for this document",
+                            self.set.timeout
+                        ),
+                        Some(text) => one_line(&text),
+                    },
+                }),
+            }
+        }
+        (findings, errors)
+    }
+}
+
+fn collect(v: &Value, out: &mut Vec<RawFinding>) {
+    let items: Vec<&Value> = match v {
+        Value::Set(s) => s.iter().collect(),
+        Value::Array(a) => a.iter().collect(),
+        _ => return,
+    };
+    for item in items {
+        let Ok(obj) = item.as_object() else { continue };
+        let get = |k: &str| obj.get(&Value::from(k));
+        let Some(id) = get("id")
+            .and_then(|v| v.as_string().ok())
+            .map(|s| s.to_string())
+        else {
+            continue;
+        };
+        let msg = get("msg")
+            .and_then(|v| v.as_string().ok())
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let path = match get("path") {
+            Some(Value::String(s)) => FieldPath::parse(s),
+            Some(Value::Array(a)) => {
+                let json: Vec<serde_json::Value> = a
+                    .iter()
+                    .filter_map(|x| serde_json::to_value(x).ok())
+                    .collect();
+                FieldPath::from_json_array(&json)
+            }
+            _ => None,
+        };
+        out.push(RawFinding { id, msg, path });
+    }
+}

@@ -1,0 +1,108 @@
+//! The engine's value type at the boundary: a document converted once into regorus's
+//! `Value` (clones share the tree, so the same value serves as `input` and inside
+//! `data.inventory`), and the `data` document of one scan.
+
+use std::collections::BTreeMap;
+
+use regorus::Value;
+
+use crate::document::{Node, NodeKind, ResourceId};
+
+/// A document (or other data) converted once into the engine's value type. Clones share
+/// the underlying tree, so the same value serves as `input` and inside `data.inventory`.
+#[derive(Clone, Debug)]
+pub struct Input(pub(super) Value);
+
+impl Input {
+    /// The engine value (for the engine's own submodules).
+    #[allow(dead_code)]
+    pub(crate) fn value(&self) -> &Value {
+        &self.0
+    }
+
+    pub fn from_node(n: &Node) -> Input {
+        Input(node_value(n))
+    }
+
+    pub fn from_json(v: serde_json::Value) -> Input {
+        Input(Value::from(v))
+    }
+
+    /// Adds (or replaces) `key` when this is an object, e.g. `data.business` beside
+    /// `data.inventory`; other values are returned unchanged.
+    pub fn with_entry(mut self, key: &str, v: serde_json::Value) -> Input {
+        if let Ok(map) = self.0.as_object_mut() {
+            map.insert(Value::from(key), Value::from(v));
+        }
+        self
+    }
+}
+
+fn node_value(n: &Node) -> Value {
+    match &n.kind {
+        NodeKind::Scalar(v) => Value::from(v.clone()),
+        NodeKind::Seq(items) => Value::from(items.iter().map(node_value).collect::<Vec<_>>()),
+        NodeKind::Map(entries) => Value::from(
+            entries
+                .iter()
+                .map(|e| (Value::from(e.key.as_str()), node_value(&e.value)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
+}
+
+/// `data` for policies: `data.inventory` in Gatekeeper's shape (`cluster[apiVersion][kind][name]`
+/// for cluster-scoped objects, `namespace[ns][apiVersion][kind][name]` for the others) and
+/// `data.settings` (e.g. `kube_version`).
+pub fn inventory_data<'a>(
+    items: impl Iterator<Item = (bool, &'a ResourceId, &'a Input)>,
+    settings: serde_json::Value,
+) -> Input {
+    type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>;
+    let mut cluster: Tree = BTreeMap::new();
+    let mut namespaced: BTreeMap<String, Tree> = BTreeMap::new();
+    for (cluster_scoped, r, input) in items {
+        let tree = if cluster_scoped {
+            &mut cluster
+        } else {
+            namespaced
+                .entry(r.namespace.clone().unwrap_or_else(|| "default".to_string()))
+                .or_default()
+        };
+        tree.entry(r.api_version.clone())
+            .or_default()
+            .entry(r.kind.clone())
+            .or_default()
+            .insert(r.name.clone(), input.0.clone());
+    }
+    fn tree_value(t: Tree) -> Value {
+        Value::from(
+            t.into_iter()
+                .map(|(av, kinds)| {
+                    let kinds = kinds
+                        .into_iter()
+                        .map(|(k, names)| {
+                            let names = names
+                                .into_iter()
+                                .map(|(n, v)| (Value::from(n), v))
+                                .collect::<BTreeMap<_, _>>();
+                            (Value::from(k), Value::from(names))
+                        })
+                        .collect::<BTreeMap<_, _>>();
+                    (Value::from(av), Value::from(kinds))
+                })
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+    let ns = namespaced
+        .into_iter()
+        .map(|(ns, t)| (Value::from(ns), tree_value(t)))
+        .collect::<BTreeMap<_, _>>();
+    let mut inv = BTreeMap::new();
+    inv.insert(Value::from("cluster"), tree_value(cluster));
+    inv.insert(Value::from("namespace"), Value::from(ns));
+    let mut data = BTreeMap::new();
+    data.insert(Value::from("inventory"), Value::from(inv));
+    data.insert(Value::from("settings"), Value::from(settings));
+    Input(Value::from(data))
+}
