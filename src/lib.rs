@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod bench;
 pub mod catalog;
 pub mod compliance;
+pub mod diag;
 pub mod document;
 pub mod engine;
 pub mod finding;

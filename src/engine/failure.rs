@@ -124,7 +124,9 @@ impl SourceMap {
                 continue;
             };
             let rest = &text[at + m.label.len() + 1..];
-            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let line: u32 = rest[..digits].parse().ok()?;
             return Some((m.file.clone(), line + m.line_offset, 0, text.to_string()));
         }

@@ -16,7 +16,11 @@ pub mod params;
 pub mod report;
 
 pub use appdata::SchemaMapping;
+mod problem;
 mod score;
+
+use problem::problem_at;
+pub use problem::{Level, Problem, ProblemKind};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -24,101 +28,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::catalog::Severity;
-use crate::document::{Document, FieldPath, SourceFile};
-use crate::finding::ResourceRef;
+use crate::document::SourceFile;
 use crate::gate::Gate;
 use crate::scan::ScanOptions;
 use crate::source::InputError;
-
-/// The class of a problem.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProblemKind {
-    Syntax,
-    Schema,
-    JsonSchema,
-    Business,
-    Security,
-}
-
-impl ProblemKind {
-    pub const ALL: [ProblemKind; 5] = [
-        ProblemKind::Syntax,
-        ProblemKind::Schema,
-        ProblemKind::JsonSchema,
-        ProblemKind::Business,
-        ProblemKind::Security,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemKind::Syntax => "syntax",
-            ProblemKind::Schema => "schema",
-            ProblemKind::JsonSchema => "json-schema",
-            ProblemKind::Business => "business",
-            ProblemKind::Security => "security",
-        }
-    }
-}
-
-/// Whether a problem makes the configuration invalid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Error,
-    Warning,
-}
-
-/// One problem, pointing at the offending field.
-#[derive(Clone, Debug, Serialize)]
-pub struct Problem {
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-    /// Dotted field path (`spec.template.spec.containers[0].image`); empty for syntax errors.
-    pub path: String,
-    pub kind: ProblemKind,
-    pub level: Level,
-    /// Business or security rule id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    /// Security findings only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<Severity>,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub document_index: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<ResourceRef>,
-}
-
-impl Problem {
-    /// An error of a file (not of one object): syntax, or an object that is not complete
-    /// enough to be one.
-    pub fn in_file(
-        file: String,
-        line: u32,
-        column: u32,
-        path: &str,
-        kind: ProblemKind,
-        message: String,
-    ) -> Problem {
-        Problem {
-            file,
-            line,
-            column,
-            path: path.to_string(),
-            kind,
-            level: Level::Error,
-            rule: None,
-            severity: None,
-            message,
-            document_index: None,
-            resource: None,
-        }
-    }
-}
 
 /// Options of one validation.
 pub struct ValidateOptions {
@@ -237,32 +150,6 @@ pub enum ValidateError {
     Scan(#[from] crate::scan::ScanError),
     #[error("{0}")]
     Config(String),
-}
-
-fn problem_at(
-    doc: &Document,
-    path: Option<&FieldPath>,
-    kind: ProblemKind,
-    level: Level,
-    message: String,
-) -> Problem {
-    let (pos, path_text) = match path {
-        Some(p) => (doc.tree.locate(p).span.start, p.to_string()),
-        None => (doc.tree.span.start, String::new()),
-    };
-    Problem {
-        file: doc.file.path.clone(),
-        line: pos.line,
-        column: pos.column,
-        path: path_text,
-        kind,
-        level,
-        rule: None,
-        severity: None,
-        message,
-        document_index: Some(doc.index),
-        resource: Some((&doc.resource).into()),
-    }
 }
 
 /// Validates the configuration under `opts.paths` (on `opts.scan.jobs` threads).

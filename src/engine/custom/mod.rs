@@ -30,8 +30,8 @@ mod results;
 use conftest::Conftest;
 use gatekeeper::Gatekeeper;
 
-pub(crate) use files::{load_data, policy_files, read_text, walk, yaml_documents};
 pub(crate) use super::failure::SourceMap;
+pub(crate) use files::{load_data, policy_files, read_text, walk, yaml_documents};
 pub(crate) use rego::{RegoVersion, add_rego, check_functions, eval_failure, new_engine};
 pub(crate) use results::{Failures, Hit, Hits, Severities, doc_error, finding, hits, user_rule};
 

@@ -1,34 +1,20 @@
-//! `--format html` (and `audit --format html`): one self-contained page rendered from the tera
-//! template `reports/report.html` (embedded; `--template FILE` replaces it).
-//!
-//! The page shows the security score, per-framework compliance (the audit's checklists when
-//! given), a risk matrix (severity × exposure), prioritized recommendations and every
-//! finding with its masked code frame and fix, filterable and searchable by inline script.
-//! Everything from the scan is escaped by tera's autoescape (the template is registered under
-//! a `.html` name, whatever file it came from); secret values are masked in frames exactly as
-//! in the text report (see `frame`).
+//! The HTML page's view model: what the template sees (summary, compliance, findings with
+//! masked code frames, filters), built from a scan outcome, the gate and the audit data.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::frame::{self, Masks};
-use super::{ReportContext, ReportError, TOOL_NAME, TOOL_VERSION};
-use crate::audit::exposure::{self, Exposure, ExposureMap};
-use crate::audit::risk::{self, Recommendation, RiskMatrix};
-use crate::audit::{Audit, Checklist};
+use crate::audit::Checklist;
+use crate::audit::exposure::Exposure;
+use crate::audit::risk::{Recommendation, RiskMatrix};
 use crate::catalog::{Rule, Severity};
 use crate::compliance::framework_scores;
 use crate::finding::{Finding, by_severity, security_score};
 use crate::gate::Gate;
+use crate::report::frame::{self, Masks};
 use crate::scan::ScanOutcome;
-
-/// The embedded template.
-pub const TEMPLATE: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/reports/report.html"));
-
-/// The name templates are registered under; its `.html` suffix turns autoescape on.
-const TEMPLATE_NAME: &str = "report.html";
+use crate::{TOOL_NAME, TOOL_VERSION};
 
 /// Namespace shown (and filtered on) for resources without one.
 const NO_NAMESPACE: &str = "(none)";
@@ -162,10 +148,10 @@ struct Filters {
 
 /// Everything the template sees.
 #[derive(Serialize)]
-struct Page<'a> {
-    title: &'static str,
+pub(super) struct Page<'a> {
+    pub(super) title: &'static str,
     /// `scan` or `audit`.
-    kind: &'static str,
+    pub(super) kind: &'static str,
     tool: Tool,
     summary: Summary,
     compliance: Vec<Compliance>,
@@ -177,68 +163,7 @@ struct Page<'a> {
     errors: Vec<String>,
 }
 
-fn fail(message: String) -> ReportError {
-    ReportError {
-        format: "html",
-        message,
-    }
-}
-
-/// `scan --format html`.
-pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
-    let o = ctx.outcome;
-    let docs = exposure::documents_from_sources(&o.sources);
-    let exposures = exposure::classify(&docs);
-    let matrix = risk::risk_matrix(&o.findings, &exposures);
-    let recs = risk::recommendations(&o.findings, &o.rules, &exposures);
-    let ex: Vec<(Exposure, Vec<String>)> = o
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                exposures.of(&f.resource),
-                exposures.reasons(&f.resource).to_vec(),
-            )
-        })
-        .collect();
-    let page = page(o, ctx.gate, &ex, &matrix, &recs, None);
-    render_page(&page, ctx.template.as_deref())
-}
-
-/// `audit --format html`: the same page with the audit's checklists.
-pub fn render_audit(
-    outcome: &ScanOutcome,
-    audit: &Audit,
-    template: Option<&str>,
-) -> Result<Vec<u8>, ReportError> {
-    let ex: Vec<(Exposure, Vec<String>)> = if audit.findings.len() == outcome.findings.len() {
-        audit
-            .findings
-            .iter()
-            .map(|f| (f.exposure, f.exposure_reasons.clone()))
-            .collect()
-    } else {
-        let map = ExposureMap::default();
-        outcome
-            .findings
-            .iter()
-            .map(|f| (map.of(&f.resource), Vec::new()))
-            .collect()
-    };
-    let mut page = page(
-        outcome,
-        Gate::new(audit.summary.gate.fail_on),
-        &ex,
-        &audit.risk_matrix,
-        &audit.recommendations,
-        Some(&audit.frameworks),
-    );
-    page.title = "confgate audit";
-    page.kind = "audit";
-    render_page(&page, template)
-}
-
-fn page<'a>(
+pub(super) fn page<'a>(
     o: &ScanOutcome,
     gate: Gate,
     exposures: &[(Exposure, Vec<String>)],
@@ -401,103 +326,5 @@ fn finding_view(
             .map(|r| segments(&r.remediation))
             .unwrap_or_default(),
         frame,
-    }
-}
-
-/// Renders the page with the embedded template or `template`.
-fn render_page(page: &Page<'_>, template: Option<&str>) -> Result<Vec<u8>, ReportError> {
-    let mut tera = tera::Tera::default();
-    tera.add_raw_template(TEMPLATE_NAME, template.unwrap_or(TEMPLATE))
-        .map_err(|e| fail(format!("bad template: {}", chain(&e))))?;
-    let ctx = tera::Context::from_serialize(page).map_err(|e| fail(chain(&e)))?;
-    tera.render(TEMPLATE_NAME, &ctx)
-        .map(String::into_bytes)
-        .map_err(|e| fail(format!("template failed: {}", chain(&e))))
-}
-
-/// A tera error with its causes, on one line.
-fn chain(e: &tera::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(c) = cur {
-        parts.push(c.to_string());
-        cur = c.source();
-    }
-    parts.join(": ").replace('\n', " ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backticks_become_code_segments() {
-        let s = segments("Set `a: b` or `c`.");
-        let got: Vec<(&str, bool)> = s.iter().map(|s| (s.text.as_str(), s.code)).collect();
-        assert_eq!(
-            got,
-            [
-                ("Set ", false),
-                ("a: b", true),
-                (" or ", false),
-                ("c", true),
-                (".", false)
-            ]
-        );
-        let s = segments("a ` b");
-        let got: Vec<(&str, bool)> = s.iter().map(|s| (s.text.as_str(), s.code)).collect();
-        assert_eq!(got, [("a ", false), ("`", false), (" b", false)]);
-    }
-
-    #[test]
-    fn the_embedded_template_renders_an_empty_scan() {
-        let o = ScanOutcome::default();
-        let ctx = ReportContext {
-            outcome: &o,
-            color: false,
-            gate: Gate::default(),
-            template: None,
-            sarif_category: None,
-        };
-        let html = String::from_utf8(render(&ctx).unwrap()).unwrap();
-        assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80]);
-        assert!(html.contains("100"));
-    }
-
-    #[test]
-    fn user_templates_are_autoescaped() {
-        let o = ScanOutcome {
-            errors: vec![crate::source::InputError {
-                column: None,
-                file: "<script>alert(1)</script>".into(),
-                line: None,
-                message: "x".into(),
-            }],
-            ..ScanOutcome::default()
-        };
-        let ctx = ReportContext {
-            outcome: &o,
-            color: false,
-            gate: Gate::default(),
-            template: Some("{% for e in errors %}{{ e }}{% endfor %}".into()),
-            sarif_category: None,
-        };
-        let html = String::from_utf8(render(&ctx).unwrap()).unwrap();
-        assert!(html.starts_with("&lt;script&gt;"), "{html}");
-    }
-
-    #[test]
-    fn a_broken_template_is_an_error_not_a_panic() {
-        let o = ScanOutcome::default();
-        let ctx = ReportContext {
-            outcome: &o,
-            color: false,
-            gate: Gate::default(),
-            template: Some("{% if %}".into()),
-            sarif_category: None,
-        };
-        let e = render(&ctx).unwrap_err();
-        assert!(e.to_string().contains("bad template"), "{e}");
-        assert!(!e.to_string().contains('\n'));
     }
 }
