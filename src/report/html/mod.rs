@@ -114,25 +114,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backticks_become_code_segments() {
-        let s = segments("Set `a: b` or `c`.");
-        let got: Vec<(&str, bool)> = s.iter().map(|s| (s.text.as_str(), s.code)).collect();
-        assert_eq!(
-            got,
-            [
-                ("Set ", false),
-                ("a: b", true),
-                (" or ", false),
-                ("c", true),
-                (".", false)
-            ]
-        );
-        let s = segments("a ` b");
-        let got: Vec<(&str, bool)> = s.iter().map(|s| (s.text.as_str(), s.code)).collect();
-        assert_eq!(got, [("a ", false), ("`", false), (" b", false)]);
-    }
-
-    #[test]
     fn the_embedded_template_renders_an_empty_scan() {
         let o = ScanOutcome::default();
         let ctx = ReportContext {
