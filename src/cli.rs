@@ -15,7 +15,9 @@ use confgate::settings::{GenerateFlags, ScanFlags, ValidateFlags};
 #[command(
     name = "confgate",
     version,
-    about = "Guards Kubernetes configuration from the commit to the cluster"
+    about = "Guards Kubernetes configuration from the commit to the cluster",
+    after_help = "Exit codes: 0 nothing at or above the gate, 1 findings at or above --fail-on \
+                  (or invalid configuration), 2 error. Output contracts: docs/architecture.md."
 )]
 pub struct Cli {
     /// Settings file (default: confgate.toml in the current or a parent directory).

@@ -1,6 +1,6 @@
 //! Findings: what a rule found, where, and how it is identified across runs.
 //!
-//! The JSON shape here is a contract (DESIGN §5). The fingerprint is built from the rule,
+//! The JSON shape here is a contract (docs/architecture.md). The fingerprint is built from the rule,
 //! the resource identity, the path and the offending value, never from line numbers, so it
 //! survives unrelated edits and reordering.
 

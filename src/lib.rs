@@ -1,7 +1,9 @@
 //! confgate: guards Kubernetes configuration from the commit to the cluster.
 //!
-//! The library never prints or exits; `main.rs` maps results to exit codes. See
-//! `../shared/DESIGN.md` for the flow: sources → documents → evaluation → findings → reports.
+//! The library never prints or exits; `main.rs` maps results to exit codes. The flow
+//! (sources → documents → evaluation → resolution → gate and reports), the job of each
+//! module and the contracts (JSON findings, exit codes, rules) are in
+//! `docs/architecture.md`.
 
 pub mod audit;
 pub mod baseline;

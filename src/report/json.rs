@@ -1,4 +1,4 @@
-//! `--format json`: the findings contract of DESIGN §5.
+//! `--format json`: the findings contract (docs/architecture.md, "Contracts").
 
 use std::collections::BTreeMap;
 

@@ -25,7 +25,7 @@ pub use sarif::GITHUB_RESULT_CAP;
 pub enum OutputFormat {
     /// For people: positions, code frames, remediation, summary.
     Text,
-    /// The JSON contract (DESIGN §5).
+    /// The JSON contract (docs/architecture.md).
     Json,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
