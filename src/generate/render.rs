@@ -51,12 +51,9 @@ pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, GenerateError
     }
     let mut sources: Vec<(String, String)> = Vec::new();
     let mut outputs = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| GenerateError::new(&dir_display, None, e.to_string()))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(dir) else {
+    for entry in crate::source::walk_files(dir, &crate::source::WalkOptions::default()) {
+        let path = entry.map_err(|e| GenerateError::new(&dir_display, None, e.to_string()))?;
+        let Ok(rel) = path.strip_prefix(dir) else {
             continue;
         };
         let name = rel
@@ -69,7 +66,7 @@ pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, GenerateError
             continue;
         };
         let shown = format!("{dir_display}/{name}");
-        let text = std::fs::read_to_string(entry.path())
+        let text = std::fs::read_to_string(&path)
             .map_err(|e| GenerateError::new(&shown, None, format!("cannot read: {e}")))?;
         let base = name.rsplit('/').next().unwrap_or(&name);
         if !base.starts_with('_') {
