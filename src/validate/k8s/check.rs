@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::rules::{self, Rule};
+use super::field_rules::FieldRule;
 use super::schema::{Additional, Compiled, Format, SNode, Special, Ty, group_of};
 use super::{Coverage, IssueKind, IssueLevel, SchemaIssue, SchemaOutcome};
+use super::{hints, value_syntax};
 use crate::document::{FieldPath, Node, NodeKind, Seg};
 
 /// Longest excerpt of a value quoted in a message.
@@ -271,7 +272,7 @@ impl<'a, 't> Walker<'a, 't> {
             })
             .unwrap_or_default();
         if history.is_empty() && !kinds.is_empty() {
-            let hint = rules::suggest(kind, kinds)
+            let hint = hints::suggest(kind, kinds)
                 .map(|k| format!(" (did you mean \"{k}\"?)"))
                 .unwrap_or_default();
             self.error_at(
@@ -335,7 +336,7 @@ impl<'a, 't> Walker<'a, 't> {
             None => {}
         }
         if let Some(ns) = meta.get("namespace").and_then(string_of)
-            && !rules::is_dns1123_label(ns)
+            && !value_syntax::is_dns1123_label(ns)
         {
             self.error_at(
                 Seg::Key("namespace".to_string()),
@@ -361,16 +362,16 @@ impl<'a, 't> Walker<'a, 't> {
             _ => "subdomain",
         };
         let problem = match group {
-            "path" if !rules::is_path_segment_name(name) => {
+            "path" if !value_syntax::is_path_segment_name(name) => {
                 Some("must not be '.' or '..' nor contain '/' or '%'")
             }
-            "label" if !rules::is_dns1123_label(name) => Some(
+            "label" if !value_syntax::is_dns1123_label(name) => Some(
                 "must be a DNS-1123 label (lowercase alphanumerics and '-', starting and ending with an alphanumeric, at most 63 characters)",
             ),
-            "1035" if !rules::is_dns1035_label(name) => Some(
+            "1035" if !value_syntax::is_dns1035_label(name) => Some(
                 "must be a DNS-1035 label (lowercase alphanumerics and '-', starting with a letter, ending with an alphanumeric, at most 63 characters)",
             ),
-            "subdomain" if !rules::is_dns1123_subdomain(name) => Some(
+            "subdomain" if !value_syntax::is_dns1123_subdomain(name) => Some(
                 "must be a DNS-1123 subdomain (lowercase alphanumerics, '-' and '.', starting and ending with an alphanumeric, at most 253 characters)",
             ),
             _ => None,
@@ -402,7 +403,7 @@ impl<'a, 't> Walker<'a, 't> {
             type_rule = def.rule;
         }
         let s = &c.nodes[id as usize];
-        let sensitive = sensitive || prop_rule == Some(Rule::DataKeys { secret: true });
+        let sensitive = sensitive || prop_rule == Some(FieldRule::DataKeys { secret: true });
         if !self.check_type(n, s, sensitive) {
             return;
         }
@@ -412,7 +413,7 @@ impl<'a, 't> Walker<'a, 't> {
                 // An entry named like a secret (an env var `DB_PASSWORD`) hides its value.
                 let sensitive = sensitive
                     || entries.iter().any(|e| {
-                        e.key == "name" && string_of(&e.value).is_some_and(rules::looks_secret)
+                        e.key == "name" && string_of(&e.value).is_some_and(hints::looks_secret)
                     });
                 self.map(entries, s, ctx, sensitive);
             }
@@ -440,7 +441,7 @@ impl<'a, 't> Walker<'a, 't> {
             Special::Quantity => {
                 match value {
                     Some(Value::String(q)) => {
-                        if rules::parse_quantity(q).is_none() {
+                        if value_syntax::parse_quantity(q).is_none() {
                             self.error(format!(
                                 "invalid quantity {}: expected e.g. 100m, 0.5, 1Gi, 512Mi or 1e3",
                                 if sensitive {
@@ -503,10 +504,10 @@ impl<'a, 't> Walker<'a, 't> {
                     _ => {}
                 }
             }
-            (Format::Byte, Value::String(text)) if !rules::is_base64(text) => {
+            (Format::Byte, Value::String(text)) if !value_syntax::is_base64(text) => {
                 self.error("value is not valid base64".to_string());
             }
-            (Format::DateTime, Value::String(text)) if !rules::is_rfc3339(text) => {
+            (Format::DateTime, Value::String(text)) if !value_syntax::is_rfc3339(text) => {
                 self.error(format!(
                     "expected an RFC 3339 date-time like 2024-01-31T12:00:00Z, got {}",
                     describe(v, sensitive)
@@ -546,7 +547,7 @@ impl<'a, 't> Walker<'a, 't> {
             let target = match s.prop(&e.key) {
                 Some(p) => Some((p.node, p.secretish)),
                 None => match s.additional {
-                    Additional::Schema(a) => Some((a, rules::looks_secret(&e.key))),
+                    Additional::Schema(a) => Some((a, hints::looks_secret(&e.key))),
                     Additional::Open => None,
                     Additional::Absent if s.props.is_empty() => None,
                     Additional::Absent | Additional::Closed => {
@@ -569,7 +570,7 @@ impl<'a, 't> Walker<'a, 't> {
         } else {
             IssueLevel::Warning
         };
-        let hint = rules::suggest(key, s.props.iter().map(|p| p.name.as_str()))
+        let hint = hints::suggest(key, s.props.iter().map(|p| p.name.as_str()))
             .map(|p| format!(" (did you mean \"{p}\"?)"))
             .unwrap_or_default();
         self.push(
@@ -663,14 +664,14 @@ impl<'a, 't> Walker<'a, 't> {
         }
     }
 
-    fn rule(&mut self, rule: Rule, n: &Node, sensitive: bool) {
+    fn rule(&mut self, rule: FieldRule, n: &Node, sensitive: bool) {
         match rule {
-            Rule::Enum(values) => {
+            FieldRule::Enum(values) => {
                 if let Some(text) = string_of(n) {
                     self.enum_value(text, values, None, sensitive);
                 }
             }
-            Rule::EnumItems(values) => {
+            FieldRule::EnumItems(values) => {
                 if let NodeKind::Seq(items) = &n.kind {
                     for (i, it) in items.iter().enumerate() {
                         if let Some(text) = string_of(it) {
@@ -679,14 +680,14 @@ impl<'a, 't> Walker<'a, 't> {
                     }
                 }
             }
-            Rule::Port { zero_ok } => {
+            FieldRule::Port { zero_ok } => {
                 if let NodeKind::Scalar(v) = &n.kind
                     && let Some(port) = as_integer(v)
                 {
                     self.port(port, zero_ok);
                 }
             }
-            Rule::PortOrName => match &n.kind {
+            FieldRule::PortOrName => match &n.kind {
                 NodeKind::Scalar(Value::String(name)) => self.port_name(name),
                 NodeKind::Scalar(v) => {
                     if let Some(port) = as_integer(v) {
@@ -695,14 +696,14 @@ impl<'a, 't> Walker<'a, 't> {
                 }
                 _ => {}
             },
-            Rule::IanaName => {
+            FieldRule::IanaName => {
                 if let Some(name) = string_of(n) {
                     self.port_name(name);
                 }
             }
-            Rule::DnsLabel => {
+            FieldRule::DnsLabel => {
                 if let Some(name) = string_of(n)
-                    && !rules::is_dns1123_label(name)
+                    && !value_syntax::is_dns1123_label(name)
                 {
                     self.error(format!(
                         "invalid name {}: must be a DNS-1123 label (lowercase alphanumerics and '-', starting and ending with an alphanumeric, at most 63 characters)",
@@ -710,12 +711,12 @@ impl<'a, 't> Walker<'a, 't> {
                     ));
                 }
             }
-            Rule::Labels => self.labels(n, sensitive),
-            Rule::Annotations => self.annotations(n),
-            Rule::DataKeys { .. } => {
+            FieldRule::Labels => self.labels(n, sensitive),
+            FieldRule::Annotations => self.annotations(n),
+            FieldRule::DataKeys { .. } => {
                 if let NodeKind::Map(entries) = &n.kind {
                     for e in entries {
-                        if let Err(problem) = rules::check_config_key(&e.key) {
+                        if let Err(problem) = value_syntax::check_config_key(&e.key) {
                             self.error_at(
                                 Seg::Key(e.key.clone()),
                                 format!("invalid key {}: {problem}", quote(&e.key)),
@@ -724,7 +725,7 @@ impl<'a, 't> Walker<'a, 't> {
                     }
                 }
             }
-            Rule::EnvName => {
+            FieldRule::EnvName => {
                 if let Some(name) = string_of(n) {
                     if name.is_empty() {
                         self.error(
@@ -738,7 +739,7 @@ impl<'a, 't> Walker<'a, 't> {
                     }
                 }
             }
-            Rule::IntOrPercent => match &n.kind {
+            FieldRule::IntOrPercent => match &n.kind {
                 NodeKind::Scalar(Value::String(text)) => {
                     let ok = text
                         .strip_suffix('%')
@@ -759,7 +760,7 @@ impl<'a, 't> Walker<'a, 't> {
                 }
                 _ => {}
             },
-            Rule::Resources => self.resources(n),
+            FieldRule::Resources => self.resources(n),
         }
     }
 
@@ -796,7 +797,7 @@ impl<'a, 't> Walker<'a, 't> {
     }
 
     fn port_name(&mut self, name: &str) {
-        if !rules::is_iana_svc_name(name) {
+        if !value_syntax::is_iana_svc_name(name) {
             self.error(format!(
                 "invalid port name {}: must be an IANA service name (at most 15 lowercase alphanumerics and '-', with a letter, no leading, trailing or double '-')",
                 quote(name)
@@ -809,16 +810,16 @@ impl<'a, 't> Walker<'a, 't> {
             return;
         };
         for e in entries {
-            if let Err(problem) = rules::check_qualified_name(&e.key) {
+            if let Err(problem) = value_syntax::check_qualified_name(&e.key) {
                 self.error_at(
                     Seg::Key(e.key.clone()),
                     format!("invalid label key {}: {problem}", quote(&e.key)),
                 );
             }
             if let Some(v) = string_of(&e.value)
-                && let Err(problem) = rules::check_label_value(v)
+                && let Err(problem) = value_syntax::check_label_value(v)
             {
-                let shown = if sensitive || rules::looks_secret(&e.key) {
+                let shown = if sensitive || hints::looks_secret(&e.key) {
                     "value".to_string()
                 } else {
                     quote(v)
@@ -837,7 +838,7 @@ impl<'a, 't> Walker<'a, 't> {
         };
         let mut total = 0;
         for e in entries {
-            if let Err(problem) = rules::check_qualified_name(&e.key) {
+            if let Err(problem) = value_syntax::check_qualified_name(&e.key) {
                 self.error_at(
                     Seg::Key(e.key.clone()),
                     format!("invalid annotation key {}: {problem}", quote(&e.key)),
@@ -860,7 +861,7 @@ impl<'a, 't> Walker<'a, 't> {
                     .iter()
                     .filter_map(|e| {
                         let q = match &e.value.kind {
-                            NodeKind::Scalar(Value::String(s)) => rules::parse_quantity(s)?,
+                            NodeKind::Scalar(Value::String(s)) => value_syntax::parse_quantity(s)?,
                             NodeKind::Scalar(Value::Number(num)) => num.as_f64()?,
                             _ => return None,
                         };

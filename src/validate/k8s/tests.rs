@@ -354,12 +354,12 @@ fn quantities_are_parsed() {
         "1500u",
         "2Ti",
     ] {
-        assert!(rules::parse_quantity(good).is_some(), "{good}");
+        assert!(value_syntax::parse_quantity(good).is_some(), "{good}");
     }
     for bad in [
         "1GB", "abc", "1.5.2", "", "Gi", "1 Gi", "1e", "1gi", "--1", "1Ki2",
     ] {
-        assert!(rules::parse_quantity(bad).is_none(), "{bad}");
+        assert!(value_syntax::parse_quantity(bad).is_none(), "{bad}");
     }
     let d = deployment(POD_SPEC);
     assert_clean(&d.replace("memory: 1Gi", "memory: 1073741824"));
@@ -780,10 +780,10 @@ fn curated_tables_name_existing_fields() {
             }
         }
     }
-    let fields = rules::ENUM_TABLE
+    let fields = enum_fields::ENUM_TABLE
         .iter()
         .map(|f| (f.def, f.field))
-        .chain(rules::VALUE_RULES.iter().map(|&(d, f, _)| (d, f)));
+        .chain(field_rules::VALUE_RULES.iter().map(|&(d, f, _)| (d, f)));
     for (def, field) in fields {
         if !found.contains(&(def.to_string(), field.to_string())) {
             missing.push(format!("{def}.{field}"));
@@ -794,25 +794,25 @@ fn curated_tables_name_existing_fields() {
 
 #[test]
 fn syntax_validators() {
-    assert!(rules::is_dns1123_label("a-1"));
-    assert!(!rules::is_dns1123_label("-a"));
-    assert!(!rules::is_dns1123_label(&"a".repeat(64)));
-    assert!(rules::is_dns1123_subdomain("a.b-c.d"));
-    assert!(!rules::is_dns1123_subdomain("a..b"));
-    assert!(rules::is_iana_svc_name("http-alt"));
-    assert!(!rules::is_iana_svc_name("1234"));
-    assert!(!rules::is_iana_svc_name("sixteen-chars-xx"));
-    assert!(rules::is_base64(""));
-    assert!(rules::is_base64("YQ=="));
-    assert!(!rules::is_base64("YQ="));
-    assert!(!rules::is_base64("Y===") || rules::is_base64("Y==="));
-    assert!(rules::is_rfc3339("2024-01-31T12:00:00.5-07:00"));
-    assert!(!rules::is_rfc3339("2024-13-01T00:00:00Z"));
+    assert!(value_syntax::is_dns1123_label("a-1"));
+    assert!(!value_syntax::is_dns1123_label("-a"));
+    assert!(!value_syntax::is_dns1123_label(&"a".repeat(64)));
+    assert!(value_syntax::is_dns1123_subdomain("a.b-c.d"));
+    assert!(!value_syntax::is_dns1123_subdomain("a..b"));
+    assert!(value_syntax::is_iana_svc_name("http-alt"));
+    assert!(!value_syntax::is_iana_svc_name("1234"));
+    assert!(!value_syntax::is_iana_svc_name("sixteen-chars-xx"));
+    assert!(value_syntax::is_base64(""));
+    assert!(value_syntax::is_base64("YQ=="));
+    assert!(!value_syntax::is_base64("YQ="));
+    assert!(!value_syntax::is_base64("Y===") || value_syntax::is_base64("Y==="));
+    assert!(value_syntax::is_rfc3339("2024-01-31T12:00:00.5-07:00"));
+    assert!(!value_syntax::is_rfc3339("2024-13-01T00:00:00Z"));
     assert_eq!(
-        rules::suggest("replica", ["replicas", "paused"]),
+        hints::suggest("replica", ["replicas", "paused"]),
         Some("replicas")
     );
-    assert_eq!(rules::suggest("zzz", ["replicas"]), None);
+    assert_eq!(hints::suggest("zzz", ["replicas"]), None);
 }
 
 /// A realistic mix of manifests (as kubectl, Helm and operators write them) must pass cleanly,
