@@ -4,8 +4,9 @@
 //!
 //! Checks are keyed by `group.Type` (for example `core.Container`, from
 //! `io.k8s.api.core.v1.Container`), without the API version, so they apply wherever that type
-//! is used and in every API version that has it. The type is `FieldRule`, not `FieldRule`: a
-//! `FieldRule` in confgate is a catalog rule with an id and a severity; these are schema checks.
+//! is used and in every API version that has it. The type is `FieldRule`, not `Rule`: a
+//! `Rule` in confgate is a catalog rule (`catalog::Rule`, with an id and a severity); these
+//! are schema checks.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
