@@ -267,8 +267,8 @@ fn existing_files(dir: &Path, shown: &str) -> Result<BTreeMap<String, String>, G
         ..Default::default()
     };
     for entry in crate::source::walk_files(dir, &walk) {
-        let p = entry.map_err(|e| GenerateError::new(shown, None, e.to_string()))?;
-        let p = p.as_path();
+        let path = entry.map_err(|e| GenerateError::new(shown, None, e.to_string()))?;
+        let p = path.as_path();
         let Ok(rel) = p.strip_prefix(dir) else {
             continue;
         };

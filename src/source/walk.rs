@@ -383,6 +383,33 @@ mod tests {
         assert_eq!(names(d.path(), &opts), ["kept/b.yaml"]);
     }
 
+    #[test]
+    fn discover_skips_git_and_confgate_dirs_and_excluded_paths_but_not_other_dot_dirs() {
+        let d = tree(&[
+            (".git/config.yaml", ""),
+            (".confgate/cache.json", ""),
+            (".github/workflows/ci.yaml", ""),
+            ("a.YAML", ""),
+            ("notes.txt", ""),
+            ("vendor/x.yml", ""),
+        ]);
+        let opts = LoadOptions {
+            exclude: vec!["vendor/".to_string()],
+            ..LoadOptions::default()
+        };
+        let found = discover(&[".".to_string()], &opts, d.path());
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+        let shown: Vec<String> = found
+            .inputs
+            .iter()
+            .map(|i| match i {
+                Input::File { display, .. } => display.clone(),
+                Input::Stdin => "-".to_string(),
+            })
+            .collect();
+        assert_eq!(shown, [".github/workflows/ci.yaml", "a.YAML"]);
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_symlink_loop_is_one_error_and_the_walk_goes_on() {
@@ -401,5 +428,10 @@ mod tests {
             .collect();
         assert_eq!(loops.len(), 1, "{found:?}");
         assert_eq!(loops[0].path(), Some(d.path().join("sub/up").as_path()));
+        assert!(
+            loops[0].to_string().starts_with("File system loop found: "),
+            "{}",
+            loops[0]
+        );
     }
 }
