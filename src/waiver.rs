@@ -61,34 +61,57 @@ pub struct WaiverError {
     pub message: String,
 }
 
-/// A civil date as days since 1970-01-01.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days from 1970-01-01 to `date` (negative before it).
+fn epoch_days(date: jiff::civil::Date) -> i64 {
+    jiff::civil::date(1970, 1, 1)
+        .until(date)
+        .map_or(0, |span| i64::from(span.get_days()))
 }
 
-/// Parses `YYYY-MM-DD` into days since the epoch.
+/// The calendar date `y-m-d`, when it exists (and its year is within -9999..=9999).
+fn civil(y: i64, m: i64, d: i64) -> Option<jiff::civil::Date> {
+    let (y, m, d) = (
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    );
+    jiff::civil::Date::new(y, m, d).ok()
+}
+
+/// A civil date as days since 1970-01-01. Days past the end of the month roll over into
+/// the next (2025-02-31 counts as 2025-03-03), so only `parse_date` decides what is a real
+/// date; months outside 1..=12 and years outside -9999..=9999 are clamped to the nearest.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let first = civil(y.clamp(-9999, 9999), m.clamp(1, 12), 1).unwrap_or(jiff::civil::Date::MIN);
+    let date = jiff::Span::new()
+        .try_days(d.saturating_sub(1))
+        .ok()
+        .and_then(|span| first.checked_add(span).ok())
+        .unwrap_or(if d < 1 {
+            jiff::civil::Date::MIN
+        } else {
+            jiff::civil::Date::MAX
+        });
+    epoch_days(date)
+}
+
+/// Parses `YYYY-MM-DD` into days since the epoch; `None` unless it is a real calendar date
+/// (no 2025-02-31, no 2026-13-01).
 pub fn parse_date(s: &str) -> Option<i64> {
     let mut it = s.trim().splitn(3, '-');
     let y: i64 = it.next()?.parse().ok()?;
     let m: i64 = it.next()?.parse().ok()?;
     let d: i64 = it.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    Some(days_from_civil(y, m, d))
+    civil(y, m, d).map(epoch_days)
 }
 
 /// Today (UTC) as days since the epoch.
 pub fn today() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| (d.as_secs() / 86_400) as i64)
+    epoch_days(
+        jiff::Timestamp::now()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date(),
+    )
 }
 
 /// A waiver compiled for matching.
@@ -353,6 +376,24 @@ mod tests {
         );
         assert_eq!(parse_date("2026-13-01"), None);
         assert_eq!(parse_date("soon"), None);
+    }
+
+    #[test]
+    fn impossible_dates_are_rejected_and_leap_days_accepted() {
+        assert_eq!(parse_date("2025-02-31"), None);
+        assert_eq!(parse_date("2099-02-30"), None);
+        assert_eq!(parse_date("2025-04-31"), None);
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("2026-01-00"), None);
+        assert_eq!(
+            parse_date("2024-02-29"),
+            parse_date("2024-03-01").map(|d| d - 1)
+        );
+        assert_eq!(parse_date("2024-02-29"), Some(19_782));
+        assert_eq!(days_from_civil(2024, 2, 29), 19_782);
+        // The old arithmetic's roll-over, kept for direct callers.
+        assert_eq!(days_from_civil(2025, 2, 31), days_from_civil(2025, 3, 3));
+        assert!(today() > parse_date("2024-01-01").unwrap_or(i64::MAX));
     }
 
     #[test]

@@ -231,6 +231,38 @@ fn a_malformed_waiver_is_an_error_naming_the_file() {
 }
 
 #[test]
+fn a_waiver_expiring_on_an_impossible_date_is_an_error_naming_the_file() {
+    let dir = workspace();
+    std::fs::write(
+        dir.path().join("confgate-waivers.yaml"),
+        "waivers:\n  - rule: CG1001\n    justification: x\n    owner: team@example.com\n    expires: 2099-02-30\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["scan", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("confgate-waivers.yaml") && e.contains("2099-02-30"),
+        "{e}"
+    );
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+
+    // A real leap day is a date like any other: this waiver is valid (and long expired).
+    std::fs::write(
+        dir.path().join("confgate-waivers.yaml"),
+        waiver("2024-02-29", ""),
+    )
+    .unwrap();
+    let o = run(dir.path(), &["scan", "."]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
 fn a_baseline_makes_only_new_findings_count() {
     let dir = workspace();
     let b = dir.path().join("baseline.json");

@@ -6,19 +6,25 @@
 //! assertions: `violations: yes | no | N`, optionally counting only the violations whose
 //! message matches the regex `message`. A malformed suite, template or constraint is an error
 //! (one line, naming the file and line); a case whose assertions fail is a failure.
+//!
+//! [`suite`] reads and checks suite files; this module finds them, builds each test's
+//! Gatekeeper from its template and constraint, runs the cases and judges the assertions.
 
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
 use serde::Serialize;
 
 use crate::catalog::Severity;
-use crate::document::{Document, Node, NodeKind};
+use crate::document::Document;
 use crate::source::{self, LoadOptions};
 
 use super::custom::gatekeeper::{Gatekeeper, NamespaceLabels, Object, objects_in};
 use super::custom::{Hit, Severities, read_text, walk, yaml_documents};
 use super::{Input, PolicyError, inventory_data};
+
+mod suite;
+
+use suite::{Assertion, Case, Expect, Suite, Test, bad, parse_suite, text};
 
 /// How one case ended.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -64,68 +70,6 @@ impl VerifyRun {
     }
 }
 
-/// How many violations an assertion expects.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Expect {
-    Some,
-    None,
-    Exactly(usize),
-}
-
-#[derive(Clone, Debug)]
-struct Assertion {
-    expect: Expect,
-    message: Option<Regex>,
-}
-
-#[derive(Clone, Debug)]
-struct Case {
-    name: String,
-    line: u32,
-    object: PathBuf,
-    inventory: Vec<PathBuf>,
-    assertions: Vec<Assertion>,
-    skip: bool,
-}
-
-#[derive(Clone, Debug)]
-struct Test {
-    name: String,
-    line: u32,
-    template: PathBuf,
-    constraint: PathBuf,
-    cases: Vec<Case>,
-    skip: bool,
-}
-
-#[derive(Clone, Debug)]
-struct Suite {
-    file: String,
-    tests: Vec<Test>,
-}
-
-fn bad(file: &str, line: u32, message: impl Into<String>) -> PolicyError {
-    PolicyError {
-        file: file.to_string(),
-        line: Some(line.max(1)),
-        message: message.into(),
-    }
-}
-
-fn text(n: &Node) -> Option<&str> {
-    match &n.kind {
-        NodeKind::Scalar(serde_json::Value::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
-fn flag(n: &Node, key: &str) -> bool {
-    matches!(
-        n.get(key).map(|v| &v.kind),
-        Some(NodeKind::Scalar(serde_json::Value::Bool(true)))
-    )
-}
-
 fn is_yaml(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     name.ends_with(".yaml") || name.ends_with(".yml")
@@ -169,201 +113,6 @@ pub fn verify(paths: &[PathBuf], cwd: &Path) -> Result<VerifyRun, PolicyError> {
         run_suite(s, cwd, &mut run)?;
     }
     Ok(run)
-}
-
-fn parse_suite(file: &str, dir: &Path, root: &Node) -> Result<Suite, PolicyError> {
-    let api = root.get("apiVersion").and_then(text).unwrap_or_default();
-    if !api.starts_with("test.gatekeeper.sh/") {
-        return Err(bad(
-            file,
-            root.span.start.line,
-            format!("a Suite needs apiVersion test.gatekeeper.sh/v1alpha1, got {api:?}"),
-        ));
-    }
-    let mut tests = Vec::new();
-    let items = match root.get("tests").map(|t| &t.kind) {
-        Some(NodeKind::Seq(items)) => items.as_slice(),
-        None => &[],
-        Some(_) => {
-            return Err(bad(file, root.span.start.line, "tests must be a list"));
-        }
-    };
-    for (i, t) in items.iter().enumerate() {
-        let l = t.span.start.line;
-        let name = t
-            .get("name")
-            .and_then(text)
-            .map_or_else(|| format!("test {}", i + 1), str::to_string);
-        let path_at = |key: &str| -> Result<PathBuf, PolicyError> {
-            t.get(key)
-                .and_then(text)
-                .filter(|s| !s.is_empty())
-                .map(|s| dir.join(s))
-                .ok_or_else(|| {
-                    bad(
-                        file,
-                        l,
-                        format!("test {name:?} has no {key} (a path relative to the suite)"),
-                    )
-                })
-        };
-        let template = path_at("template")?;
-        let constraint = path_at("constraint")?;
-        let mut cases = Vec::new();
-        if let Some(cs) = t.get("cases") {
-            let NodeKind::Seq(cs) = &cs.kind else {
-                return Err(bad(
-                    file,
-                    cs.span.start.line,
-                    format!("cases of test {name:?} must be a list"),
-                ));
-            };
-            for (j, c) in cs.iter().enumerate() {
-                cases.push(parse_case(file, dir, c, j)?);
-            }
-        }
-        tests.push(Test {
-            name,
-            line: l,
-            template,
-            constraint,
-            cases,
-            skip: flag(t, "skip"),
-        });
-    }
-    Ok(Suite {
-        file: file.to_string(),
-        tests,
-    })
-}
-
-fn parse_case(file: &str, dir: &Path, c: &Node, j: usize) -> Result<Case, PolicyError> {
-    let l = c.span.start.line;
-    let name = c
-        .get("name")
-        .and_then(text)
-        .map_or_else(|| format!("case {}", j + 1), str::to_string);
-    let skip = flag(c, "skip");
-    let object = match c.get("object").and_then(text) {
-        Some(o) if !o.is_empty() => dir.join(o),
-        _ if skip => PathBuf::new(),
-        _ => {
-            return Err(bad(
-                file,
-                l,
-                format!("case {name:?} has no object (a path relative to the suite)"),
-            ));
-        }
-    };
-    let inventory = match c.get("inventory").map(|i| &i.kind) {
-        None => Vec::new(),
-        Some(NodeKind::Seq(items)) => items
-            .iter()
-            .map(|i| {
-                text(i).map(|s| dir.join(s)).ok_or_else(|| {
-                    bad(file, i.span.start.line, "inventory must be a list of paths")
-                })
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(bad(
-                file,
-                l,
-                format!("inventory of case {name:?} must be a list of paths"),
-            ));
-        }
-    };
-    let mut assertions = Vec::new();
-    match c.get("assertions").map(|a| (&a.kind, a.span.start.line)) {
-        Some((NodeKind::Seq(items), _)) => {
-            for a in items {
-                assertions.push(parse_assertion(file, a)?);
-            }
-        }
-        Some((_, al)) => {
-            return Err(bad(
-                file,
-                al,
-                format!("assertions of case {name:?} must be a list"),
-            ));
-        }
-        None => {}
-    }
-    if assertions.is_empty() && !skip {
-        return Err(bad(file, l, format!("case {name:?} has no assertions")));
-    }
-    Ok(Case {
-        name,
-        line: l,
-        object,
-        inventory,
-        assertions,
-        skip,
-    })
-}
-
-fn parse_assertion(file: &str, a: &Node) -> Result<Assertion, PolicyError> {
-    let l = a.span.start.line;
-    if !matches!(a.kind, NodeKind::Map(_)) {
-        return Err(bad(
-            file,
-            l,
-            "an assertion must be a mapping with violations and, optionally, message",
-        ));
-    }
-    let expect = match a.get("violations").map(|v| &v.kind) {
-        None => Expect::Some,
-        Some(NodeKind::Scalar(serde_json::Value::Bool(true))) => Expect::Some,
-        Some(NodeKind::Scalar(serde_json::Value::Bool(false))) => Expect::None,
-        Some(NodeKind::Scalar(serde_json::Value::Number(n))) => {
-            Expect::Exactly(n.as_u64().ok_or_else(|| {
-                bad(
-                    file,
-                    l,
-                    format!("violations must be yes, no or a count ≥ 0, got {n}"),
-                )
-            })? as usize)
-        }
-        Some(NodeKind::Scalar(serde_json::Value::String(s))) => match s.as_str() {
-            "yes" => Expect::Some,
-            "no" => Expect::None,
-            other => Expect::Exactly(other.parse().map_err(|_| {
-                bad(
-                    file,
-                    l,
-                    format!("violations must be yes, no or a count ≥ 0, got {other:?}"),
-                )
-            })?),
-        },
-        Some(_) => return Err(bad(file, l, "violations must be yes, no or a count ≥ 0")),
-    };
-    let message = match a.get("message") {
-        None => None,
-        Some(m) => {
-            let pattern = text(m).ok_or_else(|| {
-                bad(
-                    file,
-                    m.span.start.line,
-                    "message must be a string (a regex)",
-                )
-            })?;
-            Some(Regex::new(pattern).map_err(|e| {
-                bad(
-                    file,
-                    m.span.start.line,
-                    format!(
-                        "message {pattern:?} is not a valid regex: {}",
-                        e.to_string()
-                            .lines()
-                            .rev()
-                            .find(|l| !l.trim().is_empty())
-                            .map_or("", |l| l.trim().trim_start_matches("error: "))
-                    ),
-                )
-            })?)
-        }
-    };
-    Ok(Assertion { expect, message })
 }
 
 /// Loads the objects of one file (`what` describes it for messages).
@@ -558,6 +307,8 @@ fn check(a: &Assertion, hits: &[&Hit]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use regex::Regex;
+
     use super::*;
 
     fn hit(msg: &str) -> Hit {

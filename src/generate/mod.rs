@@ -261,13 +261,13 @@ fn existing_files(dir: &Path, shown: &str) -> Result<BTreeMap<String, String>, G
             "output path is not a directory",
         ));
     }
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| GenerateError::new(shown, None, e.to_string()))?;
-        let p = entry.path();
-        if !entry.file_type().is_file() || !p.extension().is_some_and(|x| x == "yaml" || x == "yml")
-        {
-            continue;
-        }
+    let walk = crate::source::WalkOptions {
+        keep: |p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"),
+        ..Default::default()
+    };
+    for entry in crate::source::walk_files(dir, &walk) {
+        let path = entry.map_err(|e| GenerateError::new(shown, None, e.to_string()))?;
+        let p = path.as_path();
         let Ok(rel) = p.strip_prefix(dir) else {
             continue;
         };

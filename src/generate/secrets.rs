@@ -250,58 +250,26 @@ impl Redactor {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// Standard base64 (RFC 4648 alphabet). Encoding pads; decoding requires canonical
+/// padding and no whitespace, and, like Go's `StdEncoding` that the API server uses, lets
+/// non-zero bits after the last byte through (`Zm9=` is `fo`).
+const B64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Standard base64 with padding.
 pub fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::Engine::encode(&B64, bytes)
 }
 
 /// Decodes standard base64 (padding required, no whitespace), as Kubernetes does for
 /// Secret `data`.
 pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    if !bytes.len().is_multiple_of(4) {
-        return None;
-    }
-    let val = |c: u8| B64.iter().position(|&x| x == c).map(|p| p as u32);
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    let quads = bytes.len() / 4;
-    for (qi, q) in bytes.chunks(4).enumerate() {
-        let pad = q.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && qi + 1 != quads) {
-            return None;
-        }
-        let mut n: u32 = 0;
-        for (i, &c) in q.iter().enumerate() {
-            let v = if i >= 4 - pad { 0 } else { val(c)? };
-            n |= v << (18 - 6 * i as u32);
-        }
-        out.push((n >> 16) as u8);
-        if pad < 2 {
-            out.push((n >> 8) as u8);
-        }
-        if pad < 1 {
-            out.push(n as u8);
-        }
-    }
-    Some(out)
+    base64::Engine::decode(&B64, s).ok()
 }
 
 #[cfg(test)]
@@ -319,6 +287,19 @@ mod tests {
         assert!(base64_decode("Zm9").is_none());
         assert!(base64_decode("Zm=v").is_none());
         assert!(base64_decode("not base64!").is_none());
+    }
+
+    #[test]
+    fn base64_decoding_is_as_strict_as_the_api_server() {
+        assert!(base64_decode("Zm8").is_none(), "padding is required");
+        assert!(base64_decode("Zm8=\n").is_none(), "no whitespace");
+        assert!(base64_decode("Zm 8=").is_none(), "no whitespace");
+        assert!(base64_decode("Zm8==").is_none());
+        assert!(
+            base64_decode("Zg==Zg==").is_none(),
+            "padding only at the end"
+        );
+        assert_eq!(base64_decode("Zm9=").as_deref(), Some(&b"fo"[..]));
     }
 
     #[test]

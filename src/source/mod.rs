@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::document::{Document, NodeKind, SourceFile};
 
-pub use walk::{Discovered, discover};
+pub use walk::{Discovered, EntryFilter, WalkError, WalkOptions, discover, walk_files};
 
 /// A one-line problem with one input, reported in the output's `errors`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]

@@ -61,18 +61,17 @@ pub(crate) fn walk(
         }
         return Ok(vec![(abs, display)]);
     }
+    let walk = crate::source::WalkOptions {
+        follow_links: true,
+        skip_hidden: true,
+        keep,
+        ..Default::default()
+    };
     let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(&abs)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let entry = entry.map_err(|e| fail(display.clone(), e.to_string()))?;
-        if entry.file_type().is_file() && keep(entry.path()) {
-            let shown = crate::source::display_path(entry.path(), cwd);
-            out.push((entry.path().to_path_buf(), shown));
-        }
+    for entry in crate::source::walk_files(&abs, &walk) {
+        let path = entry.map_err(|e| fail(display.clone(), e.to_string()))?;
+        let shown = crate::source::display_path(&path, cwd);
+        out.push((path, shown));
     }
     Ok(out)
 }

@@ -4,15 +4,18 @@
 //! `scripts/k8s-schemas.py` from the Kubernetes OpenAPI) and deduplicated across versions. The
 //! file is parsed once per process; the schemas of a version are compiled on first use into an
 //! arena whose `$ref`s are indices. On top of the OpenAPI types, required fields and unknown
-//! fields, curated rules (`rules.rs`) check well-known enums, ports, names, labels, keys,
+//! fields, curated checks (`field_rules.rs`, `enum_fields.rs`, `value_syntax.rs`) check well-known enums, ports, names, labels, keys,
 //! quantities and duplicate list keys.
 
 mod check;
-mod rules;
+mod enum_fields;
+mod field_rules;
+mod hints;
 mod schema;
 mod semantic;
 #[cfg(test)]
 mod tests;
+mod value_syntax;
 
 use std::fmt;
 
@@ -154,16 +157,16 @@ fn parse_version(version: &str) -> Result<u32, String> {
 pub mod syntax {
     /// A resource quantity (`100m`, `1Gi`, `0.5`, `1e3`).
     pub fn is_quantity(s: &str) -> bool {
-        super::rules::parse_quantity(s).is_some()
+        super::value_syntax::parse_quantity(s).is_some()
     }
 
     /// A DNS-1123 label (namespace, container and port-less names).
     pub fn is_dns1123_label(s: &str) -> bool {
-        super::rules::is_dns1123_label(s)
+        super::value_syntax::is_dns1123_label(s)
     }
 
     /// A DNS-1123 subdomain (most object names).
     pub fn is_dns1123_subdomain(s: &str) -> bool {
-        super::rules::is_dns1123_subdomain(s)
+        super::value_syntax::is_dns1123_subdomain(s)
     }
 }
