@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diag::{Code, Diagnostic};
 use crate::finding::{BaselineState, Finding, ResourceRef};
 
 /// One recorded finding.
@@ -27,13 +28,6 @@ pub struct Baseline {
     pub version: u32,
     pub tool: String,
     pub findings: Vec<BaselineEntry>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
-pub struct BaselineError {
-    pub file: String,
-    pub message: String,
 }
 
 impl Baseline {
@@ -58,30 +52,29 @@ impl Baseline {
         }
     }
 
-    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+    pub fn read(path: &Path) -> Result<Baseline, Diagnostic> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| BaselineError {
-            file: name.clone(),
-            message: format!("cannot read: {e}"),
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostic::new(Code::Baseline, format!("cannot read: {e}")).file(name.clone())
         })?;
-        let b: Baseline = serde_json::from_str(&text).map_err(|e| BaselineError {
-            file: format!("{name}:{}", e.line()),
-            message: format!("not a confgate baseline: {e}"),
+        let b: Baseline = serde_json::from_str(&text).map_err(|e| {
+            Diagnostic::new(Code::Baseline, format!("not a confgate baseline: {e}"))
+                .file(name.clone())
+                .line(u32::try_from(e.line()).ok().filter(|l| *l > 0))
         })?;
         if b.version != 1 {
-            return Err(BaselineError {
-                file: name,
-                message: format!("unsupported baseline version {}", b.version),
-            });
+            return Err(Diagnostic::new(
+                Code::Baseline,
+                format!("unsupported baseline version {}", b.version),
+            )
+            .file(name));
         }
         Ok(b)
     }
 
-    pub fn to_json(&self) -> Result<Vec<u8>, BaselineError> {
-        let mut v = serde_json::to_vec_pretty(self).map_err(|e| BaselineError {
-            file: "baseline".to_string(),
-            message: e.to_string(),
-        })?;
+    pub fn to_json(&self) -> Result<Vec<u8>, Diagnostic> {
+        let mut v = serde_json::to_vec_pretty(self)
+            .map_err(|e| Diagnostic::new(Code::Baseline, e.to_string()))?;
         v.push(b'\n');
         Ok(v)
     }

@@ -4,6 +4,7 @@
 //! derived from it. The Rego that finds problems lives in `policies/<category>/<name>.rego`
 //! in package `confgate.rules.<category>`.
 
+use crate::diag::{Code, Diagnostic};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -174,14 +175,6 @@ impl Rule {
     }
 }
 
-/// A problem in the catalog itself.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
-pub struct CatalogError {
-    pub file: String,
-    pub message: String,
-}
-
 /// All rules, sorted by id.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
@@ -190,20 +183,20 @@ pub struct Catalog {
 
 impl Catalog {
     /// The built-in catalog embedded in the binary.
-    pub fn builtin() -> Result<Catalog, CatalogError> {
+    pub fn builtin() -> Result<Catalog, Diagnostic> {
         let mut rules = Vec::new();
         for file in all_files(&RULES_DIR) {
             let path = file.path().to_string_lossy().replace('\\', "/");
             if !path.ends_with(".toml") {
                 continue;
             }
-            let text = file.contents_utf8().ok_or_else(|| CatalogError {
-                file: format!("rules/{path}"),
-                message: "not UTF-8".to_string(),
+            let text = file.contents_utf8().ok_or_else(|| {
+                Diagnostic::new(Code::Catalog, "not UTF-8".to_string())
+                    .file(format!("rules/{path}"))
             })?;
-            let mut rule: Rule = toml::from_str(text).map_err(|e| CatalogError {
-                file: format!("rules/{path}"),
-                message: e.to_string().replace('\n', " "),
+            let mut rule: Rule = toml::from_str(text).map_err(|e| {
+                Diagnostic::new(Code::Catalog, e.to_string().replace('\n', " "))
+                    .file(format!("rules/{path}"))
             })?;
             rule.category = path.split('/').next().unwrap_or_default().to_string();
             rules.push(rule);
@@ -211,10 +204,11 @@ impl Catalog {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         for w in rules.windows(2) {
             if w[0].id == w[1].id {
-                return Err(CatalogError {
-                    file: "rules/".to_string(),
-                    message: format!("duplicate rule id {}", w[0].id),
-                });
+                return Err(Diagnostic::new(
+                    Code::Catalog,
+                    format!("duplicate rule id {}", w[0].id),
+                )
+                .file("rules/".to_string()));
             }
         }
         Ok(Catalog { rules })

@@ -47,6 +47,8 @@ pub enum Code {
     Schema,
     /// A report that cannot be written or merged.
     Report,
+    /// The system refused a resource confgate needs (worker threads).
+    System,
 }
 
 impl Code {
@@ -68,6 +70,7 @@ impl Code {
             Code::Generate => "a profile, variable, secret or template cannot be used",
             Code::Schema => "a JSON Schema cannot be used",
             Code::Report => "a report cannot be written or merged",
+            Code::System => "the system refused a resource (worker threads)",
         }
     }
 }

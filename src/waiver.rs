@@ -10,6 +10,7 @@ use std::path::Path;
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, NodeKind};
 use crate::finding::{Finding, Suppression};
 
@@ -51,14 +52,6 @@ pub struct Waiver {
 pub struct WaiverFile {
     #[serde(default)]
     pub waivers: Vec<Waiver>,
-}
-
-/// A waiver problem naming the file (and entry).
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
-pub struct WaiverError {
-    pub file: String,
-    pub message: String,
 }
 
 /// Days from 1970-01-01 to `date` (negative before it).
@@ -132,26 +125,21 @@ fn glob(
     origin: &str,
     field: &str,
     pattern: &Option<String>,
-) -> Result<Option<GlobMatcher>, WaiverError> {
+) -> Result<Option<GlobMatcher>, Diagnostic> {
     pattern
         .as_ref()
         .map(|p| {
-            Glob::new(p)
-                .map(|g| g.compile_matcher())
-                .map_err(|e| WaiverError {
-                    file: origin.to_string(),
-                    message: format!("{field}: invalid glob {p:?}: {e}"),
-                })
+            Glob::new(p).map(|g| g.compile_matcher()).map_err(|e| {
+                Diagnostic::new(Code::Waiver, format!("{field}: invalid glob {p:?}: {e}"))
+                    .file(origin.to_string())
+            })
         })
         .transpose()
 }
 
 impl CompiledWaiver {
-    pub fn new(waiver: Waiver, origin: String) -> Result<CompiledWaiver, WaiverError> {
-        let bad = |message: String| WaiverError {
-            file: origin.clone(),
-            message,
-        };
+    pub fn new(waiver: Waiver, origin: String) -> Result<CompiledWaiver, Diagnostic> {
+        let bad = |message: String| Diagnostic::new(Code::Waiver, message).file(origin.clone());
         if waiver.rule.is_none() && waiver.fingerprint.is_none() {
             return Err(bad("a waiver needs `rule` or `fingerprint`".to_string()));
         }
@@ -212,24 +200,26 @@ impl CompiledWaiver {
 }
 
 /// Reads a waiver file (YAML).
-pub fn read_waiver_file(path: &Path) -> Result<Vec<CompiledWaiver>, WaiverError> {
+pub fn read_waiver_file(path: &Path) -> Result<Vec<CompiledWaiver>, Diagnostic> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| WaiverError {
-        file: name.clone(),
-        message: format!("cannot read: {e}"),
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::new(Code::Waiver, format!("cannot read: {e}")).file(name.clone())
     })?;
-    let parsed: WaiverFile = serde_yaml::from_str(&text).map_err(|e| WaiverError {
-        file: match e.location() {
+    let parsed: WaiverFile = serde_yaml::from_str(&text).map_err(|e| {
+        Diagnostic::new(
+            Code::Waiver,
+            e.to_string().lines().next().unwrap_or_default().to_string(),
+        )
+        .file(match e.location() {
             Some(l) => format!("{name}:{}", l.line()),
             None => name.clone(),
-        },
-        message: e.to_string().lines().next().unwrap_or_default().to_string(),
+        })
     })?;
     compile_all(parsed.waivers, &name)
 }
 
 /// Compiles waivers defined in `origin` (entries are numbered from 1).
-pub fn compile_all(waivers: Vec<Waiver>, origin: &str) -> Result<Vec<CompiledWaiver>, WaiverError> {
+pub fn compile_all(waivers: Vec<Waiver>, origin: &str) -> Result<Vec<CompiledWaiver>, Diagnostic> {
     waivers
         .into_iter()
         .enumerate()

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Framework, RULES_DIR, Rule, all_files};
+use crate::diag::{Code, Diagnostic};
 use crate::finding::Finding;
 
 /// One control as written in a catalog.
@@ -41,20 +42,9 @@ pub struct ControlCatalog {
     pub controls: Vec<Control>,
 }
 
-/// A broken catalog file.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
-pub struct ControlCatalogError {
-    pub file: String,
-    pub message: String,
-}
-
 /// Parses one catalog and checks it: unique ids, a reason for every not-checkable control.
-pub fn parse_catalog(file: &str, text: &str) -> Result<ControlCatalog, ControlCatalogError> {
-    let fail = |message: String| ControlCatalogError {
-        file: file.to_string(),
-        message,
-    };
+pub fn parse_catalog(file: &str, text: &str) -> Result<ControlCatalog, Diagnostic> {
+    let fail = |message: String| Diagnostic::new(Code::Catalog, message).file(file.to_string());
     let cat: ControlCatalog =
         serde_yaml::from_str(text).map_err(|e| fail(e.to_string().replace('\n', " ")))?;
     let mut seen = BTreeSet::new();
@@ -73,7 +63,7 @@ pub fn parse_catalog(file: &str, text: &str) -> Result<ControlCatalog, ControlCa
 }
 
 /// The built-in catalogs (`rules/frameworks/*.yaml`), in framework order.
-pub fn builtin_catalogs() -> Result<Vec<ControlCatalog>, ControlCatalogError> {
+pub fn builtin_catalogs() -> Result<Vec<ControlCatalog>, Diagnostic> {
     let mut out = Vec::new();
     for f in all_files(&RULES_DIR) {
         let path = f.path().to_string_lossy().replace('\\', "/");
@@ -81,22 +71,22 @@ pub fn builtin_catalogs() -> Result<Vec<ControlCatalog>, ControlCatalogError> {
             continue;
         }
         let file = format!("rules/{path}");
-        let text = f.contents_utf8().ok_or_else(|| ControlCatalogError {
-            file: file.clone(),
-            message: "not UTF-8".to_string(),
+        let text = f.contents_utf8().ok_or_else(|| {
+            Diagnostic::new(Code::Catalog, "not UTF-8".to_string()).file(file.clone())
         })?;
         let cat = parse_catalog(&file, text)?;
         let stem = path
             .trim_start_matches("frameworks/")
             .trim_end_matches(".yaml");
         if stem != cat.framework.as_str() {
-            return Err(ControlCatalogError {
-                file,
-                message: format!(
+            return Err(Diagnostic::new(
+                Code::Catalog,
+                format!(
                     "holds framework {} but is named after {stem}",
                     cat.framework
                 ),
-            });
+            )
+            .file(file));
         }
         out.push(cat);
     }

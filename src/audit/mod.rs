@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::catalog::{Framework, Severity};
+use crate::diag::Diagnostic;
 use crate::finding::{Finding, by_severity, security_score};
 use crate::gate::Gate;
 use crate::scan::ScanOutcome;
-use crate::source::InputError;
 use crate::{TOOL_NAME, TOOL_VERSION};
 
 pub use controls::{Checklist, ControlResult, ControlStatus, StatusCounts};
@@ -43,13 +43,6 @@ pub struct AuditOptions {
     pub gate: Gate,
     /// Only these frameworks' checklists (empty = all).
     pub frameworks: Vec<Framework>,
-}
-
-/// A failure to build or write an audit.
-#[derive(Debug, thiserror::Error)]
-pub enum AuditError {
-    #[error("control catalog {0}")]
-    Catalog(#[from] controls::ControlCatalogError),
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -99,11 +92,11 @@ pub struct Audit {
     pub risk_matrix: RiskMatrix,
     pub recommendations: Vec<Recommendation>,
     pub findings: Vec<AuditFinding>,
-    pub errors: Vec<InputError>,
+    pub errors: Vec<Diagnostic>,
 }
 
 /// Builds the audit of a scan.
-pub fn build(outcome: &ScanOutcome, opts: &AuditOptions) -> Result<Audit, AuditError> {
+pub fn build(outcome: &ScanOutcome, opts: &AuditOptions) -> Result<Audit, crate::diag::Diagnostic> {
     let catalogs = controls::builtin_catalogs()?;
     let docs = exposure::documents_from_sources(&outcome.sources);
     let exposures = exposure::classify(&docs);
@@ -116,7 +109,7 @@ pub fn build_with(
     opts: &AuditOptions,
     catalogs: &[controls::ControlCatalog],
     exposures: &ExposureMap,
-) -> Result<Audit, AuditError> {
+) -> Result<Audit, crate::diag::Diagnostic> {
     let findings = &outcome.findings;
     let active = findings.iter().filter(|f| f.suppressed.is_none());
     let blocking = findings.iter().filter(|f| opts.gate.blocks(f)).count();

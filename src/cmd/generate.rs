@@ -62,7 +62,9 @@ pub fn run(cli: &Cli, args: &GenerateFlags, color: bool) -> anyhow::Result<Statu
         }
         return Ok(Status::Findings);
     }
-    let done = plan.apply().map_err(|e| e.scrubbed(&plan.redactor))?;
+    let done = plan
+        .apply()
+        .map_err(|e| generate::scrubbed(e, &plan.redactor))?;
     if !cli.quiet {
         eprintln!(
             "confgate: generated {} (namespace {}) into {}: {} written, {} unchanged{}",

@@ -9,7 +9,8 @@
 use regorus::LimitError;
 use regorus::rvm::vm::VmError;
 
-use super::{PolicyError, PolicySource};
+use super::PolicySource;
+use crate::diag::{Code, Diagnostic};
 
 /// regorus reports errors as a code frame (`--> file:line:col`, the source line, a caret,
 /// `error: message`); reports want one line: `file:line:col: message`.
@@ -134,26 +135,23 @@ impl SourceMap {
     }
 
     /// A load error naming the user's file and line.
-    pub(crate) fn policy_error(&self, err: &anyhow::Error) -> PolicyError {
-        self.located(err).unwrap_or_else(|text| PolicyError {
-            file: self
-                .0
-                .first()
-                .map_or_else(|| "policies".to_string(), |m| m.file.clone()),
-            line: None,
-            message: text,
+    pub(crate) fn policy_error(&self, err: &anyhow::Error) -> Diagnostic {
+        self.located(err).unwrap_or_else(|text| {
+            let d = Diagnostic::new(Code::PolicyLoad, text);
+            match self.0.first() {
+                Some(m) => d.file(m.file.clone()),
+                None => d,
+            }
         })
     }
 
     /// The error at its file and line, or its one-line text when it names no source.
-    pub(crate) fn located(&self, err: &anyhow::Error) -> Result<PolicyError, String> {
+    pub(crate) fn located(&self, err: &anyhow::Error) -> Result<Diagnostic, String> {
         let text = one_line(&format!("{err:#}"));
         match self.locate(&text) {
-            Some((file, line, _, message)) => Ok(PolicyError {
-                file,
-                line: Some(line),
-                message,
-            }),
+            Some((file, line, _, message)) => Ok(Diagnostic::new(Code::PolicyLoad, message)
+                .file(file)
+                .line(Some(line))),
             None => Err(text),
         }
     }

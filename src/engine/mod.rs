@@ -34,15 +34,6 @@ pub enum EngineMode {
     Interpreter,
 }
 
-/// A policy that failed to load or to evaluate.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct PolicyError {
-    pub file: String,
-    pub line: Option<u32>,
-    pub message: String,
-}
-
 /// One package to evaluate: its `deny` entry point and the kinds it applies to.
 #[derive(Clone, Debug)]
 pub struct PackageSpec {
@@ -66,6 +57,8 @@ impl PackageSpec {
 #[derive(Clone, Debug)]
 pub struct EvalError {
     pub package: String,
+    /// It ran out of time (`policy-timeout`) rather than failing.
+    pub timed_out: bool,
     pub message: String,
 }
 
@@ -119,7 +112,13 @@ mod tests {
             Duration::from_secs(1),
         )
         .err();
-        let e = e.map(|e| (e.file, e.line, e.message));
+        let e = e.map(|e| {
+            (
+                e.file_name().unwrap_or_default().to_string(),
+                e.line_number(),
+                e.message,
+            )
+        });
         assert!(
             matches!(&e, Some((f, Some(l), _)) if f == "policies/bad.rego" && *l >= 4),
             "{e:?}"
@@ -139,7 +138,7 @@ mod tests {
             Duration::from_secs(1),
         )
         .err();
-        assert!(e.is_some_and(|e| e.file == "policies/unknown.rego"));
+        assert!(e.is_some_and(|e| e.file_name() == Some("policies/unknown.rego")));
     }
 
     const SLOW: &str = "package slow\n\ndeny contains f if {\n  some i in numbers.range(1, 4000)\n  some j in numbers.range(1, 4000)\n  i * j == -1\n  f := {\"id\": \"X1\", \"msg\": \"slow\"}\n}\n";

@@ -20,17 +20,14 @@ use crate::document::FieldPath;
 use crate::finding::RawFinding;
 
 use super::failure::{SourceMap, one_line, timed_out, vm_timed_out};
-use super::{EngineMode, EvalError, Input, PackageSpec, PolicyError, PolicySource};
+use super::{EngineMode, EvalError, Input, PackageSpec, PolicySource};
+use crate::diag::{Code, Diagnostic};
 
 /// A load error of the built-in library, at its file and line when regorus names one.
-pub(crate) fn builtin_error(err: &anyhow::Error, sources: &[PolicySource]) -> PolicyError {
+pub(crate) fn builtin_error(err: &anyhow::Error, sources: &[PolicySource]) -> Diagnostic {
     SourceMap::of(sources)
         .located(err)
-        .unwrap_or_else(|text| PolicyError {
-            file: "policies".to_string(),
-            line: None,
-            message: text,
-        })
+        .unwrap_or_else(|text| Diagnostic::new(Code::PolicyLoad, text))
 }
 
 /// Policies loaded and compiled once, shared by all workers. `data` (the inventory and
@@ -52,7 +49,7 @@ impl PolicySet {
         packages: Vec<PackageSpec>,
         mode: EngineMode,
         timeout: Duration,
-    ) -> Result<PolicySet, PolicyError> {
+    ) -> Result<PolicySet, Diagnostic> {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(false);
         for s in sources {
@@ -65,11 +62,10 @@ impl PolicySet {
             .map_err(|e| builtin_error(&e, sources))?;
         for p in &packages {
             if !known.contains(&p.package) {
-                return Err(PolicyError {
-                    file: "policies".to_string(),
-                    line: None,
-                    message: format!("no policy defines package {}", p.package),
-                });
+                return Err(Diagnostic::new(
+                    Code::PolicyLoad,
+                    format!("no policy defines package {}", p.package),
+                ));
             }
         }
         let limit = ExecutionTimerConfig {
@@ -100,11 +96,10 @@ impl PolicySet {
                     .map_err(|e| builtin_error(&e, sources))?;
                 let program =
                     Compiler::compile_from_policy(&compiled, &[entry.as_ref()]).map_err(|e| {
-                        PolicyError {
-                            file: "policies".to_string(),
-                            line: None,
-                            message: format!("cannot compile {}: {e}", p.package),
-                        }
+                        Diagnostic::new(
+                            Code::PolicyLoad,
+                            format!("cannot compile {}: {e}", p.package),
+                        )
                     })?;
                 programs.push(program);
             }
@@ -127,11 +122,12 @@ impl PolicySet {
     }
 
     /// A worker for one thread, with `data` (see [`inventory_data`]) bound as `data.*`.
-    pub fn worker(&self, data: &Input) -> Result<Worker<'_>, PolicyError> {
-        let bind_error = |e: String| PolicyError {
-            file: "policies".to_string(),
-            line: None,
-            message: format!("cannot bind data to the policies: {e}"),
+    pub fn worker(&self, data: &Input) -> Result<Worker<'_>, Diagnostic> {
+        let bind_error = |e: String| {
+            Diagnostic::new(
+                Code::PolicyLoad,
+                format!("cannot bind data to the policies: {e}"),
+            )
         };
         let limit = ExecutionTimerConfig {
             limit: self.timeout,
@@ -205,6 +201,7 @@ impl Worker<'_> {
                 Ok(v) => collect(&v, &mut findings),
                 Err(failure) => errors.push(EvalError {
                     package: p.package.clone(),
+                    timed_out: failure.is_none(),
                     message: match failure {
                         None => format!(
                             "stopped after {:?} (policy-timeout); findings of this package are missing for this document",

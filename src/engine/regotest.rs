@@ -12,7 +12,8 @@ use regex::Regex;
 use regorus::Value;
 use serde::Serialize;
 
-use super::{PolicyError, PolicySource, builtin_error};
+use super::{PolicySource, builtin_error};
+use crate::diag::Diagnostic;
 
 /// One `test_*` rule.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -130,7 +131,7 @@ pub fn run_tests(
     sources: &[PolicySource],
     coverage: bool,
     filter: Option<&Regex>,
-) -> Result<TestRun, PolicyError> {
+) -> Result<TestRun, Diagnostic> {
     let mut engine = regorus::Engine::new();
     for s in sources {
         engine

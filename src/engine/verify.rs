@@ -20,7 +20,8 @@ use crate::source::{self, LoadOptions};
 
 use super::custom::gatekeeper::{Gatekeeper, NamespaceLabels, Object, objects_in};
 use super::custom::{Hit, Severities, read_text, walk, yaml_documents};
-use super::{Input, PolicyError, inventory_data};
+use super::{Input, inventory_data};
+use crate::diag::{Code, Diagnostic};
 
 mod suite;
 
@@ -76,7 +77,7 @@ fn is_yaml(p: &Path) -> bool {
 }
 
 /// Runs every suite found below `paths` (a suite file, or a directory searched recursively).
-pub fn verify(paths: &[PathBuf], cwd: &Path) -> Result<VerifyRun, PolicyError> {
+pub fn verify(paths: &[PathBuf], cwd: &Path) -> Result<VerifyRun, Diagnostic> {
     let mut suites = Vec::new();
     for p in paths {
         let direct = cwd.join(p).is_file();
@@ -101,11 +102,7 @@ pub fn verify(paths: &[PathBuf], cwd: &Path) -> Result<VerifyRun, PolicyError> {
             } else {
                 "holds no Gatekeeper test suites (kind: Suite)"
             };
-            return Err(PolicyError {
-                file: shown,
-                line: None,
-                message: what.to_string(),
-            });
+            return Err(Diagnostic::new(Code::PolicyLoad, what.to_string()).file(shown));
         }
     }
     let mut run = VerifyRun::default();
@@ -116,7 +113,7 @@ pub fn verify(paths: &[PathBuf], cwd: &Path) -> Result<VerifyRun, PolicyError> {
 }
 
 /// Loads the objects of one file (`what` describes it for messages).
-fn objects_of(p: &Path, cwd: &Path, suite: &str, line: u32) -> Result<Vec<Document>, PolicyError> {
+fn objects_of(p: &Path, cwd: &Path, suite: &str, line: u32) -> Result<Vec<Document>, Diagnostic> {
     let display = source::display_path(p, cwd);
     if !p.is_file() {
         return Err(bad(suite, line, format!("{display}: no such file")));
@@ -127,18 +124,14 @@ fn objects_of(p: &Path, cwd: &Path, suite: &str, line: u32) -> Result<Vec<Docume
     };
     let loaded = source::load_one(&input, &LoadOptions::default());
     if let Some(e) = loaded.errors.first() {
-        return Err(PolicyError {
-            file: e.file.clone(),
-            line: e.line,
-            message: e.message.clone(),
-        });
+        return Err(e.clone());
     }
     Ok(loaded.documents)
 }
 
 /// The template and the constraint of one test.
-fn gatekeeper_of(s: &Suite, t: &Test, cwd: &Path) -> Result<Gatekeeper, PolicyError> {
-    let load = |p: &Path, want_template: bool| -> Result<Object, PolicyError> {
+fn gatekeeper_of(s: &Suite, t: &Test, cwd: &Path) -> Result<Gatekeeper, Diagnostic> {
+    let load = |p: &Path, want_template: bool| -> Result<Object, Diagnostic> {
         let display = source::display_path(p, cwd);
         if !p.is_file() {
             return Err(bad(
@@ -156,13 +149,15 @@ fn gatekeeper_of(s: &Suite, t: &Test, cwd: &Path) -> Result<Gatekeeper, PolicyEr
         objects_in(&display, &text)?
             .into_iter()
             .find(|o| matches!(o, Object::Template(_)) == want_template)
-            .ok_or_else(|| PolicyError {
-                file: display,
-                line: None,
-                message: format!(
-                    "holds no Gatekeeper {what} (needed by test {:?} of {})",
-                    t.name, s.file
-                ),
+            .ok_or_else(|| {
+                Diagnostic::new(
+                    Code::PolicyLoad,
+                    format!(
+                        "holds no Gatekeeper {what} (needed by test {:?} of {})",
+                        t.name, s.file
+                    ),
+                )
+                .file(display)
             })
     };
     let template = load(&t.template, true)?;
@@ -190,7 +185,7 @@ fn gatekeeper_of(s: &Suite, t: &Test, cwd: &Path) -> Result<Gatekeeper, PolicyEr
     )
 }
 
-fn run_suite(s: &Suite, cwd: &Path, run: &mut VerifyRun) -> Result<(), PolicyError> {
+fn run_suite(s: &Suite, cwd: &Path, run: &mut VerifyRun) -> Result<(), Diagnostic> {
     for t in &s.tests {
         let result = |case: &str, outcome: CaseOutcome| CaseResult {
             suite: s.file.clone(),
@@ -216,7 +211,7 @@ fn run_suite(s: &Suite, cwd: &Path, run: &mut VerifyRun) -> Result<(), PolicyErr
     Ok(())
 }
 
-fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutcome, PolicyError> {
+fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutcome, Diagnostic> {
     let objects = objects_of(&c.object, cwd, &s.file, c.line)?;
     let [object] = objects.as_slice() else {
         return Err(bad(

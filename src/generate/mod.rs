@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, NodeKind, SourceFile};
 use crate::gate::Gate;
 use crate::report::{OutputFormat, ReportContext};
@@ -32,32 +33,28 @@ use crate::scan::{ScanOptions, ScanOutcome};
 pub use render::{GENERATED_MARKER, HASH_ANNOTATION, OutFile};
 pub use secrets::Redactor;
 
-/// A problem that stops generation: one line naming the file (and line when known).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct GenerateError {
-    pub file: String,
-    pub line: Option<u32>,
-    pub message: String,
+/// A problem that stops generation (`Code::Generate`): one line naming the file (and line
+/// when known); `None` for a problem of the options themselves.
+pub fn error(file: Option<&str>, line: Option<u32>, message: impl Into<String>) -> Diagnostic {
+    let message: String = message.into();
+    let d = Diagnostic::new(
+        Code::Generate,
+        message.split_whitespace().collect::<Vec<_>>().join(" "),
+    )
+    .line(line);
+    match file {
+        Some(f) => d.file(f),
+        None => d,
+    }
 }
 
-impl GenerateError {
-    pub fn new(file: &str, line: Option<u32>, message: impl Into<String>) -> GenerateError {
-        let message: String = message.into();
-        GenerateError {
-            file: file.to_string(),
-            line,
-            message: message.split_whitespace().collect::<Vec<_>>().join(" "),
-        }
-    }
-
-    /// The same error with every secret value scrubbed.
-    pub fn scrubbed(self, r: &Redactor) -> GenerateError {
-        GenerateError {
-            file: r.scrub(&self.file),
-            line: self.line,
-            message: r.scrub(&self.message),
-        }
+/// The same diagnostic with every secret value scrubbed from its file and message.
+pub fn scrubbed(d: Diagnostic, r: &Redactor) -> Diagnostic {
+    let file = d.file_name().map(|f| r.scrub(f));
+    let d = d.map_message(|m| r.scrub(m));
+    match file {
+        Some(f) => d.file(f),
+        None => d,
     }
 }
 
@@ -149,13 +146,13 @@ fn valid_namespace(ns: &str) -> bool {
 }
 
 /// Renders the environment and runs the gate; writes nothing.
-pub fn plan(opts: &GenerateOptions) -> Result<Plan, GenerateError> {
+pub fn plan(opts: &GenerateOptions) -> Result<Plan, Diagnostic> {
     let profiles = profile::load(&opts.profile_dir, &opts.environment, &opts.sets, &opts.cwd)?;
     let redactor = profiles.redactor.clone();
-    plan_with(opts, profiles).map_err(|e| e.scrubbed(&redactor))
+    plan_with(opts, profiles).map_err(|e| scrubbed(e, &redactor))
 }
 
-fn plan_with(opts: &GenerateOptions, profiles: profile::Profiles) -> Result<Plan, GenerateError> {
+fn plan_with(opts: &GenerateOptions, profiles: profile::Profiles) -> Result<Plan, Diagnostic> {
     let (namespace, from) = if let Some(ns) = &opts.namespace {
         (ns.clone(), "--namespace".to_string())
     } else if let Some(ns) = &profiles.namespace {
@@ -169,8 +166,8 @@ fn plan_with(opts: &GenerateOptions, profiles: profile::Profiles) -> Result<Plan
         (opts.environment.clone(), "--environment".to_string())
     };
     if !valid_namespace(&namespace) {
-        return Err(GenerateError::new(
-            &from,
+        return Err(crate::generate::error(
+            Some(&from),
             None,
             format!(
                 "namespace {namespace:?} is not a valid name (lowercase letters, digits and `-`, at most 63)"
@@ -205,8 +202,8 @@ fn plan_with(opts: &GenerateOptions, profiles: profile::Profiles) -> Result<Plan
         let display = crate::source::display_path(&path, &opts.cwd);
         let current = existing.get(&out.rel).cloned();
         if current.is_none() && path.exists() && !path.is_file() {
-            return Err(GenerateError::new(
-                &display,
+            return Err(crate::generate::error(
+                Some(&display),
                 None,
                 "exists and is not a file",
             ));
@@ -249,14 +246,14 @@ fn plan_with(opts: &GenerateOptions, profiles: profile::Profiles) -> Result<Plan
 }
 
 /// The YAML files below the output directory, by `/`-separated relative path.
-fn existing_files(dir: &Path, shown: &str) -> Result<BTreeMap<String, String>, GenerateError> {
+fn existing_files(dir: &Path, shown: &str) -> Result<BTreeMap<String, String>, Diagnostic> {
     let mut out = BTreeMap::new();
     if !dir.exists() {
         return Ok(out);
     }
     if !dir.is_dir() {
-        return Err(GenerateError::new(
-            shown,
+        return Err(crate::generate::error(
+            Some(shown),
             None,
             "output path is not a directory",
         ));
@@ -266,7 +263,7 @@ fn existing_files(dir: &Path, shown: &str) -> Result<BTreeMap<String, String>, G
         ..Default::default()
     };
     for entry in crate::source::walk_files(dir, &walk) {
-        let path = entry.map_err(|e| GenerateError::new(shown, None, e.to_string()))?;
+        let path = entry.map_err(|e| crate::generate::error(Some(shown), None, e.to_string()))?;
         let p = path.as_path();
         let Ok(rel) = p.strip_prefix(dir) else {
             continue;
@@ -288,7 +285,7 @@ fn gate(
     files: &[PlannedFile],
     scan: &ScanOptions,
     redactor: &Redactor,
-) -> Result<ScanOutcome, GenerateError> {
+) -> Result<ScanOutcome, Diagnostic> {
     let mut docs: Vec<Document> = Vec::new();
     let mut masked: BTreeMap<String, String> = BTreeMap::new();
     for f in files {
@@ -298,9 +295,9 @@ fn gate(
         });
         let (raws, errors) = crate::source::yaml::parse_all(&f.out.text);
         if let Some(e) = errors.first() {
-            return Err(GenerateError::new(
-                &f.display,
-                Some(e.line),
+            return Err(crate::generate::error(
+                Some(&f.display),
+                e.line_number(),
                 format!(
                     "generated YAML cannot be read back: {}",
                     redactor.scrub(&e.message)
@@ -328,7 +325,13 @@ fn gate(
     }
     let mut outcome = crate::scan::Scanner::new(scan)
         .and_then(|scanner| scanner.scan_documents(docs))
-        .map_err(|e| GenerateError::new("gate", None, e.to_string()))?;
+        .map_err(|e| {
+            error(
+                None,
+                None,
+                format!("the gate cannot scan the generated set: {e}"),
+            )
+        })?;
     outcome.files = files.len();
     for (path, text) in masked {
         outcome
@@ -360,7 +363,7 @@ impl Plan {
     }
 
     /// The text report of the gate scan, secret values scrubbed.
-    pub fn report(&self, color: bool) -> Result<Vec<u8>, crate::report::ReportError> {
+    pub fn report(&self, color: bool) -> Result<Vec<u8>, crate::diag::Diagnostic> {
         let ctx = ReportContext {
             outcome: &self.outcome,
             color,
@@ -375,10 +378,10 @@ impl Plan {
     /// Writes the changed files atomically (new files holding a Secret are created 0600)
     /// and, with `prune`, removes stale generated files. Refuses to write when the gate
     /// failed.
-    pub fn apply(&self) -> Result<Applied, GenerateError> {
+    pub fn apply(&self) -> Result<Applied, Diagnostic> {
         if self.gate_failed() || !self.outcome.errors.is_empty() {
-            return Err(GenerateError::new(
-                &self.output_display,
+            return Err(crate::generate::error(
+                Some(&self.output_display),
                 None,
                 "the generated manifests did not pass the gate; nothing written",
             ));
@@ -395,7 +398,7 @@ impl Plan {
         for s in &self.stale {
             if self.prune {
                 std::fs::remove_file(&s.path).map_err(|e| {
-                    GenerateError::new(&s.display, None, format!("cannot remove: {e}"))
+                    crate::generate::error(Some(&s.display), None, format!("cannot remove: {e}"))
                 })?;
                 done.removed.push(s.display.clone());
             } else {
@@ -406,9 +409,10 @@ impl Plan {
     }
 }
 
-fn write_file(f: &PlannedFile) -> Result<(), GenerateError> {
-    let fail =
-        |e: std::io::Error| GenerateError::new(&f.display, None, format!("cannot write: {e}"));
+fn write_file(f: &PlannedFile) -> Result<(), Diagnostic> {
+    let fail = |e: std::io::Error| {
+        crate::generate::error(Some(&f.display), None, format!("cannot write: {e}"))
+    };
     if let Some(parent) = f.path.parent() {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }
@@ -452,7 +456,7 @@ mod tests {
 
     #[test]
     fn errors_are_one_line() {
-        let e = GenerateError::new("profiles/a.yaml", Some(3), "bad\nthing");
+        let e = error(Some("profiles/a.yaml"), Some(3), "bad\nthing");
         assert_eq!(e.to_string(), "profiles/a.yaml:3: bad thing");
     }
 }

@@ -29,8 +29,8 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-use super::GenerateError;
 use super::secrets::{Redactor, SecretSource};
+use crate::diag::Diagnostic;
 use crate::document::{FieldPath, Node, Seg};
 
 mod merge;
@@ -128,18 +128,18 @@ pub fn load(
     environment: &str,
     sets: &[String],
     cwd: &Path,
-) -> Result<Profiles, GenerateError> {
+) -> Result<Profiles, Diagnostic> {
     let dir_display = crate::source::display_path(dir, cwd);
     if !dir.is_dir() {
-        return Err(GenerateError::new(
-            &dir_display,
+        return Err(crate::generate::error(
+            Some(&dir_display),
             None,
             "profile directory not found (set --profile-dir or `profile-dir` under [generate] in confgate.toml)",
         ));
     }
     if !valid_name(environment) {
-        return Err(GenerateError::new(
-            "--environment",
+        return Err(crate::generate::error(
+            Some("--environment"),
             None,
             format!(
                 "{environment:?} is not a valid environment name (letters, digits, `-`, `_`, `.`)"
@@ -163,8 +163,8 @@ pub fn load(
     for name in merged.values.keys() {
         if !decls.contains_key(name) {
             let (file, line) = merged.value_at(&files, name);
-            return Err(GenerateError::new(
-                &file,
+            return Err(crate::generate::error(
+                Some(&file),
                 line,
                 format!(
                     "values.{name}: no profile declares a variable {name} (add it under variables:)"
@@ -188,8 +188,8 @@ pub fn load(
         let Some(value) = value.filter(|v| !v.is_null()) else {
             if decl.required.unwrap_or(false) {
                 let (file, line) = merged.decl_at(&files, name);
-                return Err(GenerateError::new(
-                    &file,
+                return Err(crate::generate::error(
+                    Some(&file),
                     line,
                     format!(
                         "variable {name} is required but no profile sets it (add it under values: or pass --set {name}=…)"
@@ -198,10 +198,12 @@ pub fn load(
             }
             continue;
         };
-        let json = to_json(&value)
-            .map_err(|m| GenerateError::new(&file, line, format!("variable {name}: {m}")))?;
-        check_value(decl, &json, false)
-            .map_err(|m| GenerateError::new(&file, line, format!("variable {name}: {m}")))?;
+        let json = to_json(&value).map_err(|m| {
+            crate::generate::error(Some(&file), line, format!("variable {name}: {m}"))
+        })?;
+        check_value(decl, &json, false).map_err(|m| {
+            crate::generate::error(Some(&file), line, format!("variable {name}: {m}"))
+        })?;
         p.values.insert(name.clone(), json);
     }
     for (name, decl) in decls.iter() {
@@ -209,8 +211,9 @@ pub fn load(
             continue;
         };
         let (file, line) = merged.decl_at(&files, name);
-        let fail =
-            |m: String| GenerateError::new(&file, line, format!("secret variable {name}: {m}"));
+        let fail = |m: String| {
+            crate::generate::error(Some(&file), line, format!("secret variable {name}: {m}"))
+        };
         match source.resolve(dir).map_err(fail)? {
             Some(value) => {
                 p.redactor.add(&value);
@@ -248,7 +251,7 @@ fn read_chain(
     environment: &str,
     cwd: &Path,
     dir_display: &str,
-) -> Result<Vec<ProfileFile>, GenerateError> {
+) -> Result<Vec<ProfileFile>, Diagnostic> {
     let mut names: Vec<String> = Vec::new();
     let mut files: Vec<ProfileFile> = Vec::new();
     let mut current = environment.to_string();
@@ -275,15 +278,15 @@ fn read_chain(
                     .map(|t| t.locate(&FieldPath(vec![Seg::Key("extends".to_string())])))
                     .map(|l| l.span.start.line)
             });
-            return Err(GenerateError::new(&file, line, why));
+            return Err(crate::generate::error(Some(&file), line, why));
         }
         let file = read_profile(&path, display)?;
         names.push(current.clone());
         let next = match &file.doc.extends {
             Some(parent) => {
                 if !valid_name(parent) {
-                    return Err(GenerateError::new(
-                        &file.display,
+                    return Err(crate::generate::error(
+                        Some(&file.display),
                         None,
                         format!("extends: {parent:?} is not a profile name"),
                     ));
@@ -299,8 +302,8 @@ fn read_chain(
         match next {
             Some(n) if names.contains(&n) => {
                 names.push(n);
-                return Err(GenerateError::new(
-                    dir_display,
+                return Err(crate::generate::error(
+                    Some(dir_display),
                     None,
                     format!(
                         "profiles extend each other in a cycle: {}",
@@ -309,8 +312,8 @@ fn read_chain(
                 ));
             }
             Some(n) if names.len() >= MAX_CHAIN => {
-                return Err(GenerateError::new(
-                    dir_display,
+                return Err(crate::generate::error(
+                    Some(dir_display),
                     None,
                     format!("profile chain longer than {MAX_CHAIN} at {n:?}"),
                 ));
@@ -325,8 +328,8 @@ fn read_chain(
         let display = crate::source::display_path(&local, cwd);
         let file = read_profile(&local, display)?;
         if file.doc.extends.is_some() {
-            return Err(GenerateError::new(
-                &file.display,
+            return Err(crate::generate::error(
+                Some(&file.display),
                 file.tree.as_ref().map(|t| {
                     t.locate(&FieldPath(vec![Seg::Key("extends".to_string())]))
                         .span
@@ -361,9 +364,9 @@ fn available(dir: &Path) -> Vec<String> {
     names
 }
 
-fn read_profile(path: &PathBuf, display: String) -> Result<ProfileFile, GenerateError> {
+fn read_profile(path: &PathBuf, display: String) -> Result<ProfileFile, Diagnostic> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| GenerateError::new(&display, None, format!("cannot read: {e}")))?;
+        .map_err(|e| crate::generate::error(Some(&display), None, format!("cannot read: {e}")))?;
     let tree = crate::source::yaml::parse_all(&text)
         .0
         .into_iter()
@@ -379,14 +382,14 @@ fn read_profile(path: &PathBuf, display: String) -> Result<ProfileFile, Generate
 }
 
 /// A serde_yaml error as `file:line: message` (the message's own "at line …" dropped).
-pub fn yaml_error(file: &str, e: &serde_yaml::Error) -> GenerateError {
+pub fn yaml_error(file: &str, e: &serde_yaml::Error) -> Diagnostic {
     let line = e.location().map(|l| l.line() as u32);
     let msg = e.to_string();
     let msg = match msg.rfind(" at line ") {
         Some(at) if line.is_some() && msg[at..].contains(" column ") => msg[..at].to_string(),
         _ => msg,
     };
-    GenerateError::new(file, line, msg)
+    crate::generate::error(Some(file), line, msg)
 }
 
 #[cfg(test)]

@@ -24,8 +24,8 @@ use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 use sha2::{Digest, Sha256};
 
-use super::GenerateError;
 use super::secrets::base64_encode;
+use crate::diag::Diagnostic;
 
 mod finalize;
 mod normalize;
@@ -50,11 +50,11 @@ pub struct Templates {
 }
 
 /// Loads every template below `dir`.
-pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, GenerateError> {
+pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, Diagnostic> {
     let dir_display = crate::source::display_path(dir, cwd);
     if !dir.is_dir() {
-        return Err(GenerateError::new(
-            &dir_display,
+        return Err(crate::generate::error(
+            Some(&dir_display),
             None,
             "template directory not found (set --template-dir or `template-dir` under [generate] in confgate.toml)",
         ));
@@ -62,7 +62,8 @@ pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, GenerateError
     let mut sources: Vec<(String, String)> = Vec::new();
     let mut outputs = Vec::new();
     for entry in crate::source::walk_files(dir, &crate::source::WalkOptions::default()) {
-        let path = entry.map_err(|e| GenerateError::new(&dir_display, None, e.to_string()))?;
+        let path =
+            entry.map_err(|e| crate::generate::error(Some(&dir_display), None, e.to_string()))?;
         let Ok(rel) = path.strip_prefix(dir) else {
             continue;
         };
@@ -77,7 +78,7 @@ pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, GenerateError
         };
         let shown = format!("{dir_display}/{name}");
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| GenerateError::new(&shown, None, format!("cannot read: {e}")))?;
+            .map_err(|e| crate::generate::error(Some(&shown), None, format!("cannot read: {e}")))?;
         let base = name.rsplit('/').next().unwrap_or(&name);
         if !base.starts_with('_') {
             let out = if stem.ends_with(".yaml") || stem.ends_with(".yml") {
@@ -90,8 +91,8 @@ pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, GenerateError
         sources.push((name, text));
     }
     if outputs.is_empty() {
-        return Err(GenerateError::new(
-            &dir_display,
+        return Err(crate::generate::error(
+            Some(&dir_display),
             None,
             "no templates (*.tera or *.j2 files) found",
         ));
@@ -105,8 +106,8 @@ pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, GenerateError
         // Parsed one by one so an error names its template; inheritance is checked below.
         if let Err(e) = tera::Template::new(name, None, text) {
             let (line, msg) = tera_message(&e);
-            return Err(GenerateError::new(
-                &format!("{dir_display}/{name}"),
+            return Err(crate::generate::error(
+                Some(&format!("{dir_display}/{name}")),
                 line,
                 msg,
             ));
@@ -115,7 +116,7 @@ pub fn load_templates(dir: &Path, cwd: &Path) -> Result<Templates, GenerateError
     tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| {
             let (line, msg) = tera_message(&e);
-            GenerateError::new(&dir_display, line, msg)
+            crate::generate::error(Some(&dir_display), line, msg)
         })?;
     Ok(Templates {
         tera,
@@ -196,15 +197,15 @@ pub struct Rendered {
 
 impl Templates {
     /// Renders every template with `context` (a JSON object).
-    pub fn render_all(&self, context: &Json) -> Result<Vec<Rendered>, GenerateError> {
+    pub fn render_all(&self, context: &Json) -> Result<Vec<Rendered>, Diagnostic> {
         let ctx = tera::Context::from_value(context.clone())
-            .map_err(|e| GenerateError::new(&self.dir_display, None, e.to_string()))?;
+            .map_err(|e| crate::generate::error(Some(&self.dir_display), None, e.to_string()))?;
         let mut out = Vec::new();
         for (name, rel) in &self.outputs {
             let shown = format!("{}/{name}", self.dir_display);
             let text = self.tera.render(name, &ctx).map_err(|e| {
                 let (line, msg) = tera_message(&e);
-                GenerateError::new(&shown, line, msg)
+                crate::generate::error(Some(&shown), line, msg)
             })?;
             let docs = parse_rendered(&text, &shown)?;
             if !docs.is_empty() {
@@ -220,7 +221,7 @@ impl Templates {
 }
 
 /// The YAML documents of a rendered template (empty documents dropped).
-fn parse_rendered(text: &str, shown: &str) -> Result<Vec<Yaml>, GenerateError> {
+fn parse_rendered(text: &str, shown: &str) -> Result<Vec<Yaml>, Diagnostic> {
     let mut docs = Vec::new();
     for de in serde_yaml::Deserializer::from_str(text) {
         match Yaml::deserialize(de) {
@@ -235,8 +236,8 @@ fn parse_rendered(text: &str, shown: &str) -> Result<Vec<Yaml>, GenerateError> {
                     .filter(|_| line.is_some())
                     .map_or(msg.as_str(), |at| &msg[..at])
                     .to_string();
-                return Err(GenerateError::new(
-                    shown,
+                return Err(crate::generate::error(
+                    Some(shown),
                     None,
                     format!(
                         "rendered output is not valid YAML{}: {msg}",

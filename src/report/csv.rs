@@ -1,6 +1,7 @@
 //! `--format csv`: one row per finding, for spreadsheets and dashboards.
 
-use super::{ReportContext, ReportError};
+use super::ReportContext;
+use crate::diag::Diagnostic;
 
 const HEADER: [&str; 12] = [
     "rule_id",
@@ -17,11 +18,8 @@ const HEADER: [&str; 12] = [
     "frameworks",
 ];
 
-pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
-    let err = |e: csv::Error| ReportError {
-        format: "csv",
-        message: e.to_string(),
-    };
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
+    let err = |e: csv::Error| crate::report::report_error("csv", e.to_string());
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER).map_err(err)?;
     for f in &ctx.outcome.findings {
@@ -47,8 +45,6 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
         ])
         .map_err(err)?;
     }
-    w.into_inner().map_err(|e| ReportError {
-        format: "csv",
-        message: e.to_string(),
-    })
+    w.into_inner()
+        .map_err(|e| crate::report::report_error("csv", e.to_string()))
 }

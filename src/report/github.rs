@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{ReportContext, ReportError};
+use super::ReportContext;
 use crate::catalog::Severity;
+use crate::diag::Diagnostic;
 
 /// Escapes a workflow command's message.
 pub fn escape_data(s: &str) -> String {
@@ -18,7 +19,7 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     let mut out = String::new();
     for f in ctx
         .outcome
@@ -45,11 +46,14 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
         );
     }
     for e in &ctx.outcome.errors {
-        let line = e.line.map(|l| format!(",line={l}")).unwrap_or_default();
+        let line = e
+            .line_number()
+            .map(|l| format!(",line={l}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "::error file={}{line},title=confgate input error::{}",
-            escape_property(&e.file),
+            escape_property(e.file_name().unwrap_or_default()),
             escape_data(&e.message)
         );
     }

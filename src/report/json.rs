@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{ReportContext, ReportError, TOOL_NAME, TOOL_VERSION};
+use super::{ReportContext, TOOL_NAME, TOOL_VERSION};
 use crate::catalog::{Framework, Severity};
 use crate::compliance::{FrameworkScore, framework_scores};
+use crate::diag::Diagnostic;
 use crate::finding::{Finding, by_severity, security_score};
-use crate::source::InputError;
 
 #[derive(Serialize)]
 struct Tool {
@@ -34,7 +34,7 @@ struct Report<'a> {
     /// Ids of the rules that ran (lets `report merge` recompute compliance scores).
     rules: Vec<&'a str>,
     findings: &'a [Finding],
-    errors: &'a [InputError],
+    errors: &'a [Diagnostic],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     warnings: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,7 +48,7 @@ struct BaselineSummary {
     absent: usize,
 }
 
-pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     let o = ctx.outcome;
     let report = Report {
         tool: Tool {
@@ -82,10 +82,8 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
             absent: absent.len(),
         }),
     };
-    let mut out = serde_json::to_vec_pretty(&report).map_err(|e| ReportError {
-        format: "json",
-        message: e.to_string(),
-    })?;
+    let mut out = serde_json::to_vec_pretty(&report)
+        .map_err(|e| crate::report::report_error("json", e.to_string()))?;
     out.push(b'\n');
     Ok(out)
 }

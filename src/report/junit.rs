@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{ReportContext, ReportError};
+use super::ReportContext;
+use crate::diag::Diagnostic;
 use crate::finding::Finding;
 
 /// Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.
@@ -25,7 +26,7 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     let o = ctx.outcome;
     // Findings by (rule, file, document index).
     let mut by_case: BTreeMap<(&str, &str, usize), Vec<&Finding>> = BTreeMap::new();
@@ -103,8 +104,8 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
             let _ = writeln!(
                 cases,
                 "    <testcase name=\"{}\" classname=\"confgate.input\" file=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>",
-                xml_escape(&e.file),
-                xml_escape(&e.file),
+                xml_escape(e.file_name().unwrap_or_default()),
+                xml_escape(e.file_name().unwrap_or_default()),
                 xml_escape(&e.to_string())
             );
         }

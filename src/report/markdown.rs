@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::{ReportContext, ReportError};
+use super::ReportContext;
 use crate::catalog::Severity;
 use crate::compliance::framework_scores;
+use crate::diag::Diagnostic;
 use crate::finding::{by_severity, security_score};
 
 /// Findings listed in full; the rest are counted.
@@ -14,7 +15,7 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     let o = ctx.outcome;
     let active: Vec<_> = o
         .findings

@@ -11,18 +11,10 @@ use serde_sarif::sarif::{Notification, ReportingDescriptor, Result as SResult, S
 
 use super::{GITHUB_RESULT_CAP, OutputFormat, ReportContext, render};
 use crate::catalog::Catalog;
+use crate::diag::{Code, Diagnostic};
 use crate::finding::Finding;
 use crate::gate::Gate;
 use crate::scan::ScanOutcome;
-use crate::source::InputError;
-
-/// A shard report that cannot be merged.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
-pub struct MergeError {
-    pub file: String,
-    pub message: String,
-}
 
 #[derive(Deserialize)]
 struct JsonSummary {
@@ -36,23 +28,20 @@ struct JsonReport {
     #[serde(default)]
     rules: Vec<String>,
     findings: Vec<Finding>,
-    errors: Vec<InputError>,
+    errors: Vec<Diagnostic>,
 }
 
 /// Merges JSON reports into the outcome one full scan would have had; `inputs` are (file
 /// name, contents). Render it with [`render`] and judge it with the gate like a scan.
-pub fn merge_json(inputs: &[(String, String)]) -> Result<ScanOutcome, MergeError> {
-    let catalog = Catalog::builtin().map_err(|e| MergeError {
-        file: "rules".to_string(),
-        message: e.to_string(),
-    })?;
+pub fn merge_json(inputs: &[(String, String)]) -> Result<ScanOutcome, Diagnostic> {
+    let catalog = Catalog::builtin()?;
     let mut outcome = ScanOutcome::default();
     let mut rule_ids = BTreeSet::new();
     let mut seen = BTreeSet::new();
     for (name, text) in inputs {
-        let r: JsonReport = serde_json::from_str(text).map_err(|e| MergeError {
-            file: name.clone(),
-            message: format!("not a confgate JSON report: {e}"),
+        let r: JsonReport = serde_json::from_str(text).map_err(|e| {
+            Diagnostic::new(Code::Report, format!("not a confgate JSON report: {e}"))
+                .file(name.clone())
         })?;
         outcome.files += r.summary.files;
         outcome.documents += r.summary.documents;
@@ -85,7 +74,7 @@ pub fn merge_json(inputs: &[(String, String)]) -> Result<ScanOutcome, MergeError
 }
 
 /// The merged outcome as the JSON report, with `gate`'s verdict in it.
-pub fn render_json(outcome: &ScanOutcome, gate: Gate) -> Result<Vec<u8>, MergeError> {
+pub fn render_json(outcome: &ScanOutcome, gate: Gate) -> Result<Vec<u8>, Diagnostic> {
     let ctx = ReportContext {
         outcome,
         color: false,
@@ -93,10 +82,7 @@ pub fn render_json(outcome: &ScanOutcome, gate: Gate) -> Result<Vec<u8>, MergeEr
         template: None,
         sarif_category: None,
     };
-    render(OutputFormat::Json, &ctx).map_err(|e| MergeError {
-        file: "merged report".to_string(),
-        message: e.to_string(),
-    })
+    render(OutputFormat::Json, &ctx).map_err(|e| Diagnostic::new(Code::Report, e.to_string()))
 }
 
 /// A result's first location: URI, start line and start column.
@@ -147,26 +133,23 @@ fn order_key(r: &SResult) -> (String, i64, i64, String, String, String) {
 }
 
 /// Merges SARIF logs into one log with one run.
-pub fn merge_sarif(inputs: &[(String, String)]) -> Result<Vec<u8>, MergeError> {
+pub fn merge_sarif(inputs: &[(String, String)]) -> Result<Vec<u8>, Diagnostic> {
     let mut logs = Vec::new();
     for (name, text) in inputs {
-        let log: Sarif = serde_json::from_str(text).map_err(|e| MergeError {
-            file: name.clone(),
-            message: format!("not a SARIF 2.1.0 log: {e}"),
+        let log: Sarif = serde_json::from_str(text).map_err(|e| {
+            Diagnostic::new(Code::Report, format!("not a SARIF 2.1.0 log: {e}")).file(name.clone())
         })?;
         logs.push((name, log));
     }
     let Some((first_name, first)) = logs.first() else {
-        return Err(MergeError {
-            file: "report merge".to_string(),
-            message: "no input files".to_string(),
-        });
+        return Err(Diagnostic::new(Code::Report, "no input files".to_string())
+            .file("report merge".to_string()));
     };
     let Some(mut base) = first.runs.first().cloned() else {
-        return Err(MergeError {
-            file: (*first_name).clone(),
-            message: "the log has no run".to_string(),
-        });
+        return Err(
+            Diagnostic::new(Code::Report, "the log has no run".to_string())
+                .file((*first_name).clone()),
+        );
     };
     let mut rules: BTreeMap<String, ReportingDescriptor> = BTreeMap::new();
     let mut results: BTreeMap<String, SResult> = BTreeMap::new();
@@ -237,10 +220,8 @@ pub fn merge_sarif(inputs: &[(String, String)]) -> Result<Vec<u8>, MergeError> {
     base.invocations = Some(vec![invocation]);
     let mut out = first.clone();
     out.runs = vec![base];
-    let mut bytes = serde_json::to_vec_pretty(&out).map_err(|e| MergeError {
-        file: "merged report".to_string(),
-        message: e.to_string(),
-    })?;
+    let mut bytes = serde_json::to_vec_pretty(&out)
+        .map_err(|e| Diagnostic::new(Code::Report, e.to_string()))?;
     bytes.push(b'\n');
     Ok(bytes)
 }

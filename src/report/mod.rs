@@ -14,6 +14,7 @@ mod text;
 
 use serde::Deserialize;
 
+use crate::diag::{Code, Diagnostic};
 use crate::gate::Gate;
 use crate::scan::ScanOutcome;
 
@@ -55,16 +56,16 @@ pub struct ReportContext<'a> {
     pub sarif_category: Option<String>,
 }
 
-/// A report that could not be produced.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write the {format} report: {message}")]
-pub struct ReportError {
-    pub format: &'static str,
-    pub message: String,
+/// A report that could not be produced (`Code::Report`).
+pub fn report_error(format: &str, message: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::new(
+        Code::Report,
+        format!("cannot write the {format} report: {message}"),
+    )
 }
 
 /// Renders the report in `format`.
-pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     match format {
         OutputFormat::Text => Ok(text::render(ctx).into_bytes()),
         OutputFormat::Json => json::render(ctx),

@@ -12,8 +12,9 @@ use serde_sarif::sarif::{
     Result as SResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 
-use super::{ReportContext, ReportError, TOOL_NAME, TOOL_VERSION};
+use super::{ReportContext, TOOL_NAME, TOOL_VERSION};
 use crate::catalog::{Rule, Severity};
+use crate::diag::Diagnostic;
 use crate::finding::Finding;
 
 /// GitHub code scanning accepts at most this many results per run.
@@ -185,7 +186,7 @@ fn result(f: &Finding, index: usize) -> SResult {
     b
 }
 
-pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     let o = ctx.outcome;
     // Rules: every rule that ran, once, in id order; results refer to them by index.
     let mut rules: Vec<&Rule> = o.rules.iter().collect();
@@ -227,7 +228,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
     }
     for e in &o.errors {
         let mut region = Region::builder().build();
-        if let Some(l) = e.line {
+        if let Some(l) = e.line_number() {
             region.start_line = Some(i64::from(l.max(1)));
         }
         notes.push(
@@ -239,7 +240,9 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
                         .physical_location(
                             PhysicalLocation::builder()
                                 .artifact_location(
-                                    ArtifactLocation::builder().uri(e.file.clone()).build(),
+                                    ArtifactLocation::builder()
+                                        .uri(e.file_name().unwrap_or_default().to_string())
+                                        .build(),
                                 )
                                 .region(region)
                                 .build(),
@@ -297,10 +300,8 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build();
-    let mut out = serde_json::to_vec_pretty(&sarif).map_err(|e| ReportError {
-        format: "sarif",
-        message: e.to_string(),
-    })?;
+    let mut out = serde_json::to_vec_pretty(&sarif)
+        .map_err(|e| crate::report::report_error("sarif", e.to_string()))?;
     out.push(b'\n');
     Ok(out)
 }

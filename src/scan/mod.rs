@@ -25,12 +25,13 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Rule};
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, SourceFile};
 use crate::engine::custom::{CustomOptions, CustomPolicies};
-use crate::engine::{EngineMode, Input, PolicyError, PolicySet, inventory_data};
+use crate::engine::{EngineMode, Input, PolicySet, inventory_data};
 use crate::finding::Finding;
 use crate::k8s::KubeVersion;
-use crate::source::{self, InputError, LoadOptions};
+use crate::source::{self, LoadOptions};
 
 pub use builtin::{builtin_policies, builtin_sources, packages_for};
 pub use selection::Selection;
@@ -93,7 +94,7 @@ pub struct ScanOutcome {
     pub documents: usize,
     pub rules: Vec<Rule>,
     pub findings: Vec<Finding>,
-    pub errors: Vec<InputError>,
+    pub errors: Vec<Diagnostic>,
     /// Texts of scanned files by display path, for code frames.
     pub sources: BTreeMap<String, Arc<SourceFile>>,
     /// Every scanned object, in input order (for per-resource reports such as JUnit).
@@ -112,20 +113,6 @@ pub struct ScannedResource {
     pub file: String,
     pub document_index: usize,
     pub resource: crate::finding::ResourceRef,
-}
-
-/// A failure that stops the whole scan.
-#[derive(Debug, thiserror::Error)]
-pub enum ScanError {
-    /// A built-in or user policy that does not load; its message names the file and line.
-    #[error(transparent)]
-    Policy(#[from] PolicyError),
-    #[error("rule catalog: {0}")]
-    Catalog(crate::catalog::CatalogError),
-    #[error("{0}")]
-    Selection(String),
-    #[error("cannot start worker threads: {0}")]
-    Threads(String),
 }
 
 /// Receives progress while documents are evaluated (the CLI draws a bar; the library never
@@ -158,8 +145,8 @@ pub struct Scanner {
 impl Scanner {
     /// Loads the catalog, checks the selection, and loads and compiles the built-in policies
     /// of the selected rules and the user policies.
-    pub fn new(options: &ScanOptions) -> Result<Scanner, ScanError> {
-        let catalog = Catalog::builtin().map_err(ScanError::Catalog)?;
+    pub fn new(options: &ScanOptions) -> Result<Scanner, Diagnostic> {
+        let catalog = Catalog::builtin()?;
         let custom = match &options.custom {
             Some(c) => Some(CustomPolicies::load(c, &c.base_dir)?),
             None => None,
@@ -168,7 +155,7 @@ impl Scanner {
         options
             .selection
             .check(&catalog, &custom_rules)
-            .map_err(ScanError::Selection)?;
+            .map_err(|m| Diagnostic::new(Code::Settings, m))?;
         let selected = options.selection.rules(&catalog);
         let policies = PolicySet::load(
             &builtin_policies(),
@@ -225,7 +212,7 @@ impl Scanner {
         paths: &[String],
         cwd: &Path,
         progress: &dyn Progress,
-    ) -> Result<ScanOutcome, ScanError> {
+    ) -> Result<ScanOutcome, Diagnostic> {
         let opts = &self.options;
         self.pool.install(|| {
             let t = std::time::Instant::now();
@@ -249,19 +236,25 @@ impl Scanner {
                     source::Input::Stdin => owns(&opts.load.stdin_name),
                 })
                 .count();
-            outcome
-                .errors
-                .extend(found.errors.into_iter().filter(|e| owns(&e.file)));
-            outcome
-                .errors
-                .extend(loaded.errors.into_iter().filter(|e| owns(&e.file)));
+            outcome.errors.extend(
+                found
+                    .errors
+                    .into_iter()
+                    .filter(|e| e.file_name().is_none_or(owns)),
+            );
+            outcome.errors.extend(
+                loaded
+                    .errors
+                    .into_iter()
+                    .filter(|e| e.file_name().is_none_or(owns)),
+            );
             outcome.errors.sort();
             Ok(outcome)
         })
     }
 
     /// Evaluates already-loaded documents; they are also the whole inventory.
-    pub fn scan_documents(&self, docs: Vec<Document>) -> Result<ScanOutcome, ScanError> {
+    pub fn scan_documents(&self, docs: Vec<Document>) -> Result<ScanOutcome, Diagnostic> {
         self.scan_documents_with(docs, &self.bindings())
     }
 
@@ -270,7 +263,7 @@ impl Scanner {
         &self,
         docs: Vec<Document>,
         bindings: &Bindings,
-    ) -> Result<ScanOutcome, ScanError> {
+    ) -> Result<ScanOutcome, Diagnostic> {
         self.pool
             .install(|| self.evaluate(docs, bindings, &|_| true, &NoProgress))
     }
@@ -283,7 +276,7 @@ impl Scanner {
         bindings: &Bindings,
         selected: &(dyn Fn(&Document) -> bool + Sync),
         progress: &dyn Progress,
-    ) -> Result<ScanOutcome, ScanError> {
+    ) -> Result<ScanOutcome, Diagnostic> {
         let t = std::time::Instant::now();
         let inputs: Vec<Input> = docs.par_iter().map(|d| Input::from_node(&d.tree)).collect();
         let data = inventory_data(
@@ -302,7 +295,7 @@ impl Scanner {
             .collect();
         progress.start(pairs.len() as u64);
         let selection = &self.options.selection;
-        type ChunkResult = Result<(Vec<Finding>, Vec<InputError>), PolicyError>;
+        type ChunkResult = Result<(Vec<Finding>, Vec<Diagnostic>), Diagnostic>;
         let results: Vec<ChunkResult> = pairs
             .par_chunks(chunk)
             .map(|chunk| {
@@ -320,16 +313,22 @@ impl Scanner {
                         })
                         .collect();
                     findings.extend(resolve::per_document(selection, doc, found));
-                    errors.extend(errs.into_iter().map(|e| InputError {
-                        column: None,
-                        file: doc.file.path.clone(),
-                        line: Some(doc.tree.span.start.line),
-                        message: format!(
-                            "policy {} failed on {}: {}",
-                            e.package.trim_start_matches("data."),
-                            doc.resource,
-                            e.message
-                        ),
+                    errors.extend(errs.into_iter().map(|e| {
+                        Diagnostic::new(
+                            if e.timed_out {
+                                Code::PolicyTimeout
+                            } else {
+                                Code::PolicyEval
+                            },
+                            format!(
+                                "policy {} failed on {}: {}",
+                                e.package.trim_start_matches("data."),
+                                doc.resource,
+                                e.message
+                            ),
+                        )
+                        .file(doc.file.path.clone())
+                        .line(Some(doc.tree.span.start.line))
                     }));
                 }
                 progress.advance(chunk.len() as u64);
@@ -400,17 +399,17 @@ impl Scanner {
 }
 
 /// Scans paths once: a scanner built for one call (tests and one-shot callers).
-pub fn scan(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Result<ScanOutcome, ScanError> {
+pub fn scan(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Result<ScanOutcome, Diagnostic> {
     Scanner::new(opts)?.scan_paths(paths, cwd, &NoProgress)
 }
 
 /// A rayon pool of `jobs` threads (0 = one per core) with room for deep documents.
-pub(crate) fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, ScanError> {
+pub(crate) fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, Diagnostic> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .stack_size(8 * 1024 * 1024)
         .build()
-        .map_err(|e| ScanError::Threads(e.to_string()))
+        .map_err(|e| Diagnostic::new(Code::System, format!("cannot start worker threads: {e}")))
 }
 
 #[cfg(test)]
@@ -446,7 +445,7 @@ mod tests {
         }
     }
 
-    fn ids(outcome: Result<ScanOutcome, ScanError>) -> Vec<String> {
+    fn ids(outcome: Result<ScanOutcome, Diagnostic>) -> Vec<String> {
         match outcome {
             Ok(o) => o.findings.into_iter().map(|f| f.rule_id).collect(),
             Err(e) => panic!("{e}"),

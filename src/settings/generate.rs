@@ -142,7 +142,7 @@ mod tests {
         let p = dir.path().join("confgate.toml");
         std::fs::write(&p, "[generate]\n\noutptu-dir = \"x\"\n").unwrap();
         let e = super::super::read_config(&p).unwrap_err();
-        assert_eq!(e.line, Some(3));
+        assert_eq!(e.line_number(), Some(3));
         assert!(e.message.contains("outptu-dir"), "{e}");
     }
 }

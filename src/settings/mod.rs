@@ -14,6 +14,7 @@ mod generate;
 mod scan;
 mod validate;
 
+use crate::diag::{Code, Diagnostic};
 use std::path::{Path, PathBuf};
 
 pub use file::{FileConfig, GenerateSection, Size, ValidateSection, parse_size};
@@ -22,15 +23,6 @@ pub use scan::{ScanFlags, ScanSettings};
 pub use validate::{ValidateFlags, ValidateSettings};
 
 pub const CONFIG_FILE: &str = "confgate.toml";
-
-/// A problem with the settings, naming the file and line when there is one.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct SettingsError {
-    pub file: String,
-    pub line: Option<u32>,
-    pub message: String,
-}
 
 /// Finds `confgate.toml` in `start` or the nearest parent directory.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
@@ -41,7 +33,7 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
 }
 
 /// Reads and validates a settings file.
-pub fn read_config(path: &Path) -> Result<FileConfig, SettingsError> {
+pub fn read_config(path: &Path) -> Result<FileConfig, Diagnostic> {
     read_toml(path, "")
 }
 
@@ -60,7 +52,7 @@ pub struct Settings {
 impl Settings {
     /// Finds and reads the settings file: `explicit` (`--config`), else the nearest
     /// `confgate.toml` from `cwd` up; defaults without one.
-    pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Settings, SettingsError> {
+    pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Settings, Diagnostic> {
         let path = explicit.map(Path::to_path_buf).or_else(|| find_config(cwd));
         let file = match &path {
             Some(p) => read_config(p)?,
@@ -103,7 +95,7 @@ impl Settings {
     }
 
     /// `scan`'s (and `audit`'s, `waivers audit`'s) settings.
-    pub fn scan(&self, flags: &ScanFlags) -> Result<ScanSettings, SettingsError> {
+    pub fn scan(&self, flags: &ScanFlags) -> Result<ScanSettings, Diagnostic> {
         scan::resolve(flags, &self.file, &self.dir, &self.cwd)
     }
 
@@ -111,7 +103,7 @@ impl Settings {
     pub fn generate(
         &self,
         flags: &GenerateFlags,
-    ) -> Result<crate::generate::GenerateOptions, SettingsError> {
+    ) -> Result<crate::generate::GenerateOptions, Diagnostic> {
         let section = self.file.generate.as_ref();
         let dir = self.path.as_ref().map(|_| self.dir_abs());
         let mut opts = generate::resolve(flags, section, dir.as_deref(), &self.cwd);
@@ -126,7 +118,7 @@ impl Settings {
     }
 
     /// `validate`'s settings.
-    pub fn validate(&self, flags: &ValidateFlags) -> Result<ValidateSettings, SettingsError> {
+    pub fn validate(&self, flags: &ValidateFlags) -> Result<ValidateSettings, Diagnostic> {
         validate::resolve(self, flags)
     }
 }
@@ -136,27 +128,26 @@ impl Settings {
 pub fn read_toml<T: serde::de::DeserializeOwned>(
     path: &Path,
     section: &str,
-) -> Result<T, SettingsError> {
+) -> Result<T, Diagnostic> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| SettingsError {
-        file: name.clone(),
-        line: None,
-        message: format!("cannot read: {e}"),
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::new(Code::Settings, format!("cannot read: {e}")).file(name.clone())
     })?;
     toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
         let message = e.message().trim().replace('\n', " ");
-        SettingsError {
-            file: name,
-            line,
-            message: if section.is_empty() {
+        Diagnostic::new(
+            Code::Settings,
+            if section.is_empty() {
                 message
             } else {
                 format!("{section}: {message}")
             },
-        }
+        )
+        .file(name)
+        .line(line)
     })
 }
 
@@ -181,7 +172,7 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let p = dir.join("confgate.toml");
         let _ = std::fs::write(&p, "format = \"json\"\n\nfail-onn = \"low\"\n");
-        let e = read_config(&p).err().map(|e| (e.line, e.message));
+        let e = read_config(&p).err().map(|e| (e.line_number(), e.message));
         assert_eq!(e.as_ref().map(|e| e.0), Some(Some(3)));
         assert!(e.is_some_and(|e| e.1.contains("fail-onn")));
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::catalog::{Framework, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::engine::EngineMode;
 use crate::gate::Gate;
 use crate::report::OutputFormat;
@@ -14,7 +15,7 @@ use crate::scan::{ScanOptions, Selection};
 use crate::source::LoadOptions;
 
 use super::file::{FileConfig, Size, parse_size};
-use super::{CONFIG_FILE, SettingsError, WAIVER_FILE};
+use super::{CONFIG_FILE, WAIVER_FILE};
 
 /// The scan's options as given on the command line and in `CONFGATE_*` variables (clap
 /// reads both); `None` and empty mean "not given", so the settings file can fill them.
@@ -150,14 +151,8 @@ fn load_governance(
     file: &FileConfig,
     config_dir: &Path,
     scan: &mut ScanOptions,
-) -> Result<(), SettingsError> {
-    let err = |e: String| SettingsError {
-        file: "waivers".to_string(),
-        line: None,
-        message: e,
-    };
-    let mut waivers = crate::waiver::compile_all(file.waivers.clone(), CONFIG_FILE)
-        .map_err(|e| err(e.to_string()))?;
+) -> Result<(), Diagnostic> {
+    let mut waivers = crate::waiver::compile_all(file.waivers.clone(), CONFIG_FILE)?;
     let explicit = flags
         .waivers
         .clone()
@@ -166,7 +161,7 @@ fn load_governance(
         .clone()
         .or_else(|| Some(config_dir.join(WAIVER_FILE)).filter(|p| p.is_file()));
     if let Some(p) = path {
-        waivers.extend(crate::waiver::read_waiver_file(&p).map_err(|e| err(e.to_string()))?);
+        waivers.extend(crate::waiver::read_waiver_file(&p)?);
     }
     scan.waivers = waivers;
     let baseline = flags
@@ -174,13 +169,7 @@ fn load_governance(
         .clone()
         .or_else(|| file.baseline.clone().map(|p| config_dir.join(p)));
     if let Some(p) = baseline {
-        scan.baseline = Some(
-            crate::baseline::Baseline::read(&p).map_err(|e| SettingsError {
-                file: e.file,
-                line: None,
-                message: e.message,
-            })?,
-        );
+        scan.baseline = Some(crate::baseline::Baseline::read(&p)?);
     }
     Ok(())
 }
@@ -200,12 +189,8 @@ pub(super) fn resolve(
     file: &FileConfig,
     config_dir: &Path,
     cwd: &Path,
-) -> Result<ScanSettings, SettingsError> {
-    let bad = |message: String| SettingsError {
-        file: "settings".to_string(),
-        line: None,
-        message,
-    };
+) -> Result<ScanSettings, Diagnostic> {
+    let bad = |message: String| Diagnostic::new(Code::Settings, message);
     let max_file_size = match (&flags.max_file_size, &file.max_file_size) {
         (Some(s), _) => parse_size(s).map_err(bad)?,
         (None, Some(Size::Bytes(b))) => *b,

@@ -29,12 +29,13 @@
 use std::path::PathBuf;
 
 use crate::catalog::Severity;
+use crate::diag::{Code, Diagnostic};
 use crate::engine::EngineMode;
 use crate::validate::ValidateOptions;
 use crate::validate::report::ValidateFormat;
 
+use super::Settings;
 use super::scan::ScanFlags;
-use super::{Settings, SettingsError};
 
 /// `confgate validate`'s options as given on the command line (and in `CONFGATE_*`).
 #[derive(clap::Args, Clone, Debug, Default)]
@@ -115,7 +116,7 @@ pub struct ValidateSettings {
 pub(super) fn resolve(
     settings: &Settings,
     flags: &ValidateFlags,
-) -> Result<ValidateSettings, SettingsError> {
+) -> Result<ValidateSettings, Diagnostic> {
     let section = settings.file.validate.clone().unwrap_or_default();
     let env = flags.environment.as_deref();
     let mut paths: Vec<String> = flags.config_dir.clone();
@@ -123,11 +124,11 @@ pub(super) fn resolve(
     if paths.is_empty() {
         match &section.config_dir {
             Some(d) if d.contains("{environment}") && env.is_none() => {
-                return Err(SettingsError {
-                    file: settings.shown(),
-                    line: None,
-                    message: format!("config-dir {d:?} needs --environment"),
-                });
+                return Err(Diagnostic::new(
+                    Code::Settings,
+                    format!("config-dir {d:?} needs --environment"),
+                )
+                .file(settings.shown()));
             }
             Some(d) => {
                 let d = d.replace("{environment}", env.unwrap_or_default());

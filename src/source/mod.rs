@@ -1,7 +1,7 @@
 //! Sources: paths and stdin → files → documents.
 //!
 //! Every problem with one input (unreadable, binary, too large, not UTF-8, malformed YAML,
-//! a symlink loop) becomes an `InputError` naming the file and, when known, the line; the
+//! a symlink loop) becomes a `Diagnostic` naming the file and, when known, the line; the
 //! other inputs are still loaded. Nothing here panics on user input.
 
 mod walk;
@@ -12,33 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, NodeKind, SourceFile};
 
 pub use walk::{Discovered, EntryFilter, WalkError, WalkOptions, discover, walk_files};
-
-/// A one-line problem with one input, reported in the output's `errors`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
-pub struct InputError {
-    pub file: String,
-    pub line: Option<u32>,
-    /// Set for syntax errors (malformed YAML/JSON, duplicate keys).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub column: Option<u32>,
-    pub message: String,
-}
-
-impl std::error::Error for InputError {}
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
 
 /// A Rego source file: its display path and text.
 #[derive(Clone, Debug)]
@@ -80,12 +58,12 @@ pub enum Input {
 pub struct Loaded {
     pub files: usize,
     pub documents: Vec<Document>,
-    pub errors: Vec<InputError>,
+    pub errors: Vec<Diagnostic>,
     /// YAML documents that were not Kubernetes objects.
     pub skipped: usize,
     /// Skipped documents that look like Kubernetes objects with a missing or empty
     /// `apiVersion` or `kind` (for `validate`; scans skip them like any other YAML).
-    pub incomplete: Vec<InputError>,
+    pub incomplete: Vec<Incomplete>,
 }
 
 /// Loads all inputs in parallel; output order follows input order.
@@ -107,7 +85,7 @@ pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
     out
 }
 
-fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), InputError> {
+fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), Diagnostic> {
     match input {
         Input::Stdin => {
             let mut buf = Vec::new();
@@ -115,11 +93,9 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), In
             std::io::stdin()
                 .take(opts.max_file_size + 1)
                 .read_to_end(&mut buf)
-                .map_err(|e| InputError {
-                    column: None,
-                    file: name.clone(),
-                    line: None,
-                    message: format!("cannot read stdin: {e}"),
+                .map_err(|e| {
+                    Diagnostic::new(Code::Unreadable, format!("cannot read stdin: {e}"))
+                        .file(name.clone())
                 })?;
             if buf.len() as u64 > opts.max_file_size {
                 return Err(too_large(&name, None, opts.max_file_size));
@@ -127,12 +103,8 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), In
             Ok((name, buf))
         }
         Input::File { path, display } => {
-            let fail = |message: String| InputError {
-                column: None,
-                file: display.clone(),
-                line: None,
-                message,
-            };
+            let fail =
+                |message: String| Diagnostic::new(Code::Unreadable, message).file(display.clone());
             let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
             if meta.is_dir() {
                 return Err(fail("is a directory".to_string()));
@@ -152,32 +124,31 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), In
     }
 }
 
-fn too_large(file: &str, size: Option<u64>, limit: u64) -> InputError {
+fn too_large(file: &str, size: Option<u64>, limit: u64) -> Diagnostic {
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let size = size.map_or_else(
         || "more than the limit".to_string(),
         |s| format!("{:.1} MiB", mib(s)),
     );
-    InputError {
-        column: None,
-        file: file.to_string(),
-        line: None,
-        message: format!(
+    Diagnostic::new(
+        Code::UnsupportedInput,
+        format!(
             "file is {size}, above the {:.0} MiB limit (raise it with --max-file-size)",
             mib(limit)
         ),
-    }
+    )
+    .file(file.to_string())
 }
 
 /// Turns raw bytes into text, refusing binary and non-UTF-8 content.
-fn decode(file: &str, bytes: Vec<u8>) -> Result<String, InputError> {
+fn decode(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(InputError {
-            column: None,
-            file: file.to_string(),
-            line: Some(line_of_byte(&bytes, at)),
-            message: "binary file (contains a NUL byte); not YAML or JSON".to_string(),
-        });
+        return Err(Diagnostic::new(
+            Code::UnsupportedInput,
+            "binary file (contains a NUL byte); not YAML or JSON".to_string(),
+        )
+        .file(file.to_string())
+        .line(Some(line_of_byte(&bytes, at))));
     }
     match String::from_utf8(bytes) {
         Ok(mut s) => {
@@ -189,12 +160,12 @@ fn decode(file: &str, bytes: Vec<u8>) -> Result<String, InputError> {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let line = line_of_byte(e.as_bytes(), at);
-            Err(InputError {
-                column: None,
-                file: file.to_string(),
-                line: Some(line),
-                message: format!("invalid UTF-8 at byte {at}; YAML and JSON must be UTF-8"),
-            })
+            Err(Diagnostic::new(
+                Code::UnsupportedInput,
+                format!("invalid UTF-8 at byte {at}; YAML and JSON must be UTF-8"),
+            )
+            .file(file.to_string())
+            .line(Some(line)))
         }
     }
 }
@@ -228,12 +199,13 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
         }
     };
     if text.trim().is_empty() {
-        out.errors.push(InputError {
-            column: None,
-            file: name,
-            line: None,
-            message: "file is empty; expected YAML or JSON documents".to_string(),
-        });
+        out.errors.push(
+            Diagnostic::new(
+                Code::UnsupportedInput,
+                "file is empty; expected YAML or JSON documents".to_string(),
+            )
+            .file(name),
+        );
         return out;
     }
     let (docs, errors) = yaml::parse_all(&text);
@@ -255,12 +227,10 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
         push_documents(&mut out, &file, index, raw.root, helm);
     }
     for e in errors {
-        out.errors.push(InputError {
-            column: Some(e.column),
-            file: name.clone(),
-            line: Some(e.line),
-            message: format!("invalid YAML at column {}: {}", e.column, e.message),
-        });
+        out.errors.push(
+            e.map_message(|m| format!("invalid YAML: {m}"))
+                .file(name.clone()),
+        );
     }
     out
 }
@@ -305,7 +275,15 @@ fn push_documents(
 }
 
 /// A mapping with `kind` or `apiVersion` but not both as non-empty strings.
-fn incomplete_object(file: &str, root: &crate::document::Node) -> Option<InputError> {
+/// A document that looks like a Kubernetes object but lacks a usable `apiVersion` or
+/// `kind`: which field, and the problem at its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Incomplete {
+    pub field: &'static str,
+    pub diagnostic: Diagnostic,
+}
+
+fn incomplete_object(file: &str, root: &crate::document::Node) -> Option<Incomplete> {
     let NodeKind::Map(entries) = &root.kind else {
         return None;
     };
@@ -324,14 +302,16 @@ fn incomplete_object(file: &str, root: &crate::document::Node) -> Option<InputEr
         ("apiVersion", field("apiVersion"))
     };
     let span = at.map_or(root.span, |e| e.value.span);
-    Some(InputError {
-        file: file.to_string(),
-        line: Some(span.start.line),
-        column: Some(span.start.column),
-        message: match at {
-            Some(_) => format!("{bad} must be a non-empty string"),
-            None => format!("{bad} is missing; a Kubernetes object needs apiVersion and kind"),
-        },
+    let message = match at {
+        Some(_) => format!("{bad} must be a non-empty string"),
+        None => format!("{bad} is missing; a Kubernetes object needs apiVersion and kind"),
+    };
+    Some(Incomplete {
+        field: bad,
+        diagnostic: Diagnostic::new(Code::InvalidObject, message)
+            .file(file)
+            .line(span.start.line)
+            .column(span.start.column),
     })
 }
 
@@ -407,39 +387,31 @@ pub fn git_root(p: &Path) -> Option<PathBuf> {
 pub fn rego_files(
     paths: &[std::path::PathBuf],
     cwd: &Path,
-) -> Result<Vec<PolicySource>, InputError> {
+) -> Result<Vec<PolicySource>, Diagnostic> {
     let mut out = Vec::new();
     for p in paths {
         let abs = normalize(&cwd.join(p));
         let display = display_path(p, cwd);
         if !abs.exists() {
-            return Err(InputError {
-                column: None,
-                file: display,
-                line: None,
-                message: "no such file or directory".to_string(),
-            });
+            return Err(
+                Diagnostic::new(Code::Unreadable, "no such file or directory".to_string())
+                    .file(display),
+            );
         }
         for entry in walkdir::WalkDir::new(&abs)
             .follow_links(true)
             .sort_by_file_name()
         {
-            let entry = entry.map_err(|e| InputError {
-                column: None,
-                file: display.clone(),
-                line: None,
-                message: e.to_string(),
+            let entry = entry.map_err(|e| {
+                Diagnostic::new(Code::Unreadable, e.to_string()).file(display.clone())
             })?;
             let path = entry.path();
             if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "rego") {
                 continue;
             }
             let shown = display_path(path, cwd);
-            let text = std::fs::read_to_string(path).map_err(|e| InputError {
-                column: None,
-                file: shown.clone(),
-                line: None,
-                message: format!("cannot read: {e}"),
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Diagnostic::new(Code::Unreadable, format!("cannot read: {e}")).file(shown.clone())
             })?;
             out.push(PolicySource { path: shown, text });
         }

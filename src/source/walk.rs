@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use super::{Input, InputError, LoadOptions, display_path, git_root, normalize, relative_to};
+use super::{Input, LoadOptions, display_path, git_root, normalize, relative_to};
+use crate::diag::{Code, Diagnostic};
 
 /// Decides whether an entry below the walk root is walked: `(path, is_dir)`. A directory
 /// it rejects is not entered.
@@ -171,7 +172,7 @@ pub fn walk_files(
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub inputs: Vec<Input>,
-    pub errors: Vec<InputError>,
+    pub errors: Vec<Diagnostic>,
 }
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
@@ -182,7 +183,7 @@ fn is_input_file(p: &Path) -> bool {
         .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
 }
 
-fn build_excludes(patterns: &[String]) -> Result<GlobSet, InputError> {
+fn build_excludes(patterns: &[String]) -> Result<GlobSet, Diagnostic> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
         let p = p.trim_end_matches('/');
@@ -192,21 +193,17 @@ fn build_excludes(patterns: &[String]) -> Result<GlobSet, InputError> {
             format!("**/{p}"),
             format!("**/{p}/**"),
         ] {
-            let g = Glob::new(&pat).map_err(|e| InputError {
-                column: None,
-                file: "--exclude".to_string(),
-                line: None,
-                message: format!("invalid glob {p:?}: {e}"),
+            let g = Glob::new(&pat).map_err(|e| {
+                Diagnostic::new(
+                    Code::Settings,
+                    format!("--exclude: invalid glob {p:?}: {e}"),
+                )
             })?;
             b.add(g);
         }
     }
-    b.build().map_err(|e| InputError {
-        column: None,
-        file: "--exclude".to_string(),
-        line: None,
-        message: e.to_string(),
-    })
+    b.build()
+        .map_err(|e| Diagnostic::new(Code::Settings, format!("--exclude: {e}")))
 }
 
 /// Expands paths (files, directories, `-`) into inputs.
@@ -230,12 +227,9 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
         let meta = match std::fs::metadata(&abs) {
             Ok(m) => m,
             Err(e) => {
-                out.errors.push(InputError {
-                    column: None,
-                    file: display,
-                    line: None,
-                    message: format!("cannot read: {e}"),
-                });
+                out.errors.push(
+                    Diagnostic::new(Code::Unreadable, format!("cannot read: {e}")).file(display),
+                );
                 continue;
             }
         };
@@ -285,12 +279,8 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
                         WalkError::Io { .. } => format!("cannot read: {}", e.cause()),
                         WalkError::Other { .. } => e.to_string(),
                     };
-                    out.errors.push(InputError {
-                        column: None,
-                        file,
-                        line: None,
-                        message,
-                    });
+                    out.errors
+                        .push(Diagnostic::new(Code::Unreadable, message).file(file));
                 }
             }
         }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 use serde_json::Value;
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Entry, Node, NodeKind, Pos, Span};
 
 /// Deepest nesting accepted; Kubernetes objects (CRD schemas included) stay far below it.
@@ -21,14 +22,6 @@ const MAX_ALIAS_NODES: usize = 1_000_000;
 pub struct RawDoc {
     pub root: Node,
     pub start_line: u32,
-}
-
-/// A parse failure with the 1-based line where it happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    pub line: u32,
-    pub column: u32,
-    pub message: String,
 }
 
 fn pos(m: saphyr_parser::Marker) -> Pos {
@@ -62,7 +55,7 @@ enum Frame {
 /// Parses every document in `text`. Documents completed before a syntax error are returned
 /// along with it, so a bad document late in a file does not hide the good ones before it; a
 /// duplicate key drops only the document it is in (the error is the first of `errors`).
-pub fn parse(text: &str) -> (Vec<RawDoc>, Option<ParseError>) {
+pub fn parse(text: &str) -> (Vec<RawDoc>, Option<Diagnostic>) {
     let (docs, mut errors) = parse_all(text);
     let first = if errors.is_empty() {
         None
@@ -73,7 +66,7 @@ pub fn parse(text: &str) -> (Vec<RawDoc>, Option<ParseError>) {
 }
 
 /// Like [`parse`], returning every error (one per dropped document, plus a final syntax error).
-pub fn parse_all(text: &str) -> (Vec<RawDoc>, Vec<ParseError>) {
+pub fn parse_all(text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let mut b = Builder::default();
@@ -82,11 +75,11 @@ pub fn parse_all(text: &str) -> (Vec<RawDoc>, Vec<ParseError>) {
             Ok(e) => e,
             Err(e) => {
                 let m = e.marker();
-                errors.push(ParseError {
-                    line: m.line() as u32,
-                    column: m.col() as u32 + 1,
-                    message: e.info().to_string(),
-                });
+                errors.push(
+                    Diagnostic::new(Code::Syntax, e.info().to_string())
+                        .line(m.line() as u32)
+                        .column(m.col() as u32 + 1),
+                );
                 return (docs, errors);
             }
         };
@@ -111,15 +104,17 @@ struct Builder {
     doc_start: u32,
     root: Option<Node>,
     /// A problem that spoils the current document but not the rest of the stream.
-    doc_error: Option<ParseError>,
+    doc_error: Option<Diagnostic>,
 }
 
-fn err(at: Span, message: impl Into<String>) -> ParseError {
-    ParseError {
-        line: at.start.line,
-        column: at.start.column,
-        message: message.into(),
-    }
+fn err(at: Span, message: impl Into<String>) -> Diagnostic {
+    err_code(at, Code::Syntax, message)
+}
+
+fn err_code(at: Span, code: Code, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(code, message)
+        .line(at.start.line)
+        .column(at.start.column)
 }
 
 fn count_nodes(n: &Node) -> usize {
@@ -136,7 +131,7 @@ impl Builder {
         &mut self,
         event: Event<'_>,
         sp: YSpan,
-    ) -> Result<Option<Result<RawDoc, ParseError>>, ParseError> {
+    ) -> Result<Option<Result<RawDoc, Diagnostic>>, Diagnostic> {
         let sp = span(sp);
         match event {
             Event::DocumentStart(_) => {
@@ -238,7 +233,7 @@ impl Builder {
         Ok(None)
     }
 
-    fn check_depth(&self, sp: Span) -> Result<(), ParseError> {
+    fn check_depth(&self, sp: Span) -> Result<(), Diagnostic> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(err(
                 sp,
@@ -249,7 +244,7 @@ impl Builder {
     }
 
     /// Attaches a completed node to its parent (or makes it the document root).
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), Diagnostic> {
         if anchor > 0 {
             let size = count_nodes(&node);
             self.anchors.insert(anchor, (node.clone(), size));
@@ -269,8 +264,9 @@ impl Builder {
                         && k != "<<"
                         && self.doc_error.is_none()
                     {
-                        self.doc_error = Some(err(
+                        self.doc_error = Some(err_code(
                             node.span,
+                            Code::DuplicateKey,
                             format!(
                                 "duplicate key \"{k}\" (first defined at line {}); document skipped",
                                 first.key_span.start.line
@@ -410,12 +406,9 @@ mod tests {
     #[test]
     fn duplicate_keys_are_errors_with_a_line() {
         let (_, e) = parse("a: 1\nb: 2\na: 3\n");
-        let e = e.unwrap_or_else(|| ParseError {
-            line: 0,
-            column: 0,
-            message: String::new(),
-        });
-        assert_eq!(e.line, 3);
+        let e = e.unwrap_or_else(|| Diagnostic::new(Code::Syntax, ""));
+        assert_eq!(e.code, Code::DuplicateKey);
+        assert_eq!(e.line_number(), Some(3));
         assert!(e.message.contains("duplicate key \"a\""));
     }
 

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, FieldPath, Node, NodeKind, Pos, Seg};
 
 /// Which ConfigMap keys a JSON Schema applies to.
@@ -60,22 +61,14 @@ pub struct DataOutcome {
     /// Keys checked against a schema.
     pub checked: usize,
     /// Schemas mapped in `confgate.toml` that cannot be used.
-    pub schema_errors: Vec<SchemaError>,
-}
-
-/// A schema that cannot be used (missing, not JSON/YAML, not a valid schema).
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{file}: {message}")]
-pub struct SchemaError {
-    pub file: String,
-    pub message: String,
+    pub schema_errors: Vec<Diagnostic>,
 }
 
 /// The JSON Schemas for ConfigMap data, compiled on first use and shared across threads.
 pub struct AppSchemas {
     mappings: Vec<Mapping>,
     base_dir: PathBuf,
-    cache: Mutex<HashMap<String, Arc<Result<jsonschema::Validator, SchemaError>>>>,
+    cache: Mutex<HashMap<String, Arc<Result<jsonschema::Validator, Diagnostic>>>>,
 }
 
 fn glob(p: &Option<String>) -> Result<Option<GlobMatcher>, String> {
@@ -108,7 +101,7 @@ impl AppSchemas {
         })
     }
 
-    fn validator(&self, schema: &str) -> Arc<Result<jsonschema::Validator, SchemaError>> {
+    fn validator(&self, schema: &str) -> Arc<Result<jsonschema::Validator, Diagnostic>> {
         if let Ok(cache) = self.cache.lock()
             && let Some(v) = cache.get(schema)
         {
@@ -195,13 +188,17 @@ impl AppSchemas {
                     out.issues.push(DataIssue {
                         pos: doc.tree.locate(&path).span.start,
                         path,
-                        message: format!("schema {}: {}", e.file, e.message),
+                        message: format!("schema {e}"),
                     });
                     continue;
                 }
                 // One from confgate.toml is a problem of the settings.
                 (Err(e), None) => {
-                    if !out.schema_errors.iter().any(|x| x.file == e.file) {
+                    if !out
+                        .schema_errors
+                        .iter()
+                        .any(|x| x.file_name() == e.file_name())
+                    {
                         out.schema_errors.push(e.clone());
                     }
                     continue;
@@ -216,8 +213,8 @@ impl AppSchemas {
                 out.issues.push(DataIssue {
                     path: outer.clone(),
                     pos: map.map(Pos {
-                        line: e.line,
-                        column: e.column,
+                        line: e.line_number().unwrap_or(1),
+                        column: e.column_number().unwrap_or(1),
                     }),
                     message: format!(
                         "{key} is not valid {}: {}",
@@ -261,12 +258,9 @@ fn holds_document(key: &str, text: &str) -> bool {
     t.starts_with('{') || t.starts_with('[')
 }
 
-fn compile(base_dir: &Path, schema: &str) -> Result<jsonschema::Validator, SchemaError> {
+fn compile(base_dir: &Path, schema: &str) -> Result<jsonschema::Validator, Diagnostic> {
     let path = crate::source::normalize(&base_dir.join(schema));
-    let fail = |message: String| SchemaError {
-        file: schema.to_string(),
-        message,
-    };
+    let fail = |message: String| Diagnostic::new(Code::Schema, message).file(schema.to_string());
     let meta = std::fs::metadata(&path).map_err(|e| fail(format!("cannot read schema: {e}")))?;
     if meta.len() > 16 * 1024 * 1024 {
         return Err(fail("schema is larger than 16 MiB".into()));
@@ -277,7 +271,8 @@ fn compile(base_dir: &Path, schema: &str) -> Result<jsonschema::Validator, Schem
     if let Some(e) = err {
         return Err(fail(format!(
             "line {}: schema is not valid JSON or YAML: {}",
-            e.line, e.message
+            e.line_number().unwrap_or(1),
+            e.message
         )));
     }
     let value = docs

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, FieldPath};
-use crate::engine::{EngineMode, Input, PackageSpec, PolicyError, PolicySet, PolicySource};
-use crate::source::InputError;
+use crate::engine::{EngineMode, Input, PackageSpec, PolicySet, PolicySource};
 
 /// The package every business rule belongs to.
 pub const PACKAGE: &str = "confgate.business";
@@ -42,7 +42,7 @@ pub struct BusinessFinding {
 
 /// The sources to load: the built-in library (for its helpers), the built-in business
 /// rules unless disabled, and the user's business policies.
-fn sources(opts: &BusinessOptions<'_>) -> Result<Vec<PolicySource>, PolicyError> {
+fn sources(opts: &BusinessOptions<'_>) -> Result<Vec<PolicySource>, Diagnostic> {
     let mut out: Vec<PolicySource> = crate::scan::builtin_policies()
         .into_iter()
         .filter(|s| opts.builtin || !s.path.starts_with("policies/business/"))
@@ -56,11 +56,11 @@ fn sources(opts: &BusinessOptions<'_>) -> Result<Vec<PolicySource>, PolicyError>
         for (abs, display) in crate::engine::custom::walk(p, opts.cwd, is_rego)? {
             let text = crate::engine::custom::read_text(&abs, &display)?;
             if !text.lines().any(|l| l.trim() == package_line) {
-                return Err(PolicyError {
-                    file: display,
-                    line: None,
-                    message: format!("business rules must be in `{package_line}`"),
-                });
+                return Err(Diagnostic::new(
+                    Code::PolicyLoad,
+                    format!("business rules must be in `{package_line}`"),
+                )
+                .file(display));
             }
             out.push(PolicySource {
                 path: display,
@@ -75,7 +75,7 @@ fn sources(opts: &BusinessOptions<'_>) -> Result<Vec<PolicySource>, PolicyError>
 pub fn evaluate(
     docs: &[Document],
     opts: &BusinessOptions<'_>,
-) -> Result<(Vec<BusinessFinding>, Vec<InputError>), PolicyError> {
+) -> Result<(Vec<BusinessFinding>, Vec<Diagnostic>), Diagnostic> {
     if !opts.builtin && opts.policy_paths.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -99,7 +99,7 @@ pub fn evaluate(
     let threads = rayon::current_num_threads().max(1);
     let chunk = docs.len().div_ceil(threads * 4).max(1);
     let indexed: Vec<usize> = (0..docs.len()).collect();
-    type Chunk = Result<(Vec<BusinessFinding>, Vec<InputError>), PolicyError>;
+    type Chunk = Result<(Vec<BusinessFinding>, Vec<Diagnostic>), Diagnostic>;
     let results: Vec<Chunk> = indexed
         .par_chunks(chunk)
         .map(|chunk| {
@@ -118,15 +118,18 @@ pub fn evaluate(
                     });
                 }
                 for e in errs {
-                    errors.push(InputError {
-                        file: doc.file.path.clone(),
-                        line: Some(doc.tree.span.start.line),
-                        column: None,
-                        message: format!(
-                            "business rules failed on {}: {}",
-                            doc.resource, e.message
-                        ),
-                    });
+                    errors.push(
+                        Diagnostic::new(
+                            if e.timed_out {
+                                Code::PolicyTimeout
+                            } else {
+                                Code::PolicyEval
+                            },
+                            format!("business rules failed on {}: {}", doc.resource, e.message),
+                        )
+                        .file(doc.file.path.clone())
+                        .line(Some(doc.tree.span.start.line)),
+                    );
                 }
             }
             Ok((found, errors))

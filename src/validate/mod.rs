@@ -28,10 +28,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::SourceFile;
 use crate::gate::Gate;
 use crate::scan::ScanOptions;
-use crate::source::InputError;
 
 /// Options of one validation.
 pub struct ValidateOptions {
@@ -115,7 +115,7 @@ pub struct Validation {
     pub checks: Checks,
     pub score: u32,
     /// Problems of the tool, not of the configuration (exit 2).
-    pub tool_errors: Vec<InputError>,
+    pub tool_errors: Vec<Diagnostic>,
     /// Things worth knowing (schema version fallback, expiring waivers).
     pub notes: Vec<String>,
 }
@@ -141,28 +141,21 @@ impl Validation {
     }
 }
 
-/// A failure that stops the whole validation (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum ValidateError {
-    #[error(transparent)]
-    Policy(#[from] crate::engine::PolicyError),
-    #[error(transparent)]
-    Scan(#[from] crate::scan::ScanError),
-    #[error("{0}")]
-    Config(String),
-}
-
 /// Validates the configuration under `opts.paths` (on `opts.scan.jobs` threads).
-pub fn validate(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, ValidateError> {
+pub fn validate(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Diagnostic> {
     let pool = crate::scan::thread_pool(opts.scan.jobs)?;
     pool.install(|| validate_in_pool(opts, cwd))
 }
 
-fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, ValidateError> {
-    let (schemas, note) = k8s::KubeSchemas::load(&opts.kube_version)
-        .map_err(|e| ValidateError::Config(format!("--kube-version {}: {e}", opts.kube_version)))?;
-    let app =
-        appdata::AppSchemas::new(&opts.schemas, &opts.base_dir).map_err(ValidateError::Config)?;
+fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Diagnostic> {
+    let (schemas, note) = k8s::KubeSchemas::load(&opts.kube_version).map_err(|e| {
+        Diagnostic::new(
+            Code::Settings,
+            format!("--kube-version {}: {e}", opts.kube_version),
+        )
+    })?;
+    let app = appdata::AppSchemas::new(&opts.schemas, &opts.base_dir)
+        .map_err(|m| Diagnostic::new(Code::Schema, m))?;
     let mut v = Validation {
         environment: opts.environment.clone(),
         kube_version: schemas.version().to_string(),
@@ -183,25 +176,25 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
         .collect();
     let mut problems = Vec::new();
     for e in discover_errors.into_iter().chain(loaded.errors) {
-        match (e.line, e.column) {
-            (Some(line), Some(column)) => problems.push(Problem::in_file(
-                e.file.clone(),
-                line,
-                column,
+        match e.code {
+            Code::Syntax | Code::DuplicateKey => problems.push(Problem::in_file(
+                e.file_name().unwrap_or_default().to_string(),
+                e.line_number().unwrap_or(1),
+                e.column_number().unwrap_or(1),
                 "",
                 ProblemKind::Syntax,
-                e.message.replacen(&format!(" at column {column}"), "", 1),
+                e.message,
             )),
             _ => v.tool_errors.push(e),
         }
     }
-    for e in loaded.incomplete {
-        let field = e.message.split_whitespace().next().unwrap_or_default();
+    for i in loaded.incomplete {
+        let e = i.diagnostic;
         problems.push(Problem::in_file(
-            e.file.clone(),
-            e.line.unwrap_or(1),
-            e.column.unwrap_or(1),
-            field,
+            e.file_name().unwrap_or_default().to_string(),
+            e.line_number().unwrap_or(1),
+            e.column_number().unwrap_or(1),
+            i.field,
             ProblemKind::Schema,
             e.message.clone(),
         ));
@@ -222,7 +215,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
     problems.extend(texts.values().filter_map(|f| inputs::json_syntax(f)));
 
     // Kubernetes schema and ConfigMap data, per document in parallel.
-    type PerDoc = (Vec<Problem>, bool, usize, Vec<appdata::SchemaError>);
+    type PerDoc = (Vec<Problem>, bool, usize, Vec<crate::diag::Diagnostic>);
     let per_doc: Vec<PerDoc> = docs
         .par_iter()
         .map(|doc| {
@@ -269,26 +262,20 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Va
             (out, builtin, data.checked, data.schema_errors)
         })
         .collect();
-    let mut schema_errors: Vec<appdata::SchemaError> = Vec::new();
+    let mut schema_errors: Vec<crate::diag::Diagnostic> = Vec::new();
     for (p, builtin, keys, errs) in per_doc {
         problems.extend(p);
         v.checks.schema_checked += usize::from(builtin);
         v.checks.schema_not_builtin += usize::from(!builtin);
         v.checks.json_schema_keys += keys;
         for e in errs {
-            if !schema_errors.iter().any(|x| x.file == e.file) {
+            if !schema_errors.iter().any(|x| x.file_name() == e.file_name()) {
                 schema_errors.push(e);
             }
         }
     }
     // A schema mapped in confgate.toml that cannot be used: the tool could not check.
-    v.tool_errors
-        .extend(schema_errors.into_iter().map(|e| InputError {
-            file: e.file,
-            line: None,
-            column: None,
-            message: e.message,
-        }));
+    v.tool_errors.extend(schema_errors);
 
     // Business rules.
     let mut settings = crate::k8s::settings_data(

@@ -88,7 +88,7 @@ mod tests {
 
         std::fs::write(&p, "[validate]\nstrict = true\nstirct = false\n").unwrap();
         let e = crate::settings::read_config(&p).unwrap_err();
-        assert_eq!(e.line, Some(3));
+        assert_eq!(e.line_number(), Some(3));
         assert!(e.message.contains("stirct"), "{e}");
     }
 

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Checks, FileReport, Level, Problem, ProblemKind, Validation};
-use crate::source::InputError;
+use crate::diag::Diagnostic;
 
 /// Output formats of `validate`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
@@ -54,7 +54,7 @@ struct Document<'a> {
     files: &'a [FileReport],
     errors: Vec<&'a Problem>,
     warnings: Vec<&'a Problem>,
-    tool_errors: &'a [InputError],
+    tool_errors: &'a [Diagnostic],
     notes: &'a [String],
     summary: Summary<'a>,
 }

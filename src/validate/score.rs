@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{FileReport, Level, Problem, ProblemKind};
 use crate::catalog::Severity;
-use crate::source::InputError;
+use crate::diag::Diagnostic;
 
 /// Score penalties per problem (a document starts at 100 and never goes below 0).
 pub(super) fn penalty(p: &Problem) -> u32 {
@@ -27,7 +27,7 @@ pub(super) fn penalty(p: &Problem) -> u32 {
 /// checkable) scores 0.
 pub(super) fn files(
     problems: &[Problem],
-    tool_errors: &[InputError],
+    tool_errors: &[Diagnostic],
     file_names: &[String],
     doc_indexes: &BTreeMap<String, BTreeSet<usize>>,
 ) -> (Vec<FileReport>, u32) {
@@ -39,7 +39,7 @@ pub(super) fn files(
         *e = e.saturating_add(penalty(p));
     }
     for e in tool_errors {
-        penalties.insert((e.file.as_str(), None), 100);
+        penalties.insert((e.file_name().unwrap_or_default(), None), 100);
     }
     let mut files = Vec::new();
     let mut all_scores = Vec::new();
@@ -74,7 +74,10 @@ pub(super) fn files(
             errors,
             warnings: count(Level::Warning),
             score: file_score,
-            valid: errors == 0 && !tool_errors.iter().any(|e| &e.file == file),
+            valid: errors == 0
+                && !tool_errors
+                    .iter()
+                    .any(|e| e.file_name() == Some(file.as_str())),
         });
     }
     (files, average(&all_scores))

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::engine::PolicyError;
+use crate::diag::{Code, Diagnostic};
 
 /// A policy file: its display path and text.
 pub(crate) struct PolicyFile {
@@ -21,7 +21,7 @@ fn is_policy_file(p: &Path) -> bool {
 
 /// Every `.rego` (tests excluded), `.yaml`, `.yml` and `.json` file below `paths` (files are
 /// taken as given), in path order, each once. Hidden files and directories are skipped.
-pub(crate) fn policy_files(paths: &[PathBuf], cwd: &Path) -> Result<Vec<PolicyFile>, PolicyError> {
+pub(crate) fn policy_files(paths: &[PathBuf], cwd: &Path) -> Result<Vec<PolicyFile>, Diagnostic> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for p in paths {
@@ -42,14 +42,11 @@ pub(crate) fn walk(
     p: &Path,
     cwd: &Path,
     keep: fn(&Path) -> bool,
-) -> Result<Vec<(PathBuf, String)>, PolicyError> {
+) -> Result<Vec<(PathBuf, String)>, Diagnostic> {
     let abs = crate::source::normalize(&cwd.join(p));
     let display = crate::source::display_path(p, cwd);
-    let fail = |file: String, message: String| PolicyError {
-        file,
-        line: None,
-        message,
-    };
+    let fail =
+        |file: String, message: String| Diagnostic::new(Code::PolicyLoad, message).file(file);
     let meta =
         std::fs::metadata(&abs).map_err(|e| fail(display.clone(), format!("cannot read: {e}")))?;
     if meta.is_file() {
@@ -76,11 +73,9 @@ pub(crate) fn walk(
     Ok(out)
 }
 
-pub(crate) fn read_text(abs: &Path, display: &str) -> Result<String, PolicyError> {
-    let text = std::fs::read_to_string(abs).map_err(|e| PolicyError {
-        file: display.to_string(),
-        line: None,
-        message: format!("cannot read: {e}"),
+pub(crate) fn read_text(abs: &Path, display: &str) -> Result<String, Diagnostic> {
+    let text = std::fs::read_to_string(abs).map_err(|e| {
+        Diagnostic::new(Code::PolicyLoad, format!("cannot read: {e}")).file(display.to_string())
     })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
 }
@@ -89,14 +84,17 @@ pub(crate) fn read_text(abs: &Path, display: &str) -> Result<String, PolicyError
 pub(crate) fn yaml_documents(
     display: &str,
     text: &str,
-) -> Result<Vec<crate::source::yaml::RawDoc>, PolicyError> {
+) -> Result<Vec<crate::source::yaml::RawDoc>, Diagnostic> {
     let (docs, errors) = crate::source::yaml::parse_all(text);
     if let Some(e) = errors.first() {
-        return Err(PolicyError {
-            file: display.to_string(),
-            line: Some(e.line),
-            message: format!("invalid YAML at column {}: {}", e.column, e.message),
-        });
+        // Policy load errors name `file:line`; the column stays in the message.
+        let column = e.column_number().unwrap_or(1);
+        return Err(Diagnostic::new(
+            Code::PolicyLoad,
+            format!("invalid YAML at column {column}: {}", e.message),
+        )
+        .file(display)
+        .line(e.line_number()));
     }
     Ok(docs)
 }
@@ -104,7 +102,7 @@ pub(crate) fn yaml_documents(
 /// `--data`: YAML/JSON files merged under `data`. A file given directly is merged at the
 /// root; files found in a directory are merged at the path of their directory relative to
 /// it (as OPA and conftest do: `dir/limits/x.yaml` → `data.limits`).
-pub(crate) fn load_data(paths: &[PathBuf], cwd: &Path) -> Result<serde_json::Value, PolicyError> {
+pub(crate) fn load_data(paths: &[PathBuf], cwd: &Path) -> Result<serde_json::Value, Diagnostic> {
     fn keep(p: &Path) -> bool {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json")
@@ -133,11 +131,12 @@ pub(crate) fn load_data(paths: &[PathBuf], cwd: &Path) -> Result<serde_json::Val
                     continue;
                 }
                 if !value.is_object() {
-                    return Err(PolicyError {
-                        file: display.clone(),
-                        line: Some(doc.start_line.max(1)),
-                        message: "a data file must hold a mapping at the top level".to_string(),
-                    });
+                    return Err(Diagnostic::new(
+                        Code::PolicyLoad,
+                        "a data file must hold a mapping at the top level".to_string(),
+                    )
+                    .file(display.clone())
+                    .line(Some(doc.start_line.max(1))));
                 }
                 let mut wrapped = value;
                 for key in prefix.iter().rev() {
@@ -145,10 +144,13 @@ pub(crate) fn load_data(paths: &[PathBuf], cwd: &Path) -> Result<serde_json::Val
                     m.insert(key.clone(), wrapped);
                     wrapped = serde_json::Value::Object(m);
                 }
-                merge(&mut data, wrapped, &mut Vec::new()).map_err(|key| PolicyError {
-                    file: display.clone(),
-                    line: Some(doc.start_line.max(1)),
-                    message: format!("data.{key} is already defined by another data file"),
+                merge(&mut data, wrapped, &mut Vec::new()).map_err(|key| {
+                    Diagnostic::new(
+                        Code::PolicyLoad,
+                        format!("data.{key} is already defined by another data file"),
+                    )
+                    .file(display.clone())
+                    .line(Some(doc.start_line.max(1)))
                 })?;
             }
         }

@@ -14,16 +14,16 @@ use std::time::Duration;
 use regorus::Value;
 
 use crate::catalog::{Rule, Severity};
+use crate::diag::Diagnostic;
 use crate::document::Document;
 use crate::finding::Finding;
-use crate::source::InputError;
 
 use super::{
     Failures, Hits, Severities, SourceMap, add_rego, check_functions, doc_error, eval_failure,
     finding, hits, new_engine, user_rule,
 };
 use crate::engine::failure::{no_such_rule, timed_out};
-use crate::engine::{Input, PolicyError, one_line};
+use crate::engine::{Input, one_line};
 
 mod matching;
 mod nodes;
@@ -108,7 +108,7 @@ fn review_of(t: &Target, object: &Input) -> Value {
     obj(review)
 }
 
-fn compile(def: TemplateDef, timeout: Duration) -> Result<Template, PolicyError> {
+fn compile(def: TemplateDef, timeout: Duration) -> Result<Template, Diagnostic> {
     let mut engine = new_engine(timeout);
     let mut map = SourceMap::default();
     for u in &def.units {
@@ -209,7 +209,7 @@ impl Gatekeeper {
         objects: Vec<Object>,
         sev: &Severities,
         timeout: Duration,
-    ) -> Result<Gatekeeper, PolicyError> {
+    ) -> Result<Gatekeeper, Diagnostic> {
         let mut templates: Vec<Template> = Vec::new();
         let mut defs = Vec::new();
         for o in objects {
@@ -282,10 +282,7 @@ impl Gatekeeper {
 
     /// One engine per template with `data` (e.g. `{"inventory": …}`) loaded and the policy
     /// prepared; clone the result for each worker.
-    pub(crate) fn prepare(
-        &self,
-        data: Option<&Value>,
-    ) -> Result<Vec<regorus::Engine>, PolicyError> {
+    pub(crate) fn prepare(&self, data: Option<&Value>) -> Result<Vec<regorus::Engine>, Diagnostic> {
         self.templates
             .iter()
             .map(|t| {
@@ -340,7 +337,7 @@ impl Gatekeeper {
             match engine.eval_rule(t.violation.clone()) {
                 Ok(v) => match hits(&v) {
                     Ok(hs) => found.extend(hs.into_iter().map(|h| (ci, h))),
-                    Err(m) => failed.push((ci, format!("{}: violation {m}", t.def.file))),
+                    Err(m) => failed.push((ci, format!("{}: violation {m}", t.def.file).into())),
                 },
                 Err(e) => failed.push((ci, eval_failure(&t.map, &e, self.timeout))),
             }
@@ -355,7 +352,7 @@ impl Gatekeeper {
         doc: &Document,
         input: &Input,
         ns: &NamespaceLabels,
-    ) -> (Vec<Finding>, Vec<InputError>) {
+    ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let (found, failed) = self.review(engines, doc, input, ns);
         let findings = found
             .iter()

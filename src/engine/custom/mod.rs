@@ -15,11 +15,11 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 use crate::catalog::{Rule, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::document::Document;
 use crate::finding::Finding;
-use crate::source::InputError;
 
-use super::{Input, PolicyError};
+use super::Input;
 
 mod conftest;
 mod files;
@@ -33,7 +33,9 @@ use gatekeeper::Gatekeeper;
 pub(crate) use super::failure::SourceMap;
 pub(crate) use files::{load_data, policy_files, read_text, walk, yaml_documents};
 pub(crate) use rego::{RegoVersion, add_rego, check_functions, eval_failure, new_engine};
-pub(crate) use results::{Failures, Hit, Hits, Severities, doc_error, finding, hits, user_rule};
+pub(crate) use results::{
+    Failure, Failures, Hit, Hits, Severities, doc_error, finding, hits, user_rule,
+};
 
 /// Options for user policies.
 #[derive(Clone, Debug)]
@@ -86,7 +88,7 @@ impl CustomPolicies {
     /// Loads every policy below `opts.policy_paths`: `.rego` files are conftest policies,
     /// YAML/JSON files holding ConstraintTemplates or Constraints are Gatekeeper policies
     /// (other YAML, such as sample objects or test suites, is ignored).
-    pub fn load(opts: &CustomOptions, cwd: &Path) -> Result<CustomPolicies, PolicyError> {
+    pub fn load(opts: &CustomOptions, cwd: &Path) -> Result<CustomPolicies, Diagnostic> {
         let files = policy_files(&opts.policy_paths, cwd)?;
         let mut rego = Vec::new();
         let mut objects = Vec::new();
@@ -106,11 +108,7 @@ impl CustomPolicies {
                 .iter()
                 .map(|p| crate::source::display_path(p, cwd))
                 .collect();
-            return Err(PolicyError {
-                file: shown.join(", "),
-                line: None,
-                message: "no conftest policies (.rego) and no Gatekeeper ConstraintTemplates or Constraints found".to_string(),
-            });
+            return Err(Diagnostic::new(Code::PolicyLoad, "no conftest policies (.rego) and no Gatekeeper ConstraintTemplates or Constraints found".to_string()).file(shown.join(", ")));
         }
         let conftest = if rego.is_empty() {
             None
@@ -137,11 +135,10 @@ impl CustomPolicies {
         let mut seen = HashSet::new();
         for r in &rules {
             if !seen.insert(r.id.as_str()) {
-                return Err(PolicyError {
-                    file: "--policy".to_string(),
-                    line: None,
-                    message: format!("two user policies define rule {}", r.id),
-                });
+                return Err(Diagnostic::new(
+                    Code::PolicyLoad,
+                    format!("two user policies define rule {}", r.id),
+                ));
             }
         }
         Ok(CustomPolicies {
@@ -163,19 +160,14 @@ impl CustomPolicies {
         selected: &[(&Document, &Input)],
         all: &[Document],
         data: &Input,
-    ) -> (Vec<Finding>, Vec<InputError>) {
+    ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         let gk = match &self.gatekeeper {
             Some(g) => match g.prepare(Some(data.value())) {
                 Ok(engines) => Some((g, engines, gatekeeper::NamespaceLabels::of(all))),
                 Err(e) => {
-                    errors.push(InputError {
-                        column: None,
-                        file: e.file,
-                        line: e.line,
-                        message: e.message,
-                    });
+                    errors.push(e);
                     None
                 }
             },
@@ -193,7 +185,7 @@ impl CustomPolicies {
         }
         let threads = rayon::current_num_threads().max(1);
         let chunk = selected.len().div_ceil(threads * 8).max(1);
-        let results: Vec<(Vec<Finding>, Vec<InputError>)> = selected
+        let results: Vec<(Vec<Finding>, Vec<Diagnostic>)> = selected
             .par_chunks(chunk)
             .map(|chunk| {
                 let mut findings = Vec::new();

@@ -9,7 +9,7 @@ use regorus::Value;
 use regorus::languages::rego::compiler::Compiler;
 use regorus::utils::limits::ExecutionTimerConfig;
 
-use crate::engine::PolicyError;
+use crate::diag::{Code, Diagnostic};
 use crate::engine::failure::{SourceMap, timed_out};
 
 /// The execution time limit for user policy engines.
@@ -21,13 +21,20 @@ pub(crate) fn timer(timeout: Duration) -> ExecutionTimerConfig {
 }
 
 /// A one-line description of a failed evaluation.
-pub(crate) fn eval_failure(map: &SourceMap, err: &anyhow::Error, timeout: Duration) -> String {
+pub(crate) fn eval_failure(
+    map: &SourceMap,
+    err: &anyhow::Error,
+    timeout: Duration,
+) -> super::Failure {
     if timed_out(err) {
-        format!(
-            "stopped after {timeout:?} (policy-timeout); its findings are missing for this document"
-        )
+        super::Failure {
+            timed_out: true,
+            message: format!(
+                "stopped after {timeout:?} (policy-timeout); its findings are missing for this document"
+            ),
+        }
     } else {
-        map.runtime(&format!("{err:#}"))
+        map.runtime(&format!("{err:#}")).into()
     }
 }
 
@@ -69,7 +76,7 @@ pub(crate) fn check_functions(
     engine: &mut regorus::Engine,
     entry: &str,
     map: &SourceMap,
-) -> Result<(), PolicyError> {
+) -> Result<(), Diagnostic> {
     let rc: regorus::Rc<str> = entry.into();
     let Ok(compiled) = engine.compile_with_entrypoint(&rc) else {
         return Ok(());
@@ -98,16 +105,10 @@ pub(crate) fn check_functions(
         .unwrap_or_default();
     let line = format!("{location}: unknown function {name}");
     Err(match map.locate(&line) {
-        Some((file, l, _, message)) => PolicyError {
-            file,
-            line: Some(l),
-            message,
-        },
-        None => PolicyError {
-            file: "policies".to_string(),
-            line: None,
-            message: line,
-        },
+        Some((file, l, _, message)) => Diagnostic::new(Code::PolicyLoad, message)
+            .file(file)
+            .line(Some(l)),
+        None => Diagnostic::new(Code::PolicyLoad, line),
     })
 }
 
@@ -120,7 +121,7 @@ pub(crate) fn add_rego(
     text: &str,
     version: Option<RegoVersion>,
     map: &SourceMap,
-) -> Result<String, PolicyError> {
+) -> Result<String, Diagnostic> {
     let mut attempt = |v0: bool| {
         engine.set_rego_v0(v0);
         engine.add_policy(label.to_string(), text.to_string())

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use regorus::Value;
 
 use crate::catalog::{Rule, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, FieldPath};
 use crate::finding::{Finding, RawFinding, fingerprint};
-use crate::source::InputError;
 
 use super::CustomOptions;
 
@@ -41,7 +41,31 @@ pub(crate) struct Hit {
 /// Results of rules on one input, by rule.
 pub(crate) type Hits<K> = Vec<(K, Hit)>;
 /// Failed evaluations (one-line messages), by rule.
-pub(crate) type Failures<K> = Vec<(K, String)>;
+pub(crate) type Failures<K> = Vec<(K, Failure)>;
+
+/// Why a user rule produced nothing for a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    /// It ran out of time (`policy-timeout`) rather than failing.
+    pub timed_out: bool,
+    /// One line, naming the policy file and line when regorus does.
+    pub message: String,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            timed_out: false,
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// Reads the results of a `deny`/`violation`/`warn` rule: a set of strings or of objects
 /// with a string `msg` (and optionally `path`, `file`, `document`), or a boolean.
@@ -145,13 +169,17 @@ pub(crate) fn finding(rule: &Rule, doc: &Document, hit: &Hit) -> Finding {
 }
 
 /// An error of one user rule on one document.
-pub(crate) fn doc_error(doc: &Document, what: &str, message: &str) -> InputError {
-    InputError {
-        column: None,
-        file: doc.file.path.clone(),
-        line: Some(doc.tree.span.start.line),
-        message: format!("{what} failed on {}: {message}", doc.resource),
-    }
+pub(crate) fn doc_error(doc: &Document, what: &str, failure: &Failure) -> Diagnostic {
+    Diagnostic::new(
+        if failure.timed_out {
+            Code::PolicyTimeout
+        } else {
+            Code::PolicyEval
+        },
+        format!("{what} failed on {}: {}", doc.resource, failure.message),
+    )
+    .file(doc.file.path.clone())
+    .line(Some(doc.tree.span.start.line))
 }
 
 /// A catalog entry for a user rule.

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Node, NodeKind};
-use crate::engine::PolicyError;
 
 /// How many violations an assertion expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,12 +49,10 @@ pub(super) struct Suite {
     pub(super) tests: Vec<Test>,
 }
 
-pub(super) fn bad(file: &str, line: u32, message: impl Into<String>) -> PolicyError {
-    PolicyError {
-        file: file.to_string(),
-        line: Some(line.max(1)),
-        message: message.into(),
-    }
+pub(super) fn bad(file: &str, line: u32, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(Code::PolicyLoad, message.into())
+        .file(file.to_string())
+        .line(Some(line.max(1)))
 }
 
 pub(super) fn text(n: &Node) -> Option<&str> {
@@ -71,7 +69,7 @@ pub(super) fn flag(n: &Node, key: &str) -> bool {
     )
 }
 
-pub(super) fn parse_suite(file: &str, dir: &Path, root: &Node) -> Result<Suite, PolicyError> {
+pub(super) fn parse_suite(file: &str, dir: &Path, root: &Node) -> Result<Suite, Diagnostic> {
     let api = root.get("apiVersion").and_then(text).unwrap_or_default();
     if !api.starts_with("test.gatekeeper.sh/") {
         return Err(bad(
@@ -94,7 +92,7 @@ pub(super) fn parse_suite(file: &str, dir: &Path, root: &Node) -> Result<Suite, 
             .get("name")
             .and_then(text)
             .map_or_else(|| format!("test {}", i + 1), str::to_string);
-        let path_at = |key: &str| -> Result<PathBuf, PolicyError> {
+        let path_at = |key: &str| -> Result<PathBuf, Diagnostic> {
             t.get(key)
                 .and_then(text)
                 .filter(|s| !s.is_empty())
@@ -137,7 +135,7 @@ pub(super) fn parse_suite(file: &str, dir: &Path, root: &Node) -> Result<Suite, 
     })
 }
 
-pub(super) fn parse_case(file: &str, dir: &Path, c: &Node, j: usize) -> Result<Case, PolicyError> {
+pub(super) fn parse_case(file: &str, dir: &Path, c: &Node, j: usize) -> Result<Case, Diagnostic> {
     let l = c.span.start.line;
     let name = c
         .get("name")
@@ -202,7 +200,7 @@ pub(super) fn parse_case(file: &str, dir: &Path, c: &Node, j: usize) -> Result<C
     })
 }
 
-pub(super) fn parse_assertion(file: &str, a: &Node) -> Result<Assertion, PolicyError> {
+pub(super) fn parse_assertion(file: &str, a: &Node) -> Result<Assertion, Diagnostic> {
     let l = a.span.start.line;
     if !matches!(a.kind, NodeKind::Map(_)) {
         return Err(bad(

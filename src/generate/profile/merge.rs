@@ -8,7 +8,7 @@ use serde_yaml::Value as Yaml;
 
 use super::vars::{VarDecl, VarType, check_decl, kind_of, to_json};
 use super::{ProfileFile, RESERVED, valid_identifier};
-use crate::generate::GenerateError;
+use crate::diag::Diagnostic;
 
 /// Where a value was set last.
 #[derive(Clone, Debug)]
@@ -28,14 +28,15 @@ pub(super) struct Merged {
 }
 
 impl Merged {
-    pub(super) fn add(&mut self, index: usize, f: &ProfileFile) -> Result<(), GenerateError> {
+    pub(super) fn add(&mut self, index: usize, f: &ProfileFile) -> Result<(), Diagnostic> {
         if let Some(ns) = &f.doc.namespace {
             self.namespace = Some(ns.clone());
         }
         for (name, decl) in &f.doc.variables {
             let line = f.line("variables", name);
-            let err =
-                |m: String| GenerateError::new(&f.display, line, format!("variable {name}: {m}"));
+            let err = |m: String| {
+                crate::generate::error(Some(&f.display), line, format!("variable {name}: {m}"))
+            };
             if !valid_identifier(name) {
                 return Err(err(
                     "names are letters, digits and `_`, starting with a letter or `_`".to_string(),
@@ -95,11 +96,13 @@ impl Merged {
     pub(super) fn decls(
         &self,
         files: &[ProfileFile],
-    ) -> Result<BTreeMap<String, VarDecl>, GenerateError> {
+    ) -> Result<BTreeMap<String, VarDecl>, Diagnostic> {
         let mut out = BTreeMap::new();
         for (name, raw) in &self.decls {
             let (file, line) = self.decl_at(files, name);
-            let err = |m: String| GenerateError::new(&file, line, format!("variable {name}: {m}"));
+            let err = |m: String| {
+                crate::generate::error(Some(&file), line, format!("variable {name}: {m}"))
+            };
             let mut d: VarDecl =
                 serde_yaml::from_value(raw.clone()).map_err(|e| err(e.to_string()))?;
             check_decl(&mut d).map_err(err)?;
@@ -127,8 +130,8 @@ impl Merged {
         &mut self,
         raw: &str,
         decls: &BTreeMap<String, VarDecl>,
-    ) -> Result<(), GenerateError> {
-        let err = |m: String| GenerateError::new("--set", None, m);
+    ) -> Result<(), Diagnostic> {
+        let err = |m: String| super::super::error(None, None, format!("--set: {m}"));
         let Some((key, value)) = raw.split_once('=') else {
             return Err(err(format!("{raw:?} is not KEY=VALUE")));
         };

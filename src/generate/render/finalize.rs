@@ -10,7 +10,7 @@ use serde_yaml::Value as Yaml;
 use super::normalize::normalize;
 use super::refs::{content_hash, rewrite_refs};
 use super::{GENERATED_MARKER, Rendered};
-use crate::generate::GenerateError;
+use crate::diag::Diagnostic;
 use crate::generate::secrets::{REDACTED, REDACTED_CHANGED};
 
 /// A generated file, ready to write.
@@ -46,15 +46,16 @@ pub fn finalize(
     environment: &str,
     hash_all: bool,
     dir_display: &str,
-) -> Result<Vec<OutFile>, GenerateError> {
+) -> Result<Vec<OutFile>, Diagnostic> {
     let mut files: Vec<(Rendered, Vec<(ObjKey, bool)>)> = Vec::new();
     let mut seen: BTreeMap<ObjKey, String> = BTreeMap::new();
     for mut r in rendered {
         let shown = format!("{dir_display}/{}", r.template);
         let mut keys = Vec::new();
         for (i, doc) in r.docs.iter_mut().enumerate() {
-            let at =
-                |m: String| GenerateError::new(&shown, None, format!("document {}: {m}", i + 1));
+            let at = |m: String| {
+                crate::generate::error(Some(&shown), None, format!("document {}: {m}", i + 1))
+            };
             let (key, hash) = normalize(doc, namespace, hash_all).map_err(at)?;
             if let Some(other) = seen.insert(key.clone(), r.template.clone()) {
                 return Err(at(format!(
@@ -95,8 +96,9 @@ pub fn finalize(
             "{GENERATED_MARKER} from template {} for environment {environment}; do not edit.\n",
             r.template
         );
-        let text = emit(&header, &r.docs)
-            .map_err(|m| GenerateError::new(&format!("{dir_display}/{}", r.template), None, m))?;
+        let text = emit(&header, &r.docs).map_err(|m| {
+            crate::generate::error(Some(&format!("{dir_display}/{}", r.template)), None, m)
+        })?;
         out.push(OutFile {
             rel: r.rel,
             template: r.template,
@@ -109,8 +111,8 @@ pub fn finalize(
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     for w in out.windows(2) {
         if w[0].rel == w[1].rel {
-            return Err(GenerateError::new(
-                dir_display,
+            return Err(crate::generate::error(
+                Some(dir_display),
                 None,
                 format!(
                     "templates {} and {} both render to {}",

@@ -3,8 +3,8 @@
 
 mod text;
 
-use super::ReportError;
 use crate::audit::{Audit, AuditFormat};
+use crate::diag::Diagnostic;
 use crate::scan::ScanOutcome;
 
 /// Renders an audit. `template` replaces the embedded HTML template (HTML only).
@@ -13,14 +13,12 @@ pub fn render(
     outcome: &ScanOutcome,
     format: AuditFormat,
     template: Option<&str>,
-) -> Result<Vec<u8>, ReportError> {
+) -> Result<Vec<u8>, Diagnostic> {
     match format {
         AuditFormat::Text => Ok(text::render(audit).into_bytes()),
         AuditFormat::Json => {
-            let mut out = serde_json::to_vec_pretty(audit).map_err(|e| ReportError {
-                format: "json",
-                message: e.to_string(),
-            })?;
+            let mut out = serde_json::to_vec_pretty(audit)
+                .map_err(|e| crate::report::report_error("json", e.to_string()))?;
             out.push(b'\n');
             Ok(out)
         }

@@ -8,10 +8,11 @@
 //! a `.html` name, whatever file it came from); secret values are masked in frames exactly as
 //! in the text report (see `frame`).
 
-use super::{ReportContext, ReportError};
+use super::ReportContext;
 use crate::audit::Audit;
 use crate::audit::exposure::{self, Exposure, ExposureMap};
 use crate::audit::risk;
+use crate::diag::Diagnostic;
 use crate::gate::Gate;
 use crate::scan::ScanOutcome;
 
@@ -26,15 +27,12 @@ pub const TEMPLATE: &str =
 /// The name templates are registered under; its `.html` suffix turns autoescape on.
 const TEMPLATE_NAME: &str = "report.html";
 
-fn fail(message: String) -> ReportError {
-    ReportError {
-        format: "html",
-        message,
-    }
+fn fail(message: String) -> Diagnostic {
+    crate::report::report_error("html", message)
 }
 
 /// `scan --format html`.
-pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, ReportError> {
+pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     let o = ctx.outcome;
     let docs = exposure::documents_from_sources(&o.sources);
     let exposures = exposure::classify(&docs);
@@ -59,7 +57,7 @@ pub fn render_audit(
     outcome: &ScanOutcome,
     audit: &Audit,
     template: Option<&str>,
-) -> Result<Vec<u8>, ReportError> {
+) -> Result<Vec<u8>, Diagnostic> {
     let ex: Vec<(Exposure, Vec<String>)> = if audit.findings.len() == outcome.findings.len() {
         audit
             .findings
@@ -88,7 +86,7 @@ pub fn render_audit(
 }
 
 /// Renders the page with the embedded template or `template`.
-fn render_page(page: &Page<'_>, template: Option<&str>) -> Result<Vec<u8>, ReportError> {
+fn render_page(page: &Page<'_>, template: Option<&str>) -> Result<Vec<u8>, Diagnostic> {
     let mut tera = tera::Tera::default();
     tera.add_raw_template(TEMPLATE_NAME, template.unwrap_or(TEMPLATE))
         .map_err(|e| fail(format!("bad template: {}", chain(&e))))?;
@@ -131,12 +129,11 @@ mod tests {
     #[test]
     fn user_templates_are_autoescaped() {
         let o = ScanOutcome {
-            errors: vec![crate::source::InputError {
-                column: None,
-                file: "<script>alert(1)</script>".into(),
-                line: None,
-                message: "x".into(),
-            }],
+            errors: vec![crate::diag::Diagnostic::in_file(
+                crate::diag::Code::Unreadable,
+                "<script>alert(1)</script>",
+                "x",
+            )],
             ..ScanOutcome::default()
         };
         let ctx = ReportContext {

@@ -13,16 +13,16 @@ use std::time::Duration;
 use regorus::Value;
 
 use crate::catalog::Rule;
+use crate::diag::{Code, Diagnostic};
 use crate::document::Document;
 use crate::finding::Finding;
-use crate::source::InputError;
 
 use super::{
     CustomOptions, Failures, Hits, Severities, SourceMap, add_rego, check_functions, doc_error,
     eval_failure, finding, hits, new_engine,
 };
 use crate::engine::failure::{no_such_rule, timed_out};
-use crate::engine::{Input, PolicyError, PolicySource};
+use crate::engine::{Input, PolicySource};
 
 mod heads;
 
@@ -59,7 +59,7 @@ impl Conftest {
         sources: &[PolicySource],
         data: serde_json::Value,
         opts: &CustomOptions,
-    ) -> Result<Conftest, PolicyError> {
+    ) -> Result<Conftest, Diagnostic> {
         let mut engine = new_engine(opts.timeout);
         let mut map = SourceMap::default();
         for s in sources {
@@ -99,20 +99,14 @@ impl Conftest {
                     defined.iter().copied().collect::<Vec<_>>().join(", ")
                 )
             };
-            return Err(PolicyError {
-                file: files.first().map_or("--policy", |f| f).to_string(),
-                line: None,
-                message,
-            });
+            return Err(Diagnostic::new(Code::PolicyLoad, message)
+                .file(files.first().map_or("--policy", |f| f).to_string()));
         }
         if data.as_object().is_some_and(|o| !o.is_empty()) {
-            engine
-                .add_data(Value::from(data))
-                .map_err(|e| PolicyError {
-                    file: "--data".to_string(),
-                    line: None,
-                    message: crate::engine::one_line(&format!("{e:#}")),
-                })?;
+            engine.add_data(Value::from(data)).map_err(|e| {
+                Diagnostic::new(Code::PolicyLoad, crate::engine::one_line(&format!("{e:#}")))
+                    .file("--data".to_string())
+            })?;
         }
         engine.set_input(Value::from(serde_json::json!({})));
         let sev = Severities::of(opts);
@@ -181,7 +175,7 @@ impl Conftest {
         engine: &mut regorus::Engine,
         doc: &Document,
         input: &Input,
-    ) -> (Vec<Finding>, Vec<InputError>) {
+    ) -> (Vec<Finding>, Vec<Diagnostic>) {
         engine.set_input(input.value().clone());
         let (found, failed) = self.run(engine);
         let findings = found
@@ -203,7 +197,7 @@ impl Conftest {
         &self,
         selected: &[(&Document, &Input)],
         all: &[Document],
-    ) -> (Vec<Finding>, Vec<InputError>) {
+    ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let Some(first) = all.first() else {
             return (Vec::new(), Vec::new());
         };
@@ -250,11 +244,12 @@ impl Conftest {
         let errors = if is_selected(first) {
             failed
                 .iter()
-                .map(|(what, message)| InputError {
-                    column: None,
-                    file: first.file.path.clone(),
-                    line: None,
-                    message: format!("{what} failed on the combined input: {message}"),
+                .map(|(what, message)| {
+                    Diagnostic::new(
+                        Code::PolicyEval,
+                        format!("{what} failed on the combined input: {message}"),
+                    )
+                    .file(first.file.path.clone())
                 })
                 .collect()
         } else {
@@ -290,7 +285,7 @@ impl Conftest {
             match engine.eval_rule(entry.path.clone()) {
                 Ok(v) => match hits(&v) {
                     Ok(hs) => found.extend(hs.into_iter().map(|h| (i, h))),
-                    Err(m) => failed.push((format!("policy {}", entry.rule.id), m)),
+                    Err(m) => failed.push((format!("policy {}", entry.rule.id), m.into())),
                 },
                 Err(e) => failed.push((
                     format!("policy {}", entry.rule.id),
@@ -304,7 +299,7 @@ impl Conftest {
 
 /// Evaluates `path` once (on `{}`) so that unknown functions, unsafe variables and
 /// conflicts fail the load. `false` when the path is not a rule after all.
-fn probe(engine: &mut regorus::Engine, path: &str, map: &SourceMap) -> Result<bool, PolicyError> {
+fn probe(engine: &mut regorus::Engine, path: &str, map: &SourceMap) -> Result<bool, Diagnostic> {
     match engine.eval_rule(path.to_string()) {
         Ok(_) => {
             check_functions(engine, path, map)?;

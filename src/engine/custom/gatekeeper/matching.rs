@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::diag::Diagnostic;
 use crate::document::{Document, Node, NodeKind};
-use crate::engine::PolicyError;
 
 use super::nodes::{at, bad, key_line, line, scalar_string, strings, text};
 
@@ -39,7 +39,7 @@ struct Selector {
 }
 
 impl Selector {
-    fn parse(file: &str, n: &Node, what: &str) -> Result<Selector, PolicyError> {
+    fn parse(file: &str, n: &Node, what: &str) -> Result<Selector, Diagnostic> {
         let NodeKind::Map(entries) = &n.kind else {
             return Err(bad(file, line(n), format!("{what} must be a mapping")));
         };
@@ -168,7 +168,7 @@ fn wildcard(pattern: &str, s: &str) -> bool {
 }
 
 impl Match {
-    pub(crate) fn parse(file: &str, n: &Node) -> Result<Match, PolicyError> {
+    pub(crate) fn parse(file: &str, n: &Node) -> Result<Match, Diagnostic> {
         let NodeKind::Map(entries) = &n.kind else {
             return Err(bad(file, line(n), "spec.match must be a mapping"));
         };

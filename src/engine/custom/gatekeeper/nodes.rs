@@ -1,14 +1,12 @@
 //! Reading Kubernetes-style YAML nodes with positions, for one-line errors naming the line.
 
+use crate::diag::{Code, Diagnostic};
 use crate::document::{Entry, Node, NodeKind};
-use crate::engine::PolicyError;
 
-pub(super) fn bad(file: &str, line: u32, message: impl Into<String>) -> PolicyError {
-    PolicyError {
-        file: file.to_string(),
-        line: Some(line.max(1)),
-        message: message.into(),
-    }
+pub(super) fn bad(file: &str, line: u32, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(Code::PolicyLoad, message.into())
+        .file(file.to_string())
+        .line(Some(line.max(1)))
 }
 
 pub(super) fn entry<'a>(n: &'a Node, key: &str) -> Option<&'a Entry> {
@@ -48,7 +46,7 @@ pub(super) fn key_line(n: &Node, key: &str) -> u32 {
 }
 
 /// A list of strings at `key` (absent = empty).
-pub(super) fn strings(file: &str, n: &Node, key: &str) -> Result<Vec<String>, PolicyError> {
+pub(super) fn strings(file: &str, n: &Node, key: &str) -> Result<Vec<String>, Diagnostic> {
     let Some(e) = entry(n, key) else {
         return Ok(Vec::new());
     };

@@ -1,8 +1,8 @@
 //! ConstraintTemplates and Constraints as written: parsed and checked, with one-line errors
 //! naming the file and line.
 
+use crate::diag::Diagnostic;
 use crate::document::{Node, NodeKind};
-use crate::engine::PolicyError;
 use crate::engine::custom::{RegoVersion, yaml_documents};
 
 use super::matching::Match;
@@ -73,7 +73,7 @@ pub(crate) struct ConstraintDef {
 /// The objects of one policy file that are Gatekeeper templates or constraints; other
 /// documents (sample objects, test suites, …) are ignored. A file that does not mention
 /// `gatekeeper.sh` is not parsed at all.
-pub(crate) fn objects_in(file: &str, source: &str) -> Result<Vec<Object>, PolicyError> {
+pub(crate) fn objects_in(file: &str, source: &str) -> Result<Vec<Object>, Diagnostic> {
     if !source.contains("gatekeeper.sh") {
         return Ok(Vec::new());
     }
@@ -92,7 +92,7 @@ pub(crate) fn objects_in(file: &str, source: &str) -> Result<Vec<Object>, Policy
     Ok(out)
 }
 
-fn template_def(file: &str, source: &str, root: &Node) -> Result<TemplateDef, PolicyError> {
+fn template_def(file: &str, source: &str, root: &Node) -> Result<TemplateDef, Diagnostic> {
     let start = line(root);
     let name = at(root, &["metadata", "name"])
         .and_then(text)
@@ -300,7 +300,7 @@ fn embedded(
     }
 }
 
-fn constraint_def(file: &str, root: &Node, kind: &str) -> Result<ConstraintDef, PolicyError> {
+fn constraint_def(file: &str, root: &Node, kind: &str) -> Result<ConstraintDef, Diagnostic> {
     let start = line(root);
     let name = at(root, &["metadata", "name"])
         .and_then(text)
@@ -337,7 +337,7 @@ fn constraint_def(file: &str, root: &Node, kind: &str) -> Result<ConstraintDef, 
     })
 }
 
-fn action(file: &str, spec: &Node, name: &str) -> Result<Action, PolicyError> {
+fn action(file: &str, spec: &Node, name: &str) -> Result<Action, Diagnostic> {
     let parse = |s: &str| match s.to_ascii_lowercase().as_str() {
         "deny" => Some(Action::Deny),
         "warn" => Some(Action::Warn),
