@@ -859,6 +859,34 @@ fn duplicate_key_error_points_at_the_duplicate() {
     assert!(msg.contains("name"), "names the key: {msg}");
 }
 
+/// Each error says what kind of problem it is (`code`), so scripts branch on it rather than
+/// on message text, and syntax errors carry their column as a field.
+#[test]
+fn errors_carry_a_code_and_their_column() {
+    let s = with_good_file();
+    s.write(
+        "dup.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  name: api\n",
+    );
+    s.write("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web: api\n");
+    s.write("empty.yaml", "");
+    let r = scan_json(&s, &["."]);
+    r.expect_code(2);
+    let report = r.json();
+    let code_of = |file: &str| {
+        let errors = report["errors"].as_array().unwrap();
+        let e = errors.iter().find(|e| e["file"] == file).unwrap();
+        (e["code"].clone(), e.get("column").cloned(), e["line"].clone())
+    };
+    let (code, column, line) = code_of("dup.yaml");
+    assert_eq!(code, "duplicate-key");
+    assert_eq!((column, line), (Some(serde_json::json!(3)), serde_json::json!(5)));
+    assert_eq!(code_of("bad.yaml").0, "syntax");
+    let (code, column, line) = code_of("empty.yaml");
+    assert_eq!(code, "unsupported-input");
+    assert_eq!((column, line), (None, serde_json::Value::Null));
+}
+
 #[test]
 fn invalid_utf8_is_one_error_with_its_line() {
     let s = with_good_file();
