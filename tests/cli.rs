@@ -868,7 +868,10 @@ fn errors_carry_a_code_and_their_column() {
         "dup.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  name: api\n",
     );
-    s.write("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web: api\n");
+    s.write(
+        "bad.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web: api\n",
+    );
     s.write("empty.yaml", "");
     let r = scan_json(&s, &["."]);
     r.expect_code(2);
@@ -876,11 +879,18 @@ fn errors_carry_a_code_and_their_column() {
     let code_of = |file: &str| {
         let errors = report["errors"].as_array().unwrap();
         let e = errors.iter().find(|e| e["file"] == file).unwrap();
-        (e["code"].clone(), e.get("column").cloned(), e["line"].clone())
+        (
+            e["code"].clone(),
+            e.get("column").cloned(),
+            e["line"].clone(),
+        )
     };
     let (code, column, line) = code_of("dup.yaml");
     assert_eq!(code, "duplicate-key");
-    assert_eq!((column, line), (Some(serde_json::json!(3)), serde_json::json!(5)));
+    assert_eq!(
+        (column, line),
+        (Some(serde_json::json!(3)), serde_json::json!(5))
+    );
     assert_eq!(code_of("bad.yaml").0, "syntax");
     let (code, column, line) = code_of("empty.yaml");
     assert_eq!(code, "unsupported-input");

@@ -136,13 +136,7 @@ pub struct Applied {
 
 /// Is `ns` a valid namespace name (RFC 1123 label)?
 fn valid_namespace(ns: &str) -> bool {
-    let b = ns.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
+    crate::k8s::is_dns1123_label(ns)
 }
 
 /// Renders the environment and runs the gate; writes nothing.

@@ -398,19 +398,17 @@ pub fn rego_files(
                     .file(display),
             );
         }
-        for entry in walkdir::WalkDir::new(&abs)
-            .follow_links(true)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| {
+        let walk = WalkOptions {
+            follow_links: true,
+            keep: |p| p.extension().is_some_and(|x| x == "rego"),
+            ..WalkOptions::default()
+        };
+        for entry in walk_files(&abs, &walk) {
+            let path = entry.map_err(|e| {
                 Diagnostic::new(Code::Unreadable, e.to_string()).file(display.clone())
             })?;
-            let path = entry.path();
-            if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "rego") {
-                continue;
-            }
-            let shown = display_path(path, cwd);
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let shown = display_path(&path, cwd);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
                 Diagnostic::new(Code::Unreadable, format!("cannot read: {e}")).file(shown.clone())
             })?;
             out.push(PolicySource { path: shown, text });

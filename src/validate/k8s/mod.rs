@@ -20,11 +20,12 @@ mod value_syntax;
 use std::fmt;
 
 use crate::document::{FieldPath, Node};
+use crate::k8s::KubeVersion;
 
 pub const OLDEST_VERSION: &str = "1.25";
-pub const NEWEST_VERSION: &str = "1.37";
+pub const NEWEST_VERSION: &str = crate::k8s::NEWEST_VERSION;
 const OLDEST_MINOR: u32 = 25;
-const NEWEST_MINOR: u32 = 37;
+const NEWEST_MINOR: u32 = crate::k8s::NEWEST_MINOR;
 
 /// The schemas of one Kubernetes minor version.
 #[derive(Clone, Copy)]
@@ -130,27 +131,18 @@ impl KubeSchemas {
     }
 }
 
-/// The minor version of "1.30", "v1.30", "1.30.4" or "v1.30.4-gke.100".
+/// The minor version of "1.30", "v1.30", "1.30.4" or "v1.30.4-gke.100" (read by
+/// [`KubeVersion::parse`]); only 1.x has bundled schemas.
 fn parse_version(version: &str) -> Result<u32, String> {
-    let invalid =
-        || format!("invalid Kubernetes version \"{version}\": expected e.g. 1.30, v1.30 or 1.30.4");
-    let v = version.trim();
-    let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
-    let core = v.split(['-', '+']).next().unwrap_or_default();
-    let parts: Vec<&str> = core.split('.').collect();
-    if !(2..=3).contains(&parts.len())
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) || p.len() > 6)
-    {
-        return Err(invalid());
-    }
-    if parts[0] != "1" {
+    let v = KubeVersion::parse(version).ok_or_else(|| {
+        format!("invalid Kubernetes version \"{version}\": expected e.g. 1.30, v1.30 or 1.30.4")
+    })?;
+    if v.major != 1 {
         return Err(format!(
             "unsupported Kubernetes version \"{version}\": bundled schemas cover {OLDEST_VERSION}–{NEWEST_VERSION}"
         ));
     }
-    parts[1].parse().map_err(|_| invalid())
+    Ok(v.minor)
 }
 
 /// Kubernetes value syntaxes, for other checks (e.g. custom JSON Schema formats).

@@ -1,38 +1,13 @@
 //! Kubernetes value syntaxes, as the API server's validation defines them: DNS-1123 and
 //! DNS-1035 names, IANA service names, qualified names and label values, ConfigMap keys,
 //! resource quantities, base64 and RFC 3339 timestamps. Small pure functions, shared by the
-//! schema walk, the cross-field checks and the public `syntax` helpers.
+//! schema walk, the cross-field checks and the public `syntax` helpers; the name syntaxes
+//! are the ones of [`crate::k8s`].
+
+pub(super) use crate::k8s::{is_dns1035_label, is_dns1123_label, is_dns1123_subdomain};
 
 fn is_lower_alnum(c: u8) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()
-}
-
-/// RFC 1123 label: at most 63 lowercase alphanumerics or '-', alphanumeric at both ends.
-pub(super) fn is_dns1123_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
-        && is_lower_alnum(b[0])
-        && is_lower_alnum(b[b.len() - 1])
-}
-
-/// RFC 1035 label: an RFC 1123 label that starts with a letter.
-pub(super) fn is_dns1035_label(s: &str) -> bool {
-    is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
-}
-
-/// RFC 1123 subdomain: at most 253 characters, dot-separated RFC 1123 labels.
-pub(super) fn is_dns1123_subdomain(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.split('.').all(|part| {
-            let b = part.as_bytes();
-            !b.is_empty()
-                && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
-                && is_lower_alnum(b[0])
-                && is_lower_alnum(b[b.len() - 1])
-        })
 }
 
 /// A path segment name (RBAC objects): not `.` or `..`, without `/` or `%`.
