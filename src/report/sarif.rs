@@ -230,6 +230,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
         let mut region = Region::builder().build();
         if let Some(l) = e.line_number() {
             region.start_line = Some(i64::from(l.max(1)));
+            region.start_column = e.column_number().map(|c| i64::from(c.max(1)));
         }
         notes.push(
             Notification::builder()
