@@ -20,7 +20,7 @@ pub mod verify;
 
 pub use failure::one_line;
 pub(crate) use policies::builtin_error;
-pub use policies::{PolicySet, Worker};
+pub use policies::{Bound, PolicySet, Worker};
 pub use value::{Input, inventory_data};
 
 /// Which regorus back end evaluates policies.

@@ -121,32 +121,68 @@ impl PolicySet {
         self.mode
     }
 
-    /// A worker for one thread, with `data` (see [`inventory_data`]) bound as `data.*`.
-    pub fn worker(&self, data: &Input) -> Result<Worker<'_>, Diagnostic> {
-        let bind_error = |e: String| {
-            Diagnostic::new(
-                Code::PolicyLoad,
-                format!("cannot bind data to the policies: {e}"),
-            )
-        };
-        let limit = ExecutionTimerConfig {
-            limit: self.timeout,
-            check_interval: NonZeroU32::MIN.saturating_add(63),
-        };
-        let backend = match self.mode {
+    /// `data` (see [`inventory_data`]) bound as `data.*`, once per scan: workers are then
+    /// made from the bound set. The interpreter is prepared here (rule analysis, loop
+    /// hoisting), so its per-thread clones start ready instead of each preparing again.
+    pub fn bind(&self, data: &Input) -> Result<Bound<'_>, Diagnostic> {
+        let prepared = match self.mode {
+            EngineMode::Rvm => None,
             EngineMode::Interpreter => {
                 let mut engine = self.engine.clone();
                 engine
                     .add_data(data.0.clone())
                     .map_err(|e| bind_error(e.to_string()))?;
-                Backend::Interpreter(Box::new(engine))
+                engine
+                    .eval_query("true".to_string(), false)
+                    .map_err(|e| bind_error(one_line(&format!("{e:#}"))))?;
+                Some(engine)
             }
-            EngineMode::Rvm => {
-                let mut vms = Vec::with_capacity(self.programs.len());
-                for program in &self.programs {
+        };
+        Ok(Bound {
+            set: self,
+            data: data.0.clone(),
+            prepared,
+        })
+    }
+
+    /// A worker for one thread, with `data` bound (one-off callers; scans bind once and
+    /// make one worker per thread from the [`Bound`] set).
+    pub fn worker(&self, data: &Input) -> Result<Worker<'_>, Diagnostic> {
+        self.bind(data)?.worker()
+    }
+}
+
+fn bind_error(e: String) -> Diagnostic {
+    Diagnostic::new(
+        Code::PolicyLoad,
+        format!("cannot bind data to the policies: {e}"),
+    )
+}
+
+/// A policy set with one scan's `data` bound.
+pub struct Bound<'a> {
+    set: &'a PolicySet,
+    data: Value,
+    /// The interpreter, prepared with the data (`None` for the RVM).
+    prepared: Option<regorus::Engine>,
+}
+
+impl<'a> Bound<'a> {
+    /// A worker for one thread.
+    pub fn worker(&self) -> Result<Worker<'a>, Diagnostic> {
+        let set = self.set;
+        let limit = ExecutionTimerConfig {
+            limit: set.timeout,
+            check_interval: NonZeroU32::MIN.saturating_add(63),
+        };
+        let backend = match &self.prepared {
+            Some(engine) => Backend::Interpreter(Box::new(engine.clone())),
+            None => {
+                let mut vms = Vec::with_capacity(set.programs.len());
+                for program in &set.programs {
                     let mut vm = RegoVM::new();
                     vm.load_program(program.clone());
-                    vm.set_data(data.0.clone())
+                    vm.set_data(self.data.clone())
                         .map_err(|e| bind_error(e.to_string()))?;
                     vm.set_execution_timer_config(Some(limit));
                     // The VM's default budget (25,000 instructions) cuts off ordinary
@@ -157,7 +193,7 @@ impl PolicySet {
                 Backend::Rvm(vms)
             }
         };
-        Ok(Worker { set: self, backend })
+        Ok(Worker { set, backend })
     }
 }
 

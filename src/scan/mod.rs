@@ -294,12 +294,13 @@ impl Scanner {
             .filter(|(d, _)| selected(d))
             .collect();
         progress.start(pairs.len() as u64);
+        let bound = self.policies.bind(&data)?;
         let selection = &self.options.selection;
         type ChunkResult = Result<(Vec<Finding>, Vec<Diagnostic>), Diagnostic>;
         let results: Vec<ChunkResult> = pairs
             .par_chunks(chunk)
             .map(|chunk| {
-                let mut worker = self.policies.worker(&data)?;
+                let mut worker = bound.worker()?;
                 let mut findings = Vec::new();
                 let mut errors = Vec::new();
                 for (doc, input) in chunk {

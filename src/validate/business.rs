@@ -96,6 +96,7 @@ pub fn evaluate(
         opts.engine,
         opts.timeout,
     )?;
+    let bound = set.bind(&data)?;
     let threads = rayon::current_num_threads().max(1);
     let chunk = docs.len().div_ceil(threads * 4).max(1);
     let indexed: Vec<usize> = (0..docs.len()).collect();
@@ -103,7 +104,7 @@ pub fn evaluate(
     let results: Vec<Chunk> = indexed
         .par_chunks(chunk)
         .map(|chunk| {
-            let mut worker = set.worker(&data)?;
+            let mut worker = bound.worker()?;
             let mut found = Vec::new();
             let mut errors = Vec::new();
             for &i in chunk {
