@@ -5,6 +5,7 @@
 //! UTF-16). Each test runs the real binary.
 
 #![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -148,7 +148,7 @@ fn human_size(bytes: u64, decimals: usize) -> String {
         b if b >= KIB => (KIB, "KiB"),
         b => return format!("{b} byte{}", if b == 1 { "" } else { "s" }),
     };
-    if decimals == 0 && bytes % unit != 0 {
+    if decimals == 0 && !bytes.is_multiple_of(unit) {
         format!("{:.1} {name}", bytes as f64 / unit as f64)
     } else {
         format!("{:.decimals$} {name}", bytes as f64 / unit as f64)
