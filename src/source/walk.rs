@@ -268,7 +268,8 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
             Ok(m) => m,
             Err(e) => {
                 out.errors.push(
-                    Diagnostic::new(Code::Unreadable, format!("cannot read: {e}")).file(display),
+                    Diagnostic::new(Code::Unreadable, format!("cannot read: {e} (whole file)"))
+                        .file(display),
                 );
                 continue;
             }
