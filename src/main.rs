@@ -37,14 +37,18 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    init_logging(cli.verbose, cli.quiet);
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // Log lines go to stderr, so `auto` asks whether stderr is a terminal.
+    let log_color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color_env && std::io::stderr().is_terminal(),
+    };
+    init_logging(cli.verbose, cli.quiet, log_color);
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto => !no_color_env && std::io::stdout().is_terminal(),
     };
     let result = match &cli.command {
         Command::Scan(args) => cmd::scan::run(&cli, args, color),
@@ -65,7 +69,11 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("confgate: error: {}", format!("{e:#}").replace('\n', " "));
+            // One line, and nothing in it (a crafted file name) can drive the terminal.
+            eprintln!(
+                "confgate: error: {}",
+                confgate::report::escape::control(&format!("{e:#}").replace('\n', " "))
+            );
             ExitCode::from(2)
         }
     }
@@ -78,7 +86,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
+/// Log lines on stderr; `ansi` is the `--color` choice for stderr (off with `never`).
+fn init_logging(verbose: u8, quiet: bool, ansi: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -90,6 +99,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .without_time()
         .with_target(false)
         .try_init();

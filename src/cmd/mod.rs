@@ -21,8 +21,9 @@ pub fn settings(config: Option<&Path>) -> anyhow::Result<Settings> {
     Ok(Settings::load(config, &cwd)?)
 }
 
-/// Writes `bytes` to `path` atomically (temp file in the same directory, then rename), or
-/// to stdout when `path` is `None`.
+/// Writes `bytes` to `path` through `fsutil::write_atomic` (atomic for regular files, through
+/// symlinks to their target, straight into devices and FIFOs, never replacing what the
+/// path is), or to stdout when `path` is `None`.
 /// `-` as the path means stdout too (overrides an `output` from confgate.toml).
 pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     match path {

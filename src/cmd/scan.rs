@@ -43,12 +43,15 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
     }
     if !cli.quiet && s.format != report::OutputFormat::Text {
         for w in &outcome.warnings {
-            eprintln!("confgate: warning: {w}");
+            eprintln!("confgate: warning: {}", report::escape::control(w));
         }
     }
     if !cli.quiet && s.format != report::OutputFormat::Text {
         for e in &outcome.errors {
-            eprintln!("confgate: error: {e}");
+            eprintln!(
+                "confgate: error: {}",
+                report::escape::control(&e.to_string())
+            );
         }
     }
     Ok(s.gate

@@ -1,6 +1,9 @@
-//! `--format csv`: one row per finding, for spreadsheets and dashboards.
+//! `--format csv`: one row per finding, for spreadsheets and dashboards. Quoting is the csv
+//! crate's; control characters in names and messages become visible escapes (`escape`) so
+//! a file shown with `cat` in a terminal or CI log cannot drive it.
 
 use super::ReportContext;
+use super::escape::control;
 use crate::diag::Diagnostic;
 
 const HEADER: [&str; 12] = [
@@ -29,21 +32,24 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
             .map(|(k, v)| format!("{k}:{}", v.join("|")))
             .collect::<Vec<_>>()
             .join(";");
-        w.write_record([
+        let line = f.line.to_string();
+        let column = f.column.to_string();
+        let fields = [
             f.rule_id.as_str(),
             &f.rule_name,
             f.severity.as_str(),
             &f.file,
-            &f.line.to_string(),
-            &f.column.to_string(),
+            &line,
+            &column,
             f.resource.namespace.as_deref().unwrap_or(""),
             &f.resource.kind,
             &f.resource.name,
             &f.path,
             &f.message,
             &frameworks,
-        ])
-        .map_err(err)?;
+        ];
+        w.write_record(fields.map(|s| control(s).into_owned()))
+            .map_err(err)?;
     }
     w.into_inner()
         .map_err(|e| crate::report::report_error("csv", e.to_string()))

@@ -3,13 +3,18 @@
 //!
 //! Secret material never leaves through a frame: every span of a *sensitive* finding in the
 //! same file is masked, not only the span of the finding being shown, so a neighbouring
-//! finding's frame cannot reveal a value another rule flagged.
+//! finding's frame cannot reveal a value another rule flagged. Nor does a frame show the
+//! values of a `kind: Secret` next to the line it is about: base64 in `data` is an
+//! encoding, not protection, so every `data` and `stringData` value of a Secret (and its
+//! `last-applied-configuration` annotation, which repeats them) is masked wherever a frame
+//! shows it, whether or not a rule flagged it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::document::SourceFile;
+use crate::document::{Node, NodeKind, SourceFile, Span};
 use crate::finding::Finding;
 
 /// What a masked value is replaced with.
@@ -60,6 +65,22 @@ struct SecretSpan {
 }
 
 impl SecretSpan {
+    /// A value's span; one ending at the start of a line (a block scalar) ends with the
+    /// line before, so no mask is drawn on a line the value does not touch.
+    fn of(span: Span) -> SecretSpan {
+        let (end_line, end_column) = if span.end.line > span.start.line && span.end.column <= 1 {
+            (span.end.line - 1, 0)
+        } else {
+            (span.end.line, span.end.column)
+        };
+        SecretSpan {
+            line: span.start.line,
+            column: span.start.column,
+            end_line,
+            end_column,
+        }
+    }
+
     /// The part of line `n` this span covers, as (from, to) columns.
     fn on_line(&self, n: u32) -> Option<(usize, Option<usize>)> {
         let end_line = self.end_line.max(self.line);
@@ -85,8 +106,9 @@ pub struct Masks {
 
 impl Masks {
     /// Collects the spans of every sensitive finding (suppressed ones too: a waiver does not
-    /// make a secret printable).
-    pub fn new(findings: &[Finding]) -> Masks {
+    /// make a secret printable) and the values of every Secret in a file a frame can show
+    /// (one with a finding).
+    pub fn new(findings: &[Finding], sources: &BTreeMap<String, Arc<SourceFile>>) -> Masks {
         let mut by_file: HashMap<String, Vec<SecretSpan>> = HashMap::new();
         for f in findings.iter().filter(|f| f.sensitive) {
             by_file.entry(f.file.clone()).or_default().push(SecretSpan {
@@ -95,6 +117,21 @@ impl Masks {
                 end_line: f.end_line,
                 end_column: f.end_column,
             });
+        }
+        let shown: std::collections::BTreeSet<&str> =
+            findings.iter().map(|f| f.file.as_str()).collect();
+        for file in shown {
+            let Some(src) = sources.get(file) else {
+                continue;
+            };
+            if !src.text.contains("Secret") {
+                continue;
+            }
+            let (docs, _) = crate::source::yaml::parse_all(&src.text);
+            let spans = by_file.entry(file.to_string()).or_default();
+            for doc in &docs {
+                secret_values(&doc.root, spans);
+            }
         }
         Masks { by_file }
     }
@@ -114,12 +151,48 @@ impl Masks {
     }
 }
 
+/// The spans of the values a Secret holds: each `data` and `stringData` entry, and the
+/// `last-applied-configuration` annotation; the items of a `…List` too.
+fn secret_values(root: &Node, out: &mut Vec<SecretSpan>) {
+    let kind = match root.get("kind").map(|k| &k.kind) {
+        Some(NodeKind::Scalar(serde_json::Value::String(k))) => k.as_str(),
+        _ => return,
+    };
+    if kind.ends_with("List") {
+        if let Some(NodeKind::Seq(items)) = root.get("items").map(|i| &i.kind) {
+            for item in items {
+                secret_values(item, out);
+            }
+        }
+        return;
+    }
+    if kind != "Secret" {
+        return;
+    }
+    for field in ["data", "stringData"] {
+        match root.get(field).map(|d| &d.kind) {
+            Some(NodeKind::Map(entries)) => {
+                out.extend(entries.iter().map(|e| SecretSpan::of(e.value.span)));
+            }
+            Some(NodeKind::Scalar(serde_json::Value::Null)) | None => {}
+            Some(_) => out.extend(root.get(field).map(|d| SecretSpan::of(d.span))),
+        }
+    }
+    if let Some(applied) = root
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get("kubectl.kubernetes.io/last-applied-configuration"))
+    {
+        out.push(SecretSpan::of(applied.span));
+    }
+}
+
 /// One line of a frame.
 #[derive(Clone, Debug, Serialize)]
 pub struct FrameLine {
     /// 1-based line number.
     pub number: usize,
-    /// The text, sensitive spans masked.
+    /// The text, sensitive spans masked, control characters escaped.
     pub text: String,
     /// Part of the finding's span.
     pub marked: bool,
@@ -166,7 +239,9 @@ pub fn code_frame(file: &SourceFile, f: &Finding, masks: &Masks) -> Option<Frame
     let frame_lines = (first..=last)
         .map(|n| FrameLine {
             number: n,
-            text: masks.apply(&file.path, n as u32, lines[n - 1]),
+            // Masked on the raw columns first, then made safe to print.
+            text: super::escape::control(&masks.apply(&file.path, n as u32, lines[n - 1]))
+                .into_owned(),
             marked: n >= line && n <= end,
         })
         .collect();
@@ -242,7 +317,7 @@ mod tests {
         };
         let secret = finding(2, 10, 16, true);
         let other = finding(3, 9, 14, false);
-        let masks = Masks::new(&[secret.clone(), other.clone()]);
+        let masks = Masks::new(&[secret.clone(), other.clone()], &BTreeMap::new());
         let frame = code_frame(&file, &other, &masks).unwrap();
         let text: Vec<&str> = frame.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(text, ["  TOKEN: ********", "  MODE: debug"]);

@@ -1,5 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding, shown on
-//! the pull request's changed lines without code scanning.
+//! the pull request's changed lines without code scanning. Every value is escaped (see
+//! `escape`): a crafted name cannot end its annotation and start a workflow command of
+//! its own.
 
 use std::fmt::Write as _;
 
@@ -7,17 +9,7 @@ use super::ReportContext;
 use crate::catalog::Severity;
 use crate::diag::Diagnostic;
 
-/// Escapes a workflow command's message.
-pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow command's property value.
-pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
+pub use super::escape::{github_data as escape_data, github_property as escape_property};
 
 pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     let mut out = String::new();

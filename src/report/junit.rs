@@ -8,22 +8,9 @@ use super::ReportContext;
 use crate::diag::Diagnostic;
 use crate::finding::Finding;
 
-/// Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.
+/// Escapes text for XML attributes and content (see `escape::xml`).
 pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape::xml(s, false)
 }
 
 pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
@@ -72,14 +59,19 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
                     for f in list {
                         let body = format!(
                             "{}:{}:{} {}\n{}\nfix: {}",
-                            f.file, f.line, f.column, f.path, f.message, rule.remediation
+                            xml_escape(&f.file),
+                            f.line,
+                            f.column,
+                            xml_escape(&f.path),
+                            xml_escape(&f.message),
+                            super::escape::xml(&rule.remediation, true)
                         );
                         let _ = writeln!(
                             cases,
                             "      <failure message=\"{}\" type=\"{}\">{}</failure>",
                             xml_escape(&f.message),
                             f.severity,
-                            xml_escape(&body)
+                            body
                         );
                     }
                     cases.push_str("    </testcase>\n");

@@ -1,4 +1,6 @@
 //! `--format markdown`: a summary for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+//! Names, files and messages go through `escape`, so none can end a table cell, start a
+//! line or open HTML.
 
 use std::fmt::Write as _;
 
@@ -11,9 +13,7 @@ use crate::finding::{by_severity, security_score};
 /// Findings listed in full; the rest are counted.
 const MAX_ROWS: usize = 100;
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+use super::escape::{markdown_cell as cell, markdown_code as code};
 
 pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     let o = ctx.outcome;
@@ -63,13 +63,12 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
         for f in active.iter().take(MAX_ROWS) {
             let _ = writeln!(
                 s,
-                "| {} | `{}` {} | `{}:{}` | {} {} | {} |",
+                "| {} | {} {} | {} | {} {} | {} |",
                 f.severity,
-                f.rule_id,
-                f.rule_name,
-                cell(&f.file),
-                f.line,
-                f.resource.kind,
+                code(&f.rule_id),
+                cell(&f.rule_name),
+                code(&format!("{}:{}", f.file, f.line)),
+                cell(&f.resource.kind),
                 cell(&f.resource.name),
                 cell(&f.message)
             );
@@ -85,7 +84,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     if !o.errors.is_empty() {
         let _ = writeln!(s, "\n### Input errors\n");
         for e in &o.errors {
-            let _ = writeln!(s, "- `{}`", cell(&e.to_string()));
+            let _ = writeln!(s, "- {}", code(&e.to_string()));
         }
     }
     Ok(s.into_bytes())

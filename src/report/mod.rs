@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod csv;
+pub mod escape;
 pub(crate) mod frame;
 mod github;
 pub(crate) mod html;

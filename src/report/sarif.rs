@@ -12,6 +12,7 @@ use serde_sarif::sarif::{
     Result as SResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 
+use super::escape::uri_path;
 use super::{ReportContext, TOOL_NAME, TOOL_VERSION};
 use crate::catalog::{Rule, Severity};
 use crate::diag::Diagnostic;
@@ -49,7 +50,7 @@ fn absent_result(e: &crate::baseline::BaselineEntry, index: usize) -> SResult {
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(ArtifactLocation::builder().uri(e.file.clone()).build())
+                .artifact_location(ArtifactLocation::builder().uri(uri_path(&e.file)).build())
                 .region(
                     Region::builder()
                         .start_line(i64::from(e.line.max(1)))
@@ -144,7 +145,7 @@ fn result(f: &Finding, index: usize) -> SResult {
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(ArtifactLocation::builder().uri(f.file.clone()).build())
+                .artifact_location(ArtifactLocation::builder().uri(uri_path(&f.file)).build())
                 .region(region)
                 .build(),
         )
@@ -242,7 +243,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
                             PhysicalLocation::builder()
                                 .artifact_location(
                                     ArtifactLocation::builder()
-                                        .uri(e.file_name().unwrap_or_default().to_string())
+                                        .uri(uri_path(e.file_name().unwrap_or_default()))
                                         .build(),
                                 )
                                 .region(region)

@@ -1,10 +1,14 @@
 //! `--format text`: for people. Position, rule, message, a code frame of the offending
 //! lines, the fix, and a summary. Colour only when asked (the binary decides: a terminal and
-//! no `NO_COLOR`). Values of sensitive findings are masked in the frame.
+//! no `NO_COLOR`). Values of sensitive findings are masked in the frame. Everything taken
+//! from the scanned files (names, file names, messages, paths) goes through
+//! `escape::control`: a crafted name cannot start a line of its own in a CI log or send
+//! escape sequences to the terminal.
 
 use std::fmt::Write;
 
 use super::ReportContext;
+use super::escape::control;
 use super::frame::{self, Masks};
 use crate::catalog::Severity;
 use crate::document::SourceFile;
@@ -70,14 +74,14 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
     let mut out = String::new();
     let rules: std::collections::HashMap<&str, &crate::catalog::Rule> =
         o.rules.iter().map(|r| (r.id.as_str(), r)).collect();
-    let masks = Masks::new(&o.findings);
+    let masks = Masks::new(&o.findings, &o.sources);
     for f in &o.findings {
         let _ = writeln!(
             out,
             "{}: {} {} [{}]{}",
-            paint.bold(&format!("{}:{}:{}", f.file, f.line, f.column)),
-            paint.bold(&f.rule_id),
-            f.rule_name,
+            paint.bold(&format!("{}:{}:{}", control(&f.file), f.line, f.column)),
+            paint.bold(&control(&f.rule_id)),
+            control(&f.rule_name),
             paint.sev(f.severity),
             if f.suppressed.is_some() {
                 " (suppressed)"
@@ -87,7 +91,7 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
                 ""
             }
         );
-        let _ = writeln!(out, "  {}", f.message);
+        let _ = writeln!(out, "  {}", control(&f.message));
         if let Some(src) = o.sources.get(&f.file) {
             out.push_str(&code_frame(src, f, &masks, &paint));
         }
@@ -95,17 +99,19 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
         if let Some(s) = &f.source {
             let _ = write!(at, " · from {s}");
         }
+        let at = control(&at);
         let _ = writeln!(out, "  {} {}", paint.dim("="), paint.dim(&at));
         if let Some(r) = rules.get(f.rule_id.as_str()) {
-            let _ = writeln!(out, "  {} {}", paint.bold("fix:"), r.remediation);
+            let _ = writeln!(out, "  {} {}", paint.bold("fix:"), control(&r.remediation));
         }
         out.push('\n');
     }
     for e in &o.errors {
-        let _ = writeln!(out, "{} {e}", paint.wrap("1;31", "error:"));
+        let e = e.to_string();
+        let _ = writeln!(out, "{} {}", paint.wrap("1;31", "error:"), control(&e));
     }
     for w in &o.warnings {
-        let _ = writeln!(out, "{} {w}", paint.wrap("1;33", "warning:"));
+        let _ = writeln!(out, "{} {}", paint.wrap("1;33", "warning:"), control(w));
     }
     if !o.errors.is_empty() || !o.warnings.is_empty() {
         out.push('\n');

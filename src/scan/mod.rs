@@ -249,6 +249,7 @@ impl Scanner {
                     .filter(|e| e.file_name().is_none_or(owns)),
             );
             outcome.errors.sort();
+            outcome.warnings.extend(found.notes);
             Ok(outcome)
         })
     }

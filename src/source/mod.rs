@@ -103,8 +103,10 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), Di
             Ok((name, buf))
         }
         Input::File { path, display } => {
-            let fail =
-                |message: String| Diagnostic::new(Code::Unreadable, message).file(display.clone());
+            let fail = |message: String| {
+                Diagnostic::new(Code::Unreadable, format!("{message} (whole file)"))
+                    .file(display.clone())
+            };
             let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
             if meta.is_dir() {
                 return Err(fail("is a directory".to_string()));
@@ -125,23 +127,54 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), Di
 }
 
 fn too_large(file: &str, size: Option<u64>, limit: u64) -> Diagnostic {
-    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-    let size = size.map_or_else(
-        || "more than the limit".to_string(),
-        |s| format!("{:.1} MiB", mib(s)),
-    );
+    let size = size.map_or_else(|| "more than the limit".to_string(), |s| human_size(s, 1));
     Diagnostic::new(
         Code::UnsupportedInput,
         format!(
-            "file is {size}, above the {:.0} MiB limit (raise it with --max-file-size)",
-            mib(limit)
+            "file is {size}, above the {} limit; raise it with --max-file-size (whole file)",
+            human_size(limit, 0)
         ),
     )
     .file(file.to_string())
 }
 
-/// Turns raw bytes into text, refusing binary and non-UTF-8 content.
+/// Bytes in the largest unit that keeps them above one: MiB, KiB or bytes, so a limit
+/// below 1 MiB does not read "0 MiB". Exact multiples print without decimals.
+fn human_size(bytes: u64, decimals: usize) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    let (unit, name) = match bytes {
+        b if b >= MIB => (MIB, "MiB"),
+        b if b >= KIB => (KIB, "KiB"),
+        b => return format!("{b} byte{}", if b == 1 { "" } else { "s" }),
+    };
+    if decimals == 0 && !bytes.is_multiple_of(unit) {
+        format!("{:.1} {name}", bytes as f64 / unit as f64)
+    } else {
+        format!("{:.decimals$} {name}", bytes as f64 / unit as f64)
+    }
+}
+
+/// Turns raw bytes into text, refusing binary and non-UTF-8 content. UTF-16 with a byte
+/// order mark (what some Windows editors save) is decoded rather than called binary for
+/// its NUL bytes; a malformed sequence in it is an error naming UTF-16.
 fn decode(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(&bytes)
+        && encoding != encoding_rs::UTF_8
+    {
+        let (text, malformed) = encoding.decode_with_bom_removal(&bytes);
+        if malformed {
+            return Err(Diagnostic::new(
+                Code::UnsupportedInput,
+                format!(
+                    "invalid {} (byte order mark present, malformed text after it) (whole file)",
+                    encoding.name()
+                ),
+            )
+            .file(file.to_string()));
+        }
+        return Ok(text.into_owned());
+    }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(Diagnostic::new(
             Code::UnsupportedInput,
@@ -202,7 +235,7 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
         out.errors.push(
             Diagnostic::new(
                 Code::UnsupportedInput,
-                "file is empty; expected YAML or JSON documents".to_string(),
+                "file is empty; expected YAML or JSON documents (whole file)".to_string(),
             )
             .file(name),
         );

@@ -34,6 +34,10 @@ pub struct WalkOptions {
     /// Report only regular files (after following links); otherwise every entry that is
     /// not a directory.
     pub regular_only: bool,
+    /// With `regular_only`, report a kept FIFO, socket or device as a
+    /// `WalkError::NotRegular` instead of leaving it out silently (scan inputs say why a
+    /// file was not scanned; nobody opens it, so a FIFO cannot hang the walk's reader).
+    pub note_special: bool,
     /// Which entries are entered or reported at all (none rejected when unset).
     pub filter: Option<EntryFilter>,
     /// Which files are reported.
@@ -47,6 +51,7 @@ impl Default for WalkOptions {
             gitignore: false,
             skip_hidden: false,
             regular_only: true,
+            note_special: false,
             filter: None,
             keep: |_| true,
         }
@@ -67,6 +72,8 @@ pub enum WalkError {
     Io { path: PathBuf, cause: String },
     #[error("{cause}")]
     Other { cause: String },
+    #[error("{} is {kind}, not a regular file", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
 }
 
 impl WalkError {
@@ -74,7 +81,7 @@ impl WalkError {
     pub fn path(&self) -> Option<&Path> {
         match self {
             WalkError::Loop { child, .. } => Some(child),
-            WalkError::Io { path, .. } => Some(path),
+            WalkError::Io { path, .. } | WalkError::NotRegular { path, .. } => Some(path),
             WalkError::Other { .. } => None,
         }
     }
@@ -83,6 +90,7 @@ impl WalkError {
     pub fn cause(&self) -> String {
         match self {
             WalkError::Loop { .. } => self.to_string(),
+            WalkError::NotRegular { kind, .. } => format!("{kind}, not a regular file"),
             WalkError::Io { cause, .. } | WalkError::Other { cause } => cause.clone(),
         }
     }
@@ -153,26 +161,58 @@ pub fn walk_files(
         });
     }
     let regular_only = opts.regular_only;
+    let note_special = opts.note_special;
     let keep = opts.keep;
     b.build().filter_map(move |entry| match entry {
         Ok(e) => {
             let t = e.file_type()?;
-            let wanted = if regular_only {
-                t.is_file()
-            } else {
-                !t.is_dir()
-            };
-            (wanted && keep(e.path())).then(|| Ok(e.into_path()))
+            if t.is_dir() || !keep(e.path()) {
+                return None;
+            }
+            if t.is_file() || !regular_only {
+                return Some(Ok(e.into_path()));
+            }
+            note_special.then(|| {
+                Err(WalkError::NotRegular {
+                    kind: special_kind(&t),
+                    path: e.into_path(),
+                })
+            })
         }
         Err(err) => WalkError::from_ignore(err).map(Err),
     })
 }
 
-/// Inputs found, in a deterministic order, and the paths that could not be walked.
+/// What a file that is neither a regular file nor a directory is, for messages.
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+    }
+    let _ = t;
+    "a special file"
+}
+
+/// Inputs found, in a deterministic order, the paths that could not be walked, and one
+/// note per special file (FIFO, socket, device) skipped inside a walked directory.
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub inputs: Vec<Input>,
     pub errors: Vec<Diagnostic>,
+    /// Warnings, not errors: the scan is complete without those files.
+    pub notes: Vec<String>,
 }
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
@@ -228,11 +268,24 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
             Ok(m) => m,
             Err(e) => {
                 out.errors.push(
-                    Diagnostic::new(Code::Unreadable, format!("cannot read: {e}")).file(display),
+                    Diagnostic::new(Code::Unreadable, format!("cannot read: {e} (whole file)"))
+                        .file(display),
                 );
                 continue;
             }
         };
+        if !meta.is_dir() && !meta.is_file() {
+            // Never opened: reading a FIFO would wait for a writer that may never come.
+            let kind = special_kind(&meta.file_type());
+            out.errors.push(
+                Diagnostic::new(
+                    Code::UnsupportedInput,
+                    format!("{kind}, not a regular file; not read (whole file)"),
+                )
+                .file(display),
+            );
+            continue;
+        }
         if !meta.is_dir() {
             // A file named explicitly is scanned whatever its name or ignore status.
             out.inputs.push(Input::File { path: abs, display });
@@ -253,7 +306,8 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
             follow_links: true,
             gitignore: opts.gitignore,
             skip_hidden: false,
-            regular_only: false,
+            regular_only: true,
+            note_special: true,
             filter: Some(filter),
             keep: is_input_file,
         };
@@ -266,6 +320,10 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
                         display,
                     });
                 }
+                Err(WalkError::NotRegular { path, kind }) => out.notes.push(format!(
+                    "{}: skipped: {kind}, not a regular file (never opened)",
+                    relative_to(&path, &base)
+                )),
                 Err(e) => {
                     let file = e
                         .path()
@@ -273,11 +331,13 @@ pub fn discover(paths: &[String], opts: &LoadOptions, cwd: &Path) -> Discovered 
                         .unwrap_or_else(|| display.clone());
                     let message = match &e {
                         WalkError::Loop { ancestor, .. } => format!(
-                            "symlink loop: points back to {}; skipped",
+                            "symlink loop: points back to {}; skipped (whole file)",
                             display_path(ancestor, cwd)
                         ),
-                        WalkError::Io { .. } => format!("cannot read: {}", e.cause()),
-                        WalkError::Other { .. } => e.to_string(),
+                        WalkError::Io { .. } => {
+                            format!("cannot read: {} (whole file)", e.cause())
+                        }
+                        WalkError::Other { .. } | WalkError::NotRegular { .. } => e.to_string(),
                     };
                     out.errors
                         .push(Diagnostic::new(Code::Unreadable, message).file(file));

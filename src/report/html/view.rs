@@ -1,5 +1,7 @@
 //! The HTML page's view model: what the template sees (summary, compliance, findings with
 //! masked code frames, filters), built from a scan outcome, the gate and the audit data.
+//! Tera's autoescape handles HTML metacharacters; text from the scanned files also has its
+//! control characters made visible (`escape::control`), as in every other format.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -177,7 +179,7 @@ pub(super) fn page<'a>(
     let blocking = o.findings.iter().filter(|f| gate.blocks(f)).count();
     let score = security_score(&o.findings, o.documents);
     let rules: BTreeMap<&str, &Rule> = o.rules.iter().map(|r| (r.id.as_str(), r)).collect();
-    let masks = Masks::new(&o.findings);
+    let masks = Masks::new(&o.findings, &o.sources);
     let findings: Vec<FindingView> = o
         .findings
         .iter()
@@ -266,8 +268,13 @@ pub(super) fn page<'a>(
             namespaces: namespaces.into_iter().map(str::to_string).collect(),
             exposures: Exposure::ALL.to_vec(),
         },
-        errors: o.errors.iter().map(|e| e.to_string()).collect(),
+        errors: o.errors.iter().map(|e| safe(&e.to_string())).collect(),
     }
+}
+
+/// Text from the scanned files with control characters escaped.
+fn safe(s: &str) -> String {
+    crate::report::escape::control(s).into_owned()
 }
 
 fn finding_view(
@@ -297,8 +304,8 @@ fn finding_view(
         rule_id: f.rule_id.clone(),
         rule_name: f.rule_name.clone(),
         severity: f.severity,
-        message: f.message.clone(),
-        file: f.file.clone(),
+        message: safe(&f.message),
+        file: safe(&f.file),
         line: f.line,
         column: f.column,
         kind: f.resource.kind.clone(),
@@ -307,9 +314,9 @@ fn finding_view(
             .namespace
             .clone()
             .unwrap_or_else(|| NO_NAMESPACE.to_string()),
-        name: f.resource.name.clone(),
-        path: f.path.clone(),
-        source: f.source.clone(),
+        name: safe(&f.resource.name),
+        path: safe(&f.path),
+        source: f.source.as_deref().map(safe),
         exposure,
         exposure_reasons: reasons.join("; "),
         suppressed: f
