@@ -165,6 +165,7 @@ fn validate_in_pool(opts: &ValidateOptions, cwd: &Path) -> Result<Validation, Di
     v.notes.extend(note);
 
     let found = crate::source::discover(&opts.paths, &opts.scan.load, cwd);
+    v.notes.extend(found.notes);
     let (inputs, discover_errors) = (found.inputs, found.errors);
     let loaded = crate::source::load_all(&inputs, &opts.scan.load);
     let mut file_names: Vec<String> = inputs
