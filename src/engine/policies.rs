@@ -53,10 +53,14 @@ impl PolicySet {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(false);
         for s in sources {
+            super::guard::check_nesting(&s.path, &s.text)
+                .map_err(|e| builtin_error(&e, sources))?;
             engine
                 .add_policy(s.path.clone(), s.text.clone())
                 .map_err(|e| builtin_error(&e, sources))?;
         }
+        // Business policies are users' Rego too: a recursive function would abort the probe.
+        super::guard::check_recursion(&engine).map_err(|e| builtin_error(&e, sources))?;
         let known = engine
             .get_packages()
             .map_err(|e| builtin_error(&e, sources))?;
