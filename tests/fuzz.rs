@@ -345,13 +345,78 @@ fn check_policy(text: &str) {
         timeout: std::time::Duration::from_millis(200),
         ..Default::default()
     };
-    if let Err(e) = confgate::engine::custom::CustomPolicies::load(&opts, dir.path()) {
-        assert!(!e.message.contains('\n'), "a load error is one line: {e:?}");
+    match confgate::engine::custom::CustomPolicies::load(&opts, dir.path()) {
+        Err(e) => assert!(!e.message.contains('\n'), "a load error is one line: {e:?}"),
+        // What loads is evaluated too: runtime failures must stay per-document errors.
+        Ok(policies) => {
+            let (doc, input) = pod();
+            let (_, errors) = policies.evaluate(
+                &[(&doc, &input)],
+                std::slice::from_ref(&doc),
+                &confgate::engine::Input::from_json(serde_json::json!({})),
+            );
+            for e in errors {
+                assert!(
+                    !e.message.contains('\n'),
+                    "an eval error is one line: {e:?}"
+                );
+            }
+        }
     }
+}
+
+/// A small Pod as a scanned document and as policy input.
+fn pod() -> (confgate::document::Document, confgate::engine::Input) {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  replicas: 2\n  containers:\n    - name: app\n      image: nginx:1.25\n";
+    let (docs, _) = confgate::source::yaml::parse_all(text);
+    let root = docs.into_iter().next().expect("one document").root;
+    let input = confgate::engine::Input::from_json(root.to_json());
+    let file = std::sync::Arc::new(confgate::document::SourceFile {
+        path: "pod.yaml".to_string(),
+        text: text.to_string(),
+    });
+    let doc = confgate::document::Document::from_tree(file, 0, None, root, None).expect("a Pod");
+    (doc, input)
+}
+
+/// Whole rules, hostile ones among them, for policies composed from pieces.
+const REGO_RULES: &[&str] = &[
+    "deny contains msg if { input.kind == \"Pod\"; msg := \"pod\" }\n",
+    "deny contains msg if { some c in input.spec.containers; msg := c.name }\n",
+    "warn contains msg if { msg := sprintf(\"%v\", [input.spec.replicas]) }\n",
+    "f(x) := y if { y := f(x) }\ndeny contains msg if { f(1) == 2; msg := \"f\" }\n",
+    "a(x) := b(x)\nb(x) := a(x)\n",
+    "r if { r }\ndeny contains msg if { r; msg := \"r\" }\n",
+    "deny contains msg if { input.kind == \"Pod\"; count(numbers.range(1, 3e8)) > 0; msg := \"big\" }\n",
+    "deny contains msg if { xs := numbers.range_step(0, 1e15, 1); msg := \"step\" }\n",
+    "deny contains msg if { x := [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]; msg := \"deep\" }\n",
+    "deny contains msg if { walk(input, [p, v]); msg := concat(\".\", [sprintf(\"%v\", [q]) | some q in p]) }\n",
+    "deny contains msg if { input.spec.replicas / 0 > 1; msg := \"div\" }\n",
+    "deny contains msg if { every c in input.spec.containers { c.image }; msg := \"every\" }\n",
+    "default allow := false\nallow if input.x\n",
+    "exception contains rules if { rules := [\"\"] }\n",
+    "deny contains msg if { regex.match(\"(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaa!\"); msg := \"re\" }\n",
+    "deny contains msg if { x := units.parse(input.spec.replicas); msg := \"u\" }\n",
+    "deny contains msg if { s := strings.replace_n({\"a\": \"aa\"}, \"aaaaaaaa\"); msg := s }\n",
+];
+
+fn composed() -> impl Strategy<Value = String> {
+    prop::collection::vec(any::<usize>(), 1..5).prop_map(|picks| {
+        let mut text = "package main\n\n".to_string();
+        for p in picks {
+            text.push_str(REGO_RULES[p % REGO_RULES.len()]);
+        }
+        text
+    })
 }
 
 proptest! {
     #![proptest_config(config(60))]
+
+    #[test]
+    fn conftest_policies_composed_of_hostile_rules_end_in_errors(text in composed()) {
+        check_policy(&text);
+    }
 
     #[test]
     fn conftest_policy_loading_survives_mutated_policies(text in mutated(seeds("rego"), REGO_TOKENS)) {
