@@ -214,15 +214,15 @@ fn imports_of(module: &serde_json::Value, text: &str) -> BTreeMap<String, String
 fn collect_calls(node: &serde_json::Value, out: &mut Vec<(String, u64, u64)>) {
     match node {
         serde_json::Value::Object(map) => {
-            if let Some(call) = map.get("Call") {
-                if let Some(name) = dotted(&call["fcn"]) {
-                    let span = &call["span"];
-                    out.push((
-                        name,
-                        span["line"].as_u64().unwrap_or(1),
-                        span["col"].as_u64().unwrap_or(1),
-                    ));
-                }
+            if let Some(call) = map.get("Call")
+                && let Some(name) = dotted(&call["fcn"])
+            {
+                let span = &call["span"];
+                out.push((
+                    name,
+                    span["line"].as_u64().unwrap_or(1),
+                    span["col"].as_u64().unwrap_or(1),
+                ));
             }
             for v in map.values() {
                 collect_calls(v, out);
