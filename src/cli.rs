@@ -135,6 +135,9 @@ pub enum PolicyCommand {
         /// Only tests whose `package.name` matches this regex.
         #[arg(long, value_name = "REGEX")]
         run: Option<String>,
+        /// Seconds one test may run before it is stopped and reported as an ERROR.
+        #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+        timeout: f64,
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },

@@ -4,12 +4,20 @@
 //! A suppressed finding is never dropped: it stays in every report with its `suppressed`
 //! record and simply does not count for the gate. An expired waiver stops suppressing and
 //! says so; one expiring within 14 days warns ahead of time.
+//!
+//! A waiver cannot silence everything by accident. One whose `rule` is a glob (`*`, `**`,
+//! `CG1*`, …) does not suppress *critical* findings unless it says so itself with
+//! `allow-wildcard-critical: true`: the permission sits on the exception it widens, where a
+//! reviewer sees it, rather than in a global switch. A critical finding held back this way
+//! still counts, and the scan warns. Any waiver that suppresses findings of more than one
+//! rule warns too, naming the rules, so a broad waiver is always visible.
 
 use std::path::Path;
 
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Severity;
 use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, NodeKind};
 use crate::finding::{Finding, Suppression};
@@ -44,6 +52,13 @@ pub struct Waiver {
     /// `YYYY-MM-DD`; the waiver stops applying after this day.
     pub expires: String,
     pub ticket: Option<String>,
+    /// Lets a waiver whose `rule` is a glob suppress critical findings too.
+    #[serde(
+        default,
+        rename = "allow-wildcard-critical",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub allow_wildcard_critical: bool,
 }
 
 /// The waiver file's shape.
@@ -190,6 +205,22 @@ impl CompiledWaiver {
                 .is_none_or(|fp| *fp == f.fingerprint)
     }
 
+    /// Its `rule` is a glob that may match more than one rule (`*`, `CG1*`, `[a-z]*`, …).
+    pub fn is_wildcard(&self) -> bool {
+        self.waiver
+            .rule
+            .as_deref()
+            .is_some_and(|r| r.contains(['*', '?', '[', '{']))
+    }
+
+    /// May it suppress `f`? Critical findings only by name, or with
+    /// `allow-wildcard-critical`.
+    fn may_suppress(&self, f: &Finding) -> bool {
+        f.severity != Severity::Critical
+            || !self.is_wildcard()
+            || self.waiver.allow_wildcard_critical
+    }
+
     pub fn expired(&self, today: i64) -> bool {
         today > self.expires
     }
@@ -296,11 +327,21 @@ pub fn apply_waivers(
     for w in waivers {
         let expired = w.expired(today);
         let mut matched = 0;
+        // Rules whose findings it suppressed, and critical ones it was not allowed to.
+        let mut rules = std::collections::BTreeSet::new();
+        let mut held_back = std::collections::BTreeSet::new();
         for f in findings.iter_mut() {
             if !w.matches_all(f) {
                 continue;
             }
+            if !w.may_suppress(f) {
+                held_back.insert(f.rule_id.clone());
+                continue;
+            }
             matched += 1;
+            if !expired && f.suppressed.is_none() {
+                rules.insert(f.rule_id.clone());
+            }
             if !expired && f.suppressed.is_none() {
                 f.suppressed = Some(Suppression {
                     kind: "external".to_string(),
@@ -338,6 +379,19 @@ pub fn apply_waivers(
             )),
             _ => {}
         }
+        if !expired && !held_back.is_empty() {
+            warnings.push(format!(
+                "{label} matches critical findings of {} but does not suppress them: a waiver whose rule is a glob needs `allow-wildcard-critical: true` for that; they count",
+                list(&held_back)
+            ));
+        }
+        if rules.len() > 1 {
+            warnings.push(format!(
+                "{label} suppresses findings of {} rules ({}); narrow its `rule` unless that is intended",
+                rules.len(),
+                list(&rules)
+            ));
+        }
         uses.push(WaiverUse {
             origin: w.origin.clone(),
             rule: w.waiver.rule.clone(),
@@ -350,6 +404,15 @@ pub fn apply_waivers(
         });
     }
     (uses, warnings)
+}
+
+/// `a, b, c` (at most five, then `and N more`).
+fn list(items: &std::collections::BTreeSet<String>) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    match items.len().saturating_sub(shown.len()) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
 }
 
 #[cfg(test)]
@@ -397,6 +460,7 @@ mod tests {
             owner: "team".into(),
             expires: "2030-01-01".into(),
             ticket: None,
+            allow_wildcard_critical: false,
         };
         assert!(CompiledWaiver::new(w.clone(), "x#1".into()).is_err());
         let ok = Waiver {

@@ -359,3 +359,187 @@ fn a_corrupt_baseline_is_an_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("b.json"));
 }
+
+/// A workspace where CG1001 is critical and CG1002/CG1003 (medium) fire too.
+fn critical_workspace(waivers: &str) -> tempfile::TempDir {
+    let dir = workspace();
+    std::fs::write(
+        dir.path().join("confgate.toml"),
+        "select = [\"CG1001\", \"CG1002\", \"CG1003\"]\n\n[severity-overrides]\nCG1001 = \"critical\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("confgate-waivers.yaml"), waivers).unwrap();
+    dir
+}
+
+fn glob_waiver(rule: &str, extra: &str) -> String {
+    format!(
+        "waivers:\n  - rule: \"{rule}\"\n    justification: legacy namespace\n    owner: sec@example.com\n    expires: \"{}\"\n{extra}",
+        date(today() + 90)
+    )
+}
+
+fn suppressed_rules(v: &serde_json::Value) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                !f["suppressed"].is_null(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn a_wildcard_waiver_does_not_suppress_critical_findings_and_warns() {
+    for rule in ["*", "**", "CG100*"] {
+        let dir = critical_workspace(&glob_waiver(rule, ""));
+        let o = run(dir.path(), &["scan", ".", "--format", "json"]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{rule}: the critical finding still counts: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v = json(&o);
+        assert_eq!(
+            suppressed_rules(&v),
+            vec![
+                ("CG1001".to_string(), false),
+                ("CG1002".to_string(), true),
+                ("CG1003".to_string(), true),
+            ],
+            "{rule}"
+        );
+        let warnings: Vec<&str> = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("critical findings of CG1001")
+                    && w.contains("allow-wildcard-critical: true")),
+            "{rule}: {warnings:?}"
+        );
+    }
+}
+
+#[test]
+fn a_wildcard_waiver_with_allow_wildcard_critical_suppresses_critical_findings() {
+    let dir = critical_workspace(&glob_waiver("*", "    allow-wildcard-critical: true\n"));
+    let o = run(dir.path(), &["scan", ".", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json(&o);
+    assert!(suppressed_rules(&v).iter().all(|(_, s)| *s), "{v:#}");
+}
+
+#[test]
+fn allow_wildcard_critical_works_in_confgate_toml_waivers_too() {
+    let dir = critical_workspace("waivers: []\n");
+    std::fs::write(
+        dir.path().join("confgate.toml"),
+        format!(
+            "select = [\"CG1001\"]\n\n[severity-overrides]\nCG1001 = \"critical\"\n\n[[waivers]]\nrule = \"*\"\njustification = \"legacy\"\nowner = \"sec@example.com\"\nexpires = \"{}\"\nallow-wildcard-critical = true\n",
+            date(today() + 90)
+        ),
+    )
+    .unwrap();
+    let o = run(dir.path(), &["scan", ".", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_critical_finding_waived_by_its_exact_rule_id_is_suppressed_without_permission() {
+    let dir = critical_workspace(&glob_waiver("CG1001", ""));
+    let o = run(dir.path(), &["scan", ".", "--format", "json"]);
+    let v = json(&o);
+    assert!(
+        suppressed_rules(&v).contains(&("CG1001".to_string(), true)),
+        "{v:#}"
+    );
+    // No warnings at all leaves the key out.
+    let warnings = v["warnings"].as_array().cloned().unwrap_or_default();
+    assert!(
+        warnings
+            .iter()
+            .all(|w| !w.as_str().unwrap().contains("rules (")),
+        "one rule, no breadth warning: {warnings:?}"
+    );
+}
+
+#[test]
+fn a_waiver_suppressing_findings_of_several_rules_warns_naming_them() {
+    let dir = critical_workspace(&glob_waiver("CG100[23]", ""));
+    let o = run(dir.path(), &["scan", ".", "--format", "json"]);
+    let v = json(&o);
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("suppresses findings of 2 rules (CG1002, CG1003)")),
+        "{warnings:?}"
+    );
+    // Shown in the text report too.
+    let o = run(dir.path(), &["scan", "."]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("suppresses findings of 2 rules"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn regression_a_waiver_expiring_2099_02_30_suppresses_nothing() {
+    // In the waiver file, in confgate.toml and through --waivers: a load error (exit 2),
+    // never a clean run with the finding waived.
+    let impossible = "waivers:\n  - rule: CG1001\n    justification: x\n    owner: team@example.com\n    expires: \"2099-02-30\"\n";
+    let dir = workspace();
+    std::fs::write(dir.path().join("confgate-waivers.yaml"), impossible).unwrap();
+    let o = run(dir.path(), &["scan", ".", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("\"external\""));
+    std::fs::remove_file(dir.path().join("confgate-waivers.yaml")).unwrap();
+    std::fs::write(dir.path().join("elsewhere.yaml"), impossible).unwrap();
+    let o = run(
+        dir.path(),
+        &["scan", "deploy.yaml", "--waivers", "elsewhere.yaml"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2099-02-30"));
+    std::fs::write(
+        dir.path().join("confgate.toml"),
+        "select = [\"CG1001\"]\n\n[[waivers]]\nrule = \"CG1001\"\njustification = \"x\"\nowner = \"team@example.com\"\nexpires = \"2099-02-30\"\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["scan", "deploy.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2099-02-30"));
+    // Without the waiver the finding counts: exit 1, as the gate says.
+    std::fs::write(dir.path().join("confgate.toml"), "select = [\"CG1001\"]\n").unwrap();
+    let o = run(dir.path(), &["scan", "deploy.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+}

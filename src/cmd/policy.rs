@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use confgate::engine::regotest::{Outcome, run_tests};
+use confgate::engine::regotest::{Outcome, run_tests_within};
 use confgate::scan::builtin_sources;
 use confgate::source::rego_files;
 
@@ -10,13 +10,14 @@ use crate::Status;
 use crate::cli::{ListFormat, PolicyCommand};
 
 pub fn run(c: &PolicyCommand) -> anyhow::Result<Status> {
-    let (paths, coverage, run, format) = match c {
+    let (paths, coverage, run, timeout, format) = match c {
         PolicyCommand::Test {
             paths,
             coverage,
             run,
+            timeout,
             format,
-        } => (paths, coverage, run, format),
+        } => (paths, coverage, run, timeout, format),
         PolicyCommand::Verify { paths, format } => return verify(paths, *format),
     };
     let cwd = std::env::current_dir()?;
@@ -32,7 +33,8 @@ pub fn run(c: &PolicyCommand) -> anyhow::Result<Status> {
         .map(regex::Regex::new)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--run: {e}"))?;
-    let result = run_tests(&sources, *coverage, filter.as_ref())?;
+    let timeout = confgate::settings::seconds("--timeout", *timeout)?;
+    let result = run_tests_within(&sources, *coverage, filter.as_ref(), timeout)?;
     let mut out = String::new();
     match format {
         ListFormat::Json => out = serde_json::to_string_pretty(&result)? + "\n",

@@ -13,6 +13,7 @@ pub use crate::source::PolicySource;
 
 pub mod custom;
 pub(crate) mod failure;
+pub(crate) mod guard;
 mod policies;
 pub mod regotest;
 mod value;

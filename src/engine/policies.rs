@@ -52,7 +52,12 @@ impl PolicySet {
     ) -> Result<PolicySet, Diagnostic> {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(false);
+        // Business policies are users' Rego: refuse nesting regorus cannot parse in time.
+        // (The recursion check reads the whole AST, ~0.5 s for the built-in library in a
+        // debug build, so it is kept to user policies and `policy test`.)
         for s in sources {
+            super::guard::check_nesting(&s.path, &s.text)
+                .map_err(|e| builtin_error(&e, sources))?;
             engine
                 .add_policy(s.path.clone(), s.text.clone())
                 .map_err(|e| builtin_error(&e, sources))?;

@@ -4,6 +4,10 @@
 //! the start of a line, in the file's package) and each is evaluated on its own: `true` is a
 //! pass; `false`, undefined or an error is a failure. With coverage on, the lines regorus
 //! evaluated are mapped back to the rules of the non-test files.
+//!
+//! The files are users' Rego, so they get the guards of user policies (`guard`: nesting,
+//! recursive functions, huge ranges), and each test a time limit (`--timeout`, default
+//! [`DEFAULT_TIMEOUT`]): a test that runs too long is an ERROR, the others still run.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -126,18 +130,36 @@ fn is_test_file(path: &str) -> bool {
     path.ends_with("_test.rego")
 }
 
-/// Loads `sources` and runs the tests found in `test_sources` (both may overlap).
+/// How long one test may run unless `--timeout` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Loads `sources` and runs the tests found in `test_sources` (both may overlap), each
+/// within [`DEFAULT_TIMEOUT`].
 pub fn run_tests(
     sources: &[PolicySource],
     coverage: bool,
     filter: Option<&Regex>,
 ) -> Result<TestRun, Diagnostic> {
+    run_tests_within(sources, coverage, filter, DEFAULT_TIMEOUT)
+}
+
+/// [`run_tests`] with a time limit per test.
+pub fn run_tests_within(
+    sources: &[PolicySource],
+    coverage: bool,
+    filter: Option<&Regex>,
+    timeout: Duration,
+) -> Result<TestRun, Diagnostic> {
     let mut engine = regorus::Engine::new();
     for s in sources {
+        super::guard::check_nesting(&s.path, &s.text).map_err(|e| builtin_error(&e, sources))?;
         engine
             .add_policy(s.path.clone(), s.text.clone())
             .map_err(|e| builtin_error(&e, sources))?;
     }
+    super::guard::check_recursion(&engine).map_err(|e| builtin_error(&e, sources))?;
+    super::guard::add_guarded_builtins(&mut engine);
+    engine.set_execution_timer_config(super::custom::timer(timeout));
     engine.set_enable_coverage(coverage);
     let mut tests: Vec<RegoTest> = sources
         .iter()
@@ -156,6 +178,9 @@ pub fn run_tests(
                 Outcome::Fail("undefined (a condition did not hold)".to_string())
             }
             Ok(v) => Outcome::Fail(format!("evaluated to {v}")),
+            Err(e) if super::failure::timed_out(&e) => {
+                Outcome::Error(format!("stopped after {timeout:?} (--timeout)"))
+            }
             Err(e) => Outcome::Error(super::one_line(&format!("{e:#}"))),
         };
         run.results.push(TestResult {

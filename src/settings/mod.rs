@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub use file::{FileConfig, GenerateSection, Size, ValidateSection, parse_size};
 pub use generate::GenerateFlags;
-pub use scan::{ScanFlags, ScanSettings};
+pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
 pub use validate::{ValidateFlags, ValidateSettings};
 
 pub const CONFIG_FILE: &str = "confgate.toml";

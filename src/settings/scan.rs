@@ -174,6 +174,25 @@ fn load_governance(
     Ok(())
 }
 
+/// The longest time limit accepted (`policy-timeout`, `policy test --timeout`): one hour.
+/// A limit is a guard against runaway policies; longer ones are mistakes (and a huge number
+/// of seconds does not fit a `Duration`).
+pub const MAX_SECONDS: f64 = 3600.0;
+
+/// A time limit given in seconds: positive, finite and at most [`MAX_SECONDS`].
+pub fn seconds(what: &str, secs: f64) -> Result<Duration, Diagnostic> {
+    if !(secs.is_finite() && secs > 0.0 && secs <= MAX_SECONDS) {
+        return Err(Diagnostic::new(
+            Code::Settings,
+            format!(
+                "{what} must be a positive number of seconds up to {MAX_SECONDS} (one hour), got {secs}"
+            ),
+        ));
+    }
+    // Below a nanosecond the Duration would be zero: no time at all is not a limit.
+    Ok(Duration::from_secs_f64(secs).max(Duration::from_nanos(1)))
+}
+
 fn or_vec<T: Clone>(flag: &[T], file: &Option<Vec<T>>) -> Vec<T> {
     if flag.is_empty() {
         file.clone().unwrap_or_default()
@@ -198,11 +217,7 @@ pub(super) fn resolve(
         (None, None) => LoadOptions::default().max_file_size,
     };
     let timeout = flags.policy_timeout.or(file.policy_timeout).unwrap_or(5.0);
-    if !(timeout.is_finite() && timeout > 0.0) {
-        return Err(bad(format!(
-            "policy-timeout must be a positive number of seconds, got {timeout}"
-        )));
-    }
+    let timeout = seconds("policy-timeout", timeout)?;
     let load = LoadOptions {
         exclude: or_vec(&flags.exclude, &file.exclude),
         max_file_size,
@@ -245,7 +260,7 @@ pub(super) fn resolve(
                 namespaces
             },
             all_namespaces: flags.all_namespaces || file.all_namespaces.unwrap_or(false),
-            timeout: Duration::from_secs_f64(timeout),
+            timeout,
             combine: flags.combine || file.combine.unwrap_or(false),
             ..defaults
         }
@@ -267,7 +282,7 @@ pub(super) fn resolve(
             selection,
             engine: flags.engine.or(file.engine).unwrap_or_default(),
             jobs: flags.jobs.or(file.jobs).unwrap_or(0),
-            policy_timeout: Duration::from_secs_f64(timeout),
+            policy_timeout: timeout,
         },
         format: flags.format.or(file.format).unwrap_or(OutputFormat::Text),
         output: flags.output.clone().or_else(|| file.output.clone()),

@@ -19,8 +19,8 @@ use crate::document::Document;
 use crate::finding::Finding;
 
 use super::{
-    Failures, Hits, Severities, SourceMap, add_rego, check_functions, doc_error, eval_failure,
-    finding, hits, new_engine, user_rule,
+    Failures, Hits, Severities, SourceMap, add_rego, check_functions, check_recursion, doc_error,
+    eval_failure, finding, hits, new_engine, user_rule,
 };
 use crate::engine::failure::{no_such_rule, timed_out};
 use crate::engine::{Input, one_line};
@@ -131,6 +131,7 @@ fn compile(def: TemplateDef, timeout: Duration) -> Result<Template, Diagnostic> 
             ));
         }
     }
+    check_recursion(&engine, &map)?;
     let violation = format!("{package}.violation");
     engine.set_input(probe_input());
     if let Err(e) = engine.eval_rule(violation.clone()) {

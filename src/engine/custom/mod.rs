@@ -32,7 +32,9 @@ use gatekeeper::Gatekeeper;
 
 pub(crate) use super::failure::SourceMap;
 pub(crate) use files::{load_data, policy_files, read_text, walk, yaml_documents};
-pub(crate) use rego::{RegoVersion, add_rego, check_functions, eval_failure, new_engine};
+pub(crate) use rego::{
+    RegoVersion, add_rego, check_functions, check_recursion, eval_failure, new_engine, timer,
+};
 pub(crate) use results::{
     Failure, Failures, Hit, Hits, Severities, doc_error, finding, hits, user_rule,
 };

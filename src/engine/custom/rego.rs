@@ -11,6 +11,7 @@ use regorus::utils::limits::ExecutionTimerConfig;
 
 use crate::diag::{Code, Diagnostic};
 use crate::engine::failure::{SourceMap, timed_out};
+use crate::engine::guard;
 
 /// The execution time limit for user policy engines.
 pub(crate) fn timer(timeout: Duration) -> ExecutionTimerConfig {
@@ -49,10 +50,11 @@ pub(crate) enum RegoVersion {
 /// `re_match` (= `regex.match`), still common in Gatekeeper templates.
 const POLYFILLS: [&str; 1] = ["re_match"];
 
-/// A new engine for user policies: time limit set, polyfills added.
+/// A new engine for user policies: time limit set, polyfills and guarded builtins added.
 pub(crate) fn new_engine(timeout: Duration) -> regorus::Engine {
     let mut engine = regorus::Engine::new();
     engine.set_execution_timer_config(timer(timeout));
+    guard::add_guarded_builtins(&mut engine);
     let re_match = |args: Vec<Value>| -> anyhow::Result<Value> {
         match (args.first(), args.get(1)) {
             (Some(Value::String(pattern)), Some(Value::String(value))) => {
@@ -67,6 +69,12 @@ pub(crate) fn new_engine(timeout: Duration) -> regorus::Engine {
         tracing::debug!("cannot add re_match: {e}");
     }
     engine
+}
+
+/// Recursive functions abort the interpreter (see [`guard`]): refuse them once every module
+/// of an engine is added, before anything is evaluated.
+pub(crate) fn check_recursion(engine: &regorus::Engine, map: &SourceMap) -> Result<(), Diagnostic> {
+    guard::check_recursion(engine).map_err(|e| map.policy_error(&e))
 }
 
 /// Unknown functions surface in the interpreter only when a call is reached; the bytecode
@@ -113,6 +121,7 @@ pub(crate) fn check_functions(
 }
 
 /// Adds one Rego module to `engine`: Rego v1 first, then v0, unless the version is known.
+/// Nesting regorus cannot parse in reasonable time is refused first.
 /// When both fail, the error of the dialect the text looks like is reported. Returns the
 /// package (`data.x.y`).
 pub(crate) fn add_rego(
@@ -122,6 +131,7 @@ pub(crate) fn add_rego(
     version: Option<RegoVersion>,
     map: &SourceMap,
 ) -> Result<String, Diagnostic> {
+    guard::check_nesting(label, text).map_err(|e| map.policy_error(&e))?;
     let mut attempt = |v0: bool| {
         engine.set_rego_v0(v0);
         engine.add_policy(label.to_string(), text.to_string())

@@ -18,8 +18,8 @@ use crate::document::Document;
 use crate::finding::Finding;
 
 use super::{
-    CustomOptions, Failures, Hits, Severities, SourceMap, add_rego, check_functions, doc_error,
-    eval_failure, finding, hits, new_engine,
+    CustomOptions, Failures, Hits, Severities, SourceMap, add_rego, check_functions,
+    check_recursion, doc_error, eval_failure, finding, hits, new_engine,
 };
 use crate::engine::failure::{no_such_rule, timed_out};
 use crate::engine::{Input, PolicySource};
@@ -74,6 +74,7 @@ impl Conftest {
                 .to_string();
             heads.extend(find_heads(s, &package));
         }
+        check_recursion(&engine, &map)?;
         let defined: BTreeSet<&str> = heads
             .iter()
             .filter(|h| Kind::of(&h.name).is_some())
