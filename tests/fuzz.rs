@@ -353,7 +353,7 @@ fn check_policy(text: &str) {
             let (_, errors) = policies.evaluate(
                 &[(&doc, &input)],
                 std::slice::from_ref(&doc),
-                &confgate::engine::Input::from_json(serde_json::json!({})),
+                &confgate::engine::EngineValue::from_json(serde_json::json!({})),
             );
             for e in errors {
                 assert!(
@@ -366,11 +366,11 @@ fn check_policy(text: &str) {
 }
 
 /// A small Pod as a scanned document and as policy input.
-fn pod() -> (confgate::document::Document, confgate::engine::Input) {
+fn pod() -> (confgate::document::Document, confgate::engine::EngineValue) {
     let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  replicas: 2\n  containers:\n    - name: app\n      image: nginx:1.25\n";
     let (docs, _) = confgate::source::yaml::parse_all(text);
     let root = docs.into_iter().next().expect("one document").root;
-    let input = confgate::engine::Input::from_json(root.to_json());
+    let input = confgate::engine::EngineValue::from_json(root.to_json());
     let file = std::sync::Arc::new(confgate::document::SourceFile {
         path: "pod.yaml".to_string(),
         text: text.to_string(),

@@ -22,7 +22,7 @@ pub mod verify;
 pub use failure::one_line;
 pub(crate) use policies::builtin_error;
 pub use policies::{Bound, PolicySet, Worker};
-pub use value::{Input, inventory_data};
+pub use value::{EngineValue, inventory_data};
 
 /// Which regorus back end evaluates policies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
@@ -82,12 +82,12 @@ mod tests {
         }]
     }
 
-    fn empty_data() -> Input {
-        Input::from_json(serde_json::json!({}))
+    fn empty_data() -> EngineValue {
+        EngineValue::from_json(serde_json::json!({}))
     }
 
-    fn pod() -> Input {
-        Input::from_json(
+    fn pod() -> EngineValue {
+        EngineValue::from_json(
             serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}),
         )
     }
@@ -204,7 +204,8 @@ mod tests {
             let Ok(mut w) = set.worker(&empty_data()) else {
                 panic!("worker")
             };
-            let doc = Input::from_json(serde_json::json!({"kind": "Pod", "spec": {"cpu": 1}}));
+            let doc =
+                EngineValue::from_json(serde_json::json!({"kind": "Pod", "spec": {"cpu": 1}}));
             let (findings, _errors) = w.evaluate("Pod", &doc);
             assert_eq!(findings.len(), 1, "{mode:?}");
             assert_eq!(findings[0].id, "B1");

@@ -20,7 +20,7 @@ use crate::document::FieldPath;
 use crate::finding::RawFinding;
 
 use super::failure::{SourceMap, one_line, timed_out, vm_timed_out};
-use super::{EngineMode, EvalError, Input, PackageSpec, PolicySource};
+use super::{EngineMode, EngineValue, EvalError, PackageSpec, PolicySource};
 use crate::diag::{Code, Diagnostic};
 
 /// A load error of the built-in library, at its file and line when regorus names one.
@@ -129,7 +129,7 @@ impl PolicySet {
     /// `data` (see [`inventory_data`]) bound as `data.*`, once per scan: workers are then
     /// made from the bound set. The interpreter is prepared here (rule analysis, loop
     /// hoisting), so its per-thread clones start ready instead of each preparing again.
-    pub fn bind(&self, data: &Input) -> Result<Bound<'_>, Diagnostic> {
+    pub fn bind(&self, data: &EngineValue) -> Result<Bound<'_>, Diagnostic> {
         let prepared = match self.mode {
             EngineMode::Rvm => None,
             EngineMode::Interpreter => {
@@ -152,7 +152,7 @@ impl PolicySet {
 
     /// A worker for one thread, with `data` bound (one-off callers; scans bind once and
     /// make one worker per thread from the [`Bound`] set).
-    pub fn worker(&self, data: &Input) -> Result<Worker<'_>, Diagnostic> {
+    pub fn worker(&self, data: &EngineValue) -> Result<Worker<'_>, Diagnostic> {
         self.bind(data)?.worker()
     }
 }
@@ -215,7 +215,11 @@ pub struct Worker<'a> {
 
 impl Worker<'_> {
     /// Runs every package that applies to `kind` on `input`.
-    pub fn evaluate(&mut self, kind: &str, input: &Input) -> (Vec<RawFinding>, Vec<EvalError>) {
+    pub fn evaluate(
+        &mut self,
+        kind: &str,
+        input: &EngineValue,
+    ) -> (Vec<RawFinding>, Vec<EvalError>) {
         let input = &input.0;
         let mut findings = Vec::new();
         let mut errors = Vec::new();

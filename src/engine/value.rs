@@ -11,26 +11,26 @@ use crate::document::{Node, NodeKind, ResourceId};
 /// A document (or other data) converted once into the engine's value type. Clones share
 /// the underlying tree, so the same value serves as `input` and inside `data.inventory`.
 #[derive(Clone, Debug)]
-pub struct Input(pub(super) Value);
+pub struct EngineValue(pub(super) Value);
 
-impl Input {
+impl EngineValue {
     /// The engine value (for the engine's own submodules).
     #[allow(dead_code)]
     pub(crate) fn value(&self) -> &Value {
         &self.0
     }
 
-    pub fn from_node(n: &Node) -> Input {
-        Input(node_value(n))
+    pub fn from_node(n: &Node) -> EngineValue {
+        EngineValue(node_value(n))
     }
 
-    pub fn from_json(v: serde_json::Value) -> Input {
-        Input(Value::from(v))
+    pub fn from_json(v: serde_json::Value) -> EngineValue {
+        EngineValue(Value::from(v))
     }
 
     /// Adds (or replaces) `key` when this is an object, e.g. `data.business` beside
     /// `data.inventory`; other values are returned unchanged.
-    pub fn with_entry(mut self, key: &str, v: serde_json::Value) -> Input {
+    pub fn with_entry(mut self, key: &str, v: serde_json::Value) -> EngineValue {
         if let Ok(map) = self.0.as_object_mut() {
             map.insert(Value::from(key), Value::from(v));
         }
@@ -55,9 +55,9 @@ fn node_value(n: &Node) -> Value {
 /// for cluster-scoped objects, `namespace[ns][apiVersion][kind][name]` for the others) and
 /// `data.settings` (e.g. `kube_version`).
 pub fn inventory_data<'a>(
-    items: impl Iterator<Item = (bool, &'a ResourceId, &'a Input)>,
+    items: impl Iterator<Item = (bool, &'a ResourceId, &'a EngineValue)>,
     settings: serde_json::Value,
-) -> Input {
+) -> EngineValue {
     type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>;
     let mut cluster: Tree = BTreeMap::new();
     let mut namespaced: BTreeMap<String, Tree> = BTreeMap::new();
@@ -104,5 +104,5 @@ pub fn inventory_data<'a>(
     let mut data = BTreeMap::new();
     data.insert(Value::from("inventory"), Value::from(inv));
     data.insert(Value::from("settings"), Value::from(settings));
-    Input(Value::from(data))
+    EngineValue(Value::from(data))
 }

@@ -20,7 +20,7 @@ use crate::source::{self, LoadOptions};
 
 use super::custom::gatekeeper::{Gatekeeper, NamespaceLabels, Object, objects_in};
 use super::custom::{Hit, Severities, read_text, walk, yaml_documents};
-use super::{Input, inventory_data};
+use super::{EngineValue, inventory_data};
 use crate::diag::{Code, Diagnostic};
 
 mod suite;
@@ -229,9 +229,9 @@ fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutc
     for p in &c.inventory {
         inventory.extend(objects_of(p, cwd, &s.file, c.line)?);
     }
-    let inputs: Vec<Input> = inventory
+    let inputs: Vec<EngineValue> = inventory
         .iter()
-        .map(|d| Input::from_node(&d.tree))
+        .map(|d| EngineValue::from_node(&d.tree))
         .collect();
     let data = inventory_data(
         inventory
@@ -241,7 +241,7 @@ fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutc
         serde_json::json!({}),
     );
     let mut engines = gk.prepare(Some(data.value()))?;
-    let input = Input::from_node(&object.tree);
+    let input = EngineValue::from_node(&object.tree);
     let (found, failed) = gk.review(
         &mut engines,
         object,

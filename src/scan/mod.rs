@@ -28,7 +28,7 @@ use crate::catalog::{Catalog, Rule};
 use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, SourceFile};
 use crate::engine::custom::{CustomOptions, CustomPolicies};
-use crate::engine::{EngineMode, Input, PolicySet, inventory_data};
+use crate::engine::{EngineMode, EngineValue, PolicySet, inventory_data};
 use crate::finding::Finding;
 use crate::k8s::KubeVersion;
 use crate::source::{self, LoadOptions};
@@ -279,7 +279,10 @@ impl Scanner {
         progress: &dyn Progress,
     ) -> Result<ScanOutcome, Diagnostic> {
         let t = std::time::Instant::now();
-        let inputs: Vec<Input> = docs.par_iter().map(|d| Input::from_node(&d.tree)).collect();
+        let inputs: Vec<EngineValue> = docs
+            .par_iter()
+            .map(|d| EngineValue::from_node(&d.tree))
+            .collect();
         let data = inventory_data(
             docs.iter()
                 .zip(&inputs)
@@ -289,7 +292,7 @@ impl Scanner {
         tracing::debug!(elapsed = ?t.elapsed(), "inventory built");
         let threads = rayon::current_num_threads().max(1);
         let chunk = docs.len().div_ceil(threads * 8).max(1);
-        let pairs: Vec<(&Document, &Input)> = docs
+        let pairs: Vec<(&Document, &EngineValue)> = docs
             .iter()
             .zip(&inputs)
             .filter(|(d, _)| selected(d))

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic};
 use crate::document::{Document, FieldPath};
-use crate::engine::{EngineMode, Input, PackageSpec, PolicySet, PolicySource};
+use crate::engine::{EngineMode, EngineValue, PackageSpec, PolicySet, PolicySource};
 
 /// The package every business rule belongs to.
 pub const PACKAGE: &str = "confgate.business";
@@ -79,7 +79,10 @@ pub fn evaluate(
     if !opts.builtin && opts.policy_paths.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let inputs: Vec<Input> = docs.par_iter().map(|d| Input::from_node(&d.tree)).collect();
+    let inputs: Vec<EngineValue> = docs
+        .par_iter()
+        .map(|d| EngineValue::from_node(&d.tree))
+        .collect();
     let data = crate::engine::inventory_data(
         docs.iter()
             .zip(&inputs)

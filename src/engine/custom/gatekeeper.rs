@@ -23,7 +23,7 @@ use super::{
     eval_failure, finding, hits, new_engine, user_rule,
 };
 use crate::engine::failure::{no_such_rule, timed_out};
-use crate::engine::{Input, one_line};
+use crate::engine::{EngineValue, one_line};
 
 mod matching;
 mod nodes;
@@ -86,7 +86,7 @@ fn probe_input() -> Value {
 }
 
 /// `input.review` for an object: an admission request for CREATE.
-fn review_of(t: &Target, object: &Input) -> Value {
+fn review_of(t: &Target, object: &EngineValue) -> Value {
     let mut review = vec![
         (
             "kind",
@@ -315,7 +315,7 @@ impl Gatekeeper {
         &self,
         engines: &mut [regorus::Engine],
         doc: &Document,
-        input: &Input,
+        input: &EngineValue,
         ns: &NamespaceLabels,
     ) -> (Hits<usize>, Failures<usize>) {
         let target = Target::of(doc);
@@ -351,7 +351,7 @@ impl Gatekeeper {
         &self,
         engines: &mut [regorus::Engine],
         doc: &Document,
-        input: &Input,
+        input: &EngineValue,
         ns: &NamespaceLabels,
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let (found, failed) = self.review(engines, doc, input, ns);

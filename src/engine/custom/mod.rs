@@ -19,7 +19,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::document::Document;
 use crate::finding::Finding;
 
-use super::Input;
+use super::EngineValue;
 
 mod conftest;
 mod files;
@@ -159,9 +159,9 @@ impl CustomPolicies {
     /// inventory/settings data built for the built-in policies.
     pub fn evaluate(
         &self,
-        selected: &[(&Document, &Input)],
+        selected: &[(&Document, &EngineValue)],
         all: &[Document],
-        data: &Input,
+        data: &EngineValue,
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let mut findings = Vec::new();
         let mut errors = Vec::new();

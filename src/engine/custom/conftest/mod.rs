@@ -22,7 +22,7 @@ use super::{
     check_recursion, doc_error, eval_failure, finding, hits, new_engine,
 };
 use crate::engine::failure::{no_such_rule, timed_out};
-use crate::engine::{Input, PolicySource};
+use crate::engine::{EngineValue, PolicySource};
 
 mod heads;
 
@@ -175,7 +175,7 @@ impl Conftest {
         &self,
         engine: &mut regorus::Engine,
         doc: &Document,
-        input: &Input,
+        input: &EngineValue,
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         engine.set_input(input.value().clone());
         let (found, failed) = self.run(engine);
@@ -196,7 +196,7 @@ impl Conftest {
     /// first document of the scan. Only results about `selected` documents are reported.
     pub(crate) fn evaluate_combined(
         &self,
-        selected: &[(&Document, &Input)],
+        selected: &[(&Document, &EngineValue)],
         all: &[Document],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let Some(first) = all.first() else {
@@ -213,10 +213,10 @@ impl Conftest {
             .iter()
             .map(|(file, docs)| {
                 let contents = match docs.as_slice() {
-                    [one] => Input::from_node(&one.tree).value().clone(),
+                    [one] => EngineValue::from_node(&one.tree).value().clone(),
                     many => Value::from(
                         many.iter()
-                            .map(|d| Input::from_node(&d.tree).value().clone())
+                            .map(|d| EngineValue::from_node(&d.tree).value().clone())
                             .collect::<Vec<_>>(),
                     ),
                 };
