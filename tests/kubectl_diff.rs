@@ -272,6 +272,8 @@ fn variants() -> Vec<(&'static str, String)> {
         ("ls-comment", with("spec:\n  a: 1 # c\u{2028}  b: 2\n")),
         ("ps-comment", with("spec:\n  a: 1 # c\u{2029}  b: 2\n")),
         ("nel-quoted", with("spec:\n  a: \"x\u{85}    y\"\n")),
+        ("nel-quoted-column-1", with("spec:\n  a: \"x\u{85}y\"\n")),
+        ("quoted-column-1", with("data:\n  a: \"x\ny\\\"\nz\" # c\n  b: 'p\n q''\nr'\n")),
         ("control-char", with("spec:\n  a: \u{1}x\n")),
         ("control-char-comment", with("spec:\n  a: x # \u{7}\n")),
         ("c1-control", with("spec:\n  a: x\u{90}\n")),

@@ -20,21 +20,32 @@ pub struct LineMap {
     /// For each normalised line (index = line - 1) that starts after an inserted break:
     /// `(original line, columns before it on that original line)`. Empty = identity.
     starts: Vec<(u32, u32)>,
+    /// Spaces inserted at the start of a (normalised) line by a repair, to subtract again.
+    shifts: std::collections::HashMap<u32, u32>,
 }
 
 impl LineMap {
     pub fn map(&self, p: Pos) -> Pos {
+        let column = match self.shifts.get(&p.line) {
+            Some(&w) => p.column.saturating_sub(w).max(1),
+            None => p.column,
+        };
         match self.starts.get((p.line as usize).wrapping_sub(1)) {
             Some(&(line, offset)) => Pos {
                 line,
-                column: p.column + offset,
+                column: column + offset,
             },
-            None => p,
+            None => Pos { column, ..p },
         }
     }
 
+    /// Records `width` spaces inserted at the start of normalised line `line`.
+    pub fn shift(&mut self, line: u32, width: u32) {
+        *self.shifts.entry(line).or_insert(0) += width;
+    }
+
     pub fn is_identity(&self) -> bool {
-        self.starts.is_empty()
+        self.starts.is_empty() && self.shifts.is_empty()
     }
 }
 
@@ -100,7 +111,13 @@ pub fn normalise_breaks(text: &str) -> Option<(String, LineMap)> {
         }
     }
     starts.push(current);
-    Some((out, LineMap { starts }))
+    Some((
+        out,
+        LineMap {
+            starts,
+            shifts: Default::default(),
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -118,31 +118,69 @@ pub fn parse_all(text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
     if let Err(e) = lines::check_characters(text) {
         return (Vec::new(), vec![e]);
     }
-    match lines::normalise_breaks(text) {
-        None => parse_normalised(text, &LineMap::default()),
-        Some((norm, map)) => parse_normalised(&norm, &map),
+    let (docs, errors, map) = match lines::normalise_breaks(text) {
+        None => repaired_parse(text, LineMap::default()),
+        Some((norm, map)) => repaired_parse(&norm, map),
+    };
+    if map.is_identity() {
+        return (docs, errors);
     }
+    (
+        docs.into_iter().map(|d| remap_doc(d, &map)).collect(),
+        errors.into_iter().map(|e| remap_diag(e, &map)).collect(),
+    )
 }
 
-/// saphyr refuses a tab as the separator after a mapping colon (`key:\tvalue`), which
-/// go-yaml accepts; such a tab is only white space, so it is replaced by a space and the
-/// text parsed again (a bounded number of times).
-const TAB_RETRIES: usize = 64;
+/// How many times one file is repaired and parsed again (see [`repaired_parse`]).
+const REPAIRS: usize = 64;
 
-fn parse_normalised(text: &str, map: &LineMap) -> (Vec<RawDoc>, Vec<Diagnostic>) {
-    let mut out = parse_events(text, map);
+/// Parses `text`, working around two places where saphyr is stricter than go-yaml (and so
+/// than kubectl): a tab as the separator after a mapping colon (`key:\tvalue`), and a
+/// continuation line of a quoted scalar indented no more than its mapping (`a: "x` then
+/// `y"` at column 1). In both, the characters involved are only white space to go-yaml, so
+/// the text is repaired at the error (tab → space; the line indented) and parsed again, a
+/// bounded number of times; the columns of an indented line are shifted back in `map`.
+fn repaired_parse(text: &str, mut map: LineMap) -> (Vec<RawDoc>, Vec<Diagnostic>, LineMap) {
+    let mut out = parse_events(text);
     let mut owned: Option<String> = None;
-    for _ in 0..TAB_RETRIES {
+    for _ in 0..REPAIRS {
         let current = owned.as_deref().unwrap_or(text);
-        let Some(at) = out.1.last().and_then(|e| tab_after_colon(current, e)) else {
+        let Some(last) = out.1.last() else { break };
+        let fixed = if let Some(at) = tab_after_colon(current, last) {
+            let mut fixed = current.to_string();
+            fixed.replace_range(at..at + 1, " ");
+            fixed
+        } else if let Some((line, at, width)) = under_indented_quote(current, last) {
+            let mut fixed = current.to_string();
+            fixed.insert_str(at, &" ".repeat(width));
+            map.shift(line, width as u32);
+            fixed
+        } else {
             break;
         };
-        let mut fixed = current.to_string();
-        fixed.replace_range(at..at + 1, " ");
-        out = parse_events(&fixed, map);
+        out = parse_events(&fixed);
         owned = Some(fixed);
     }
-    out
+    (out.0, out.1, map)
+}
+
+/// Byte offset where line `line` (1-based) of `text` starts.
+fn line_start(text: &str, line: usize) -> Option<usize> {
+    if line <= 1 {
+        return Some(0);
+    }
+    Some(text.match_indices('\n').nth(line - 2)?.0 + 1)
+}
+
+/// Byte offset of the character at 1-based `line` and `column` (in characters).
+fn offset_of(text: &str, line: u32, column: u32) -> Option<usize> {
+    let start = line_start(text, line as usize)?;
+    let within: usize = text[start..]
+        .chars()
+        .take(column.saturating_sub(1) as usize)
+        .map(char::len_utf8)
+        .sum();
+    Some(start + within)
 }
 
 /// The byte offset of the tab after a colon that saphyr stopped at, if that is the error.
@@ -150,20 +188,51 @@ fn tab_after_colon(text: &str, e: &Diagnostic) -> Option<usize> {
     if e.message != "':' must be followed by a valid YAML whitespace" {
         return None;
     }
-    let (line, column) = (e.line_number()? as usize, e.column_number()? as usize);
-    let start = if line == 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(line - 2)?.0 + 1
-    };
-    let line_text = &text[start..];
-    let upto: usize = line_text.chars().take(column).map(char::len_utf8).sum();
-    let near = line_text.get(..upto + 1).unwrap_or(line_text);
-    let tab = near.rfind(":\t")? + 1;
-    Some(start + tab)
+    let at = offset_of(text, e.line_number()?, e.column_number()?)?;
+    let line_begin = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let near = text.get(line_begin..(at + 2).min(text.len()))?;
+    Some(line_begin + near.rfind(":\t")? + 1)
 }
 
-fn parse_events(text: &str, map: &LineMap) -> (Vec<RawDoc>, Vec<Diagnostic>) {
+/// For saphyr's "invalid indentation in quoted scalar" (reported at the opening quote): the
+/// first continuation line inside the quotes that is indented no more than the quote's line,
+/// where to insert spaces in it and how many.
+fn under_indented_quote(text: &str, e: &Diagnostic) -> Option<(u32, usize, usize)> {
+    if e.message != "invalid indentation in quoted scalar" {
+        return None;
+    }
+    let first_line = e.line_number()?;
+    let at = offset_of(text, first_line, e.column_number()?)?;
+    let quote = text[at..].chars().next()?;
+    let indent = |from: usize| text[from..].len() - text[from..].trim_start_matches(' ').len();
+    let base = indent(text[..at].rfind('\n').map_or(0, |i| i + 1));
+    let mut line = first_line;
+    let mut chars = text[at + 1..].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                chars.next();
+            }
+            '\'' if quote == '\'' && chars.peek().is_some_and(|&(_, n)| n == '\'') => {
+                chars.next();
+            }
+            c if c == quote => return None,
+            '\n' => {
+                line += 1;
+                let start = at + 1 + i + 1;
+                let rest = &text[start..];
+                let blank = rest.lines().next().is_none_or(|l| l.trim().is_empty());
+                if !blank && indent(start) <= base {
+                    return Some((line, start, base + 1 - indent(start)));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn parse_events(text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let mut b = Builder::default();
@@ -171,8 +240,7 @@ fn parse_events(text: &str, map: &LineMap) -> (Vec<RawDoc>, Vec<Diagnostic>) {
         let (event, sp) = match ev {
             Ok(e) => e,
             Err(e) => {
-                let m = e.marker();
-                let at = map.map(pos(*m));
+                let at = pos(*e.marker());
                 errors.push(
                     Diagnostic::new(Code::Syntax, e.info().to_string())
                         .line(at.line)
@@ -182,11 +250,11 @@ fn parse_events(text: &str, map: &LineMap) -> (Vec<RawDoc>, Vec<Diagnostic>) {
             }
         };
         match b.event(event, sp) {
-            Ok(Some(Ok(doc))) => docs.push(remap_doc(doc, map)),
-            Ok(Some(Err(bad))) => errors.push(remap_diag(bad, map)),
+            Ok(Some(Ok(doc))) => docs.push(doc),
+            Ok(Some(Err(bad))) => errors.push(bad),
             Ok(None) => {}
             Err(e) => {
-                errors.push(remap_diag(e, map));
+                errors.push(e);
                 return (docs, errors);
             }
         }
@@ -196,7 +264,7 @@ fn parse_events(text: &str, map: &LineMap) -> (Vec<RawDoc>, Vec<Diagnostic>) {
 
 fn remap_diag(d: Diagnostic, map: &LineMap) -> Diagnostic {
     match (d.line_number(), d.column_number()) {
-        (Some(line), Some(column)) if !map.is_identity() => {
+        (Some(line), Some(column)) => {
             let at = map.map(Pos { line, column });
             d.line(at.line).column(at.column)
         }
@@ -205,9 +273,6 @@ fn remap_diag(d: Diagnostic, map: &LineMap) -> Diagnostic {
 }
 
 fn remap_doc(mut doc: RawDoc, map: &LineMap) -> RawDoc {
-    if map.is_identity() {
-        return doc;
-    }
     fn walk(n: &mut Node, map: &LineMap) {
         n.span = Span {
             start: map.map(n.span.start),
@@ -686,6 +751,20 @@ mod tests {
                 column: 17
             })
         );
+    }
+
+    #[test]
+    fn quoted_continuation_lines_at_column_one_are_read_like_kubectl() {
+        let n = one("data:\n  a: \"x\ny\" # c\n  b: 'p\nq'\n");
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"data": {"a": "x y", "b": "p q"}})
+        );
+        let b = n.get("data").and_then(|d| d.get("b")).map(|b| b.span.start);
+        assert_eq!(b, Some(Pos { line: 4, column: 6 }));
+        // The repair does not hide a real error after it.
+        let (_, e) = parse("data:\n  a: \"x\ny\"\n  b: [\n");
+        assert_eq!(e.map(|e| e.code), Some(Code::Syntax));
     }
 
     #[test]
