@@ -56,15 +56,17 @@ fn kubectl_read(file: &Path, kubeconfig: &Path) -> KubectlReading {
         .into_iter::<Value>()
         .map_while(Result::ok)
         .collect();
-    let yaml_error = [
-        "error converting YAML to JSON",
-        "yaml: ",
-        "json: ",
-        "error parsing",
-    ]
-    .iter()
-    .any(|m| stderr.contains(m))
-    .then_some(stderr);
+    // "unable to decode" is a document that is not an object (a scalar, a list, no kind):
+    // kubectl reports it and goes on, confgate skips it; neither is a YAML problem.
+    let yaml_error = stderr
+        .lines()
+        .filter(|l| !l.contains("unable to decode"))
+        .any(|l| {
+            ["error converting YAML to JSON", "yaml: ", "error parsing"]
+                .iter()
+                .any(|m| l.contains(m))
+        })
+        .then_some(stderr);
     KubectlReading { docs, yaml_error }
 }
 
@@ -264,6 +266,16 @@ fn variants() -> Vec<(&'static str, String)> {
         ("tag-int-float", with("spec:\n  a: !!int 1.5\n")),
         ("multi", format!("{HEAD}---\n---\n# only a comment\n---\n{HEAD}data:\n  a: on\n...\n---\n{HEAD}")),
         ("multi-comment-sep", format!("{HEAD}--- # next\n{HEAD}data: {{a: 'b'}}\n")),
+        ("inline-after-separator", format!("{HEAD}--- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: y}}}}\n")),
+        ("block-after-separator", format!("{HEAD}--- |\n  text\n")),
+        ("dashes-4", format!("{HEAD}----\n{HEAD}")),
+        ("document-end-marker", format!("{HEAD}...\n---\n{HEAD}data: {{a: b}}\n")),
+        ("separator-lookalike", format!("{HEAD}data:\n  a: |\n    ---\n    x\n")),
+        ("merge-aliases", with("spec:\n  a: &a {p: 1}\n  b: &b {p: 2, q: 2}\n  c:\n    <<: [*a, *b]\n  d:\n    <<: *a\n    <<: *b\n")),
+        ("collection-tags", with("spec: !!map\n  a: !!seq [1, 2]\n  b: !!str\n")),
+        ("anchored-keys", with("spec:\n  &k name: v\n  other: *k\n")),
+        ("top-level-sequence", "- apiVersion: v1\n  kind: ConfigMap\n".to_string()),
+        ("scalar-document", format!("just text\n---\n{HEAD}")),
         ("list", "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {x: yes}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n".to_string()),
         ("kindless", format!("foo: bar\n---\n{HEAD}")),
         ("bom", format!("\u{feff}{HEAD}data:\n  a: 'b'\n")),

@@ -83,6 +83,27 @@ pub fn check_characters(text: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// kubectl splits a stream into documents itself, at lines starting with `---`, before
+/// go-yaml sees it, and refuses a separator followed by anything but spaces or a comment
+/// (`--- {a: 1}`, `--- |`, `----`): "invalid Yaml document separator".
+pub fn check_separators(text: &str) -> Result<(), Diagnostic> {
+    for (i, line) in text.split('\n').enumerate() {
+        let Some(rest) = line.strip_prefix("---") else {
+            continue;
+        };
+        let rest = rest.trim();
+        if !rest.is_empty() && !rest.starts_with('#') {
+            return Err(Diagnostic::new(
+                Code::Syntax,
+                "content after a `---` document separator (kubectl accepts only a comment there)",
+            )
+            .line(i as u32 + 1)
+            .column(4));
+        }
+    }
+    Ok(())
+}
+
 /// Replaces NEL, LS and PS by `\n` when there are any, with the map back to the original.
 pub fn normalise_breaks(text: &str) -> Option<(String, LineMap)> {
     if !text.chars().any(is_extra_break) {
@@ -152,6 +173,16 @@ mod tests {
     #[test]
     fn text_without_extra_breaks_is_not_copied() {
         assert!(normalise_breaks("a: 1\r\nb: 2\n").is_none());
+    }
+
+    #[test]
+    fn only_a_comment_may_follow_a_document_separator() {
+        assert!(check_separators("a: 1\n---\nb: 2\n--- # next\n---  \r\nc: 3\n").is_ok());
+        for bad in ["--- {a: 1}\n", "a: 1\n--- |\n  x\n", "----\n", "---x\n"] {
+            assert!(check_separators(bad).is_err(), "{bad:?}");
+        }
+        let e = check_separators("a: 1\n--- !!map\n").err();
+        assert_eq!(e.and_then(|e| e.line_number()), Some(2));
     }
 
     #[test]

@@ -115,7 +115,7 @@ pub fn to_json_documents(text: &str) -> Result<Vec<Value>, Diagnostic> {
 
 /// Like [`parse`], returning every error (one per dropped document, plus a final syntax error).
 pub fn parse_all(text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
-    if let Err(e) = lines::check_characters(text) {
+    if let Err(e) = lines::check_characters(text).and_then(|()| lines::check_separators(text)) {
         return (Vec::new(), vec![e]);
     }
     let (docs, errors, map) = match lines::normalise_breaks(text) {
