@@ -5,6 +5,7 @@
 //! other inputs are still loaded. Nothing here panics on user input.
 
 mod lines;
+mod repair;
 mod resolve;
 mod walk;
 pub mod yaml;
