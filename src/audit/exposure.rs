@@ -478,7 +478,7 @@ spec:
     #[test]
     fn list_items_are_documents() {
         let d = docs(
-            "apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Service, metadata: {name: s, namespace: n}, spec: {type: NodePort, selector: {a: b}}}\n",
+            "apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Service, metadata: {name: s, namespace: 'n'}, spec: {type: NodePort, selector: {a: b}}}\n",
         );
         assert_eq!(d.len(), 1);
         assert_eq!(

@@ -4,6 +4,9 @@
 //! a symlink loop) becomes a `Diagnostic` naming the file and, when known, the line; the
 //! other inputs are still loaded. Nothing here panics on user input.
 
+mod lines;
+mod repair;
+mod resolve;
 mod walk;
 pub mod yaml;
 
@@ -62,8 +65,21 @@ pub struct Loaded {
     /// YAML documents that were not Kubernetes objects.
     pub skipped: usize,
     /// Skipped documents that look like Kubernetes objects with a missing or empty
-    /// `apiVersion` or `kind` (for `validate`; scans skip them like any other YAML).
+    /// `apiVersion` or `kind` (for `validate`, which reports them as schema problems). Those
+    /// with a `kind` but no usable `apiVersion` are also in `errors` (`InvalidObject`): the
+    /// API server refuses them, so a scan must not pass them silently.
     pub incomplete: Vec<Incomplete>,
+    /// Plain scalars Kubernetes (YAML 1.1) reads differently from YAML 1.2 (`yes`, `0777`,
+    /// `1_000`): warnings, logged as they are found and kept here for library callers.
+    pub ambiguous: Vec<AmbiguousScalar>,
+}
+
+/// One ambiguous scalar: where it is and the warning shown for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AmbiguousScalar {
+    pub file: String,
+    pub scalar: yaml::Ambiguous,
+    pub message: String,
 }
 
 /// Loads all inputs in parallel; output order follows input order.
@@ -81,6 +97,7 @@ pub fn load_all(inputs: &[Input], opts: &LoadOptions) -> Loaded {
         out.errors.extend(l.errors);
         out.skipped += l.skipped;
         out.incomplete.extend(l.incomplete);
+        out.ambiguous.extend(l.ambiguous);
     }
     out
 }
@@ -257,6 +274,15 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
             .find(|(l, _)| *l > prev_end && *l <= raw.root.span.start.line)
             .map(|(_, s)| s.clone());
         prev_end = raw.root.span.end.line.max(raw.start_line);
+        for a in &raw.ambiguous {
+            let message = ambiguity_warning(a);
+            tracing::warn!("{}:{}:{}: {}", name, a.at.line, a.at.column, message);
+            out.ambiguous.push(AmbiguousScalar {
+                file: name.clone(),
+                scalar: a.clone(),
+                message,
+            });
+        }
         push_documents(&mut out, &file, index, raw.root, helm);
     }
     for e in errors {
@@ -302,9 +328,24 @@ fn push_documents(
         None => {
             tracing::debug!(file = %file.path, index, "skipped: not a Kubernetes object");
             out.skipped += 1;
+            if let Some(i) = &incomplete
+                && i.field == "apiVersion"
+                && i.has_kind
+            {
+                out.errors.push(i.diagnostic.clone());
+            }
             out.incomplete.extend(incomplete);
         }
     }
+}
+
+/// The warning for one ambiguous scalar.
+fn ambiguity_warning(a: &yaml::Ambiguous) -> String {
+    let what = if a.key { "key" } else { "value" };
+    format!(
+        "ambiguous plain {what} `{}`: Kubernetes (YAML 1.1) reads {}, YAML 1.2 tools read {}; quote it or write the value you mean",
+        a.text, a.kubernetes, a.yaml12
+    )
 }
 
 /// A mapping with `kind` or `apiVersion` but not both as non-empty strings.
@@ -313,6 +354,8 @@ fn push_documents(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Incomplete {
     pub field: &'static str,
+    /// Whether the document has a `kind` key (whatever its value).
+    pub has_kind: bool,
     pub diagnostic: Diagnostic,
 }
 
@@ -341,6 +384,7 @@ fn incomplete_object(file: &str, root: &crate::document::Node) -> Option<Incompl
     };
     Some(Incomplete {
         field: bad,
+        has_kind: field("kind").is_some(),
         diagnostic: Diagnostic::new(Code::InvalidObject, message)
             .file(file)
             .line(span.start.line)
