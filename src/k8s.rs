@@ -11,6 +11,10 @@ use std::str::FromStr;
 /// The newest Kubernetes minor release the built-in rules and bundled schemas follow.
 pub const NEWEST_MINOR: u32 = 37;
 
+/// The oldest minor release the built-in rules know the API removals of (1.16 removed the
+/// `extensions/v1beta1` workloads); older releases cannot be checked.
+pub const OLDEST_MINOR: u32 = 16;
+
 /// [`NEWEST_MINOR`] as the text users write, `1.37`.
 pub const NEWEST_VERSION: &str = "1.37";
 
@@ -22,6 +26,11 @@ pub struct KubeVersion {
 }
 
 impl KubeVersion {
+    /// Is this a release the built-in rules can check against (1.16 to the newest)?
+    pub fn is_supported(self) -> bool {
+        self.major == 1 && (OLDEST_MINOR..=NEWEST_MINOR).contains(&self.minor)
+    }
+
     /// The newest release confgate knows.
     pub const NEWEST: KubeVersion = KubeVersion {
         major: 1,
@@ -162,6 +171,10 @@ mod tests {
         assert_eq!(KubeVersion::parse("1"), None);
         assert_eq!(KubeVersion::parse("one.two"), None);
         assert_eq!(KubeVersion::NEWEST.to_string(), NEWEST_VERSION);
+        assert!(KubeVersion::NEWEST.is_supported());
+        assert!(!KubeVersion::parse("1.2").is_some_and(KubeVersion::is_supported));
+        assert!(!KubeVersion::parse("2.30").is_some_and(KubeVersion::is_supported));
+        assert!(!KubeVersion::parse("1.38").is_some_and(KubeVersion::is_supported));
     }
 
     #[test]

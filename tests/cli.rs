@@ -1440,3 +1440,23 @@ fn pod_with_many_containers_is_fully_evaluated() {
     assert_eq!(findings(&report).len(), 100);
     r.expect_code(1);
 }
+
+/// Regression: an unknown rule id in `[severity-overrides]` and a release the rules do not
+/// know (`1.2`) were accepted silently; both are setting errors naming what is wrong.
+#[test]
+fn unknown_override_ids_and_unsupported_kube_versions_are_errors() {
+    let s = Scratch::new();
+    s.write("deploy.yaml", fail_fixture());
+    s.write("confgate.toml", "[severity-overrides]\nCG9999 = \"high\"\n");
+    let r = s.run(&["scan", "deploy.yaml"]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("CG9999"), "{}", r.stderr);
+    s.write("confgate.toml", "");
+    for v in ["1.2", "2.30", "1.99"] {
+        let r = s.run(&["scan", "deploy.yaml", "--kube-version", v]);
+        r.expect_code(2);
+        assert!(r.stderr.contains("not supported"), "{v}: {}", r.stderr);
+    }
+    s.run(&["scan", "deploy.yaml", "--kube-version", "1.16"])
+        .expect_code(1);
+}

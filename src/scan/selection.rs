@@ -58,6 +58,13 @@ impl Selection {
                 return Err(format!("no rule matches {p:?} (see `confgate rules list`)"));
             }
         }
+        for id in self.severity_overrides.keys() {
+            if !catalog.rules.iter().chain(extra).any(|r| r.id == *id) {
+                return Err(format!(
+                    "[severity-overrides]: no rule has the id {id:?} (see `confgate rules list`)"
+                ));
+            }
+        }
         Ok(())
     }
 }

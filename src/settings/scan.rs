@@ -236,8 +236,21 @@ pub(super) fn resolve(
         severity_overrides: file.severity_overrides.clone(),
     };
     let kube_version = match flags.kube_version.as_ref().or(file.kube_version.as_ref()) {
-        Some(v) => crate::k8s::KubeVersion::parse(v)
-            .ok_or_else(|| bad(format!("kube-version {v:?} is not a version like 1.34")))?,
+        Some(v) => match crate::k8s::KubeVersion::parse(v) {
+            Some(k) if k.is_supported() => k,
+            Some(_) => {
+                return Err(bad(format!(
+                    "kube-version {v:?} is not supported: the rules know Kubernetes 1.{}–{}",
+                    crate::k8s::OLDEST_MINOR,
+                    crate::k8s::NEWEST_VERSION
+                )));
+            }
+            None => {
+                return Err(bad(format!(
+                    "kube-version {v:?} is not a version like 1.34"
+                )));
+            }
+        },
         None => crate::k8s::KubeVersion::NEWEST,
     };
     let shard = flags

@@ -141,12 +141,28 @@ pub(super) fn resolve(
         .kube_version
         .clone()
         .or_else(|| section.kube_version.clone());
+    // The schemas cover their own range (with a note outside it); the security scan checks
+    // against the nearest release its rules know.
+    let scan_version = kube_version
+        .as_deref()
+        .and_then(crate::k8s::KubeVersion::parse)
+        .map(|v| {
+            let minor = if v.major < 1 {
+                crate::k8s::OLDEST_MINOR
+            } else if v.major > 1 {
+                crate::k8s::NEWEST_MINOR
+            } else {
+                v.minor
+                    .clamp(crate::k8s::OLDEST_MINOR, crate::k8s::NEWEST_MINOR)
+            };
+            format!("1.{minor}")
+        });
     let scan = settings.scan(&ScanFlags {
         fail_on: flags.fail_on,
         exclude: flags.exclude.clone(),
         jobs: flags.jobs,
         engine: flags.engine,
-        kube_version: kube_version.clone(),
+        kube_version: scan_version,
         ..ScanFlags::default()
     })?;
     let business_policies = if flags.business_policy.is_empty() {
