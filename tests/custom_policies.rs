@@ -407,6 +407,12 @@ fn broken_conftest_policies_fail_the_load_naming_file_and_line() {
     let line = load_error(&r, "conftest/no-rules/helpers.rego");
     assert!(line.contains("no deny, violation or warn rules"), "{line}");
 
+    // Regression: a broken Rego v1 policy was also parsed as v0, whose parser printed
+    // multi-line keyword warnings on stderr before the error.
+    let r = scan(&s, &["manifests"], &["--policy", "conftest/broken-v1"]);
+    load_error(&r, "conftest/broken-v1/policy.rego:8");
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+
     let r = scan(&s, &["manifests"], &["--policy", "does-not-exist"]);
     load_error(&r, "does-not-exist");
 

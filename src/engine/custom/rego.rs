@@ -122,8 +122,10 @@ pub(crate) fn check_functions(
 
 /// Adds one Rego module to `engine`: Rego v1 first, then v0, unless the version is known.
 /// Nesting regorus cannot parse in reasonable time is refused first.
-/// When both fail, the error of the dialect the text looks like is reported. Returns the
-/// package (`data.x.y`).
+/// Text that looks like v1 is parsed as v1 only: regorus's v0 parser prints multi-line
+/// warnings about v1 keywords straight to stderr, and its error would name the wrong cause.
+/// When both are tried and both fail, the error of the dialect the text looks like is
+/// reported. Returns the package (`data.x.y`).
 pub(crate) fn add_rego(
     engine: &mut regorus::Engine,
     label: &str,
@@ -139,6 +141,7 @@ pub(crate) fn add_rego(
     let result = match version {
         Some(RegoVersion::V1) => attempt(false),
         Some(RegoVersion::V0) => attempt(true),
+        None if looks_v1(text) => attempt(false),
         None => match attempt(false) {
             Ok(p) => Ok(p),
             Err(v1) => match attempt(true) {
@@ -160,10 +163,22 @@ fn looks_v1(text: &str) -> bool {
     if text.contains("future.keywords") {
         return false;
     }
+    // `if` is only ever a keyword; `contains` is also a v0 builtin, `contains(a, b)`.
     text.lines().any(|l| {
         let code = l.split('#').next().unwrap_or_default();
-        code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|w| w == "if" || w == "contains")
+        let mut rest = code;
+        while let Some(at) = rest.find(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            let word_len = rest[at..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len() - at);
+            let word = &rest[at..at + word_len];
+            let after = rest[at + word_len..].trim_start();
+            if word == "if" || (word == "contains" && !after.starts_with('(')) {
+                return true;
+            }
+            rest = &rest[at + word_len..];
+        }
+        false
     })
 }
 
@@ -192,6 +207,9 @@ mod tests {
         assert!(!looks_v1("package a\n# if this\ndeny[msg] {\n}\n"));
         assert!(!looks_v1(
             "package a\nimport future.keywords.if\ndeny[msg] if {\n}\n"
+        ));
+        assert!(!looks_v1(
+            "package a\ndeny[msg] {\n  contains(input.kind, \"Pod\")\n  msg := \"x\"\n}\n"
         ));
     }
 }
