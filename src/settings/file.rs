@@ -59,6 +59,8 @@ pub struct FileConfig {
     pub gitignore: Option<bool>,
     /// Seconds one policy package may run on one document.
     pub policy_timeout: Option<f64>,
+    /// Seconds reading one file may take.
+    pub load_timeout: Option<f64>,
     pub stdin_filename: Option<String>,
     pub kube_version: Option<String>,
     /// User policy directories (conftest Rego, Gatekeeper templates and constraints).

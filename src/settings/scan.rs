@@ -75,6 +75,9 @@ pub struct ScanFlags {
     /// Seconds one policy package may run on one document.
     #[arg(long, env = "CONFGATE_POLICY_TIMEOUT", value_name = "SECONDS")]
     pub policy_timeout: Option<f64>,
+    /// Seconds reading one file (YAML parsing included) may take.
+    #[arg(long, env = "CONFGATE_LOAD_TIMEOUT", value_name = "SECONDS")]
+    pub load_timeout: Option<f64>,
     /// Name shown for stdin input.
     #[arg(long, env = "CONFGATE_STDIN_FILENAME", value_name = "NAME")]
     pub stdin_filename: Option<String>,
@@ -218,7 +221,12 @@ pub(super) fn resolve(
     };
     let timeout = flags.policy_timeout.or(file.policy_timeout).unwrap_or(5.0);
     let timeout = seconds("policy-timeout", timeout)?;
+    let load_timeout = match flags.load_timeout.or(file.load_timeout) {
+        Some(s) => seconds("load-timeout", s)?,
+        None => LoadOptions::default().load_timeout,
+    };
     let load = LoadOptions {
+        load_timeout,
         exclude: or_vec(&flags.exclude, &file.exclude),
         max_file_size,
         gitignore: !flags.no_gitignore && file.gitignore.unwrap_or(true),

@@ -36,6 +36,9 @@ pub struct LoadOptions {
     pub gitignore: bool,
     /// Name shown for stdin.
     pub stdin_name: String,
+    /// Time parsing one file may take, like `policy-timeout` for one evaluation: a file
+    /// that takes longer is an error of that file and the rest are still read.
+    pub load_timeout: std::time::Duration,
 }
 
 impl Default for LoadOptions {
@@ -45,6 +48,7 @@ impl Default for LoadOptions {
             max_file_size: 16 * 1024 * 1024,
             gitignore: true,
             stdin_name: "stdin".to_string(),
+            load_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -258,7 +262,7 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
         );
         return out;
     }
-    let (docs, errors) = yaml::parse_all(&text);
+    let (docs, errors) = yaml::parse_all_within(&text, opts.load_timeout);
     let helm_sources = helm_source_lines(&text);
     let file = Arc::new(SourceFile {
         path: name.clone(),

@@ -114,6 +114,27 @@ pub fn to_json_documents(text: &str) -> Result<Vec<Value>, Diagnostic> {
     Ok(docs.iter().map(|d| d.root.to_json()).collect())
 }
 
+/// [`parse_all`] within a time budget: a parse (repairs included) that takes longer than
+/// `limit` stops with one error (`Code::UnsupportedInput`), as an evaluation stops at
+/// `policy-timeout`.
+pub fn parse_all_within(text: &str, limit: std::time::Duration) -> (Vec<RawDoc>, Vec<Diagnostic>) {
+    let previous = DEADLINE.replace(std::time::Instant::now().checked_add(limit));
+    let out = parse_all(text);
+    DEADLINE.set(previous);
+    out
+}
+
+thread_local! {
+    /// When the parse on this thread must stop (`None`: no limit). A thread-local so the
+    /// budget reaches the event loop through the repair passes without threading it through
+    /// every signature.
+    static DEADLINE: std::cell::Cell<Option<std::time::Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Events between two looks at the clock.
+const CLOCK_EVERY: usize = 4096;
+
 /// Like [`parse`], returning every error (one per dropped document, plus a final syntax error).
 pub fn parse_all(text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
     if let Err(e) = lines::check_characters(text).and_then(|()| lines::check_separators(text)) {
@@ -136,7 +157,18 @@ fn parse_events(text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let mut b = Builder::default();
-    for ev in Parser::new_from_str(text) {
+    let deadline = DEADLINE.get();
+    for (n, ev) in Parser::new_from_str(text).enumerate() {
+        if n % CLOCK_EVERY == CLOCK_EVERY - 1
+            && deadline.is_some_and(|d| std::time::Instant::now() > d)
+        {
+            errors.push(Diagnostic::new(
+                Code::UnsupportedInput,
+                "reading stopped at the load-timeout (raise it with --load-timeout); \
+                 the file is not checked (whole file)",
+            ));
+            return (Vec::new(), errors);
+        }
         let (event, sp) = match ev {
             Ok(e) => e,
             Err(e) => {

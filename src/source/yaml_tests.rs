@@ -203,3 +203,16 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let (_, e) = parse(&block);
     assert!(e.is_some_and(|e| e.message.contains("nesting deeper than 512")));
 }
+
+#[test]
+fn a_parse_over_its_time_budget_stops_with_one_error_for_the_file() {
+    let text: String = (0..20_000).map(|i| format!("k{i}: v\n")).collect();
+    let (docs, errors) = parse_all_within(&text, std::time::Duration::ZERO);
+    assert!(docs.is_empty());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("load-timeout"), "{}", errors[0]);
+    // A budget that is not reached changes nothing, and the limit does not outlive the call.
+    let (docs, errors) = parse_all_within(&text, std::time::Duration::from_secs(60));
+    assert_eq!((docs.len(), errors.len()), (1, 0));
+    assert_eq!(parse_all(&text).0.len(), 1);
+}
