@@ -509,3 +509,22 @@ fn malformed_utf16_is_named_as_utf16() {
     let msg = common::one_error_for(&v, "bad.yaml", None);
     assert!(msg.contains("UTF-16") && !msg.contains("binary"), "{msg}");
 }
+
+#[test]
+fn a_crafted_file_name_cannot_inject_lines_into_the_text_audit() {
+    let s = Scratch::new();
+    s.write(EVIL_FILE, EVIL_POD);
+    // A broken file whose name carries a workflow command: it reaches the audit's errors.
+    s.write(
+        EVIL_NAMED_FILE,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web: api\n",
+    );
+    let r = s.run(&["audit", EVIL_FILE, EVIL_NAMED_FILE, "--color", "never"]);
+    r.expect_code(2);
+    assert_no_injection("audit", &r.stdout);
+    assert!(
+        r.stdout.contains("x\\n::warning file=y::named"),
+        "{}",
+        r.stdout
+    );
+}

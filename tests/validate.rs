@@ -386,6 +386,21 @@ fn user_business_rules_run_in_the_same_engine() {
     ]);
     r.expect_code(2);
     assert!(r.stderr.contains("bad/x.rego"), "{}", r.stderr);
+    // Regression: a recursive function in a business rule aborted the process (stack
+    // overflow); it is refused at load, naming the call that closes the cycle.
+    s.write(
+        "loop/x.rego",
+        "package confgate.business\n\nf(x) := y if {\n\ty := f(x)\n}\n\ndeny contains r if {\n\tf(input.kind) == 1\n\tr := {\"id\": \"x\", \"msg\": \"x\"}\n}\n",
+    );
+    let r = s.run(&[
+        "validate",
+        "--config-dir",
+        "cfg",
+        "--business-policy",
+        "loop",
+    ]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("loop/x.rego:4"), "{}", r.stderr);
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub mod verify;
 
 pub use failure::one_line;
 pub(crate) use policies::builtin_error;
-pub use policies::{Bound, PolicySet, Worker};
+pub use policies::{Bound, PolicySet, Worker, check_user_policies};
 pub use value::{EngineValue, inventory_data};
 
 /// Which regorus back end evaluates policies.

@@ -23,6 +23,27 @@ use super::failure::{SourceMap, one_line, timed_out, vm_timed_out};
 use super::{EngineMode, EngineValue, EvalError, PackageSpec, PolicySource};
 use crate::diag::{Code, Diagnostic};
 
+/// Checks policies a user wrote before they join a [`PolicySet`] (business rules):
+/// nesting regorus cannot parse in reasonable time, and recursive functions, which would
+/// overflow the stack at evaluation. Only the user's sources are analysed (the built-in
+/// library calls no user function, so a cycle lies within them); errors name the user's
+/// file and line.
+pub fn check_user_policies(sources: &[PolicySource]) -> Result<(), Diagnostic> {
+    if sources.is_empty() {
+        return Ok(());
+    }
+    let map = SourceMap::of(sources);
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(false);
+    for s in sources {
+        super::guard::check_nesting(&s.path, &s.text).map_err(|e| map.policy_error(&e))?;
+        engine
+            .add_policy(s.path.clone(), s.text.clone())
+            .map_err(|e| map.policy_error(&e))?;
+    }
+    super::guard::check_recursion(&engine).map_err(|e| map.policy_error(&e))
+}
+
 /// A load error of the built-in library, at its file and line when regorus names one.
 pub(crate) fn builtin_error(err: &anyhow::Error, sources: &[PolicySource]) -> Diagnostic {
     SourceMap::of(sources)

@@ -48,6 +48,7 @@ fn sources(opts: &BusinessOptions<'_>) -> Result<Vec<PolicySource>, Diagnostic> 
         .filter(|s| opts.builtin || !s.path.starts_with("policies/business/"))
         .collect();
     let package_line = format!("package {PACKAGE}");
+    let mut user = Vec::new();
     for p in opts.policy_paths {
         let is_rego = |p: &Path| {
             let n = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -62,12 +63,14 @@ fn sources(opts: &BusinessOptions<'_>) -> Result<Vec<PolicySource>, Diagnostic> 
                 )
                 .file(display));
             }
-            out.push(PolicySource {
+            user.push(PolicySource {
                 path: display,
                 text,
             });
         }
     }
+    crate::engine::check_user_policies(&user)?;
+    out.extend(user);
     Ok(out)
 }
 

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::audit::{Audit, ControlStatus};
 use crate::catalog::Severity;
+use crate::report::escape::control;
 
 /// Shortens `s` to `max` characters, marking the cut with `…`.
 fn clip(s: &str, max: usize) -> String {
@@ -142,21 +143,21 @@ pub fn render(a: &Audit) -> String {
             "  {:>2}. [{}] {} {} — {} in {}, most exposed: {}",
             r.rank,
             r.severity,
-            r.rule_id,
-            r.rule_name,
+            control(&r.rule_id),
+            control(&r.rule_name),
             plural(r.count, "finding", "findings"),
             plural(r.resources, "resource", "resources"),
             r.exposure
         );
-        let _ = writeln!(out, "      {}", r.summary);
+        let _ = writeln!(out, "      {}", control(&r.summary));
         if !r.remediation.is_empty() {
-            let _ = writeln!(out, "      fix: {}", r.remediation);
+            let _ = writeln!(out, "      fix: {}", control(&r.remediation));
         }
     }
     if !a.errors.is_empty() {
         let _ = writeln!(out, "\nErrors");
         for e in &a.errors {
-            let _ = writeln!(out, "  {e}");
+            let _ = writeln!(out, "  {}", control(&e.to_string()));
         }
     }
     let _ = writeln!(
