@@ -401,6 +401,25 @@ fn user_business_rules_run_in_the_same_engine() {
     ]);
     r.expect_code(2);
     assert!(r.stderr.contains("loop/x.rego:4"), "{}", r.stderr);
+    // Regression: a range too large to allocate aborted the process; it is an error of the
+    // business rules on that document (exit 2), whatever --engine says.
+    s.write(
+        "huge/x.rego",
+        "package confgate.business\n\ndeny contains r if {\n\tsome i in numbers.range(1, 300000000)\n\ti == -1\n\tr := {\"id\": \"x\", \"msg\": \"x\"}\n}\n",
+    );
+    for engine in ["rvm", "interpreter"] {
+        let r = s.run(&[
+            "validate",
+            "--config-dir",
+            "cfg",
+            "--business-policy",
+            "huge",
+            "--engine",
+            engine,
+        ]);
+        r.expect_code(2);
+        assert!(r.stderr.contains("numbers.range"), "{engine}: {}", r.stderr);
+    }
 }
 
 #[test]

@@ -73,6 +73,11 @@ impl PolicySet {
     ) -> Result<PolicySet, Diagnostic> {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(false);
+        if mode == EngineMode::Interpreter {
+            // Ranges too large to allocate become evaluation errors (see `guard`); the
+            // built-in library never asks for one, users' business rules might.
+            super::guard::add_guarded_builtins(&mut engine);
+        }
         // Business policies are users' Rego: refuse nesting regorus cannot parse in time.
         // (The recursion check reads the whole AST, ~0.5 s for the built-in library in a
         // debug build, so it is kept to user policies and `policy test`.)

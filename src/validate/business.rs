@@ -99,7 +99,13 @@ pub fn evaluate(
             package: format!("data.{PACKAGE}"),
             kinds: None,
         }],
-        opts.engine,
+        // Users' business rules run on the interpreter, where ranges too large to allocate
+        // are evaluation errors; the bytecode VM would abort the process on one.
+        if opts.policy_paths.is_empty() {
+            opts.engine
+        } else {
+            EngineMode::Interpreter
+        },
         opts.timeout,
     )?;
     let bound = set.bind(&data)?;
