@@ -1,0 +1,1 @@
+//! Server-side apply (see module docs to come).

@@ -1,0 +1,1 @@
+//! The built-in controller (see module docs to come).
