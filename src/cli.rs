@@ -81,6 +81,10 @@ pub enum Command {
                 _ => OutputFormat::Text,
             }))))]
     Audit(AuditArgs),
+    /// Live clusters: export, diff against files, check access.
+    #[cfg(feature = "cluster")]
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
 }
 
 /// `confgate audit`: the options of `scan`; `--format` is text, json or html.
@@ -158,6 +162,72 @@ pub struct ScanArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub flags: ScanFlags,
+    #[cfg(feature = "cluster")]
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// `scan --cluster`: the live state instead of files.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug, Clone, Default)]
+pub struct LiveArgs {
+    /// Scan the live state of the cluster (or clusters: --context a --context b,
+    /// --all-contexts) instead of files.
+    #[arg(long, env = "CONFGATE_CLUSTER")]
+    pub cluster: bool,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+    #[command(flatten)]
+    pub read: confgate::settings::ReadFlags,
+}
+
+/// `confgate cluster ...`.
+#[cfg(feature = "cluster")]
+#[derive(Subcommand, Debug)]
+pub enum ClusterCommand {
+    /// Write the cleaned live state as YAML: one file per object under --output-dir
+    /// (<context>/<namespace>/<kind>/<name>.yaml) or one multi-document stream. Secret
+    /// values only with --include-secrets.
+    Export {
+        /// Write one file per object under this directory.
+        #[arg(long, value_name = "DIR", conflicts_with = "output")]
+        output_dir: Option<PathBuf>,
+        /// Write the stream to FILE (atomically) instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write Secret values (default: keys only, values emptied).
+        #[arg(long)]
+        include_secrets: bool,
+        #[command(flatten)]
+        connect: confgate::settings::ConnectFlags,
+        #[command(flatten)]
+        read: confgate::settings::ReadFlags,
+    },
+    /// Live state against files, by server-side dry-run apply (field manager confgate);
+    /// unified diff with Secret values masked. Exit 1 when something differs.
+    Diff {
+        /// Files or directories of manifests.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<String>,
+        /// Namespace for objects that name none (default: the context's).
+        #[arg(long, short = 'n', value_name = "NS")]
+        namespace: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        #[command(flatten)]
+        connect: confgate::settings::ConnectFlags,
+    },
+    /// Reachability, server version, identity, and the permissions missing for scan,
+    /// deploy, rollback and backup. Exit 1 when a permission is missing.
+    Check {
+        /// Namespace the deploy/rollback/backup checks are about (default: the context's).
+        #[arg(long, short = 'n', value_name = "NS")]
+        namespace: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        #[command(flatten)]
+        connect: confgate::settings::ConnectFlags,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -49,6 +49,13 @@ pub enum Code {
     Report,
     /// The system refused a resource confgate needs (worker threads).
     System,
+    /// A kubeconfig that cannot be read or names no usable context.
+    Kubeconfig,
+    /// A cluster that cannot be reached, rejects the credentials, fails TLS or answers
+    /// with an error.
+    Cluster,
+    /// The cluster denied a request (missing RBAC permission): what it covers is missing.
+    Forbidden,
 }
 
 impl Code {
@@ -71,6 +78,9 @@ impl Code {
             Code::Schema => "a JSON Schema cannot be used",
             Code::Report => "a report cannot be written or merged",
             Code::System => "the system refused a resource (worker threads)",
+            Code::Kubeconfig => "a kubeconfig cannot be used",
+            Code::Cluster => "a cluster cannot be reached or answered with an error",
+            Code::Forbidden => "the cluster denied a request",
         }
     }
 }

@@ -231,6 +231,10 @@ pub struct SourceFile {
     /// Repo-relative, `/`-separated display path (`-` for stdin).
     pub path: String,
     pub text: String,
+    /// A live object (from a cluster): `path` is its origin
+    /// `cluster/<context>/<namespace>/<kind>/<name>`, not a file, and SARIF shows it as a
+    /// logical location.
+    pub live: bool,
 }
 
 /// Identity of a Kubernetes object.

@@ -9,6 +9,8 @@ pub mod audit;
 pub mod baseline;
 pub mod bench;
 pub mod catalog;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod compliance;
 pub mod diag;
 pub mod document;

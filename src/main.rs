@@ -60,6 +60,8 @@ fn main() -> ExitCode {
         Command::Generate(args) => cmd::generate::run(&cli, args, color),
         Command::Validate(args) => cmd::validate::run(&cli, args, color),
         Command::Audit(args) => cmd::audit::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::Cluster(c) => cmd::cluster::run(&cli, c, color),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

@@ -32,7 +32,7 @@ const LAYERS: &[&[&str]] = &[
     &["source"],
     &["finding", "baseline", "waiver", "engine"],
     &["gate", "scan"],
-    &["report", "compliance", "audit", "ruledocs"],
+    &["report", "compliance", "audit", "ruledocs", "cluster"],
     &["generate", "validate", "bench", "settings"],
 ];
 

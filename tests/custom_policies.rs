@@ -312,7 +312,7 @@ fn namespaces_are_chosen_with_policy_namespace_or_all_namespaces() {
     let r = scan(
         &s,
         &["manifests"],
-        &["--policy", "conftest/namespaced", "--all-namespaces"],
+        &["--policy", "conftest/namespaced", "--all-policy-namespaces"],
     );
     r.expect_code(1);
     let report = r.json();

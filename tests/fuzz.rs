@@ -374,6 +374,7 @@ fn pod() -> (confgate::document::Document, confgate::engine::EngineValue) {
     let file = std::sync::Arc::new(confgate::document::SourceFile {
         path: "pod.yaml".to_string(),
         text: text.to_string(),
+        live: false,
     });
     let doc = confgate::document::Document::from_tree(file, 0, None, root, None).expect("a Pod");
     (doc, input)

@@ -385,6 +385,7 @@ mod tests {
             Arc::new(SourceFile {
                 path: "x.yaml".into(),
                 text: yaml.into(),
+                live: false,
             }),
         );
         documents_from_sources(&sources)

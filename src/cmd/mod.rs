@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod bench;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod generate;
 pub mod policy;
 pub mod report;

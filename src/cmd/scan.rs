@@ -18,6 +18,11 @@ pub fn scan(
 ) -> anyhow::Result<(settings::ScanSettings, confgate::scan::ScanOutcome)> {
     let settings = super::settings(cli.config.as_deref())?;
     let s = settings.scan(&args.flags)?;
+    #[cfg(feature = "cluster")]
+    if args.live.cluster {
+        let outcome = super::cluster::live_scan(&settings, &s, args)?;
+        return Ok((s, outcome));
+    }
     let scanner = confgate::scan::Scanner::new(&s.scan)?;
     let bar = Bar::new(!cli.quiet && std::io::stderr().is_terminal());
     let outcome = scanner.scan_paths(&args.paths, &settings.cwd, &bar)?;

@@ -13,7 +13,6 @@
 //! leaves goes through a [`secrets::Redactor`].
 
 pub mod diff;
-pub mod emit;
 pub mod profile;
 pub mod render;
 pub mod secrets;
@@ -286,6 +285,7 @@ fn gate(
         let source = Arc::new(SourceFile {
             path: f.display.clone(),
             text: f.out.text.clone(),
+            live: false,
         });
         let (raws, errors) = crate::source::yaml::parse_all(&f.out.text);
         if let Some(e) = errors.first() {
@@ -328,9 +328,14 @@ fn gate(
         })?;
     outcome.files = files.len();
     for (path, text) in masked {
-        outcome
-            .sources
-            .insert(path.clone(), Arc::new(SourceFile { path, text }));
+        outcome.sources.insert(
+            path.clone(),
+            Arc::new(SourceFile {
+                path,
+                text,
+                live: false,
+            }),
+        );
     }
     Ok(outcome)
 }

@@ -34,6 +34,19 @@ pub fn control(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`control`] line by line: the line breaks of a multi-line text (a diff) stay, every
+/// other control character is escaped.
+pub fn control_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&control(line));
+    }
+    out
+}
+
 fn push_visible(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),

@@ -314,6 +314,7 @@ mod tests {
         let file = SourceFile {
             path: "f.yaml".into(),
             text: "data:\n  TOKEN: abc123\n  MODE: debug\n".into(),
+            live: false,
         };
         let secret = finding(2, 10, 16, true);
         let other = finding(3, 9, 14, false);

@@ -135,21 +135,39 @@ fn descriptor(r: &Rule) -> ReportingDescriptor {
         .build()
 }
 
-fn result(f: &Finding, index: usize) -> SResult {
+/// Where a finding is: a file region, or for a live object (`scan --cluster`) a logical
+/// location naming the object in its cluster (there is no file to point into).
+fn location(f: &Finding, live: bool) -> Location {
+    if live {
+        let name = f.file.strip_prefix("cluster/").unwrap_or(&f.file);
+        return Location::builder()
+            .logical_locations(vec![
+                serde_sarif::sarif::LogicalLocation::builder()
+                    .name(f.resource.name.clone())
+                    .fully_qualified_name(name.to_string())
+                    .kind("resource".to_string())
+                    .build(),
+            ])
+            .build();
+    }
     let region = Region::builder()
         .start_line(i64::from(f.line.max(1)))
         .start_column(i64::from(f.column.max(1)))
         .end_line(i64::from(f.end_line.max(f.line).max(1)))
         .end_column(i64::from(f.end_column.max(1)))
         .build();
-    let location = Location::builder()
+    Location::builder()
         .physical_location(
             PhysicalLocation::builder()
                 .artifact_location(ArtifactLocation::builder().uri(uri_path(&f.file)).build())
                 .region(region)
                 .build(),
         )
-        .build();
+        .build()
+}
+
+fn result(f: &Finding, index: usize, live: bool) -> SResult {
+    let location = location(f, live);
     let mut fp = BTreeMap::new();
     fp.insert("confgate/v1".to_string(), f.fingerprint.clone());
     let mut props = BTreeMap::new();
@@ -206,7 +224,8 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
             continue;
         }
         if let Some(i) = index.get(f.rule_id.as_str()) {
-            results.push(result(f, *i));
+            let live = o.sources.get(&f.file).is_some_and(|s| s.live);
+            results.push(result(f, *i, live));
         }
     }
     for e in o.absent.iter().flatten() {

@@ -269,9 +269,49 @@ impl Scanner {
             .install(|| self.evaluate(docs, bindings, &|_| true, &NoProgress))
     }
 
+    /// Evaluates several document sets, each its own inventory (one per cluster of a
+    /// multi-context scan: cross-resource rules never mix clusters), and resolves the
+    /// findings of all of them once (waivers, baseline) as one scan.
+    pub fn scan_document_sets(
+        &self,
+        sets: Vec<Vec<Document>>,
+        bindings: &Bindings,
+        progress: &dyn Progress,
+    ) -> Result<ScanOutcome, Diagnostic> {
+        self.pool.install(|| {
+            let mut all = ScanOutcome {
+                rules: self.rules.clone(),
+                ..ScanOutcome::default()
+            };
+            for docs in sets {
+                let o = self.evaluate_unresolved(docs, bindings, &|_| true, progress)?;
+                all.documents += o.documents;
+                all.findings.extend(o.findings);
+                all.errors.extend(o.errors);
+                all.resources.extend(o.resources);
+                all.sources.extend(o.sources);
+            }
+            resolve::per_scan(&mut all, &self.options, bindings.today);
+            Ok(all)
+        })
+    }
+
     /// Evaluates the documents `selected` picks; all documents form the inventory. Must run
     /// inside the scanner's pool.
     fn evaluate(
+        &self,
+        docs: Vec<Document>,
+        bindings: &Bindings,
+        selected: &(dyn Fn(&Document) -> bool + Sync),
+        progress: &dyn Progress,
+    ) -> Result<ScanOutcome, Diagnostic> {
+        let mut outcome = self.evaluate_unresolved(docs, bindings, selected, progress)?;
+        resolve::per_scan(&mut outcome, &self.options, bindings.today);
+        Ok(outcome)
+    }
+
+    /// [`Self::evaluate`] before the per-scan resolution (waivers, baseline, order).
+    fn evaluate_unresolved(
         &self,
         docs: Vec<Document>,
         bindings: &Bindings,
@@ -392,7 +432,6 @@ impl Scanner {
             }
             outcome.errors.extend(errors);
         }
-        resolve::per_scan(&mut outcome, &self.options, bindings.today);
         for (d, _) in &pairs {
             outcome
                 .sources
@@ -426,6 +465,7 @@ mod tests {
         let file = Arc::new(SourceFile {
             path: "t.yaml".to_string(),
             text: text.to_string(),
+            live: false,
         });
         let (raws, errors) = crate::source::yaml::parse_all(text);
         assert!(errors.is_empty(), "{errors:?}");

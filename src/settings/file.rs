@@ -68,7 +68,9 @@ pub struct FileConfig {
     /// Data directories for conftest policies.
     pub data: Option<Vec<PathBuf>>,
     pub policy_namespace: Option<Vec<String>>,
-    pub all_namespaces: Option<bool>,
+    /// Every conftest namespace (`all-namespaces` is still read, as conftest calls it).
+    #[serde(alias = "all-namespaces")]
+    pub all_policy_namespaces: Option<bool>,
     pub combine: Option<bool>,
     /// Waiver file (default: `confgate-waivers.yaml` beside this file).
     pub waivers_file: Option<PathBuf>,
@@ -82,6 +84,8 @@ pub struct FileConfig {
     pub generate: Option<GenerateSection>,
     /// `[validate]`: the options of `confgate validate`.
     pub validate: Option<ValidateSection>,
+    /// `[cluster]`: how cluster commands connect and what they read.
+    pub cluster: Option<ClusterSection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -96,6 +100,23 @@ pub struct GenerateSection {
     pub namespace: Option<String>,
     pub hash_suffix: Option<bool>,
     pub fail_on: Option<Severity>,
+}
+
+/// The `[cluster]` table: see `settings::cluster`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClusterSection {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<Vec<String>>,
+    pub all_contexts: Option<bool>,
+    /// Seconds connecting and each request may take.
+    pub request_timeout: Option<f64>,
+    pub namespace: Option<Vec<String>>,
+    pub kinds: Option<Vec<String>>,
+    pub exclude_kinds: Option<Vec<String>>,
+    pub selector: Option<String>,
+    pub field_selector: Option<String>,
+    pub include_owned: Option<bool>,
 }
 
 /// The `[validate]` table: see [`super::validate`].

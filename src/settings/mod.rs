@@ -9,6 +9,8 @@
 //! strict: an unknown key anywhere is an error naming its line. `cmd/*` only calls these
 //! methods; nothing else reads the file or the environment.
 
+#[cfg(feature = "cluster")]
+mod cluster;
 mod file;
 mod generate;
 mod scan;
@@ -17,7 +19,9 @@ mod validate;
 use crate::diag::{Code, Diagnostic};
 use std::path::{Path, PathBuf};
 
-pub use file::{FileConfig, GenerateSection, Size, ValidateSection, parse_size};
+#[cfg(feature = "cluster")]
+pub use cluster::{ConnectFlags, ReadFlags};
+pub use file::{ClusterSection, FileConfig, GenerateSection, Size, ValidateSection, parse_size};
 pub use generate::GenerateFlags;
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
 pub use validate::{ValidateFlags, ValidateSettings};

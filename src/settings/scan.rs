@@ -108,9 +108,10 @@ pub struct ScanFlags {
         value_name = "NS"
     )]
     pub policy_namespace: Vec<String>,
-    /// Evaluate every conftest namespace.
-    #[arg(long, env = "CONFGATE_ALL_NAMESPACES")]
-    pub all_namespaces: bool,
+    /// Evaluate every conftest namespace (conftest's `--all-namespaces`; that name is
+    /// taken by the cluster namespaces).
+    #[arg(long, env = "CONFGATE_ALL_POLICY_NAMESPACES")]
+    pub all_policy_namespaces: bool,
     /// Give conftest policies all documents as one input.
     #[arg(long, env = "CONFGATE_COMBINE")]
     pub combine: bool,
@@ -280,7 +281,8 @@ pub(super) fn resolve(
             } else {
                 namespaces
             },
-            all_namespaces: flags.all_namespaces || file.all_namespaces.unwrap_or(false),
+            all_namespaces: flags.all_policy_namespaces
+                || file.all_policy_namespaces.unwrap_or(false),
             timeout,
             combine: flags.combine || file.combine.unwrap_or(false),
             ..defaults

@@ -4,6 +4,7 @@
 //! a symlink loop) becomes a `Diagnostic` naming the file and, when known, the line; the
 //! other inputs are still loaded. Nothing here panics on user input.
 
+pub mod emit;
 mod lines;
 mod repair;
 mod resolve;
@@ -252,6 +253,22 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
             return out;
         }
     };
+    parse_text(&mut out, name, text, opts, false);
+    out
+}
+
+/// Loads documents from text that did not come from a file: a live object rendered as YAML
+/// (`live`: its `name` is an origin such as `cluster/<context>/<namespace>/<kind>/<name>`).
+pub fn load_text(name: String, text: String, opts: &LoadOptions, live: bool) -> Loaded {
+    let mut out = Loaded {
+        files: 1,
+        ..Loaded::default()
+    };
+    parse_text(&mut out, name, text, opts, live);
+    out
+}
+
+fn parse_text(out: &mut Loaded, name: String, text: String, opts: &LoadOptions, live: bool) {
     if text.trim().is_empty() {
         out.errors.push(
             Diagnostic::new(
@@ -260,13 +277,14 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
             )
             .file(name),
         );
-        return out;
+        return;
     }
     let (docs, errors) = yaml::parse_all_within(&text, opts.load_timeout);
     let helm_sources = helm_source_lines(&text);
     let file = Arc::new(SourceFile {
         path: name.clone(),
         text,
+        live,
     });
     // A `# Source:` comment belongs to the document it precedes: the last one after the
     // previous document's end and not after this document's first node.
@@ -287,7 +305,7 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
                 message,
             });
         }
-        push_documents(&mut out, &file, index, raw.root, helm);
+        push_documents(out, &file, index, raw.root, helm);
     }
     for e in errors {
         out.errors.push(
@@ -295,7 +313,6 @@ pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
                 .file(name.clone()),
         );
     }
-    out
 }
 
 fn push_documents(

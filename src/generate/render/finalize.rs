@@ -138,7 +138,7 @@ pub fn emit(header: &str, docs: &[Yaml]) -> Result<String, String> {
         if i > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&crate::generate::emit::document(d)?);
+        out.push_str(&crate::source::emit::document(d)?);
     }
     Ok(out)
 }

@@ -1,6 +1,6 @@
 //! conftest-style policies: `deny`, `violation` and `warn` rules (also with a `_suffix`, such
 //! as `deny_latest_tag`) in the namespaces chosen with `--policy-namespace` (default `main`) or
-//! in every namespace (`--all-namespaces`), `exception` rules, `--data` and `--combine`.
+//! in every namespace (`--all-policy-namespaces`), `exception` rules, `--data` and `--combine`.
 //!
 //! Rules are found in the sources (rule heads at the start of a line, as `opa fmt` writes
 //! them) and each one is checked by evaluating it once at load time. Each document is the
@@ -95,7 +95,7 @@ impl Conftest {
                 "no deny, violation or warn rules found (conftest rules are named deny, violation or warn, optionally with a _suffix)".to_string()
             } else {
                 format!(
-                    "no deny, violation or warn rules in namespace {}; the policies define them in {} (choose with --policy-namespace, or use --all-namespaces)",
+                    "no deny, violation or warn rules in namespace {}; the policies define them in {} (choose with --policy-namespace, or use --all-policy-namespaces)",
                     opts.namespaces.join(", "),
                     defined.iter().copied().collect::<Vec<_>>().join(", ")
                 )

@@ -1,0 +1,85 @@
+//! `scan --cluster`: live state through the same scanner as files. Each context is read
+//! concurrently, page by page into documents; each becomes its own inventory (cross-resource
+//! rules never mix clusters), and the findings of all of them are resolved once (waivers,
+//! baseline) and gated like a file scan. The scan itself runs on the scanner's rayon pool
+//! through `spawn_blocking`, never on the async runtime.
+
+use std::sync::Arc;
+
+use crate::diag::{Code, Diagnostic};
+use crate::scan::{NoProgress, ScanOutcome, Scanner};
+
+use super::read::{self, ReadOptions};
+use super::{Cluster, live};
+
+/// What reading one cluster gave: its documents and the problems met.
+struct ClusterRead {
+    documents: Vec<crate::document::Document>,
+    objects: usize,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<String>,
+}
+
+async fn read_cluster(
+    cluster: &Cluster,
+    opts: &ReadOptions,
+    load: &crate::source::LoadOptions,
+) -> Result<ClusterRead, Diagnostic> {
+    let mut documents = Vec::new();
+    let mut errors = Vec::new();
+    let outcome = read::read(cluster, opts, &mut |page| {
+        let (d, e) = tokio::task::block_in_place(|| live::to_documents(page, load));
+        documents.extend(d);
+        errors.extend(e);
+    })
+    .await?;
+    errors.extend(outcome.errors);
+    let mut warnings = Vec::new();
+    if outcome.owned > 0 {
+        warnings.push(format!(
+            "context {}: {} objects made by controllers from scanned templates were left out (--include-owned reads them)",
+            cluster.context(),
+            outcome.owned
+        ));
+    }
+    Ok(ClusterRead {
+        documents,
+        objects: outcome.objects,
+        errors,
+        warnings,
+    })
+}
+
+/// Reads every cluster and scans what was read. A cluster that cannot be read at all is
+/// the error; a resource type that cannot be listed is one entry of `errors`.
+pub async fn scan(
+    clusters: &[Cluster],
+    opts: &ReadOptions,
+    scanner: Arc<Scanner>,
+) -> Result<ScanOutcome, Diagnostic> {
+    let load = scanner.options().load.clone();
+    let reads =
+        futures::future::join_all(clusters.iter().map(|c| read_cluster(c, opts, &load))).await;
+    let mut sets = Vec::new();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut objects = 0;
+    for r in reads {
+        let r = r?;
+        objects += r.objects;
+        sets.push(r.documents);
+        errors.extend(r.errors);
+        warnings.extend(r.warnings);
+    }
+    let bindings = scanner.bindings();
+    let mut outcome = tokio::task::spawn_blocking(move || {
+        scanner.scan_document_sets(sets, &bindings, &NoProgress)
+    })
+    .await
+    .map_err(|e| Diagnostic::new(Code::System, format!("the scan stopped: {e}")))??;
+    outcome.files = objects;
+    outcome.errors.extend(errors);
+    outcome.errors.sort();
+    outcome.warnings.extend(warnings);
+    Ok(outcome)
+}
