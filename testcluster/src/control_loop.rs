@@ -1,0 +1,145 @@
+//! Runs the controller (`crate::controller::reconcile`) every 100 ms on a snapshot of the
+//! objects and writes its changes through the store, so watchers see them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::Shared;
+use crate::store::{Store, WriteCtx, meta_str};
+
+#[allow(dead_code)]
+mod stub {
+    //! Stands in for `crate::controller` until it lands (same signatures).
+    use serde_json::Value;
+    pub enum Change {
+        Put(Value),
+        Status(Value),
+        Delete {
+            api_version: String,
+            kind: String,
+            namespace: Option<String>,
+            name: String,
+        },
+        Event(Value),
+    }
+    pub fn reconcile(_objects: &[Value], _now: jiff::Timestamp) -> Vec<Change> {
+        vec![]
+    }
+}
+
+use stub as ctl;
+
+pub async fn run(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        let snapshot = match shared.store.lock() {
+            Ok(st) => st.controller_objects(),
+            Err(_) => return,
+        };
+        let changes =
+            tokio::task::block_in_place(|| ctl::reconcile(&snapshot, jiff::Timestamp::now()));
+        drop(snapshot);
+        if changes.is_empty() {
+            continue;
+        }
+        let Ok(mut st) = shared.store.lock() else {
+            return;
+        };
+        for c in changes {
+            apply_change(&mut st, c);
+        }
+    }
+}
+
+fn apply_change(st: &mut Store, c: ctl::Change) {
+    let ctx = WriteCtx::direct();
+    match c {
+        ctl::Change::Put(obj) | ctl::Change::Event(obj) => {
+            let av = obj
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("v1")
+                .to_string();
+            let kind = obj
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("Event")
+                .to_string();
+            let Some((def, version)) = st.registry.find_kind(&av, &kind) else {
+                return;
+            };
+            let ns = def
+                .namespaced
+                .then(|| meta_str(&obj, "namespace").unwrap_or("default").to_string());
+            let name = meta_str(&obj, "name").unwrap_or("").to_string();
+            match st.get(&def, ns.as_deref(), &name) {
+                Some(old) => {
+                    let mut obj = obj;
+                    // A stale resourceVersion from the snapshot must not block the write.
+                    if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                        m.remove("resourceVersion");
+                    }
+                    let _ = st.update(&def, &version, &old, obj, None, &ctx, false);
+                }
+                None => {
+                    if let Some(n) = &ns
+                        && !st.namespace_exists(n)
+                    {
+                        return;
+                    }
+                    let _ = st.create(&def, &version, ns.as_deref(), obj, &ctx, false);
+                }
+            }
+        }
+        ctl::Change::Status(obj) => {
+            let av = obj
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let kind = obj
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let Some((def, version)) = st.registry.find_kind(&av, &kind) else {
+                return;
+            };
+            let ns = def
+                .namespaced
+                .then(|| meta_str(&obj, "namespace").unwrap_or("default").to_string());
+            let name = meta_str(&obj, "name").unwrap_or("").to_string();
+            if let Some(old) = st.get(&def, ns.as_deref(), &name) {
+                let mut new = (*old).clone();
+                match obj.get("status") {
+                    Some(s) => new["status"] = s.clone(),
+                    None => {
+                        if let Some(m) = new.as_object_mut() {
+                            m.remove("status");
+                        }
+                    }
+                }
+                let _ = st.update(&def, &version, &old, new, Some("status"), &ctx, false);
+            }
+        }
+        ctl::Change::Delete {
+            api_version,
+            kind,
+            namespace,
+            name,
+        } => {
+            let Some((def, _)) = st.registry.find_kind(&api_version, &kind) else {
+                return;
+            };
+            let ns = if def.namespaced { namespace } else { None };
+            let _ = st.delete(&def, ns.as_deref(), &name, Some("Background"), None, &ctx);
+        }
+    }
+}
