@@ -90,7 +90,10 @@ pub const IN_CLUSTER: &str = "in-cluster";
 /// A kubeconfig as read, or the in-cluster service account when there is none.
 #[derive(Clone, Debug)]
 pub enum Loaded {
-    File { config: Kubeconfig, shown: String },
+    File {
+        config: Box<Kubeconfig>,
+        shown: String,
+    },
     InCluster,
 }
 
@@ -116,7 +119,7 @@ pub fn read_kubeconfig(source: &KubeconfigSource) -> Result<Loaded, Diagnostic> 
                 .file(p.display().to_string()));
             }
             Ok(Loaded::File {
-                config: read(p)?,
+                config: Box::new(read(p)?),
                 shown,
             })
         }
@@ -136,7 +139,10 @@ pub fn read_kubeconfig(source: &KubeconfigSource) -> Result<Loaded, Diagnostic> 
                 });
             }
             merged
-                .map(|config| Loaded::File { config, shown })
+                .map(|config| Loaded::File {
+                    config: Box::new(config),
+                    shown,
+                })
                 .ok_or_else(|| {
                     Diagnostic::new(
                         Code::Kubeconfig,
@@ -146,7 +152,7 @@ pub fn read_kubeconfig(source: &KubeconfigSource) -> Result<Loaded, Diagnostic> 
                 })
         }
         KubeconfigSource::Default(Some(p)) if p.is_file() => Ok(Loaded::File {
-            config: read(p)?,
+            config: Box::new(read(p)?),
             shown,
         }),
         KubeconfigSource::Default(_) => {
@@ -252,7 +258,7 @@ pub async fn connect(
             // Exec credential plugins run here (kube's loader), bounded like every call.
             let built = tokio::time::timeout(
                 timeout,
-                kube::Config::from_custom_kubeconfig(config.clone(), &options),
+                kube::Config::from_custom_kubeconfig((**config).clone(), &options),
             )
             .await
             .map_err(|_| {
@@ -330,7 +336,7 @@ mod tests {
     fn kubeconfig(text: &str) -> Loaded {
         match Kubeconfig::from_yaml(text) {
             Ok(config) => Loaded::File {
-                config,
+                config: Box::new(config),
                 shown: "kc".into(),
             },
             Err(e) => panic!("{e}"),
