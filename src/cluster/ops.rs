@@ -1,0 +1,403 @@
+//! Generic object operations on any resource type, for the commands that change a cluster
+//! (deploy, rollback, restore) and the stores kept in it (revisions): get, list, create,
+//! replace with optimistic locking, server-side apply (with dry-run and forced conflicts),
+//! delete, and watch. Failures keep the API server's `Status` (reason, code, the per-field
+//! causes of a conflict or an invalid object) so callers can explain them.
+
+use futures::{Stream, StreamExt, TryStreamExt};
+use kube::Resource;
+use kube::api::{
+    Api, DeleteParams, DynamicObject, GetParams, ListParams, Patch, PatchParams, PostParams,
+    PropagationPolicy, WatchEvent, WatchParams,
+};
+use serde_json::Value;
+
+use crate::diag::{Code, Diagnostic};
+
+use super::discovery::ResourceType;
+use super::{Cluster, errors, retry};
+
+/// One field of a failed write (a field-manager conflict, an invalid value).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Cause {
+    pub reason: String,
+    pub field: String,
+    pub message: String,
+}
+
+/// A write the API server refused, as it said it.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    pub code: u16,
+    /// `Conflict`, `AlreadyExists`, `NotFound`, `Invalid`, `Forbidden`, ...
+    pub reason: String,
+    pub message: String,
+    pub causes: Vec<Cause>,
+}
+
+/// Why an operation failed: the server refused it (with its reasons), or it could not be
+/// made at all (unreachable, timeout, TLS).
+#[derive(Clone, Debug)]
+pub enum OpError {
+    Refused(Refusal),
+    Failed(Diagnostic),
+}
+
+impl OpError {
+    /// The one-line diagnostic.
+    pub fn diagnostic(&self, what: &str) -> Diagnostic {
+        match self {
+            OpError::Failed(d) => d.clone(),
+            OpError::Refused(r) => {
+                let code = if r.code == 403 {
+                    Code::Forbidden
+                } else {
+                    Code::Cluster
+                };
+                let mut msg = format!("{what}: {} ({} {})", r.message, r.code, r.reason);
+                msg = msg.replace(['\n', '\r'], " ");
+                Diagnostic::new(code, msg)
+            }
+        }
+    }
+
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            OpError::Refused(r) => Some(r),
+            OpError::Failed(_) => None,
+        }
+    }
+
+    /// The server answered with this HTTP status.
+    pub fn is(&self, code: u16) -> bool {
+        self.refusal().is_some_and(|r| r.code == code)
+    }
+}
+
+fn op_error(cluster: &Cluster, what: &str, e: kube::Error) -> OpError {
+    match e {
+        kube::Error::Api(s) if s.code != 401 => OpError::Refused(Refusal {
+            code: s.code,
+            reason: s.reason.clone(),
+            message: s.message.clone(),
+            causes: s
+                .details
+                .as_ref()
+                .map(|d| {
+                    d.causes
+                        .iter()
+                        .map(|c| Cause {
+                            reason: c.reason.clone(),
+                            field: c.field.clone(),
+                            message: c.message.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }),
+        e => OpError::Failed(errors::diagnostic(cluster, what, &e)),
+    }
+}
+
+/// How a server-side apply is made.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    pub field_manager: String,
+    pub force: bool,
+    pub dry_run: bool,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            field_manager: super::diff::FIELD_MANAGER.to_string(),
+            force: false,
+            dry_run: false,
+        }
+    }
+}
+
+impl Cluster {
+    fn api(&self, t: &ResourceType, namespace: Option<&str>) -> Api<DynamicObject> {
+        let ar = t.api_resource();
+        match namespace.filter(|_| t.namespaced) {
+            Some(ns) => Api::namespaced_with(self.client().clone(), ns, &ar),
+            None => Api::all_with(self.client().clone(), &ar),
+        }
+    }
+
+    fn shown(t: &ResourceType, namespace: Option<&str>, name: &str) -> String {
+        match namespace.filter(|_| t.namespaced) {
+            Some(ns) => format!("{}/{ns}/{name}", t.kind),
+            None => format!("{}/{name}", t.kind),
+        }
+    }
+
+    /// The resource type serving `api_version` `kind`, from a fresh discovery.
+    pub async fn resource_type(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> Result<ResourceType, Diagnostic> {
+        let types = super::discovery::discover(self).await?;
+        types
+            .into_iter()
+            .find(|t| t.api_version == api_version && t.kind == kind)
+            .ok_or_else(|| {
+                Diagnostic::new(
+                    Code::InvalidObject,
+                    format!(
+                        "{api_version} {kind} is not served by {} (context {})",
+                        self.server(),
+                        self.context()
+                    ),
+                )
+            })
+    }
+
+    /// The object, or `None` when it does not exist (retried like every read).
+    pub async fn get_object(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Value>, Diagnostic> {
+        let what = format!("get {}", Self::shown(t, namespace, name));
+        let url = DynamicObject::url_path(&t.api_resource(), namespace.filter(|_| t.namespaced));
+        let got = retry::read(self, &what, || {
+            let req = kube::core::Request::new(url.clone()).get(name, &GetParams::default());
+            async move {
+                let req = req.map_err(kube::Error::BuildRequest)?;
+                match self.client().request::<Value>(req).await {
+                    Ok(v) => Ok(Some(v)),
+                    Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+        })
+        .await?;
+        Ok(got.map(|mut v| {
+            typed(&mut v, t);
+            v
+        }))
+    }
+
+    /// Every object of a type (all pages), optionally in one namespace and by label.
+    pub async fn list_objects(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        labels: Option<&str>,
+    ) -> Result<Vec<Value>, Diagnostic> {
+        let ns = namespace.filter(|_| t.namespaced);
+        let what = match ns {
+            Some(n) => format!("list {} in namespace {n}", t.qualified()),
+            None => format!("list {}", t.qualified()),
+        };
+        let url = DynamicObject::url_path(&t.api_resource(), ns);
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut lp = ListParams::default().limit(500);
+            if !token.is_empty() {
+                lp = lp.continue_token(&token);
+            }
+            if let Some(l) = labels {
+                lp = lp.labels(l);
+            }
+            let page: Value = retry::read(self, &what, || {
+                let req = kube::core::Request::new(url.clone()).list(&lp);
+                async move {
+                    let req = req.map_err(kube::Error::BuildRequest)?;
+                    self.client().request::<Value>(req).await
+                }
+            })
+            .await?;
+            if let Some(items) = page.get("items").and_then(Value::as_array) {
+                out.extend(items.iter().cloned().map(|mut v| {
+                    typed(&mut v, t);
+                    v
+                }));
+            }
+            match page.pointer("/metadata/continue").and_then(Value::as_str) {
+                Some(c) if !c.is_empty() => token = c.to_string(),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creates an object (409 AlreadyExists when it exists: the basis of optimistic
+    /// locking for stores kept in the cluster).
+    pub async fn create_object(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        obj: &Value,
+    ) -> Result<Value, OpError> {
+        let name = obj
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let what = format!("create {}", Self::shown(t, namespace, name));
+        let data: DynamicObject = serde_json::from_value(obj.clone()).map_err(|e| {
+            OpError::Failed(Diagnostic::new(Code::InvalidObject, format!("{what}: {e}")))
+        })?;
+        let r = tokio::time::timeout(
+            self.timeout(),
+            self.api(t, namespace).create(&PostParams::default(), &data),
+        )
+        .await
+        .map_err(|_| OpError::Failed(self.timed_out(&what)))?;
+        r.map(|o| to_value(o, t))
+            .map_err(|e| op_error(self, &what, e))
+    }
+
+    /// Replaces an object; its `metadata.resourceVersion` must still be the live one
+    /// (409 Conflict otherwise).
+    pub async fn replace_object(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        obj: &Value,
+    ) -> Result<Value, OpError> {
+        let name = obj
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let what = format!("replace {}", Self::shown(t, namespace, name));
+        let data: DynamicObject = serde_json::from_value(obj.clone()).map_err(|e| {
+            OpError::Failed(Diagnostic::new(Code::InvalidObject, format!("{what}: {e}")))
+        })?;
+        let r = tokio::time::timeout(
+            self.timeout(),
+            self.api(t, namespace)
+                .replace(name, &PostParams::default(), &data),
+        )
+        .await
+        .map_err(|_| OpError::Failed(self.timed_out(&what)))?;
+        r.map(|o| to_value(o, t))
+            .map_err(|e| op_error(self, &what, e))
+    }
+
+    /// Server-side apply of `obj` (its namespace set by the caller for namespaced types).
+    pub async fn apply_object(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        obj: &Value,
+        opts: &ApplyOptions,
+    ) -> Result<Value, OpError> {
+        let name = obj
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let verb = if opts.dry_run {
+            "dry-run apply"
+        } else {
+            "apply"
+        };
+        let what = format!("{verb} {}", Self::shown(t, namespace, name));
+        let mut params = PatchParams::apply(&opts.field_manager);
+        if opts.force {
+            params = params.force();
+        }
+        if opts.dry_run {
+            params = params.dry_run();
+        }
+        let r = tokio::time::timeout(
+            self.timeout(),
+            self.api(t, namespace)
+                .patch(name, &params, &Patch::Apply(obj)),
+        )
+        .await
+        .map_err(|_| OpError::Failed(self.timed_out(&what)))?;
+        r.map(|o| to_value(o, t))
+            .map_err(|e| op_error(self, &what, e))
+    }
+
+    /// Deletes an object (background propagation; a missing object is not an error).
+    pub async fn delete_object(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        dry_run: bool,
+    ) -> Result<(), OpError> {
+        let what = format!("delete {}", Self::shown(t, namespace, name));
+        let mut dp = DeleteParams {
+            propagation_policy: Some(PropagationPolicy::Background),
+            ..DeleteParams::default()
+        };
+        if dry_run {
+            dp = dp.dry_run();
+        }
+        let r = tokio::time::timeout(self.timeout(), self.api(t, namespace).delete(name, &dp))
+            .await
+            .map_err(|_| OpError::Failed(self.timed_out(&what)))?;
+        match r {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(op_error(self, &what, e)),
+        }
+    }
+
+    /// Changes of one object as a watch stream (ADDED/MODIFIED objects; `None` for
+    /// DELETED), from now on. The stream ends when the server closes it (after
+    /// `timeout_secs`); callers re-open it.
+    pub async fn watch_object(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        timeout_secs: u32,
+    ) -> Result<impl Stream<Item = Result<Option<Value>, Diagnostic>> + use<'_>, Diagnostic> {
+        let what = format!("watch {}", Self::shown(t, namespace, name));
+        let wp = WatchParams::default()
+            .fields(&format!("metadata.name={name}"))
+            .timeout(timeout_secs);
+        let api = self.api(t, namespace);
+        let stream = tokio::time::timeout(self.timeout(), api.watch(&wp, "0"))
+            .await
+            .map_err(|_| self.timed_out(&what))?
+            .map_err(|e| errors::diagnostic(self, &what, &e))?;
+        let t = t.clone();
+        let what2 = what.clone();
+        Ok(stream
+            .map_err(move |e| errors::diagnostic(self, &what2, &e))
+            .filter_map(move |ev| {
+                let t = t.clone();
+                let what = what.clone();
+                async move {
+                    match ev {
+                        Ok(WatchEvent::Added(o)) | Ok(WatchEvent::Modified(o)) => {
+                            Some(Ok(Some(to_value(o, &t))))
+                        }
+                        Ok(WatchEvent::Deleted(_)) => Some(Ok(None)),
+                        Ok(WatchEvent::Bookmark(_)) => None,
+                        Ok(WatchEvent::Error(e)) => Some(Err(Diagnostic::new(
+                            Code::Cluster,
+                            format!("{what}: {} ({})", e.message, e.code),
+                        ))),
+                        Err(d) => Some(Err(d)),
+                    }
+                }
+            }))
+    }
+}
+
+/// Sets `apiVersion`/`kind`, which list items and some answers leave out.
+fn typed(v: &mut Value, t: &ResourceType) {
+    if let Some(m) = v.as_object_mut() {
+        m.entry("apiVersion")
+            .or_insert_with(|| Value::String(t.api_version.clone()));
+        m.entry("kind")
+            .or_insert_with(|| Value::String(t.kind.clone()));
+    }
+}
+
+fn to_value(o: DynamicObject, t: &ResourceType) -> Value {
+    let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+    typed(&mut v, t);
+    v
+}
