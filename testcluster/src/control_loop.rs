@@ -62,6 +62,19 @@ fn apply_change(st: &mut Store, c: ctl::Change) {
     let ctx = WriteCtx::direct();
     match c {
         ctl::Change::Put(obj) | ctl::Change::Event(obj) => {
+            let mut obj = obj;
+            if meta_str(&obj, "name").is_none() && meta_str(&obj, "generateName").is_none() {
+                let base = obj
+                    .pointer("/involvedObject/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("testcluster")
+                    .to_string();
+                if !obj.get("metadata").is_some_and(Value::is_object) {
+                    obj["metadata"] = serde_json::json!({});
+                }
+                obj["metadata"]["name"] =
+                    serde_json::json!(format!("{base}.{}", crate::tls::random_hex(8)));
+            }
             let av = obj
                 .get("apiVersion")
                 .and_then(Value::as_str)

@@ -262,6 +262,21 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
                 None => error(not_found_path()),
             };
         }
+        ["openapi", "v2"] if get => {
+            // An empty document: clients that validate against it find no schema and skip.
+            return if r.accept.contains("protobuf") {
+                bytes_response(
+                    200,
+                    vec![],
+                    "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+                )
+            } else {
+                json_response(
+                    200,
+                    &json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.37.0"}, "paths": {}, "definitions": {}}),
+                )
+            };
+        }
         ["openapi", "v3"] if get => return json_response(200, &openapi::root(&st.registry)),
         ["openapi", "v3", "api", v] if get => {
             return match openapi::gv_doc(&st.registry, "", v) {
