@@ -650,7 +650,7 @@ impl Registry {
             }
         }
         for vs in out.values_mut() {
-            vs.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+            vs.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
         }
         out.into_iter().collect()
     }
@@ -847,7 +847,7 @@ pub fn def_from_crd(crd: &Value) -> Option<ResourceDef> {
     if versions.is_empty() {
         return None;
     }
-    versions.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+    versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
     let _ = storage_first;
     Some(ResourceDef {
         group,

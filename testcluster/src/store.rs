@@ -617,10 +617,11 @@ impl Store {
         if obj.get("spec").is_some() || def.status {
             meta_mut(&mut obj).insert("generation".into(), json!(1));
         }
-        if def.status && !ctx.direct {
-            if let Some(m) = obj.as_object_mut() {
-                m.remove("status");
-            }
+        if def.status
+            && !ctx.direct
+            && let Some(m) = obj.as_object_mut()
+        {
+            m.remove("status");
         }
         self.defaults(def, &mut obj);
         if record && !ctx.direct {
@@ -840,8 +841,11 @@ impl Store {
             if let Some(ns) = meta_str(obj, "name").map(str::to_string) {
                 self.namespace_children(&ns);
             }
-        } else if def.kind == "CustomResourceDefinition" && def.group == "apiextensions.k8s.io" {
-            if let Some(mut d) = def_from_crd(obj) {
+        } else if def.kind == "CustomResourceDefinition"
+            && def.group == "apiextensions.k8s.io"
+            && let Some(mut d) = def_from_crd(obj)
+        {
+            {
                 // A changed CRD keeps its objects (same group/plural).
                 if let Some(crd) = &d.crd {
                     let old: Vec<_> = self.registry.remove_crd(crd);
@@ -926,8 +930,11 @@ impl Store {
                 }
             }
         }
-        if def.kind == "CustomResourceDefinition" && def.group == "apiextensions.k8s.io" {
-            if let Some(crd) = meta_str(gone, "name") {
+        if def.kind == "CustomResourceDefinition"
+            && def.group == "apiextensions.k8s.io"
+            && let Some(crd) = meta_str(gone, "name")
+        {
+            {
                 for d in self.registry.remove_crd(crd) {
                     let names: Vec<Key> = self
                         .data
