@@ -329,6 +329,8 @@ struct Ctx<'a> {
     names: HashSet<(&'a str, &'a str, &'a str)>,
     /// Names given out during this call (kind, namespace, name).
     new_names: HashSet<(String, String, String)>,
+    /// Where the search for a free pod name goes on, per owner.
+    name_counters: HashMap<String, u64>,
     endpoints: HashMap<(&'a str, &'a str), &'a Value>,
     out: Vec<Change>,
 }
@@ -426,15 +428,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// A deterministic free pod name `<owner>-<5 chars>`.
-    fn pod_name(&mut self, owner: &Value, ns: &str) -> String {
+    /// `seed` varies the names between generations (e.g. a template hash).
+    fn pod_name(&mut self, owner: &Value, ns: &str, seed: &str) -> String {
         let base = name(owner);
         let u = uid(owner).unwrap_or("");
-        let mut i: u64 = 0;
+        let counter_key = format!("{u}/{seed}");
+        let mut i: u64 = self.name_counters.get(&counter_key).copied().unwrap_or(0);
+        let start = i;
         loop {
             let idx = i.to_string();
-            let n = format!("{base}-{}", alnum(&[u, &idx], 5));
-            if !self.taken("Pod", ns, &n) || i > 100_000 {
+            let n = format!("{base}-{}", alnum(&[u, seed, &idx], 5));
+            if !self.taken("Pod", ns, &n) || i > start + 100_000 {
                 self.take("Pod", ns, &n);
+                self.name_counters.insert(counter_key, i + 1);
                 return n;
             }
             i += 1;
@@ -499,6 +505,7 @@ pub fn reconcile(objects: &[Value], now: Timestamp) -> Vec<Change> {
         pods_by_ns: HashMap::new(),
         names: HashSet::new(),
         new_names: HashSet::new(),
+        name_counters: HashMap::new(),
         endpoints: HashMap::new(),
         out: Vec::new(),
     };
@@ -1055,7 +1062,7 @@ fn reconcile_replicaset(ctx: &mut Ctx<'_>, rs: &Value) {
     let have = pods.len() as i64;
     if have < desired {
         for _ in 0..(desired - have).min(10_000) {
-            let pn = ctx.pod_name(rs, &ns);
+            let pn = ctx.pod_name(rs, &ns, "");
             let pod = ctx.new_pod(rs, template, &pn, &[]);
             ctx.out.push(Change::Put(pod));
             ctx.event(
@@ -1365,7 +1372,7 @@ fn reconcile_daemonset(ctx: &mut Ctx<'_>, ds: &Value) {
         gs(p, &["metadata", "labels", "controller-revision-hash"]) == Some(hash.as_str())
     };
     if all.is_empty() {
-        let pn = ctx.pod_name(ds, &ns);
+        let pn = ctx.pod_name(ds, &ns, &hash);
         let pod = ctx.new_pod(
             ds,
             template,
@@ -1591,7 +1598,7 @@ fn reconcile_job(ctx: &mut Ctx<'_>, job: &Value) {
         };
         let missing = (want - active_n).clamp(0, 10_000);
         for _ in 0..missing {
-            let pn = ctx.pod_name(job, &ns);
+            let pn = ctx.pod_name(job, &ns, "");
             let pod = ctx.new_pod(
                 job,
                 template,
