@@ -9,27 +9,7 @@ use serde_json::Value;
 use crate::Shared;
 use crate::store::{Store, WriteCtx, meta_str};
 
-#[allow(dead_code)]
-mod stub {
-    //! Stands in for `crate::controller` until it lands (same signatures).
-    use serde_json::Value;
-    pub enum Change {
-        Put(Value),
-        Status(Value),
-        Delete {
-            api_version: String,
-            kind: String,
-            namespace: Option<String>,
-            name: String,
-        },
-        Event(Value),
-    }
-    pub fn reconcile(_objects: &[Value], _now: jiff::Timestamp) -> Vec<Change> {
-        vec![]
-    }
-}
-
-use stub as ctl;
+use crate::controller as ctl;
 
 pub async fn run(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_millis(100));
