@@ -14,24 +14,32 @@ use crate::controller as ctl;
 pub async fn run(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The snapshot is rebuilt only when something was written since the last one.
+    let mut snapshot: Vec<Value> = vec![];
+    let mut snapshot_rv = 0u64;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = shutdown.changed() => return,
         }
-        let snapshot = match shared.store.lock() {
-            Ok(st) => st.controller_objects(),
-            Err(_) => return,
-        };
-        let changes =
-            tokio::task::block_in_place(|| ctl::reconcile(&snapshot, jiff::Timestamp::now()));
-        drop(snapshot);
+        {
+            let st = shared.lock_store();
+            if st.rv != snapshot_rv {
+                snapshot = st.controller_objects();
+                snapshot_rv = st.rv;
+            }
+        }
+        let now = jiff::Timestamp::now();
+        let changes = tokio::task::block_in_place(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ctl::reconcile(&snapshot, now)
+            }))
+            .unwrap_or_default()
+        });
         if changes.is_empty() {
             continue;
         }
-        let Ok(mut st) = shared.store.lock() else {
-            return;
-        };
+        let mut st = shared.lock_store();
         for c in changes {
             apply_change(&mut st, c);
         }

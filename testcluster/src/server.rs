@@ -55,7 +55,20 @@ pub async fn serve(
             let svc = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
                 let peer = peer.clone();
-                async move { Ok::<_, Infallible>(handle(shared, peer, req).await) }
+                async move {
+                    use futures::FutureExt as _;
+                    let resp = std::panic::AssertUnwindSafe(handle(shared, peer, req))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|_| {
+                            error(ApiError::new(
+                                500,
+                                "InternalError",
+                                "testcluster: the request handler panicked (a bug in the test server)",
+                            ))
+                        });
+                    Ok::<_, Infallible>(resp)
+                }
             });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             let conn = builder.serve_connection(TokioIo::new(tls), svc);
@@ -237,9 +250,7 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
         }
         _ => {}
     }
-    let Ok(st) = shared.store.lock() else {
-        return error(ApiError::new(500, "InternalError", "store poisoned"));
-    };
+    let st = shared.lock_store();
     let port = shared.port.load(std::sync::atomic::Ordering::Relaxed);
     match segs.as_slice() {
         ["api"] if get => return json_response(200, &st.registry.api_versions(port)),
@@ -724,6 +735,9 @@ fn from_scale(def: &ResourceDef, old: &Value, scale: &Value) -> Result<Value, Ap
         return Err(ApiError::conflict(def, name));
     }
     let mut new = old.clone();
+    if !new.get("spec").is_some_and(Value::is_object) {
+        new["spec"] = json!({});
+    }
     new["spec"]["replicas"] = json!(replicas);
     if let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("resourceVersion");

@@ -871,7 +871,11 @@ impl Store {
     }
 
     fn crd_status(obj: &mut Value) {
-        let names = obj.pointer("/spec/names").cloned().unwrap_or(json!({}));
+        let names = obj
+            .pointer("/spec/names")
+            .filter(|n| n.is_object())
+            .cloned()
+            .unwrap_or(json!({}));
         let mut accepted = names.clone();
         if accepted.get("singular").is_none()
             && let Some(k) = names.get("kind").and_then(Value::as_str)
@@ -1154,7 +1158,7 @@ impl Store {
                     }
                 }
                 if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
-                    for p in ports {
+                    for p in ports.iter_mut().filter(|p| p.is_object()) {
                         if p.get("protocol").is_none() {
                             p["protocol"] = json!("TCP");
                         }

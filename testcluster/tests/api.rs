@@ -520,3 +520,63 @@ fn paginated_list_at_scale() {
     }
     assert_eq!(seen, n + 1, "plus kube-root-ca.crt");
 }
+
+#[test]
+fn odd_bodies_are_errors_not_crashes() {
+    let (_tc, c) = start("odd");
+    let odd = [
+        (
+            "/api/v1/namespaces/default/services",
+            json!({"metadata": {"name": "s"}, "spec": {"ports": [1, "x", null]}}),
+        ),
+        (
+            "/apis/apps/v1/namespaces/default/deployments",
+            json!({"metadata": {"name": "d"}, "spec": "nope"}),
+        ),
+        (
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+            json!({"metadata": {"name": "x.y"}, "spec": {"names": "x", "versions": 3}}),
+        ),
+        ("/api/v1/namespaces/default/configmaps", json!([1, 2, 3])),
+        (
+            "/api/v1/namespaces/default/configmaps",
+            json!({"metadata": "x"}),
+        ),
+        (
+            "/api/v1/namespaces/default/configmaps",
+            json!({"metadata": {"name": "a/b"}}),
+        ),
+        (
+            "/api/v1/namespaces/default/secrets",
+            json!({"metadata": {"name": "s"}, "stringData": {"a": 1}}),
+        ),
+    ];
+    for (path, body) in odd {
+        let (code, v) = c.post(path, &body);
+        assert!(code < 500, "{path} {body}: {code} {v}");
+    }
+    for (ct, body) in [
+        ("application/merge-patch+json", json!("x")),
+        ("application/json-patch+json", json!({"op": "nope"})),
+        (
+            "application/strategic-merge-patch+json",
+            json!({"spec": {"template": {"spec": {"containers": "x"}}}}),
+        ),
+        (
+            "application/apply-patch+yaml",
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": 7}),
+        ),
+        ("text/plain", json!({})),
+    ] {
+        let (code, v) = c.patch(
+            "/apis/apps/v1/namespaces/default/deployments/d?fieldManager=t",
+            ct,
+            &body,
+        );
+        assert!(code < 500, "{ct} {body}: {code} {v}");
+    }
+    let (code, _) = c.get("/apis/apps/v1/namespaces/default/deployments/d/scale");
+    assert!(code < 500);
+    let (code, _) = c.get("/api/v1/namespaces");
+    assert_eq!(code, 200, "still serving");
+}
