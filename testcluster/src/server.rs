@@ -638,6 +638,12 @@ fn do_list(st: &Store, r: &Req, ctx: &Ctx) -> Response<Body> {
 }
 
 fn parse_body(r: &Req) -> Result<Value, ApiError> {
+    if r.content_type.contains("protobuf")
+        && r.method == Method::POST
+        && let Some(v) = crate::proto::decode_object(&r.body)
+    {
+        return Ok(v);
+    }
     if r.content_type.contains("protobuf") || r.content_type.contains("cbor") {
         return Err(ApiError::new(
             415,

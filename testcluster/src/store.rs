@@ -1119,7 +1119,11 @@ impl Store {
                         obj["data"][k] = json!(base64::engine::general_purpose::STANDARD.encode(s));
                     }
                 }
-                if obj.get("type").is_none() {
+                if obj
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
                     obj["type"] = json!("Opaque");
                 }
             }

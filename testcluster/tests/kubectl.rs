@@ -452,3 +452,47 @@ fn merged_kubeconfigs_and_faults() {
     a.faults().clear();
     k.ok(&["--context", "alpha", "get", "cm"]);
 }
+
+#[test]
+fn imperative_create_commands() {
+    // kubectl's typed clients post these as protobuf.
+    let Some((tc, k)) = setup("tc-create") else {
+        return;
+    };
+    k.ok(&["create", "namespace", "team"]);
+    k.ok(&[
+        "create",
+        "configmap",
+        "cfg",
+        "-n",
+        "team",
+        "--from-literal=a=b",
+    ]);
+    k.ok(&[
+        "create",
+        "secret",
+        "generic",
+        "pw",
+        "-n",
+        "team",
+        "--from-literal=p=hunter2",
+    ]);
+    k.ok(&["create", "serviceaccount", "bot", "-n", "team"]);
+    k.ok(&["label", "configmap", "cfg", "-n", "team", "x=y"]);
+    let cm = tc.get("v1", "ConfigMap", Some("team"), "cfg").unwrap();
+    assert_eq!(cm["data"]["a"], "b");
+    assert_eq!(cm["metadata"]["labels"]["x"], "y");
+    let s = tc.get("v1", "Secret", Some("team"), "pw").unwrap();
+    assert_eq!(s["data"]["p"], "aHVudGVyMg==");
+    assert_eq!(s["type"], "Opaque");
+    assert!(
+        tc.get("v1", "ServiceAccount", Some("team"), "bot")
+            .is_some()
+    );
+    assert!(
+        tc.get("v1", "ServiceAccount", Some("team"), "default")
+            .is_some()
+    );
+    let out = k.ok(&["get", "secret", "pw", "-n", "team"]);
+    assert!(out.contains("Opaque"), "{out}");
+}
