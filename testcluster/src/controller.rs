@@ -324,7 +324,8 @@ struct Ctx<'a> {
     rs_by_owner: HashMap<&'a str, Vec<&'a Value>>,
     cr_by_owner: HashMap<&'a str, Vec<&'a Value>>,
     /// Pods by namespace.
-    pods_by_ns: HashMap<&'a str, Vec<&'a Value>>,
+    /// Pods by (namespace, label key, label value).
+    pods_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<&'a Value>>,
     /// Taken names per (kind, namespace).
     names: HashSet<(&'a str, &'a str, &'a str)>,
     /// Names given out during this call (kind, namespace, name).
@@ -385,10 +386,25 @@ impl<'a> Ctx<'a> {
     ) {
         let ns = namespace(obj);
         let obj_uid = uid(obj).unwrap_or("");
+        // Controller events go with an action taken once, at this time; pod
+        // events with status transitions (see `implied_events`).
+        let stamp = if component == "kubelet" || component == "default-scheduler" {
+            String::new()
+        } else {
+            self.now_ms.to_string()
+        };
         let ev_name = format!(
             "{}.{}",
             name(obj),
-            hex16(&[obj_uid, kind(obj), ns, name(obj), reason, occurrence])
+            hex16(&[
+                obj_uid,
+                kind(obj),
+                ns,
+                name(obj),
+                reason,
+                occurrence,
+                &stamp
+            ])
         );
         if self.taken("Event", ns, &ev_name) {
             return;
@@ -502,7 +518,7 @@ pub fn reconcile(objects: &[Value], now: Timestamp) -> Vec<Change> {
         pods_by_owner: HashMap::new(),
         rs_by_owner: HashMap::new(),
         cr_by_owner: HashMap::new(),
-        pods_by_ns: HashMap::new(),
+        pods_by_label: HashMap::new(),
         names: HashSet::new(),
         new_names: HashSet::new(),
         name_counters: HashMap::new(),
@@ -524,7 +540,14 @@ pub fn reconcile(objects: &[Value], now: Timestamp) -> Vec<Change> {
             ("Pod", "") => {
                 pods.push(o);
                 ctx.names.insert(("Pod", namespace(o), name(o)));
-                ctx.pods_by_ns.entry(namespace(o)).or_default().push(o);
+                if let Some(l) = get(o, &["metadata", "labels"]).and_then(Value::as_object) {
+                    let ns = namespace(o);
+                    for (k, v) in l {
+                        if let Some(v) = v.as_str() {
+                            ctx.pods_by_label.entry((ns, k, v)).or_default().push(o);
+                        }
+                    }
+                }
                 if let Some(u) = controller_uid(o) {
                     ctx.pods_by_owner.entry(u).or_default().push(o);
                 }
@@ -1062,7 +1085,7 @@ fn reconcile_replicaset(ctx: &mut Ctx<'_>, rs: &Value) {
     let have = pods.len() as i64;
     if have < desired {
         for _ in 0..(desired - have).min(10_000) {
-            let pn = ctx.pod_name(rs, &ns, "");
+            let pn = ctx.pod_name(rs, &ns, annotation(rs, REVISION).unwrap_or(""));
             let pod = ctx.new_pod(rs, template, &pn, &[]);
             ctx.out.push(Change::Put(pod));
             ctx.event(
@@ -1729,9 +1752,18 @@ fn reconcile_pod(ctx: &mut Ctx<'_>, pod: &Value) {
     let Some(created) = gs(pod, &["metadata", "creationTimestamp"]).and_then(parse_ts) else {
         return;
     };
+    if pod_settled(pod, created, ctx.now_ms) {
+        return;
+    }
     let (status, events) = pod_status(pod, created, ctx.now_ms);
     ctx.status(pod, status);
-    for e in events {
+    // Events are emitted on the status transitions that imply them, so they come
+    // once even when the snapshot carries no events.
+    let before = implied_events(pod);
+    for e in events
+        .into_iter()
+        .filter(|e| !before.contains(&e.occurrence))
+    {
         let component = if e.reason == "Scheduled" {
             "default-scheduler"
         } else {
@@ -1747,6 +1779,117 @@ fn reconcile_pod(ctx: &mut Ctx<'_>, pod: &Value) {
             e.field_path.as_deref(),
         );
     }
+}
+
+/// Whether the stored status is final for now and the future (so it need not
+/// be computed again): the common case of a running pod without faults.
+fn pod_settled(pod: &Value, created: i64, now_ms: i64) -> bool {
+    let (Some(css), Some(cs)) = (
+        get(pod, &["status", "containerStatuses"]).and_then(Value::as_array),
+        get(pod, &["spec", "containers"]).and_then(Value::as_array),
+    ) else {
+        return false;
+    };
+    if css.len() != cs.len() || cs.is_empty() {
+        return false;
+    }
+    for (c, st) in cs.iter().zip(css) {
+        if c.get("name") != st.get("name") || c.get("image") != st.get("image") {
+            return false;
+        }
+    }
+    let phase = pod_phase(pod);
+    if matches!(phase, "Succeeded" | "Failed") {
+        return true;
+    }
+    if phase != "Running" && phase != "Pending" {
+        return false;
+    }
+    if annotation(pod, FAIL_AFTER).is_some() {
+        return false;
+    }
+    let age = now_ms.saturating_sub(created);
+    if let Some(ra) = annotation(pod, READY_AFTER) {
+        let ra = parse_duration_ms(ra).unwrap_or(0);
+        if age < ra || !pod_ready(pod) {
+            return false;
+        }
+    }
+    let restart_policy = gs(pod, &["spec", "restartPolicy"]).unwrap_or("Always");
+    if controller_kind(pod) == Some("Job") && restart_policy != "Always" {
+        return false;
+    }
+    for (c, st) in cs.iter().zip(css) {
+        match fault_of(c.get("image").and_then(Value::as_str).unwrap_or("")) {
+            Fault::CrashLoop => return false,
+            Fault::ImagePull => {
+                if age < PULL_BACKOFF_MS
+                    || gs(st, &["state", "waiting", "reason"]) != Some("ImagePullBackOff")
+                {
+                    return false;
+                }
+            }
+            Fault::NeverReady => {
+                if get(st, &["state", "running"]).is_none() {
+                    return false;
+                }
+            }
+            Fault::None => {
+                if st.get("ready").and_then(Value::as_bool) != Some(true) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// The occurrences of pod events that the stored status already implies.
+fn implied_events(pod: &Value) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let Some(css) = get(pod, &["status", "containerStatuses"]).and_then(Value::as_array) else {
+        return out;
+    };
+    out.insert("scheduled".to_string());
+    for cs in css {
+        let cname = gs(cs, &["name"]).unwrap_or("");
+        let mut add = |occ: &str| {
+            out.insert(format!("{cname}/{occ}"));
+        };
+        let waiting = gs(cs, &["state", "waiting", "reason"]);
+        match waiting {
+            Some("ErrImagePull") => {
+                add("pulling");
+                add("pull-failed");
+                add("err-image-pull");
+            }
+            Some("ImagePullBackOff") => {
+                add("pulling");
+                add("pull-failed");
+                add("err-image-pull");
+                add("pull-backoff");
+                add("image-pull-backoff");
+            }
+            _ => {
+                let running = get(cs, &["state", "running"]).is_some();
+                let terminated = get(cs, &["state", "terminated"]).is_some();
+                let crash = waiting == Some("CrashLoopBackOff");
+                if running || terminated || crash {
+                    add("pulling");
+                    add("pulled");
+                    add("created");
+                    add("started");
+                }
+                if crash {
+                    add("crash-backoff");
+                }
+                if running && cs.get("ready").and_then(Value::as_bool) == Some(false) {
+                    add("unhealthy");
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The status a kubelet would report at `now_ms`, and the events so far.
@@ -2127,7 +2270,23 @@ fn reconcile_service(ctx: &mut Ctx<'_>, svc: &Value) {
     let mut ready = Vec::new();
     let mut not_ready = Vec::new();
     let mut first_pod: Option<&Value> = None;
-    if let Some(pods) = ctx.pods_by_ns.get(ns) {
+    // The candidates: the pods with the rarest of the selector's labels.
+    let mut candidates: Option<&Vec<&Value>> = None;
+    let mut impossible = false;
+    for (k, v) in selector {
+        match v
+            .as_str()
+            .and_then(|v| ctx.pods_by_label.get(&(ns, k.as_str(), v)))
+        {
+            Some(list) => {
+                if candidates.is_none_or(|c| list.len() < c.len()) {
+                    candidates = Some(list);
+                }
+            }
+            None => impossible = true,
+        }
+    }
+    if let Some(pods) = candidates.filter(|_| !impossible) {
         for p in pods {
             if deleting(p)
                 || !pod_active(p)
@@ -2267,6 +2426,15 @@ mod tests {
             s
         }
 
+        /// What the server hands the controller: everything but events.
+        fn snapshot(&self) -> Vec<Value> {
+            self.objs
+                .iter()
+                .filter(|o| kind(o) != "Event")
+                .cloned()
+                .collect()
+        }
+
         fn now(&self) -> Timestamp {
             Timestamp::from_millisecond(self.now_ms).expect("ts")
         }
@@ -2355,13 +2523,13 @@ mod tests {
         /// Reconciles at the current time until nothing changes.
         fn settle(&mut self) {
             for _ in 0..100 {
-                let ch = reconcile(&self.objs, self.now());
+                let ch = reconcile(&self.snapshot(), self.now());
                 if ch.is_empty() {
                     return;
                 }
                 self.apply(ch);
             }
-            let ch = reconcile(&self.objs, self.now());
+            let ch = reconcile(&self.snapshot(), self.now());
             panic!("no fixed point: {ch:#?}");
         }
 
@@ -2370,7 +2538,7 @@ mod tests {
             let end = self.now_ms + ms;
             while self.now_ms < end {
                 self.now_ms += 100;
-                let ch = reconcile(&self.objs, self.now());
+                let ch = reconcile(&self.snapshot(), self.now());
                 self.apply(ch);
             }
         }
@@ -2482,7 +2650,7 @@ spec:
         assert_eq!(s.events("Scheduled").len(), 3);
         // Steady, also later.
         s.now_ms += 60_000;
-        assert!(reconcile(&s.objs, s.now()).is_empty());
+        assert!(reconcile(&s.snapshot(), s.now()).is_empty());
     }
 
     #[test]
@@ -2569,7 +2737,7 @@ spec:
         assert_eq!(cond(d, "Progressing")["reason"], "ProgressDeadlineExceeded");
         s.settle();
         s.now_ms += 10_000;
-        assert!(reconcile(&s.objs, s.now()).is_empty());
+        assert!(reconcile(&s.snapshot(), s.now()).is_empty());
     }
 
     #[test]
@@ -2649,7 +2817,7 @@ spec:
         assert_eq!(s.events("Pulling").len(), 1);
         assert!(s.events("Started").is_empty());
         s.run_for(5_000);
-        assert!(reconcile(&s.objs, s.now()).is_empty());
+        assert!(reconcile(&s.snapshot(), s.now()).is_empty());
         // imagepull keyword too.
         assert_eq!(fault_of("registry/imagepull:1"), Fault::ImagePull);
     }
@@ -2824,7 +2992,7 @@ spec:
         );
         assert_eq!(s.events("Completed").len(), 1);
         s.now_ms += 60_000;
-        assert!(reconcile(&s.objs, s.now()).is_empty());
+        assert!(reconcile(&s.snapshot(), s.now()).is_empty());
 
         let bad = r#"
 apiVersion: batch/v1
@@ -2845,7 +3013,7 @@ spec:
         assert_eq!(cond(j, "Failed")["reason"], "BackoffLimitExceeded");
         assert_eq!(j["status"]["failed"], 3);
         assert_eq!(s.events("BackoffLimitExceeded").len(), 1);
-        assert!(reconcile(&s.objs, s.now()).is_empty());
+        assert!(reconcile(&s.snapshot(), s.now()).is_empty());
     }
 
     #[test]
@@ -2954,4 +3122,54 @@ spec:
         assert!(ch.is_empty());
         assert!(took.as_millis() < 1000, "{took:?}");
     }
+}
+
+#[cfg(test)]
+mod bench {
+    #[test]
+    #[ignore]
+    fn steady_state_many_pods() {
+        use super::*;
+        let mut objs = Vec::new();
+        let now = T;
+        for i in 0..40_000 {
+            objs.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i}"), "namespace": "a", "uid": format!("c{i}")}}));
+        }
+        for i in 0..5_000 {
+            objs.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i}"), "namespace": "a", "uid": format!("p{i}"), "creationTimestamp": "2026-01-01T00:00:00Z", "labels": {"app": format!("a{}", i % 100)}},
+                "spec": {"nodeName": NODE_NAME, "containers": [{"name": "c", "image": "nginx"}]}}));
+        }
+        for i in 0..100 {
+            objs.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": format!("s{i}"), "namespace": "a", "uid": format!("s{i}")}, "spec": {"selector": {"app": format!("a{i}")}, "ports": [{"port": 80}]}}));
+        }
+        let t = Timestamp::from_second(now).expect("ts");
+        for round in 0..3 {
+            let index: HashMap<String, usize> = objs
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (format!("{}/{}", o["kind"], o["metadata"]["name"]), i))
+                .collect();
+            let start = std::time::Instant::now();
+            let ch = reconcile(&objs, t);
+            eprintln!(
+                "round {round}: {} changes in {:?}",
+                ch.len(),
+                start.elapsed()
+            );
+            for c in ch {
+                match c {
+                    Change::Status(v) => {
+                        let k = (v["kind"].clone(), v["metadata"]["name"].clone());
+                        if let Some(&i) = index.get(&format!("{}/{}", k.0, k.1)) {
+                            let o: &mut Value = &mut objs[i];
+                            o["status"] = v["status"].clone();
+                        }
+                    }
+                    Change::Put(v) => objs.push(v),
+                    _ => {}
+                }
+            }
+        }
+    }
+    const T: i64 = 1_780_000_000;
 }
