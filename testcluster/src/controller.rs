@@ -456,7 +456,7 @@ impl<'a> Ctx<'a> {
             let n = format!("{base}-{}", alnum(&[u, seed, &idx], 5));
             if !self.taken("Pod", ns, &n) || i > start + 100_000 {
                 self.take("Pod", ns, &n);
-                self.name_counters.insert(counter_key, i + 1);
+                self.name_counters.insert(counter_key, i.saturating_add(1));
                 return n;
             }
             i += 1;
@@ -648,7 +648,11 @@ fn revision_of(rs: &Value) -> i64 {
 fn int_or_percent(v: Option<&Value>, total: i64, default_pct: i64, round_up: bool) -> i64 {
     let pct = |p: i64| {
         let x = total.saturating_mul(p);
-        if round_up { (x + 99) / 100 } else { x / 100 }
+        if round_up {
+            x.saturating_add(99) / 100
+        } else {
+            x / 100
+        }
     };
     match v {
         Some(Value::Number(n)) => n.as_i64().unwrap_or(0).max(0),
@@ -741,7 +745,7 @@ fn reconcile_deployment(ctx: &mut Ctx<'_>, d: &Value) {
             ),
             (
                 "deployment.kubernetes.io/max-replicas",
-                (desired + max_surge).to_string(),
+                desired.saturating_add(max_surge).to_string(),
             ),
         ]
     };
@@ -750,7 +754,7 @@ fn reconcile_deployment(ctx: &mut Ctx<'_>, d: &Value) {
     match new_rs {
         None if !paused => {
             let rs_name = format!("{dname}-{hash}");
-            let rev = max_rev + 1;
+            let rev = max_rev.saturating_add(1);
             let mut tpl = template.clone();
             if let Some(m) = tpl.as_object_mut() {
                 let meta = m
@@ -824,7 +828,7 @@ fn reconcile_deployment(ctx: &mut Ctx<'_>, d: &Value) {
             let mut ann = Vec::new();
             if rev < max_rev || rev == 0 {
                 // Rolled back to an older template: it becomes the newest revision.
-                rev = max_rev.max(rev) + 1;
+                rev = max_rev.max(rev).saturating_add(1);
                 ann = rs_ann(rev);
             }
             let cur = replicas(rs);
@@ -1187,7 +1191,7 @@ fn reconcile_statefulset(ctx: &mut Ctx<'_>, s: &Value) {
                 "ownerReferences": [owner_ref(s)],
             },
             "data": { "spec": { "template": template } },
-            "revision": max + 1,
+            "revision": max.saturating_add(1),
         })));
     }
 
@@ -3094,6 +3098,8 @@ spec:
             json!({"kind": "Deployment", "apiVersion": "apps/v1", "metadata": {"uid": "u2", "name": "d"}, "spec": {"template": {}, "replicas": -4, "strategy": {"rollingUpdate": {"maxSurge": "abc%", "maxUnavailable": []}}}}),
             json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p", "creationTimestamp": "garbage"}, "spec": {"nodeName": NODE_NAME, "containers": [1, {"image": 2}]}}),
             json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "q", "creationTimestamp": "2026-01-01T00:00:00Z", "annotations": {READY_AFTER: "1e400s"}}, "spec": {"nodeName": NODE_NAME, "containers": [{"name": "c", "image": "x"}]}}),
+            json!({"kind": "Deployment", "apiVersion": "apps/v1", "metadata": {"uid": "u3", "name": "big", "annotations": {REVISION: i64::MAX.to_string()}}, "spec": {"template": {"metadata": {"labels": {"a": "b"}}}, "replicas": i64::MAX, "progressDeadlineSeconds": i64::MAX, "revisionHistoryLimit": i64::MIN}}),
+            json!({"kind": "ReplicaSet", "apiVersion": "apps/v1", "metadata": {"uid": "r3", "name": "big-x", "labels": {"pod-template-hash": "zz"}, "annotations": {REVISION: i64::MAX.to_string()}, "ownerReferences": [{"uid": "u3", "controller": true}]}, "spec": {"template": {}, "replicas": 3}}),
             json!({"kind": "Service", "apiVersion": "v1", "metadata": {"name": "s"}, "spec": {"selector": {"a": 1}, "ports": "x"}}),
             json!({"kind": "Job", "apiVersion": "batch/v1", "metadata": {"uid": "j", "name": "j"}, "spec": {"template": {"spec": {}}, "completions": i64::MAX, "parallelism": i64::MAX, "backoffLimit": i64::MIN, "activeDeadlineSeconds": i64::MAX}}),
             json!({"kind": "StatefulSet", "apiVersion": "apps/v1", "metadata": {"uid": "s", "name": "s"}, "spec": {"template": {}, "replicas": 2, "volumeClaimTemplates": [{}, 3]}}),
