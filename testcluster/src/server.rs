@@ -796,7 +796,10 @@ fn conflict_status(def: &ResourceDef, name: &str, conflicts: &[apply::Conflict])
     let causes: Vec<Value> = conflicts
         .iter()
         .map(|c| {
+            // kube-apiserver's JSON key is "reason" (Go's StatusCause.Type); "type" is
+            // there too for readers that look for the Go name.
             json!({
+                "reason": "FieldManagerConflict",
                 "type": "FieldManagerConflict",
                 "message": format!("conflict with \"{}\"", c.manager),
                 "field": c.field,

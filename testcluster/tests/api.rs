@@ -286,6 +286,27 @@ fn create_update_conflicts_and_generation() {
         &json!([{"op": "test", "path": "/spec/replicas", "value": 100}]),
     );
     assert_eq!(code, 422, "{v}");
+    // Apply conflicts: the real Status shape.
+    let apply = |mgr: &str, replicas: i64, force: bool| {
+        let body = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a"}, "spec": {"replicas": replicas}});
+        c.patch(
+            &format!("{base}/a?fieldManager={mgr}&force={force}"),
+            "application/apply-patch+yaml",
+            &body,
+        )
+    };
+    assert_eq!(apply("one", 3, true).0, 200);
+    let (code, v) = apply("two", 6, false);
+    assert_eq!((code, v["reason"].as_str()), (409, Some("Conflict")), "{v}");
+    assert_eq!(
+        v["message"],
+        r#"Apply failed with 1 conflict: conflict with "one": .spec.replicas"#
+    );
+    let cause = &v["details"]["causes"][0];
+    assert_eq!(cause["reason"], "FieldManagerConflict");
+    assert_eq!(cause["type"], "FieldManagerConflict");
+    assert_eq!(cause["field"], ".spec.replicas");
+    assert_eq!(apply("two", 6, true).0, 200);
     // Apply needs a field manager.
     let (code, v) = c.patch(
         &format!("{base}/a"),

@@ -69,7 +69,7 @@ def main():
     apps.patch_namespaced_deployment("d1", "py", {"metadata": {"labels": {"patched": "yes"}}})
     events = []
     w = watch.Watch()
-    for ev in w.stream(apps.list_namespaced_deployment, "py", resource_version=rv, timeout_seconds=2):
+    for ev in w.stream(apps.list_namespaced_deployment, "py", resource_version=rv, timeout_seconds=1):
         events.append((ev["type"], ev["object"].metadata.name))
     check(("MODIFIED", "d1") in events, f"watch from resourceVersion sees the patch: {events}")
 
