@@ -236,6 +236,32 @@ fn pod_ready(p: &Value) -> bool {
         })
 }
 
+fn min_ready_ms(workload: &Value) -> i64 {
+    gi(workload, &["spec", "minReadySeconds"])
+        .unwrap_or(0)
+        .clamp(0, i64::MAX / 1000)
+        * 1000
+}
+
+/// Ready for at least `min_ready_ms` (the pod's Ready condition transition time).
+fn pod_available(p: &Value, min_ready_ms: i64, now_ms: i64) -> bool {
+    if !pod_ready(p) {
+        return false;
+    }
+    if min_ready_ms == 0 {
+        return true;
+    }
+    let since = get(p, &["status", "conditions"])
+        .and_then(Value::as_array)
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+        })
+        .and_then(|c| gs(c, &["lastTransitionTime"]))
+        .and_then(parse_ts);
+    since.is_some_and(|t| now_ms.saturating_sub(t) >= min_ready_ms)
+}
+
 fn pod_phase(p: &Value) -> &str {
     gs(p, &["status", "phase"]).unwrap_or("Pending")
 }
@@ -920,7 +946,9 @@ fn reconcile_deployment(ctx: &mut Ctx<'_>, d: &Value) {
     // Status.
     let mut total = 0i64;
     let mut ready = 0i64;
+    let mut available = 0i64;
     let mut updated = 0i64;
+    let min_ready = min_ready_ms(d);
     for rs in &owned {
         for p in ctx.owned_pods(rs) {
             if !pod_active(p) {
@@ -930,12 +958,14 @@ fn reconcile_deployment(ctx: &mut Ctx<'_>, d: &Value) {
             if pod_ready(p) {
                 ready += 1;
             }
+            if pod_available(p, min_ready, ctx.now_ms) {
+                available += 1;
+            }
             if Some(uid(rs)) == Some(new_uid) && new_uid.is_some() {
                 updated += 1;
             }
         }
     }
-    let available = ready;
     let existing = get(d, &["status", "conditions"]);
     let now = ctx.now.clone();
     let avail_ok = available >= desired - max_unavailable;
@@ -1136,11 +1166,16 @@ fn reconcile_replicaset(ctx: &mut Ctx<'_>, rs: &Value) {
         .filter(|p| labels_match(get(p, &["metadata", "labels"]), &tpl_labels))
         .count();
     let ready = pods.iter().filter(|p| pod_ready(p)).count();
+    let min_ready = min_ready_ms(rs);
+    let available = pods
+        .iter()
+        .filter(|p| pod_available(p, min_ready, ctx.now_ms))
+        .count();
     let status = json!({
         "replicas": pods.len(),
         "fullyLabeledReplicas": fully,
         "readyReplicas": ready,
-        "availableReplicas": ready,
+        "availableReplicas": available,
         "observedGeneration": generation(rs),
     });
     ctx.status(rs, status);
@@ -2263,6 +2298,17 @@ fn pull_events(
 // ---------------------------------------------------------------------------
 
 fn reconcile_service(ctx: &mut Ctx<'_>, svc: &Value) {
+    if gs(svc, &["spec", "type"]) == Some("LoadBalancer") {
+        // A load balancer address, as a cloud controller (or MetalLB) would give.
+        let h = sha(&[namespace(svc), name(svc)]);
+        let ip = format!("172.18.255.{}", 1 + h[0] % 254);
+        let mut st = svc.get("status").cloned().unwrap_or_else(|| json!({}));
+        if !st.is_object() {
+            st = json!({});
+        }
+        st["loadBalancer"] = json!({"ingress": [{"ip": ip, "ipMode": "VIP"}]});
+        ctx.status(svc, st);
+    }
     let Some(selector) = get(svc, &["spec", "selector"]).and_then(Value::as_object) else {
         return;
     };
@@ -2652,6 +2698,18 @@ spec:
         assert_eq!(s.events("SuccessfulCreate").len(), 3);
         assert_eq!(s.events("Started").len(), 3);
         assert_eq!(s.events("Scheduled").len(), 3);
+        // minReadySeconds: available only after pods were ready that long.
+        s.now_ms += 10_000;
+        s.edit("Deployment", "web", |d| {
+            d["spec"]["minReadySeconds"] = json!(5);
+            d["spec"]["replicas"] = json!(4);
+        });
+        s.settle();
+        let d = s.get("Deployment", "web");
+        assert_eq!(d["status"]["readyReplicas"], 4);
+        assert_eq!(d["status"]["availableReplicas"], 3);
+        s.run_for(5_100);
+        assert_eq!(s.get("Deployment", "web")["status"]["availableReplicas"], 4);
         // Steady, also later.
         s.now_ms += 60_000;
         assert!(reconcile(&s.snapshot(), s.now()).is_empty());
@@ -3057,6 +3115,11 @@ spec:
         assert_eq!(addrs.len(), 2);
         assert_eq!(ep["subsets"][0]["ports"][0]["port"], 80);
         assert_eq!(s.get("Namespace", "team")["status"]["phase"], "Active");
+        s.edit("Service", "web", |x| {
+            x["spec"]["type"] = json!("LoadBalancer")
+        });
+        s.settle();
+        assert!(s.get("Service", "web")["status"]["loadBalancer"]["ingress"][0]["ip"].is_string());
         // Template change of the daemon set replaces its pod.
         let old = name(
             s.of_kind("Pod")
