@@ -734,6 +734,15 @@ impl Registry {
                     "verbs": ["get", "patch", "update"],
                 }));
             }
+            if d.plural == "pods" && d.group.is_empty() {
+                resources.push(json!({
+                    "name": "pods/log",
+                    "singularName": "",
+                    "namespaced": true,
+                    "kind": "Pod",
+                    "verbs": ["get"],
+                }));
+            }
             if d.plural == "namespaces" && d.group.is_empty() {
                 resources.push(json!({
                     "name": "namespaces/finalize",

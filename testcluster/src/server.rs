@@ -328,7 +328,8 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
     if let Some(s) = sub {
         let ok = (s == "status" && def.status)
             || (s == "scale" && def.scale)
-            || (s == "finalize" && def.kind == "Namespace");
+            || (s == "finalize" && def.kind == "Namespace")
+            || (s == "log" && def.kind == "Pod" && def.group.is_empty());
         if !ok {
             return error(not_found_path());
         }
@@ -378,6 +379,9 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
     }
     if verb == "watch" {
         return watch_response(shared, st, &r, &ctx);
+    }
+    if ctx.sub.as_deref() == Some("log") {
+        return pod_log(&st, &r, &ctx);
     }
     let mut st = st;
     match verb {
@@ -524,6 +528,42 @@ fn do_get(st: &Store, r: &Req, ctx: &Ctx) -> Response<Body> {
         Some(o) => output(r, ctx, 200, &o),
         None => error(ApiError::not_found(&ctx.def, name)),
     }
+}
+
+/// `pods/NAME/log`: there are no containers, so a line saying so (text/plain like the real
+/// endpoint); unknown containers are 400 as on a real cluster.
+fn pod_log(st: &Store, r: &Req, ctx: &Ctx) -> Response<Body> {
+    let name = ctx.name.as_deref().unwrap_or("");
+    let Some(pod) = st.get(&ctx.def, ctx.ns.as_deref(), name) else {
+        return error(ApiError::not_found(&ctx.def, name));
+    };
+    let containers: Vec<&str> = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let container = match r.query.get("container").filter(|c| !c.is_empty()) {
+        Some(c) => c.clone(),
+        None if containers.len() == 1 => containers[0].to_string(),
+        None => {
+            return error(ApiError::bad_request(format!(
+                "a container name must be specified for pod {name}, choose one of: [{}]",
+                containers.join(" ")
+            )));
+        }
+    };
+    if !containers.contains(&container.as_str()) {
+        return error(ApiError::bad_request(format!(
+            "container {container} is not valid for pod {name}"
+        )));
+    }
+    let text =
+        format!("testcluster: no real container runs here (pod {name}, container {container})\n");
+    bytes_response(200, text.into_bytes(), "text/plain")
 }
 
 fn selectors(r: &Req, def: &ResourceDef) -> Result<(LabelSelector, FieldSelector), ApiError> {

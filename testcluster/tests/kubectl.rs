@@ -232,6 +232,8 @@ fn rollout_status_waits_for_the_controller() {
         .get("apps/v1", "Deployment", Some("default"), "web")
         .unwrap();
     assert_eq!(dep["status"]["readyReplicas"], 2);
+    let log = k.ok(&["logs", "deployment/web"]);
+    assert!(log.contains("no real container runs here"), "{log}");
     // Deleting the deployment collects its ReplicaSets and pods.
     k.ok(&["delete", "deployment", "web"]);
     let out = k.ok(&["get", "replicasets,pods", "-o", "name"]);
