@@ -349,6 +349,7 @@ struct Ctx<'a> {
     pods_by_owner: HashMap<&'a str, Vec<&'a Value>>,
     rs_by_owner: HashMap<&'a str, Vec<&'a Value>>,
     cr_by_owner: HashMap<&'a str, Vec<&'a Value>>,
+    jobs_by_owner: HashMap<&'a str, Vec<&'a Value>>,
     /// Pods by namespace.
     /// Pods by (namespace, label key, label value).
     pods_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<&'a Value>>,
@@ -544,6 +545,7 @@ pub fn reconcile(objects: &[Value], now: Timestamp) -> Vec<Change> {
         pods_by_owner: HashMap::new(),
         rs_by_owner: HashMap::new(),
         cr_by_owner: HashMap::new(),
+        jobs_by_owner: HashMap::new(),
         pods_by_label: HashMap::new(),
         names: HashSet::new(),
         new_names: HashSet::new(),
@@ -556,6 +558,7 @@ pub fn reconcile(objects: &[Value], now: Timestamp) -> Vec<Change> {
     let mut statefulsets = Vec::new();
     let mut daemonsets = Vec::new();
     let mut jobs = Vec::new();
+    let mut cronjobs = Vec::new();
     let mut pods = Vec::new();
     let mut services = Vec::new();
     let mut other = Vec::new();
@@ -592,7 +595,14 @@ pub fn reconcile(objects: &[Value], now: Timestamp) -> Vec<Change> {
             ("ReplicationController", "") => replicasets.push(o),
             ("StatefulSet", "apps") => statefulsets.push(o),
             ("DaemonSet", "apps") => daemonsets.push(o),
-            ("Job", "batch") => jobs.push(o),
+            ("Job", "batch") => {
+                ctx.names.insert(("Job", namespace(o), name(o)));
+                if let Some(u) = controller_uid(o) {
+                    ctx.jobs_by_owner.entry(u).or_default().push(o);
+                }
+                jobs.push(o);
+            }
+            ("CronJob", "batch") => cronjobs.push(o),
             ("ControllerRevision", "apps") => {
                 if let Some(u) = controller_uid(o) {
                     ctx.cr_by_owner.entry(u).or_default().push(o);
@@ -624,6 +634,9 @@ pub fn reconcile(objects: &[Value], now: Timestamp) -> Vec<Change> {
     }
     for d in daemonsets.into_iter().filter(|o| !deleting(o)) {
         reconcile_daemonset(&mut ctx, d);
+    }
+    for c in cronjobs.into_iter().filter(|o| !deleting(o)) {
+        reconcile_cronjob(&mut ctx, c);
     }
     for j in jobs.into_iter().filter(|o| !deleting(o)) {
         reconcile_job(&mut ctx, j);
@@ -1694,6 +1707,259 @@ fn reconcile_job(ctx: &mut Ctx<'_>, job: &Value) {
         status.insert("conditions".into(), Value::Array(conditions));
     }
     ctx.status(job, Value::Object(status));
+}
+
+// ---------------------------------------------------------------------------
+// CronJobs
+// ---------------------------------------------------------------------------
+
+/// (year, month 1-12, day 1-31) of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z.saturating_add(719_468);
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// One cron field: `*`, `*/n`, `a`, `a-b`, `a-b/n`, comma lists.
+fn cron_field(spec: &str, min: i64, max: i64) -> Option<Vec<bool>> {
+    let mut set = vec![false; (max + 1) as usize];
+    for part in spec.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (r, s.parse::<i64>().ok().filter(|s| *s > 0)?),
+            None => (part, 1),
+        };
+        let (lo, hi) = if range == "*" {
+            (min, max)
+        } else if let Some((a, b)) = range.split_once('-') {
+            (a.parse().ok()?, b.parse().ok()?)
+        } else {
+            let a: i64 = range.parse().ok()?;
+            (a, if part.contains('/') { max } else { a })
+        };
+        if lo < min || hi > max || lo > hi {
+            return None;
+        }
+        let mut v = lo;
+        while v <= hi {
+            set[v as usize] = true;
+            v = v.saturating_add(step);
+        }
+    }
+    Some(set)
+}
+
+struct Cron {
+    minute: Vec<bool>,
+    hour: Vec<bool>,
+    dom: Vec<bool>,
+    month: Vec<bool>,
+    dow: Vec<bool>,
+    dom_any: bool,
+    dow_any: bool,
+}
+
+fn parse_cron(schedule: &str) -> Option<Cron> {
+    let s = match schedule.trim() {
+        "@yearly" | "@annually" => "0 0 1 1 *",
+        "@monthly" => "0 0 1 * *",
+        "@weekly" => "0 0 * * 0",
+        "@daily" | "@midnight" => "0 0 * * *",
+        "@hourly" => "0 * * * *",
+        other => other,
+    };
+    let f: Vec<&str> = s.split_whitespace().collect();
+    if f.len() != 5 {
+        return None;
+    }
+    let mut dow = cron_field(f[4], 0, 7)?;
+    if dow[7] {
+        dow[0] = true;
+    }
+    Some(Cron {
+        minute: cron_field(f[0], 0, 59)?,
+        hour: cron_field(f[1], 0, 23)?,
+        dom: cron_field(f[2], 1, 31)?,
+        month: cron_field(f[3], 1, 12)?,
+        dow,
+        dom_any: f[2] == "*" || f[2] == "?",
+        dow_any: f[4] == "*" || f[4] == "?",
+    })
+}
+
+impl Cron {
+    fn matches(&self, minute_of_epoch: i64) -> bool {
+        let days = minute_of_epoch.div_euclid(1440);
+        let m = minute_of_epoch.rem_euclid(1440);
+        let (_, month, dom) = civil_from_days(days);
+        let dow = (days + 4).rem_euclid(7);
+        let day_ok = match (self.dom_any, self.dow_any) {
+            (true, true) => true,
+            (false, true) => self.dom[dom as usize],
+            (true, false) => self.dow[dow as usize],
+            (false, false) => self.dom[dom as usize] || self.dow[dow as usize],
+        };
+        self.minute[(m % 60) as usize]
+            && self.hour[(m / 60) as usize]
+            && self.month[month as usize]
+            && day_ok
+    }
+}
+
+fn job_finished(j: &Value) -> Option<bool> {
+    if has_true_condition(j, "Complete") {
+        Some(true)
+    } else if has_true_condition(j, "Failed") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn reconcile_cronjob(ctx: &mut Ctx<'_>, cj: &Value) {
+    let Some(cj_uid) = uid(cj) else { return };
+    let Some(cron) = gs(cj, &["spec", "schedule"]).and_then(parse_cron) else {
+        return;
+    };
+    let ns = namespace(cj).to_string();
+    let cname = name(cj).to_string();
+    let suspended = get(cj, &["spec", "suspend"]).and_then(Value::as_bool) == Some(true);
+    let jobs: Vec<&Value> = ctx
+        .jobs_by_owner
+        .get(cj_uid)
+        .map(|v| v.iter().copied().filter(|j| !deleting(j)).collect())
+        .unwrap_or_default();
+    let active: Vec<&Value> = jobs
+        .iter()
+        .copied()
+        .filter(|j| job_finished(j).is_none())
+        .collect();
+    let now_min = ctx.now_ms.div_euclid(60_000);
+    let created_min = gs(cj, &["metadata", "creationTimestamp"])
+        .and_then(parse_ts)
+        .map_or(now_min, |t| t.div_euclid(60_000) + 1);
+    let last = gs(cj, &["status", "lastScheduleTime"])
+        .and_then(parse_ts)
+        .map(|t| t.div_euclid(60_000));
+    let from = last.map_or(created_min, |l| l + 1).max(now_min - 2880);
+    let mut t = now_min;
+    let mut due = None;
+    while t >= from {
+        if cron.matches(t) {
+            due = Some(t);
+            break;
+        }
+        t -= 1;
+    }
+    let mut last_schedule = gs(cj, &["status", "lastScheduleTime"]).map(str::to_string);
+    let mut new_active: Vec<Value> = Vec::new();
+    let mut replaced = false;
+    if let Some(t) = due.filter(|_| !suspended) {
+        let late_ms = ctx.now_ms.saturating_sub(t.saturating_mul(60_000));
+        let too_late = gi(cj, &["spec", "startingDeadlineSeconds"])
+            .is_some_and(|d| late_ms > d.saturating_mul(1000));
+        let policy = gs(cj, &["spec", "concurrencyPolicy"]).unwrap_or("Allow");
+        let jname = format!("{cname}-{t}");
+        if !too_late && (policy != "Forbid" || active.is_empty()) && !ctx.taken("Job", &ns, &jname)
+        {
+            if policy == "Replace" {
+                for j in &active {
+                    ctx.delete(j);
+                }
+                replaced = !active.is_empty();
+            }
+            ctx.take("Job", &ns, &jname);
+            let tpl = get(cj, &["spec", "jobTemplate"])
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            let mut meta = json!({
+                "name": jname,
+                "namespace": ns,
+                "ownerReferences": [owner_ref(cj)],
+                "annotations": {"batch.kubernetes.io/cronjob-scheduled-timestamp": fmt_ts(t.saturating_mul(60_000))},
+            });
+            if let Some(l) = get(&tpl, &["metadata", "labels"]) {
+                meta["labels"] = l.clone();
+            }
+            if let Some(a) = get(&tpl, &["metadata", "annotations"]).and_then(Value::as_object) {
+                for (k, v) in a {
+                    meta["annotations"][k.as_str()] = v.clone();
+                }
+            }
+            ctx.out.push(Change::Put(json!({
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": meta,
+                "spec": tpl.get("spec").cloned().unwrap_or_else(|| json!({})),
+            })));
+            ctx.event(
+                cj,
+                "SuccessfulCreate",
+                &format!("Created job {jname}"),
+                "Normal",
+                "cronjob-controller",
+                &jname,
+                None,
+            );
+            last_schedule = Some(fmt_ts(t.saturating_mul(60_000)));
+        }
+    }
+    for j in active.iter().filter(|_| !replaced) {
+        new_active.push(json!({
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "name": name(j),
+            "namespace": ns,
+            "uid": uid(j).unwrap_or(""),
+        }));
+    }
+    new_active.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    // History limits.
+    let mut finished: Vec<(&Value, bool)> = jobs
+        .iter()
+        .filter_map(|j| job_finished(j).map(|ok| (*j, ok)))
+        .collect();
+    finished.sort_by(|a, b| {
+        gs(b.0, &["metadata", "creationTimestamp"])
+            .cmp(&gs(a.0, &["metadata", "creationTimestamp"]))
+            .then_with(|| name(b.0).cmp(name(a.0)))
+    });
+    let keep_ok = gi(cj, &["spec", "successfulJobsHistoryLimit"])
+        .unwrap_or(3)
+        .max(0) as usize;
+    let keep_failed = gi(cj, &["spec", "failedJobsHistoryLimit"])
+        .unwrap_or(1)
+        .max(0) as usize;
+    for (j, _) in finished.iter().filter(|x| x.1).skip(keep_ok) {
+        ctx.delete(j);
+    }
+    for (j, _) in finished.iter().filter(|x| !x.1).skip(keep_failed) {
+        ctx.delete(j);
+    }
+    let last_success = finished
+        .iter()
+        .filter(|x| x.1)
+        .filter_map(|(j, _)| gs(j, &["status", "completionTime"]))
+        .max()
+        .map(str::to_string);
+    let mut status = Map::new();
+    if !new_active.is_empty() {
+        status.insert("active".into(), Value::Array(new_active));
+    }
+    if let Some(l) = last_schedule {
+        status.insert("lastScheduleTime".into(), json!(l));
+    }
+    if let Some(l) =
+        last_success.or_else(|| gs(cj, &["status", "lastSuccessfulTime"]).map(str::to_string))
+    {
+        status.insert("lastSuccessfulTime".into(), json!(l));
+    }
+    ctx.status(cj, Value::Object(status));
 }
 
 // ---------------------------------------------------------------------------
@@ -3241,4 +3507,56 @@ mod bench {
         }
     }
     const T: i64 = 1_780_000_000;
+}
+
+#[cfg(test)]
+mod cron_tests {
+    use super::*;
+
+    #[test]
+    fn cron_schedules() {
+        // 2026-01-01T00:00:00Z is a Thursday.
+        let t0 = parse_ts("2026-01-01T00:00:00Z").expect("ts") / 60_000;
+        assert_eq!(civil_from_days(t0 / 1440), (2026, 1, 1));
+        let every5 = parse_cron("*/5 * * * *").expect("cron");
+        assert!(every5.matches(t0) && !every5.matches(t0 + 1) && every5.matches(t0 + 5));
+        let thu = parse_cron("30 2 * * 4").expect("cron");
+        assert!(thu.matches(t0 + 150) && !thu.matches(t0 + 1440 + 150));
+        let monthly = parse_cron("@monthly").expect("cron");
+        assert!(monthly.matches(t0) && !monthly.matches(t0 + 1440));
+        assert!(parse_cron("61 * * * *").is_none());
+        assert!(parse_cron("* * *").is_none());
+        assert!(parse_cron("*/0 * * * *").is_none());
+        assert!(parse_cron("1-59/9223372036854775807 * * * *").is_some());
+    }
+
+    #[test]
+    fn cronjob_creates_jobs() {
+        let cj = json!({
+            "apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": "tick", "namespace": "default", "uid": "cj1", "creationTimestamp": "2026-01-01T00:00:30Z"},
+            "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}}}},
+        });
+        let now =
+            Timestamp::from_millisecond(parse_ts("2026-01-01T00:01:10Z").expect("ts")).expect("ts");
+        let ch = reconcile(std::slice::from_ref(&cj), now);
+        let job = ch.iter().find_map(|c| match c {
+            Change::Put(v) if kind(v) == "Job" => Some(v.clone()),
+            _ => None,
+        });
+        let job = job.expect("a job");
+        assert!(name(&job).starts_with("tick-"));
+        let st = ch.iter().find_map(|c| match c {
+            Change::Status(v) => Some(v["status"].clone()),
+            _ => None,
+        });
+        assert_eq!(
+            st.expect("status")["lastScheduleTime"],
+            "2026-01-01T00:01:00Z"
+        );
+        // With the status stored: nothing new until the next minute.
+        let mut cj2 = cj.clone();
+        cj2["status"] = json!({"lastScheduleTime": "2026-01-01T00:01:00Z"});
+        assert!(reconcile(&[cj2], now).is_empty());
+    }
 }
