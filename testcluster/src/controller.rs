@@ -32,6 +32,9 @@ const REVISION: &str = "deployment.kubernetes.io/revision";
 const CRASH_PERIOD_MS: i64 = 2000;
 /// How long a Job's pod runs before it completes, in ms.
 const JOB_RUN_MS: i64 = 1000;
+/// At most this many pods are created per owner and call (like the slow start
+/// of the real controllers), so a huge replica count cannot flood the store.
+const MAX_CREATE: i64 = 500;
 /// How long an image pull fails with `ErrImagePull` before `ImagePullBackOff`.
 const PULL_BACKOFF_MS: i64 = 2000;
 
@@ -1131,7 +1134,7 @@ fn reconcile_replicaset(ctx: &mut Ctx<'_>, rs: &Value) {
     };
     let have = pods.len() as i64;
     if have < desired {
-        for _ in 0..(desired - have).min(10_000) {
+        for _ in 0..(desired - have).min(MAX_CREATE) {
             let pn = ctx.pod_name(rs, &ns, annotation(rs, REVISION).unwrap_or(""));
             let pod = ctx.new_pod(rs, template, &pn, &[]);
             ctx.out.push(Change::Put(pod));
@@ -1671,7 +1674,7 @@ fn reconcile_job(ctx: &mut Ctx<'_>, job: &Value) {
             None if succeeded > 0 => 0,
             None => parallelism,
         };
-        let missing = (want - active_n).clamp(0, 10_000);
+        let missing = (want - active_n).clamp(0, MAX_CREATE);
         for _ in 0..missing {
             let pn = ctx.pod_name(job, &ns, "");
             let pod = ctx.new_pod(
