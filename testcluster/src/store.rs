@@ -624,6 +624,7 @@ impl Store {
             m.remove("status");
         }
         self.defaults(def, &mut obj);
+        check_base64(def, &obj)?;
         if record && !ctx.direct {
             apply::record_update(None, &mut obj, &ctx.manager, None, &ctx.now);
         }
@@ -724,6 +725,7 @@ impl Store {
             }
         }
         self.defaults(def, &mut new);
+        check_base64(def, &new)?;
         if spec_part(&new) != spec_part(old) {
             let g = old.pointer("/metadata/generation").and_then(Value::as_i64);
             let g = match g {
@@ -1266,6 +1268,33 @@ impl Store {
             let _ = self.create(&svc, "v1", Some("default"), obj, &WriteCtx::direct(), false);
         }
     }
+}
+
+/// Secret `data` and ConfigMap `binaryData` are bytes: base64 in JSON, rejected otherwise
+/// like kube-apiserver's decoder does.
+fn check_base64(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
+    use base64::Engine as _;
+    let field = match (def.group.as_str(), def.kind.as_str()) {
+        ("", "Secret") => "data",
+        ("", "ConfigMap") => "binaryData",
+        _ => return Ok(()),
+    };
+    let Some(m) = obj.get(field).and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (k, v) in m {
+        let ok = v
+            .as_str()
+            .is_some_and(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok())
+            || v.is_null();
+        if !ok {
+            return Err(ApiError::bad_request(format!(
+                "{} in version \"v1\" cannot be handled as a {}: illegal base64 data in {field}[{k:?}]",
+                def.kind, def.kind
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn ensure_obj<'a>(obj: &'a mut Value, key: &str) -> &'a mut Value {

@@ -336,6 +336,15 @@ fn create_update_conflicts_and_generation() {
         Some(("application/json", "{not json")),
     );
     assert_eq!(code, 400, "{}", String::from_utf8_lossy(&body));
+    let (code, v) = c.post(
+        "/api/v1/namespaces/default/secrets",
+        &json!({"metadata": {"name": "bad"}, "data": {"k": "not base64!"}}),
+    );
+    assert_eq!(
+        (code, v["reason"].as_str()),
+        (400, Some("BadRequest")),
+        "{v}"
+    );
     let (code, _) = c.get(&format!("{base}?limit=abc"));
     assert_eq!(code, 400);
     let (code, _) = c.get(&format!("{base}?continue=garbage"));

@@ -38,10 +38,19 @@ fn binary_serves_until_sigterm() {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            if self.0.try_wait().ok().flatten().is_none() {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let mut child = KillOnDrop(child);
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
     let port: u16 = line.strip_prefix("READY ").unwrap().trim().parse().unwrap();
 
     let text = std::fs::read_to_string(&kc).unwrap();
@@ -100,7 +109,7 @@ fn binary_serves_until_sigterm() {
     );
     assert_eq!(code, 200, "only once");
 
-    let pid = child.id().to_string();
+    let pid = child.0.id().to_string();
     assert!(
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -110,12 +119,11 @@ fn binary_serves_until_sigterm() {
     );
     let t = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             assert!(status.success(), "{status}");
             break;
         }
         if t.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
             panic!("did not stop on SIGTERM");
         }
         std::thread::sleep(Duration::from_millis(20));
