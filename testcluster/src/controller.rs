@@ -414,6 +414,25 @@ impl<'a> Ctx<'a> {
         occurrence: &str,
         field_path: Option<&str>,
     ) {
+        self.event_counted(
+            obj, reason, message, etype, component, occurrence, field_path, None,
+        );
+    }
+
+    /// `repeat`: (count, firstTimestamp) of a recurring event, written over the
+    /// earlier occurrence of the same name.
+    #[allow(clippy::too_many_arguments)]
+    fn event_counted(
+        &mut self,
+        obj: &Value,
+        reason: &str,
+        message: &str,
+        etype: &str,
+        component: &str,
+        occurrence: &str,
+        field_path: Option<&str>,
+        repeat: Option<(i64, String)>,
+    ) {
         let ns = namespace(obj);
         let obj_uid = uid(obj).unwrap_or("");
         // Controller events go with an action taken once, at this time; pod
@@ -436,10 +455,17 @@ impl<'a> Ctx<'a> {
                 &stamp
             ])
         );
-        if self.taken("Event", ns, &ev_name) {
+        let dup = if repeat.is_some() {
+            self.new_names
+                .contains(&("Event".to_string(), ns.to_string(), ev_name.clone()))
+        } else {
+            self.taken("Event", ns, &ev_name)
+        };
+        if dup {
             return;
         }
         self.take("Event", ns, &ev_name);
+        let (count, first) = repeat.unwrap_or_else(|| (1, self.now.clone()));
         let mut involved = json!({
             "kind": kind(obj),
             "namespace": ns,
@@ -467,9 +493,9 @@ impl<'a> Ctx<'a> {
             "source": source,
             "reportingComponent": component,
             "reportingInstance": if component == "kubelet" { NODE_NAME } else { component },
-            "firstTimestamp": self.now,
+            "firstTimestamp": first,
             "lastTimestamp": self.now,
-            "count": 1,
+            "count": count,
         })));
     }
 
@@ -2064,10 +2090,39 @@ fn reconcile_pod(ctx: &mut Ctx<'_>, pod: &Value) {
         return;
     }
     let (status, events) = pod_status(pod, created, ctx.now_ms);
-    ctx.status(pod, status);
     // Events are emitted on the status transitions that imply them, so they come
     // once even when the snapshot carries no events.
     let before = implied_events(pod);
+    // A crash loop's BackOff event counts up with the restarts.
+    let restarts = |st: Option<&Value>, cname: &str| -> Option<i64> {
+        st?.get("containerStatuses")?
+            .as_array()?
+            .iter()
+            .find(|c| c.get("name").and_then(Value::as_str) == Some(cname))?
+            .get("restartCount")?
+            .as_i64()
+    };
+    let mut repeats = Vec::new();
+    for cs in status
+        .get("containerStatuses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let cname = gs(cs, &["name"]).unwrap_or("");
+        if gs(cs, &["state", "waiting", "reason"]) != Some("CrashLoopBackOff")
+            || !before.contains(&format!("{cname}/crash-backoff"))
+        {
+            continue;
+        }
+        let new_count = restarts(Some(&status), cname);
+        if let Some(n) = new_count
+            && restarts(pod.get("status"), cname) != new_count
+        {
+            repeats.push((cname.to_string(), n));
+        }
+    }
+    ctx.status(pod, status);
     for e in events
         .into_iter()
         .filter(|e| !before.contains(&e.occurrence))
@@ -2085,6 +2140,19 @@ fn reconcile_pod(ctx: &mut Ctx<'_>, pod: &Value) {
             component,
             &e.occurrence,
             e.field_path.as_deref(),
+        );
+    }
+    let (pname, ns, p_uid) = (name(pod), namespace(pod), uid(pod).unwrap_or(""));
+    for (cname, n) in repeats {
+        ctx.event_counted(
+            pod,
+            "BackOff",
+            &format!("Back-off restarting failed container {cname} in pod {pname}_{ns}({p_uid})"),
+            "Warning",
+            "kubelet",
+            &format!("{cname}/crash-backoff"),
+            Some(&format!("spec.containers{{{cname}}}")),
+            Some((n, fmt_ts(created))),
         );
     }
 }
@@ -2811,7 +2879,10 @@ mod tests {
                     Change::Put(v) => self.put(v),
                     Change::Event(v) => {
                         assert!(
-                            !self.objs.iter().any(|o| key(o) == key(&v)),
+                            !self
+                                .objs
+                                .iter()
+                                .any(|o| key(o) == key(&v) && o["count"] == v["count"]),
                             "duplicate event {}",
                             name(&v)
                         );
@@ -3088,6 +3159,9 @@ spec:
         assert!(r1 >= r0 + 2, "{r0} -> {r1}");
         let backoff = s.events("BackOff");
         assert_eq!(backoff.len(), 1);
+        assert_eq!(backoff[0]["count"], json!(r1));
+        assert_eq!(backoff[0]["firstTimestamp"], fmt_ts(T0));
+        assert_eq!(backoff[0]["lastTimestamp"], fmt_ts(s.now_ms));
         assert_eq!(backoff[0]["type"], "Warning");
         assert!(
             backoff[0]["message"]
