@@ -610,3 +610,20 @@ fn odd_bodies_are_errors_not_crashes() {
     let (code, _) = c.get("/api/v1/namespaces");
     assert_eq!(code, 200, "still serving");
 }
+
+#[tokio::test]
+async fn starts_and_stops_inside_a_tokio_runtime() {
+    let (tc, c) = start("intokio");
+    let (code, v) = tokio::task::spawn_blocking(move || c.get("/api/v1/nodes"))
+        .await
+        .unwrap();
+    assert_eq!(code, 200);
+    assert_eq!(v["items"][0]["metadata"]["name"], "testcluster-node");
+    let path = tc.kubeconfig_path().to_path_buf();
+    assert!(path.exists());
+    drop(tc);
+    assert!(
+        !path.exists(),
+        "the temporary kubeconfig goes with the handle"
+    );
+}
