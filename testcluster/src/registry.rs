@@ -694,6 +694,81 @@ impl Registry {
         Some(v)
     }
 
+    /// Aggregated discovery (`apidiscovery.k8s.io` APIGroupDiscoveryList): the core group
+    /// for `/api`, the others for `/apis`.
+    pub fn aggregated(&self, core: bool, version: &str) -> Value {
+        let mut items = vec![];
+        for (g, vs) in self.groups() {
+            if g.is_empty() != core {
+                continue;
+            }
+            let mut versions = vec![];
+            for v in &vs {
+                let mut resources = vec![];
+                for d in self.defs.values() {
+                    if d.group != g || !d.versions.iter().any(|x| x == v) {
+                        continue;
+                    }
+                    let kind = json!({"group": d.group, "version": v, "kind": d.kind});
+                    let sub = |name: &str, k: Value, verbs: Value| json!({"subresource": name, "responseKind": k, "verbs": verbs});
+                    let mut subs = vec![];
+                    if d.status {
+                        subs.push(sub(
+                            "status",
+                            kind.clone(),
+                            json!(["get", "patch", "update"]),
+                        ));
+                    }
+                    if d.scale {
+                        subs.push(sub(
+                            "scale",
+                            json!({"group": "autoscaling", "version": "v1", "kind": "Scale"}),
+                            json!(["get", "patch", "update"]),
+                        ));
+                    }
+                    if d.group.is_empty() && d.plural == "pods" {
+                        subs.push(sub(
+                            "log",
+                            json!({"group": "", "version": "", "kind": "Pod"}),
+                            json!(["get"]),
+                        ));
+                    }
+                    let mut r = json!({
+                        "resource": d.plural,
+                        "responseKind": kind,
+                        "scope": if d.namespaced { "Namespaced" } else { "Cluster" },
+                        "singularResource": d.singular,
+                        "verbs": d.verbs(),
+                    });
+                    if !d.short_names.is_empty() {
+                        r["shortNames"] = json!(d.short_names);
+                    }
+                    if !d.categories.is_empty() {
+                        r["categories"] = json!(d.categories);
+                    }
+                    if !subs.is_empty() {
+                        r["subresources"] = json!(subs);
+                    }
+                    resources.push(r);
+                }
+                versions
+                    .push(json!({"version": v, "resources": resources, "freshness": "Current"}));
+            }
+            let meta = if core {
+                json!({"creationTimestamp": Value::Null})
+            } else {
+                json!({"name": g, "creationTimestamp": Value::Null})
+            };
+            items.push(json!({"metadata": meta, "versions": versions}));
+        }
+        json!({
+            "kind": "APIGroupDiscoveryList",
+            "apiVersion": format!("apidiscovery.k8s.io/{version}"),
+            "metadata": {},
+            "items": items,
+        })
+    }
+
     pub fn resource_list(&self, group: &str, version: &str) -> Option<Value> {
         let mut resources = vec![];
         for d in self.defs.values() {

@@ -253,6 +253,22 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
     let st = shared.lock_store();
     let port = shared.port.load(std::sync::atomic::Ordering::Relaxed);
     match segs.as_slice() {
+        ["api" | "apis"] if get && r.accept.contains("as=APIGroupDiscoveryList") => {
+            let core = segs[0] == "api";
+            let v2 = r.accept.contains("v=v2;")
+                || r.accept.contains("v=v2,")
+                || r.accept.ends_with("v=v2");
+            let v2 = v2 || !r.accept.contains("v=v2beta1");
+            let version = if v2 { "v2" } else { "v2beta1" };
+            let body = st.registry.aggregated(core, version);
+            return bytes_response(
+                200,
+                serde_json::to_vec(&body).unwrap_or_default(),
+                &format!(
+                    "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+                ),
+            );
+        }
         ["api"] if get => return json_response(200, &st.registry.api_versions(port)),
         ["apis"] if get => return json_response(200, &st.registry.api_group_list()),
         ["api", v] if get => {

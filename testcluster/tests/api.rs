@@ -111,6 +111,32 @@ fn discovery_and_version() {
         .unwrap();
     assert_eq!(pods["shortNames"], json!(["po"]));
     assert_eq!(pods["categories"], json!(["all"]));
+    // Aggregated discovery, as kubectl and kube's run_aggregated ask for it.
+    let accept =
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+    let (code, body) =
+        common::https_accept(c.port, &c.ca, Some(&c.token), "GET", "/apis", None, accept);
+    assert_eq!(code, 200);
+    let agg: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(agg["kind"], "APIGroupDiscoveryList");
+    let apps = agg["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metadata"]["name"] == "apps")
+        .unwrap();
+    let dep = apps["versions"][0]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"] == "deployments")
+        .unwrap();
+    assert_eq!(dep["scope"], "Namespaced");
+    assert_eq!(dep["subresources"].as_array().unwrap().len(), 2);
+    let (_, body) =
+        common::https_accept(c.port, &c.ca, Some(&c.token), "GET", "/api", None, accept);
+    let core: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(core["items"][0]["versions"][0]["version"], "v1");
     let (code, v) = c.get("/api/v1/namespaces/default/nothings");
     assert_eq!(code, 404);
     assert_eq!(v["kind"], "Status");

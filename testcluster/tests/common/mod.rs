@@ -106,6 +106,19 @@ pub fn https(
     path: &str,
     body: Option<(&str, &str)>,
 ) -> (u16, Vec<u8>) {
+    https_accept(port, ca_pem, token, method, path, body, "application/json")
+}
+
+/// [`https`] with an `Accept` header of the caller's choosing.
+pub fn https_accept(
+    port: u16,
+    ca_pem: &str,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &str)>,
+    accept: &str,
+) -> (u16, Vec<u8>) {
     use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject as _};
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
@@ -122,7 +135,7 @@ pub fn https(
     let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nAccept: application/json\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nAccept: {accept}\r\n"
     );
     if let Some(t) = token {
         req.push_str(&format!("Authorization: Bearer {t}\r\n"));
