@@ -215,6 +215,8 @@ fn list_type(names: &[String], kind: &str) -> ListType {
         "volumeDevices" => ListType::Map(&["devicePath"]),
         "conditions" => ListType::Map(&["type"]),
         "hostAliases" => ListType::Map(&["ip"]),
+        "topologySpreadConstraints" => ListType::Map(&["topologyKey", "whenUnsatisfiable"]),
+        "resourceClaims" | "schedulingGates" => ListType::Map(&["name"]),
         "ownerReferences" if names.len() == 2 && prev == "metadata" => ListType::Map(&["uid"]),
         "finalizers" if names.len() == 2 && prev == "metadata" => ListType::Set,
         _ => ListType::Atomic,
@@ -242,6 +244,9 @@ fn smp_merge_key(names: &[String], kind: &str) -> Option<&'static str> {
         "volumeDevices" => Some("devicePath"),
         "conditions" => Some("type"),
         "hostAliases" => Some("ip"),
+        "topologySpreadConstraints" => Some("topologyKey"),
+        "resourceClaims" | "schedulingGates" => Some("name"),
+        "secrets" if kind == "ServiceAccount" && names.len() == 1 => Some("name"),
         "ownerReferences" if names.len() == 2 && prev == "metadata" => Some("uid"),
         _ => None,
     }

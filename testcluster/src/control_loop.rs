@@ -9,49 +9,37 @@ use serde_json::Value;
 use crate::Shared;
 use crate::store::{Store, WriteCtx, meta_str};
 
-#[allow(dead_code)]
-mod stub {
-    //! Stands in for `crate::controller` until it lands (same signatures).
-    use serde_json::Value;
-    pub enum Change {
-        Put(Value),
-        Status(Value),
-        Delete {
-            api_version: String,
-            kind: String,
-            namespace: Option<String>,
-            name: String,
-        },
-        Event(Value),
-    }
-    pub fn reconcile(_objects: &[Value], _now: jiff::Timestamp) -> Vec<Change> {
-        vec![]
-    }
-}
-
-use stub as ctl;
+use crate::controller as ctl;
 
 pub async fn run(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The snapshot is rebuilt only when something was written since the last one.
+    let mut snapshot: Vec<Value> = vec![];
+    let mut snapshot_rv = 0u64;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = shutdown.changed() => return,
         }
-        let snapshot = match shared.store.lock() {
-            Ok(st) => st.controller_objects(),
-            Err(_) => return,
-        };
-        let changes =
-            tokio::task::block_in_place(|| ctl::reconcile(&snapshot, jiff::Timestamp::now()));
-        drop(snapshot);
+        {
+            let st = shared.lock_store();
+            if st.rv != snapshot_rv {
+                snapshot = st.controller_objects();
+                snapshot_rv = st.rv;
+            }
+        }
+        let now = jiff::Timestamp::now();
+        let changes = tokio::task::block_in_place(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ctl::reconcile(&snapshot, now)
+            }))
+            .unwrap_or_default()
+        });
         if changes.is_empty() {
             continue;
         }
-        let Ok(mut st) = shared.store.lock() else {
-            return;
-        };
+        let mut st = shared.lock_store();
         for c in changes {
             apply_change(&mut st, c);
         }
@@ -62,6 +50,19 @@ fn apply_change(st: &mut Store, c: ctl::Change) {
     let ctx = WriteCtx::direct();
     match c {
         ctl::Change::Put(obj) | ctl::Change::Event(obj) => {
+            let mut obj = obj;
+            if meta_str(&obj, "name").is_none() && meta_str(&obj, "generateName").is_none() {
+                let base = obj
+                    .pointer("/involvedObject/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("testcluster")
+                    .to_string();
+                if !obj.get("metadata").is_some_and(Value::is_object) {
+                    obj["metadata"] = serde_json::json!({});
+                }
+                obj["metadata"]["name"] =
+                    serde_json::json!(format!("{base}.{}", crate::tls::random_hex(8)));
+            }
             let av = obj
                 .get("apiVersion")
                 .and_then(Value::as_str)

@@ -136,6 +136,14 @@ pub(crate) struct Shared {
     pub port: std::sync::atomic::AtomicU16,
 }
 
+impl Shared {
+    /// The store, even after a panic elsewhere poisoned the lock (every write leaves it
+    /// consistent before anything can panic).
+    pub fn lock_store(&self) -> std::sync::MutexGuard<'_, store::Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// A running test API server; dropping it stops the server.
 pub struct TestCluster {
     shared: Arc<Shared>,
@@ -419,11 +427,7 @@ impl TestCluster {
             _ => 2,
         };
         docs.sort_by_key(rank);
-        let mut st = self
-            .shared
-            .store
-            .lock()
-            .map_err(|_| anyhow::anyhow!("store poisoned"))?;
+        let mut st = self.shared.lock_store();
         for d in docs {
             let av = d
                 .get("apiVersion")
@@ -465,10 +469,8 @@ impl TestCluster {
 
     /// A snapshot of every stored object.
     pub fn objects(&self) -> Vec<Value> {
-        match self.shared.store.lock() {
-            Ok(st) => st.all_objects().into_iter().map(|a| (*a).clone()).collect(),
-            Err(_) => vec![],
-        }
+        let st = self.shared.lock_store();
+        st.all_objects().into_iter().map(|a| (*a).clone()).collect()
     }
 
     pub fn get(
@@ -478,7 +480,7 @@ impl TestCluster {
         namespace: Option<&str>,
         name: &str,
     ) -> Option<Value> {
-        let st = self.shared.store.lock().ok()?;
+        let st = self.shared.lock_store();
         let (def, _) = st.registry.find_kind(api_version, kind)?;
         let ns = if def.namespaced {
             Some(namespace.unwrap_or("default"))

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 enum Field<'a> {
-    Varint(#[allow(dead_code)] u64),
+    Varint(u64),
     Bytes(&'a [u8]),
 }
 
@@ -124,6 +124,108 @@ pub fn decode_review(body: &[u8]) -> Option<Value> {
         }
     }
     Some(json!({"apiVersion": av, "kind": kind, "metadata": {}, "spec": spec}))
+}
+
+fn string_map(entries: &[&[u8]], base64_values: bool) -> Option<Map<String, Value>> {
+    use base64::Engine as _;
+    let mut m = Map::new();
+    for e in entries {
+        let (mut k, mut v): (String, Value) = (String::new(), json!(""));
+        for (n, f) in fields(e)? {
+            match (n, f) {
+                (1, Field::Bytes(b)) => k = String::from_utf8_lossy(b).to_string(),
+                (2, Field::Bytes(b)) => {
+                    v = if base64_values {
+                        json!(base64::engine::general_purpose::STANDARD.encode(b))
+                    } else {
+                        json!(String::from_utf8_lossy(b))
+                    }
+                }
+                _ => {}
+            }
+        }
+        m.insert(k, v);
+    }
+    Some(m)
+}
+
+fn object_meta(buf: &[u8]) -> Option<Value> {
+    let mut m = strings(buf, &[(1, "name"), (2, "generateName"), (3, "namespace")])?;
+    let (mut labels, mut annotations, mut finalizers) = (vec![], vec![], vec![]);
+    for (n, f) in fields(buf)? {
+        match (n, f) {
+            (11, Field::Bytes(b)) => labels.push(b),
+            (12, Field::Bytes(b)) => annotations.push(b),
+            (14, Field::Bytes(b)) => finalizers.push(json!(String::from_utf8_lossy(b))),
+            _ => {}
+        }
+    }
+    if !labels.is_empty() {
+        m.insert("labels".into(), Value::Object(string_map(&labels, false)?));
+    }
+    if !annotations.is_empty() {
+        m.insert(
+            "annotations".into(),
+            Value::Object(string_map(&annotations, false)?),
+        );
+    }
+    if !finalizers.is_empty() {
+        m.insert("finalizers".into(), Value::Array(finalizers));
+    }
+    Some(Value::Object(m))
+}
+
+/// Decodes the objects `kubectl create namespace|configmap|secret|serviceaccount` send
+/// (None: another kind, or more than metadata and these kinds' data fields).
+pub fn decode_object(body: &[u8]) -> Option<Value> {
+    let (av, kind, raw) = unwrap(body)?;
+    let mut obj = json!({"apiVersion": av, "kind": kind});
+    let (mut data, mut bin, mut string_data) = (vec![], vec![], vec![]);
+    for (n, f) in fields(raw)? {
+        match (kind.as_str(), n, f) {
+            (_, 1, Field::Bytes(b)) => obj["metadata"] = object_meta(b)?,
+            ("Namespace", 2, Field::Bytes(b)) => {
+                let fin: Vec<Value> = fields(b)?
+                    .into_iter()
+                    .filter_map(|(n, f)| match (n, f) {
+                        (1, Field::Bytes(s)) => Some(json!(String::from_utf8_lossy(s))),
+                        _ => None,
+                    })
+                    .collect();
+                obj["spec"] = json!({"finalizers": fin});
+            }
+            ("Namespace", 3, _) => {}
+            ("ConfigMap" | "Secret", 2, Field::Bytes(b)) => data.push(b),
+            ("ConfigMap", 3, Field::Bytes(b)) => bin.push(b),
+            ("ConfigMap" | "Secret", 4 | 5, Field::Varint(v))
+                if (kind == "ConfigMap") == (n == 4) =>
+            {
+                obj["immutable"] = json!(v != 0)
+            }
+            ("Secret", 3, Field::Bytes(b)) => obj["type"] = json!(String::from_utf8_lossy(b)),
+            ("Secret", 4, Field::Bytes(b)) => string_data.push(b),
+            ("ServiceAccount", 3, Field::Varint(v)) => {
+                obj["automountServiceAccountToken"] = json!(v != 0)
+            }
+            _ => return None,
+        }
+    }
+    if !matches!(
+        kind.as_str(),
+        "Namespace" | "ConfigMap" | "Secret" | "ServiceAccount"
+    ) {
+        return None;
+    }
+    if !data.is_empty() {
+        obj["data"] = Value::Object(string_map(&data, kind == "Secret")?);
+    }
+    if !bin.is_empty() {
+        obj["binaryData"] = Value::Object(string_map(&bin, true)?);
+    }
+    if !string_data.is_empty() {
+        obj["stringData"] = Value::Object(string_map(&string_data, false)?);
+    }
+    Some(obj)
 }
 
 #[cfg(test)]

@@ -650,7 +650,7 @@ impl Registry {
             }
         }
         for vs in out.values_mut() {
-            vs.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+            vs.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
         }
         out.into_iter().collect()
     }
@@ -694,6 +694,81 @@ impl Registry {
         Some(v)
     }
 
+    /// Aggregated discovery (`apidiscovery.k8s.io` APIGroupDiscoveryList): the core group
+    /// for `/api`, the others for `/apis`.
+    pub fn aggregated(&self, core: bool, version: &str) -> Value {
+        let mut items = vec![];
+        for (g, vs) in self.groups() {
+            if g.is_empty() != core {
+                continue;
+            }
+            let mut versions = vec![];
+            for v in &vs {
+                let mut resources = vec![];
+                for d in self.defs.values() {
+                    if d.group != g || !d.versions.iter().any(|x| x == v) {
+                        continue;
+                    }
+                    let kind = json!({"group": d.group, "version": v, "kind": d.kind});
+                    let sub = |name: &str, k: Value, verbs: Value| json!({"subresource": name, "responseKind": k, "verbs": verbs});
+                    let mut subs = vec![];
+                    if d.status {
+                        subs.push(sub(
+                            "status",
+                            kind.clone(),
+                            json!(["get", "patch", "update"]),
+                        ));
+                    }
+                    if d.scale {
+                        subs.push(sub(
+                            "scale",
+                            json!({"group": "autoscaling", "version": "v1", "kind": "Scale"}),
+                            json!(["get", "patch", "update"]),
+                        ));
+                    }
+                    if d.group.is_empty() && d.plural == "pods" {
+                        subs.push(sub(
+                            "log",
+                            json!({"group": "", "version": "", "kind": "Pod"}),
+                            json!(["get"]),
+                        ));
+                    }
+                    let mut r = json!({
+                        "resource": d.plural,
+                        "responseKind": kind,
+                        "scope": if d.namespaced { "Namespaced" } else { "Cluster" },
+                        "singularResource": d.singular,
+                        "verbs": d.verbs(),
+                    });
+                    if !d.short_names.is_empty() {
+                        r["shortNames"] = json!(d.short_names);
+                    }
+                    if !d.categories.is_empty() {
+                        r["categories"] = json!(d.categories);
+                    }
+                    if !subs.is_empty() {
+                        r["subresources"] = json!(subs);
+                    }
+                    resources.push(r);
+                }
+                versions
+                    .push(json!({"version": v, "resources": resources, "freshness": "Current"}));
+            }
+            let meta = if core {
+                json!({"creationTimestamp": Value::Null})
+            } else {
+                json!({"name": g, "creationTimestamp": Value::Null})
+            };
+            items.push(json!({"metadata": meta, "versions": versions}));
+        }
+        json!({
+            "kind": "APIGroupDiscoveryList",
+            "apiVersion": format!("apidiscovery.k8s.io/{version}"),
+            "metadata": {},
+            "items": items,
+        })
+    }
+
     pub fn resource_list(&self, group: &str, version: &str) -> Option<Value> {
         let mut resources = vec![];
         for d in self.defs.values() {
@@ -732,6 +807,15 @@ impl Registry {
                     "version": "v1",
                     "kind": "Scale",
                     "verbs": ["get", "patch", "update"],
+                }));
+            }
+            if d.plural == "pods" && d.group.is_empty() {
+                resources.push(json!({
+                    "name": "pods/log",
+                    "singularName": "",
+                    "namespaced": true,
+                    "kind": "Pod",
+                    "verbs": ["get"],
                 }));
             }
             if d.plural == "namespaces" && d.group.is_empty() {
@@ -847,7 +931,7 @@ pub fn def_from_crd(crd: &Value) -> Option<ResourceDef> {
     if versions.is_empty() {
         return None;
     }
-    versions.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+    versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
     let _ = storage_first;
     Some(ResourceDef {
         group,

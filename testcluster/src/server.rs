@@ -55,7 +55,20 @@ pub async fn serve(
             let svc = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
                 let peer = peer.clone();
-                async move { Ok::<_, Infallible>(handle(shared, peer, req).await) }
+                async move {
+                    use futures::FutureExt as _;
+                    let resp = std::panic::AssertUnwindSafe(handle(shared, peer, req))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|_| {
+                            error(ApiError::new(
+                                500,
+                                "InternalError",
+                                "testcluster: the request handler panicked (a bug in the test server)",
+                            ))
+                        });
+                    Ok::<_, Infallible>(resp)
+                }
             });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             let conn = builder.serve_connection(TokioIo::new(tls), svc);
@@ -237,11 +250,25 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
         }
         _ => {}
     }
-    let Ok(st) = shared.store.lock() else {
-        return error(ApiError::new(500, "InternalError", "store poisoned"));
-    };
+    let st = shared.lock_store();
     let port = shared.port.load(std::sync::atomic::Ordering::Relaxed);
     match segs.as_slice() {
+        ["api" | "apis"] if get && r.accept.contains("as=APIGroupDiscoveryList") => {
+            let core = segs[0] == "api";
+            let v2 = r.accept.contains("v=v2;")
+                || r.accept.contains("v=v2,")
+                || r.accept.ends_with("v=v2");
+            let v2 = v2 || !r.accept.contains("v=v2beta1");
+            let version = if v2 { "v2" } else { "v2beta1" };
+            let body = st.registry.aggregated(core, version);
+            return bytes_response(
+                200,
+                serde_json::to_vec(&body).unwrap_or_default(),
+                &format!(
+                    "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+                ),
+            );
+        }
         ["api"] if get => return json_response(200, &st.registry.api_versions(port)),
         ["apis"] if get => return json_response(200, &st.registry.api_group_list()),
         ["api", v] if get => {
@@ -260,6 +287,21 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
             return match st.registry.resource_list(g, v) {
                 Some(l) => json_response(200, &l),
                 None => error(not_found_path()),
+            };
+        }
+        ["openapi", "v2"] if get => {
+            // An empty document: clients that validate against it find no schema and skip.
+            return if r.accept.contains("protobuf") {
+                bytes_response(
+                    200,
+                    vec![],
+                    "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+                )
+            } else {
+                json_response(
+                    200,
+                    &json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.37.0"}, "paths": {}, "definitions": {}}),
+                )
             };
         }
         ["openapi", "v3"] if get => return json_response(200, &openapi::root(&st.registry)),
@@ -302,7 +344,8 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
     if let Some(s) = sub {
         let ok = (s == "status" && def.status)
             || (s == "scale" && def.scale)
-            || (s == "finalize" && def.kind == "Namespace");
+            || (s == "finalize" && def.kind == "Namespace")
+            || (s == "log" && def.kind == "Pod" && def.group.is_empty());
         if !ok {
             return error(not_found_path());
         }
@@ -352,6 +395,9 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
     }
     if verb == "watch" {
         return watch_response(shared, st, &r, &ctx);
+    }
+    if ctx.sub.as_deref() == Some("log") {
+        return pod_log(&st, &r, &ctx);
     }
     let mut st = st;
     match verb {
@@ -500,6 +546,42 @@ fn do_get(st: &Store, r: &Req, ctx: &Ctx) -> Response<Body> {
     }
 }
 
+/// `pods/NAME/log`: there are no containers, so a line saying so (text/plain like the real
+/// endpoint); unknown containers are 400 as on a real cluster.
+fn pod_log(st: &Store, r: &Req, ctx: &Ctx) -> Response<Body> {
+    let name = ctx.name.as_deref().unwrap_or("");
+    let Some(pod) = st.get(&ctx.def, ctx.ns.as_deref(), name) else {
+        return error(ApiError::not_found(&ctx.def, name));
+    };
+    let containers: Vec<&str> = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let container = match r.query.get("container").filter(|c| !c.is_empty()) {
+        Some(c) => c.clone(),
+        None if containers.len() == 1 => containers[0].to_string(),
+        None => {
+            return error(ApiError::bad_request(format!(
+                "a container name must be specified for pod {name}, choose one of: [{}]",
+                containers.join(" ")
+            )));
+        }
+    };
+    if !containers.contains(&container.as_str()) {
+        return error(ApiError::bad_request(format!(
+            "container {container} is not valid for pod {name}"
+        )));
+    }
+    let text =
+        format!("testcluster: no real container runs here (pod {name}, container {container})\n");
+    bytes_response(200, text.into_bytes(), "text/plain")
+}
+
 fn selectors(r: &Req, def: &ResourceDef) -> Result<(LabelSelector, FieldSelector), ApiError> {
     let labels = LabelSelector::parse(
         r.query
@@ -612,6 +694,12 @@ fn do_list(st: &Store, r: &Req, ctx: &Ctx) -> Response<Body> {
 }
 
 fn parse_body(r: &Req) -> Result<Value, ApiError> {
+    if r.content_type.contains("protobuf")
+        && r.method == Method::POST
+        && let Some(v) = crate::proto::decode_object(&r.body)
+    {
+        return Ok(v);
+    }
     if r.content_type.contains("protobuf") || r.content_type.contains("cbor") {
         return Err(ApiError::new(
             415,
@@ -709,6 +797,9 @@ fn from_scale(def: &ResourceDef, old: &Value, scale: &Value) -> Result<Value, Ap
         return Err(ApiError::conflict(def, name));
     }
     let mut new = old.clone();
+    if !new.get("spec").is_some_and(Value::is_object) {
+        new["spec"] = json!({});
+    }
     new["spec"]["replicas"] = json!(replicas);
     if let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("resourceVersion");
@@ -761,7 +852,10 @@ fn conflict_status(def: &ResourceDef, name: &str, conflicts: &[apply::Conflict])
     let causes: Vec<Value> = conflicts
         .iter()
         .map(|c| {
+            // kube-apiserver's JSON key is "reason" (Go's StatusCause.Type); "type" is
+            // there too for readers that look for the Go name.
             json!({
+                "reason": "FieldManagerConflict",
                 "type": "FieldManagerConflict",
                 "message": format!("conflict with \"{}\"", c.manager),
                 "field": c.field,

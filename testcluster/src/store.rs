@@ -617,12 +617,14 @@ impl Store {
         if obj.get("spec").is_some() || def.status {
             meta_mut(&mut obj).insert("generation".into(), json!(1));
         }
-        if def.status && !ctx.direct {
-            if let Some(m) = obj.as_object_mut() {
-                m.remove("status");
-            }
+        if def.status
+            && !ctx.direct
+            && let Some(m) = obj.as_object_mut()
+        {
+            m.remove("status");
         }
         self.defaults(def, &mut obj);
+        check_base64(def, &obj)?;
         if record && !ctx.direct {
             apply::record_update(None, &mut obj, &ctx.manager, None, &ctx.now);
         }
@@ -723,6 +725,7 @@ impl Store {
             }
         }
         self.defaults(def, &mut new);
+        check_base64(def, &new)?;
         if spec_part(&new) != spec_part(old) {
             let g = old.pointer("/metadata/generation").and_then(Value::as_i64);
             let g = match g {
@@ -840,8 +843,11 @@ impl Store {
             if let Some(ns) = meta_str(obj, "name").map(str::to_string) {
                 self.namespace_children(&ns);
             }
-        } else if def.kind == "CustomResourceDefinition" && def.group == "apiextensions.k8s.io" {
-            if let Some(mut d) = def_from_crd(obj) {
+        } else if def.kind == "CustomResourceDefinition"
+            && def.group == "apiextensions.k8s.io"
+            && let Some(mut d) = def_from_crd(obj)
+        {
+            {
                 // A changed CRD keeps its objects (same group/plural).
                 if let Some(crd) = &d.crd {
                     let old: Vec<_> = self.registry.remove_crd(crd);
@@ -867,7 +873,11 @@ impl Store {
     }
 
     fn crd_status(obj: &mut Value) {
-        let names = obj.pointer("/spec/names").cloned().unwrap_or(json!({}));
+        let names = obj
+            .pointer("/spec/names")
+            .filter(|n| n.is_object())
+            .cloned()
+            .unwrap_or(json!({}));
         let mut accepted = names.clone();
         if accepted.get("singular").is_none()
             && let Some(k) = names.get("kind").and_then(Value::as_str)
@@ -926,8 +936,11 @@ impl Store {
                 }
             }
         }
-        if def.kind == "CustomResourceDefinition" && def.group == "apiextensions.k8s.io" {
-            if let Some(crd) = meta_str(gone, "name") {
+        if def.kind == "CustomResourceDefinition"
+            && def.group == "apiextensions.k8s.io"
+            && let Some(crd) = meta_str(gone, "name")
+        {
+            {
                 for d in self.registry.remove_crd(crd) {
                     let names: Vec<Key> = self
                         .data
@@ -1108,7 +1121,11 @@ impl Store {
                         obj["data"][k] = json!(base64::engine::general_purpose::STANDARD.encode(s));
                     }
                 }
-                if obj.get("type").is_none() {
+                if obj
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
                     obj["type"] = json!("Opaque");
                 }
             }
@@ -1147,7 +1164,7 @@ impl Store {
                     }
                 }
                 if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
-                    for p in ports {
+                    for p in ports.iter_mut().filter(|p| p.is_object()) {
                         if p.get("protocol").is_none() {
                             p["protocol"] = json!("TCP");
                         }
@@ -1251,6 +1268,33 @@ impl Store {
             let _ = self.create(&svc, "v1", Some("default"), obj, &WriteCtx::direct(), false);
         }
     }
+}
+
+/// Secret `data` and ConfigMap `binaryData` are bytes: base64 in JSON, rejected otherwise
+/// like kube-apiserver's decoder does.
+fn check_base64(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
+    use base64::Engine as _;
+    let field = match (def.group.as_str(), def.kind.as_str()) {
+        ("", "Secret") => "data",
+        ("", "ConfigMap") => "binaryData",
+        _ => return Ok(()),
+    };
+    let Some(m) = obj.get(field).and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (k, v) in m {
+        let ok = v
+            .as_str()
+            .is_some_and(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok())
+            || v.is_null();
+        if !ok {
+            return Err(ApiError::bad_request(format!(
+                "{} in version \"v1\" cannot be handled as a {}: illegal base64 data in {field}[{k:?}]",
+                def.kind, def.kind
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn ensure_obj<'a>(obj: &'a mut Value, key: &str) -> &'a mut Value {
