@@ -81,6 +81,11 @@ pub enum Command {
                 _ => OutputFormat::Text,
             }))))]
     Audit(AuditArgs),
+    /// Deploy through the gate: scan, permission pre-flight, server-side dry run, then
+    /// (with --apply) server-side apply in dependency order, rollout wait, verification
+    /// and a revision.
+    #[cfg(feature = "cluster")]
+    Deploy(DeployArgs),
     /// Live clusters: export, diff against files, check access.
     #[cfg(feature = "cluster")]
     #[command(subcommand)]
@@ -179,6 +184,18 @@ pub struct LiveArgs {
     pub connect: confgate::settings::ConnectFlags,
     #[command(flatten)]
     pub read: confgate::settings::ReadFlags,
+}
+
+/// `confgate deploy`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub deploy: confgate::settings::DeployFlags,
+    #[command(flatten)]
+    pub scan: ScanFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate cluster ...`.

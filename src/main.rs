@@ -61,6 +61,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(&cli, args, color),
         Command::Audit(args) => cmd::audit::run(&cli, args),
         #[cfg(feature = "cluster")]
+        Command::Deploy(args) => cmd::deploy::run(&cli, args),
+        #[cfg(feature = "cluster")]
         Command::Cluster(c) => cmd::cluster::run(&cli, c, color),
     };
     match result {

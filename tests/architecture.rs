@@ -33,6 +33,7 @@ const LAYERS: &[&[&str]] = &[
     &["finding", "baseline", "waiver", "engine"],
     &["gate", "scan"],
     &["report", "compliance", "audit", "ruledocs", "cluster"],
+    &["deploy"],
     &["generate", "validate", "bench", "settings"],
 ];
 

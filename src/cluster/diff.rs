@@ -152,6 +152,17 @@ pub async fn diff_object(
             errors::diagnostic(cluster, &format!("dry-run apply {shown} (from {file})"), &e)
         })?,
     };
+    compare(live, after, &shown, file)
+}
+
+/// Compares a live object (`None`: absent) with what applying would make of it (a
+/// dry-run answer): both cleaned, Secret values masked, a unified diff when they differ.
+pub fn compare(
+    live: Option<Value>,
+    after: Value,
+    shown: &str,
+    file: &str,
+) -> Result<ObjectDiff, Diagnostic> {
     let mut before = live.map(|mut v| {
         clean::clean(&mut v);
         v
@@ -186,7 +197,7 @@ pub async fn diff_object(
         )
     };
     Ok(ObjectDiff {
-        object: shown,
+        object: shown.to_string(),
         file: file.to_string(),
         change,
         diff,

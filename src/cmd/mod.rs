@@ -4,6 +4,8 @@ pub mod audit;
 pub mod bench;
 #[cfg(feature = "cluster")]
 pub mod cluster;
+#[cfg(feature = "cluster")]
+pub mod deploy;
 pub mod generate;
 pub mod policy;
 pub mod report;

@@ -86,6 +86,9 @@ pub struct FileConfig {
     pub validate: Option<ValidateSection>,
     /// `[cluster]`: how cluster commands connect and what they read.
     pub cluster: Option<ClusterSection>,
+    /// `[deploy]`: the options of `confgate deploy` (read without the cluster feature too,
+    /// so one settings file serves both builds).
+    pub deploy: Option<DeploySection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -100,6 +103,24 @@ pub struct GenerateSection {
     pub namespace: Option<String>,
     pub hash_suffix: Option<bool>,
     pub fail_on: Option<Severity>,
+}
+
+/// The `[deploy]` table.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DeploySection {
+    pub config_dir: Option<PathBuf>,
+    pub namespace: Option<String>,
+    pub create_namespace: Option<bool>,
+    pub wait_for_rollout: Option<bool>,
+    pub timeout: Option<f64>,
+    pub verify: Option<bool>,
+    pub prune: Option<bool>,
+    pub force_conflicts: Option<bool>,
+    pub rollback_on_failure: Option<bool>,
+    pub set: Option<String>,
+    pub history_max: Option<usize>,
+    pub wait_for_load_balancer: Option<bool>,
 }
 
 /// The `[cluster]` table: see `settings::cluster`.

@@ -11,6 +11,8 @@
 
 #[cfg(feature = "cluster")]
 mod cluster;
+#[cfg(feature = "cluster")]
+mod deploy;
 mod file;
 mod generate;
 mod scan;
@@ -21,7 +23,9 @@ use std::path::{Path, PathBuf};
 
 #[cfg(feature = "cluster")]
 pub use cluster::{ConnectFlags, ReadFlags};
-pub use file::{ClusterSection, FileConfig, GenerateSection, Size, ValidateSection, parse_size};
+#[cfg(feature = "cluster")]
+pub use deploy::DeployFlags;
+pub use file::{ClusterSection, DeploySection, FileConfig, GenerateSection, Size, ValidateSection, parse_size};
 pub use generate::GenerateFlags;
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
 pub use validate::{ValidateFlags, ValidateSettings};

@@ -1,0 +1,389 @@
+//! `confgate deploy`: the pre-deploy gate, then server-side apply in dependency order,
+//! rollout wait, verification and a revision per apply.
+//!
+//! Pure decisions (the plan and its order, ApplySet membership, readiness, drift) live in
+//! `plan.rs`, `ready.rs` and `verify.rs` and are tested on literal YAML; `apply.rs` and
+//! `wait.rs` wrap them thinly around a `cluster::Cluster` passed in. Nothing changes in the
+//! cluster before the gate passed, every permission the deploy needs was confirmed, and a
+//! server-side dry run of every object succeeded.
+
+pub mod apply;
+pub mod plan;
+pub mod ready;
+pub mod verify;
+pub mod wait;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::cluster::Cluster;
+use crate::cluster::access::{self, Permission};
+use crate::cluster::diff::{Change, ObjectDiff};
+use crate::cluster::ops::ApplyOptions;
+use crate::diag::{Code, Diagnostic};
+use crate::document::Document;
+use crate::gate::Gate;
+use crate::scan::{ScanOutcome, Scanner};
+
+use apply::{Conflict, Types};
+use plan::Item;
+use wait::{Rollout, WaitProgress};
+
+/// How to deploy.
+#[derive(Clone, Debug)]
+pub struct DeployOptions {
+    /// The set's name: what its ApplySet and its revisions are called.
+    pub set: String,
+    /// Where objects without a namespace go, and where the set's records live.
+    pub namespace: String,
+    pub create_namespace: bool,
+    /// `--apply`: change the cluster. Without it, everything runs as a server-side dry run.
+    pub apply: bool,
+    pub wait: bool,
+    pub timeout: Duration,
+    pub verify: bool,
+    pub prune: bool,
+    pub force_conflicts: bool,
+    pub rollback_on_failure: bool,
+    pub description: Option<String>,
+    /// Revisions kept.
+    pub history_max: usize,
+    /// Wait for LoadBalancer Services to get an address.
+    pub wait_load_balancer: bool,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        DeployOptions {
+            set: String::new(),
+            namespace: "default".into(),
+            create_namespace: false,
+            apply: false,
+            wait: false,
+            timeout: Duration::from_secs(600),
+            verify: false,
+            prune: false,
+            force_conflicts: false,
+            rollback_on_failure: false,
+            description: None,
+            history_max: 10,
+            wait_load_balancer: false,
+        }
+    }
+}
+
+/// Where a deploy stopped, if it did not finish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stopped {
+    /// The set does not load or plan (duplicates, names).
+    Plan,
+    /// Findings at or above the gate, or files the scan could not read.
+    Gate,
+    /// Permissions missing.
+    Permissions,
+    /// The server-side dry run refused objects (invalid, conflicts, missing namespace).
+    Check,
+    /// An object failed while applying; the rest was not applied.
+    Apply,
+    /// The rollout failed or timed out.
+    Rollout,
+    /// The wait was interrupted (Ctrl-C).
+    Interrupted,
+}
+
+/// Everything a deploy did, for the report and the exit code.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub set: String,
+    pub namespace: String,
+    pub dry_run: bool,
+    pub stopped: Option<Stopped>,
+    /// The gate's scan of the set.
+    pub scan: ScanOutcome,
+    pub missing: Vec<Permission>,
+    /// Per object, what applying does (dry run) or did.
+    pub diffs: Vec<ObjectDiff>,
+    pub conflicts: Vec<Conflict>,
+    pub applied: Vec<(String, Change)>,
+    pub not_applied: Vec<String>,
+    pub pruned: Vec<String>,
+    pub rollout: Option<Rollout>,
+    pub verified: Option<verify::Verified>,
+    /// The revision this deploy recorded.
+    pub revision: Option<u64>,
+    /// The revision re-applied by `--rollback-on-failure`.
+    pub restored: Option<u64>,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    fn stop(mut self, at: Stopped) -> Outcome {
+        self.stopped = Some(at);
+        self
+    }
+}
+
+/// The permissions a deploy of `items` needs.
+fn needed(items: &[Item], types: &Types, opts: &DeployOptions) -> Vec<Permission> {
+    let mut out = Vec::new();
+    for i in items {
+        if let Some(t) = types.get(&i.api_version, &i.kind) {
+            let ns = i.namespace.as_deref();
+            for verb in ["get", "create", "patch"] {
+                out.push(Permission::new(verb, &t.group, &t.plural, ns));
+            }
+            if opts.prune {
+                out.push(Permission::new("list", &t.group, &t.plural, ns));
+                out.push(Permission::new("delete", &t.group, &t.plural, ns));
+            }
+            if opts.wait && ready::waits_for(&i.api_version, &i.kind) {
+                out.push(Permission::new("watch", &t.group, &t.plural, ns));
+            }
+        }
+    }
+    let ns = Some(opts.namespace.as_str());
+    // The ApplySet parent and the revision records are Secrets in the set's namespace.
+    for verb in ["get", "list", "create", "patch", "update", "delete"] {
+        out.push(Permission::new(verb, "", "secrets", ns));
+    }
+    if opts.wait {
+        out.push(Permission::new("list", "", "pods", ns));
+        out.push(Permission::new("list", "", "events", ns));
+    }
+    out
+}
+
+/// Runs a deploy of `docs` to `cluster`, gated by `scanner` and `gate`.
+pub async fn deploy(
+    cluster: &Cluster,
+    scanner: Arc<Scanner>,
+    gate: Gate,
+    docs: Vec<Document>,
+    opts: &DeployOptions,
+    progress: &dyn WaitProgress,
+) -> Outcome {
+    let mut out = Outcome {
+        set: opts.set.clone(),
+        namespace: opts.namespace.clone(),
+        dry_run: !opts.apply,
+        ..Outcome::default()
+    };
+    if let Err(e) = plan::check_set_name(&opts.set) {
+        out.errors.push(e);
+        return out.stop(Stopped::Plan);
+    }
+    let mut items = match plan::plan(&docs, &opts.namespace) {
+        Ok(i) => i,
+        Err(e) => {
+            out.errors.push(e);
+            return out.stop(Stopped::Plan);
+        }
+    };
+    // 1. The gate, before anything touches the cluster.
+    let s = scanner.clone();
+    match tokio::task::spawn_blocking(move || s.scan_documents(docs)).await {
+        Ok(Ok(scan)) => out.scan = scan,
+        Ok(Err(e)) => {
+            out.errors.push(e);
+            return out.stop(Stopped::Gate);
+        }
+        Err(e) => {
+            out.errors.push(Diagnostic::new(Code::System, format!("the scan stopped: {e}")));
+            return out.stop(Stopped::Gate);
+        }
+    }
+    if !out.scan.errors.is_empty() || !gate.passes(&out.scan.findings) {
+        return out.stop(Stopped::Gate);
+    }
+    let mut types = match Types::discover(cluster).await {
+        Ok(t) => t,
+        Err(e) => {
+            out.errors.push(e);
+            return out.stop(Stopped::Check);
+        }
+    };
+    // 2. The namespace.
+    let ns_type = types.get("v1", "Namespace").cloned();
+    let has_ns_item = items
+        .iter()
+        .any(|i| i.kind == "Namespace" && i.name == opts.namespace);
+    if let Some(t) = &ns_type
+        && !has_ns_item
+    {
+        match cluster.get_object(t, None, &opts.namespace).await {
+            Ok(Some(_)) => {}
+            Ok(None) if opts.create_namespace => {
+                let object = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": opts.namespace}});
+                items.insert(
+                    0,
+                    Item {
+                        object,
+                        api_version: "v1".into(),
+                        kind: "Namespace".into(),
+                        name: opts.namespace.clone(),
+                        namespace: None,
+                        file: "--create-namespace".into(),
+                        line: 0,
+                    },
+                );
+            }
+            Ok(None) => {
+                out.errors.push(Diagnostic::new(
+                    Code::InvalidObject,
+                    format!(
+                        "namespace {} does not exist in context {}: create it, add it to the set, or pass --create-namespace",
+                        opts.namespace,
+                        cluster.context()
+                    ),
+                ));
+                return out.stop(Stopped::Check);
+            }
+            Err(e) => {
+                out.errors.push(e);
+                return out.stop(Stopped::Check);
+            }
+        }
+    }
+    // 3. Every member is labelled with the set's ApplySet id.
+    let parent_name = plan::parent_name(&opts.set);
+    let id = plan::applyset_id(&parent_name, &opts.namespace);
+    for i in &mut items {
+        plan::label_member(&mut i.object, &id);
+    }
+    // 4. Permissions, all at once.
+    match access::missing(cluster, &needed(&items, &types, opts)).await {
+        Ok(m) if !m.is_empty() => {
+            out.missing = m;
+            return out.stop(Stopped::Permissions);
+        }
+        Ok(_) => {}
+        Err(e) => {
+            out.errors.push(e);
+            return out.stop(Stopped::Permissions);
+        }
+    }
+    // 5. A server-side dry run of everything.
+    let checked = apply::check(cluster, &types, &items, opts.force_conflicts).await;
+    out.diffs = checked.diffs;
+    out.conflicts = checked.conflicts;
+    out.errors.extend(checked.errors);
+    if !out.conflicts.is_empty() || !out.errors.is_empty() {
+        return out.stop(Stopped::Check);
+    }
+    let secret_t = types.get("v1", "Secret").cloned();
+    let previous_parent = match &secret_t {
+        Some(t) => cluster
+            .get_object(t, Some(&opts.namespace), &parent_name)
+            .await
+            .unwrap_or(None),
+        None => None,
+    };
+    if !opts.apply {
+        if opts.prune {
+            match apply::prune(cluster, &types, &items, previous_parent.as_ref(), &opts.namespace, &id, true).await {
+                Ok(p) => out.pruned = p,
+                Err(e) => out.errors.push(e),
+            }
+        }
+        return out;
+    }
+    // 6. Apply: the parent first (with the union of kinds, so an interrupted deploy can
+    //    still be pruned), then the members in order.
+    let mut union_items = items.clone();
+    if let Some(p) = &previous_parent {
+        let (kinds, _) = plan::parent_members(p);
+        for gk in kinds {
+            if !union_items.iter().any(|i| i.group_kind() == gk) {
+                let (kind, api_version) = match gk.split_once('.') {
+                    Some((k, g)) => (k.to_string(), format!("{g}/v1")),
+                    None => (gk.clone(), "v1".to_string()),
+                };
+                union_items.push(Item {
+                    object: Value::Null,
+                    api_version,
+                    kind,
+                    name: String::new(),
+                    namespace: None,
+                    file: String::new(),
+                    line: 0,
+                });
+            }
+        }
+    }
+    if let Some(t) = &secret_t {
+        let parent = plan::parent_object(&opts.set, &opts.namespace, &union_items);
+        if let Err(e) = cluster
+            .apply_object(t, Some(&opts.namespace), &parent, &ApplyOptions { force: true, ..ApplyOptions::default() })
+            .await
+        {
+            out.errors.push(e.diagnostic("apply the set's ApplySet parent"));
+            return out.stop(Stopped::Apply);
+        }
+    }
+    let applied = apply::apply(cluster, &mut types, &items, opts.force_conflicts, opts.timeout).await;
+    out.applied = applied.applied;
+    out.not_applied = applied.not_applied;
+    if !applied.errors.is_empty() {
+        out.errors.extend(applied.errors);
+        return out.stop(Stopped::Apply);
+    }
+    if opts.prune {
+        match apply::prune(cluster, &types, &items, previous_parent.as_ref(), &opts.namespace, &id, false).await {
+            Ok(p) => out.pruned = p,
+            Err(e) => {
+                out.errors.push(e);
+                return out.stop(Stopped::Apply);
+            }
+        }
+        if let Some(t) = &secret_t {
+            let parent = plan::parent_object(&opts.set, &opts.namespace, &items);
+            if let Err(e) = cluster
+                .apply_object(t, Some(&opts.namespace), &parent, &ApplyOptions { force: true, ..ApplyOptions::default() })
+                .await
+            {
+                out.errors.push(e.diagnostic("update the set's ApplySet parent"));
+            }
+        }
+    }
+    // 7. Rollout.
+    if opts.wait {
+        let ready_opts = ready::ReadyOptions {
+            load_balancer: opts.wait_load_balancer,
+        };
+        let waited = tokio::select! {
+            r = wait::wait(cluster, &types, &items, opts.timeout, ready_opts, progress) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        match waited {
+            None => {
+                out.errors.push(Diagnostic::new(
+                    Code::Cluster,
+                    "interrupted while waiting for the rollout (the objects were applied)",
+                ));
+                return out.stop(Stopped::Interrupted);
+            }
+            Some(Err(e)) => {
+                out.errors.push(e);
+                return out.stop(Stopped::Rollout);
+            }
+            Some(Ok(r)) => {
+                let ok = r.ready;
+                out.rollout = Some(r);
+                if !ok {
+                    return out.stop(Stopped::Rollout);
+                }
+            }
+        }
+    }
+    // 8. Verification.
+    if opts.verify {
+        match verify::verify(cluster, &types, &items, scanner, &out.scan.findings).await {
+            Ok(v) => out.verified = Some(v),
+            Err(e) => out.errors.push(e),
+        }
+    }
+    out
+}

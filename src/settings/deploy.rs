@@ -1,0 +1,132 @@
+//! `confgate deploy`'s options: flags, `CONFGATE_*` and `[deploy]` in `confgate.toml`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::deploy::DeployOptions;
+use crate::diag::{Code, Diagnostic};
+
+use super::{Settings, seconds};
+
+/// The flags of `confgate deploy` (besides the scan flags of its gate and the connection).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DeployFlags {
+    /// Manifests to deploy (files or directories).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Directory of manifests (the original suite's option; same as a PATH).
+    #[arg(long, env = "CONFGATE_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// Namespace for objects that name none, and where the set's records live (default:
+    /// the context's).
+    #[arg(long, short = 'n', env = "CONFGATE_NAMESPACE", value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Create the namespace when it does not exist.
+    #[arg(long, env = "CONFGATE_CREATE_NAMESPACE")]
+    pub create_namespace: bool,
+    /// Change the cluster. Without it nothing is written: every object goes through a
+    /// server-side dry run and the diff is shown.
+    #[arg(long, env = "CONFGATE_APPLY", conflicts_with = "dry_run")]
+    pub apply: bool,
+    /// Show what would change, change nothing (the default without --apply).
+    #[arg(long, env = "CONFGATE_DRY_RUN")]
+    pub dry_run: bool,
+    /// Wait until workloads, Jobs, PVCs and CRDs are ready.
+    #[arg(long, env = "CONFGATE_WAIT_FOR_ROLLOUT")]
+    pub wait_for_rollout: bool,
+    /// Seconds the rollout may take (default 600).
+    #[arg(long, env = "CONFGATE_TIMEOUT", value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// After the rollout, scan the live objects and report drift from what was applied.
+    #[arg(long, env = "CONFGATE_VERIFY")]
+    pub verify: bool,
+    /// Delete objects an earlier deploy of this set created that the set no longer has.
+    #[arg(long, env = "CONFGATE_PRUNE")]
+    pub prune: bool,
+    /// Take over fields another field manager owns.
+    #[arg(long, env = "CONFGATE_FORCE_CONFLICTS")]
+    pub force_conflicts: bool,
+    /// When the rollout fails, re-apply the previous revision.
+    #[arg(long, env = "CONFGATE_ROLLBACK_ON_FAILURE")]
+    pub rollback_on_failure: bool,
+    /// Recorded with the revision.
+    #[arg(long, env = "CONFGATE_DESCRIPTION", value_name = "TEXT")]
+    pub description: Option<String>,
+    /// The set's name (default: the name of the first PATH's directory).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: Option<String>,
+    /// Revisions kept per set (default 10).
+    #[arg(long, env = "CONFGATE_HISTORY_MAX", value_name = "N")]
+    pub history_max: Option<usize>,
+    /// Wait for LoadBalancer Services to get an address.
+    #[arg(long, env = "CONFGATE_WAIT_FOR_LOAD_BALANCER")]
+    pub wait_for_load_balancer: bool,
+}
+
+/// The set name a path gives: its directory's name, as a DNS label.
+fn set_from_path(p: &std::path::Path) -> Option<String> {
+    let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let dir = if p.is_dir() { p.as_path() } else { p.parent()? };
+    let name = dir.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let cleaned = cleaned.trim_matches('-').chars().take(40).collect::<String>();
+    (!cleaned.is_empty()).then_some(cleaned)
+}
+
+impl Settings {
+    /// `deploy`'s options and the paths it deploys; `default_namespace` is the context's.
+    pub fn deploy(
+        &self,
+        flags: &DeployFlags,
+        default_namespace: &str,
+    ) -> Result<(DeployOptions, Vec<String>), Diagnostic> {
+        let file = self.file.deploy.clone().unwrap_or_default();
+        let mut paths = flags.paths.clone();
+        if let Some(d) = flags
+            .config_dir
+            .clone()
+            .or_else(|| file.config_dir.as_ref().map(|d| self.dir_abs().join(d)))
+        {
+            paths.push(d.display().to_string());
+        }
+        if paths.is_empty() {
+            return Err(Diagnostic::new(
+                Code::Settings,
+                "deploy needs manifests: give PATHs or --config-dir (or config-dir in [deploy])",
+            ));
+        }
+        let set = match flags.set.clone().or(file.set) {
+            Some(s) => s,
+            None => set_from_path(&self.cwd.join(&paths[0])).ok_or_else(|| {
+                Diagnostic::new(Code::Settings, "cannot name the set from the paths: give --set NAME")
+            })?,
+        };
+        let timeout = flags.timeout.or(file.timeout).unwrap_or(600.0);
+        let opts = DeployOptions {
+            set,
+            namespace: flags
+                .namespace
+                .clone()
+                .or(file.namespace)
+                .unwrap_or_else(|| default_namespace.to_string()),
+            create_namespace: flags.create_namespace || file.create_namespace.unwrap_or(false),
+            apply: flags.apply && !flags.dry_run,
+            wait: flags.wait_for_rollout || file.wait_for_rollout.unwrap_or(false),
+            timeout: seconds("timeout", timeout)?,
+            verify: flags.verify || file.verify.unwrap_or(false),
+            prune: flags.prune || file.prune.unwrap_or(false),
+            force_conflicts: flags.force_conflicts || file.force_conflicts.unwrap_or(false),
+            rollback_on_failure: flags.rollback_on_failure
+                || file.rollback_on_failure.unwrap_or(false),
+            description: flags.description.clone(),
+            history_max: flags.history_max.or(file.history_max).unwrap_or(10).max(1),
+            wait_load_balancer: flags.wait_for_load_balancer
+                || file.wait_for_load_balancer.unwrap_or(false),
+        };
+        Ok((opts, paths))
+    }
+}

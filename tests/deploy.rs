@@ -1,0 +1,449 @@
+//! `confgate deploy` against the test API server: the gate first, the dry run by default,
+//! apply in order with a rollout wait, conflicts, missing namespaces and permissions, failing
+//! rollouts explained from pods and Events, pruning by ApplySet, and a failure mid-way.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use confgate_testcluster::{Options, TestCluster};
+use serde_json::Value;
+
+use common::*;
+
+fn cluster() -> TestCluster {
+    let tc = TestCluster::start(Options::default()).expect("start the test API server");
+    tc.load_yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
+        .unwrap();
+    tc
+}
+
+/// A small, clean set: a ConfigMap, a Service and a Deployment that passes the gate.
+fn app(image: &str) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  LOG_LEVEL: info
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {{app: web}}
+  ports:
+  - port: 80
+    targetPort: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {{app: web}}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+      - name: web
+        image: {image}
+        securityContext:
+          allowPrivilegeEscalation: false
+          runAsNonRoot: true
+"#
+    )
+}
+
+fn deploy(s: &Scratch, tc: &TestCluster, args: &[&str]) -> Run {
+    let k = tc.kubeconfig_path().display().to_string();
+    let mut all = vec![
+        "deploy",
+        "app",
+        "--set",
+        "web",
+        "-n",
+        "shop",
+        "--fail-on",
+        "critical",
+    ];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--kubeconfig", &k]);
+    s.run(&all)
+}
+
+fn image_of(tc: &TestCluster) -> Option<String> {
+    tc.get("apps/v1", "Deployment", Some("shop"), "web")
+        .and_then(|d| {
+            d["spec"]["template"]["spec"]["containers"][0]["image"]
+                .as_str()
+                .map(str::to_string)
+        })
+}
+
+#[test]
+fn without_apply_nothing_changes_and_the_diff_is_shown() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    let r = deploy(&s, &tc, &[]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("dry run"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("would apply: 3 created, 0 changed, 0 unchanged"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("+        image: registry.example.com/web:1.0")
+            || r.stdout.contains("image: registry.example.com/web:1.0"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        tc.get("apps/v1", "Deployment", Some("shop"), "web")
+            .is_none()
+    );
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_set_that_fails_the_gate_is_not_applied() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write(
+        "app/app.yaml",
+        app("nginx:1.27").replace("allowPrivilegeEscalation: false", "privileged: true"),
+    );
+    let r = deploy(&s, &tc, &["--apply"]);
+    r.expect_code(1);
+    assert!(r.stdout.contains("CG1001"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("stopped at the gate: nothing was applied"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_none()
+    );
+}
+
+#[test]
+fn apply_waits_for_the_rollout_and_a_second_apply_changes_nothing() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    let r = deploy(
+        &s,
+        &tc,
+        &[
+            "--apply",
+            "--wait-for-rollout",
+            "--timeout",
+            "60",
+            "--verify",
+        ],
+    );
+    r.expect_code(0);
+    assert!(r.stdout.contains("applied: 3 created"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("rollout: 1 objects ready"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("verify: the live objects hold what was applied"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        image_of(&tc).as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+    let d = tc
+        .get("apps/v1", "Deployment", Some("shop"), "web")
+        .unwrap();
+    let managers: Vec<&str> = d["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert!(managers.contains(&"confgate"), "{managers:?}");
+    assert!(
+        d["metadata"]["labels"]["applyset.kubernetes.io/part-of"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("applyset-"))
+    );
+    let again = deploy(&s, &tc, &["--apply", "--format", "json"]);
+    again.expect_code(0);
+    let v: Value = again.json();
+    assert!(
+        v["applied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["change"] == "unchanged"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn a_rollout_that_never_becomes_ready_is_explained_at_the_timeout() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/crashloop:1.0"));
+    let r = deploy(
+        &s,
+        &tc,
+        &["--apply", "--wait-for-rollout", "--timeout", "4"],
+    );
+    r.expect_code(1);
+    assert!(r.stdout.contains("not ready"), "{}", r.stdout);
+    assert!(r.stdout.contains("Deployment/shop/web"), "{}", r.stdout);
+    assert!(r.stdout.contains("CrashLoopBackOff"), "{}", r.stdout);
+    let s2 = Scratch::new();
+    s2.write("app/app.yaml", app("registry.example.com/imagepull:1.0"));
+    let r = deploy(
+        &s2,
+        &tc,
+        &[
+            "--apply",
+            "--wait-for-rollout",
+            "--timeout",
+            "4",
+            "--force-conflicts",
+        ],
+    );
+    r.expect_code(1);
+    assert!(
+        r.stdout.contains("ImagePullBackOff") || r.stdout.contains("ErrImagePull"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_missing_namespace_stops_the_deploy_unless_it_may_be_created() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    let k = tc.kubeconfig_path().display().to_string();
+    let r = s.run(&[
+        "deploy",
+        "app",
+        "--set",
+        "web",
+        "-n",
+        "new-ns",
+        "--apply",
+        "--kubeconfig",
+        &k,
+        "--fail-on",
+        "critical",
+    ]);
+    r.expect_code(2);
+    assert!(
+        r.stdout.contains("namespace new-ns does not exist")
+            && r.stdout.contains("--create-namespace"),
+        "{}",
+        r.stdout
+    );
+    let r = s.run(&[
+        "deploy",
+        "app",
+        "--set",
+        "web",
+        "-n",
+        "new-ns",
+        "--apply",
+        "--create-namespace",
+        "--kubeconfig",
+        &k,
+        "--fail-on",
+        "critical",
+    ]);
+    r.expect_code(0);
+    assert!(tc.get("v1", "Namespace", None, "new-ns").is_some());
+    assert!(
+        tc.get("v1", "ConfigMap", Some("new-ns"), "web-config")
+            .is_some()
+    );
+}
+
+#[test]
+fn missing_permissions_are_listed_all_at_once_before_anything_is_applied() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    let r = deploy(&s, &tc, &["--apply", "--context", "testcluster-limited"]);
+    r.expect_code(2);
+    assert!(r.stdout.contains("permissions missing"), "{}", r.stdout);
+    for p in [
+        "patch deployments.apps in namespace shop",
+        "create services in namespace shop",
+        "patch configmaps in namespace shop",
+    ] {
+        assert!(r.stdout.contains(p), "{p}: {}", r.stdout);
+    }
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_none()
+    );
+}
+
+#[test]
+fn fields_of_another_manager_are_conflicts_unless_forced() {
+    let tc = cluster();
+    let s = Scratch::new();
+    // Another manager owns the Deployment's replicas and image.
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    deploy(&s, &tc, &["--apply"]).expect_code(0);
+    let other = s.write(
+        "other.yaml",
+        app("registry.example.com/web:9.9")
+            .split("---")
+            .nth(2)
+            .unwrap(),
+    );
+    let k = tc.kubeconfig_path().display().to_string();
+    let kubectl = std::process::Command::new("kubectl")
+        .env("KUBECONFIG", &k)
+        .args([
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--field-manager",
+            "hotfix",
+            "-n",
+            "shop",
+            "-f",
+        ])
+        .arg(&other)
+        .output();
+    let Ok(out) = kubectl else {
+        eprintln!("skipped: kubectl not found");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.write("app/app.yaml", app("registry.example.com/web:2.0"));
+    let r = deploy(&s, &tc, &["--apply"]);
+    r.expect_code(2);
+    assert!(
+        r.stdout.contains("owned by another field manager"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("Deployment/shop/web") && r.stdout.contains("image"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        image_of(&tc).as_deref(),
+        Some("registry.example.com/web:9.9")
+    );
+    deploy(&s, &tc, &["--apply", "--force-conflicts"]).expect_code(0);
+    assert_eq!(
+        image_of(&tc).as_deref(),
+        Some("registry.example.com/web:2.0")
+    );
+}
+
+#[test]
+fn prune_deletes_former_members_and_nothing_else() {
+    let tc = cluster();
+    tc.load_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: not-ours, namespace: shop}\n")
+        .unwrap();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    deploy(&s, &tc, &["--apply"]).expect_code(0);
+    // The ConfigMap leaves the set.
+    let without: String = app("registry.example.com/web:1.0")
+        .split("---")
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("---");
+    s.write("app/app.yaml", without);
+    let dry = deploy(&s, &tc, &["--prune"]);
+    dry.expect_code(0);
+    assert!(
+        dry.stdout.contains("would prune ConfigMap/shop/web-config"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_some()
+    );
+    let r = deploy(&s, &tc, &["--apply", "--prune"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains("pruned ConfigMap/shop/web-config"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_none()
+    );
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "not-ours")
+            .is_some()
+    );
+    assert!(
+        tc.get("apps/v1", "Deployment", Some("shop"), "web")
+            .is_some()
+    );
+}
+
+#[test]
+fn an_object_rejected_mid_way_says_what_was_and_was_not_applied() {
+    let tc = cluster();
+    let s = Scratch::new();
+    // A CRD and a custom resource whose name the server rejects: the resource cannot be
+    // dry-run before its CRD exists, so the failure comes while applying.
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets, singular: widget}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n";
+    let bad = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: Bad_Name}\n";
+    s.write(
+        "app/app.yaml",
+        format!(
+            "{}---\n{crd}---\n{bad}",
+            app("registry.example.com/web:1.0")
+        ),
+    );
+    let r = deploy(&s, &tc, &["--apply"]);
+    r.expect_code(2);
+    assert!(
+        r.stdout
+            .contains("Widget/shop/Bad_Name rejected by the server"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("applied: 4 created"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("not applied (1): Widget/shop/Bad_Name"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("revision"), "{}", r.stdout);
+}
