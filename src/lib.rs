@@ -12,6 +12,8 @@ pub mod catalog;
 #[cfg(feature = "cluster")]
 pub mod cluster;
 pub mod compliance;
+#[cfg(feature = "cluster")]
+pub mod deploy;
 pub mod diag;
 pub mod document;
 pub mod engine;

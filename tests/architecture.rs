@@ -32,7 +32,14 @@ const LAYERS: &[&[&str]] = &[
     &["source"],
     &["finding", "baseline", "waiver", "engine"],
     &["gate", "scan"],
-    &["report", "compliance", "audit", "ruledocs", "cluster"],
+    &[
+        "report",
+        "compliance",
+        "audit",
+        "ruledocs",
+        "cluster",
+        "deploy",
+    ],
     &["generate", "validate", "bench", "settings"],
 ];
 
