@@ -160,7 +160,7 @@ fn apply_waits_for_the_rollout_and_a_second_apply_changes_nothing() {
     r.expect_code(0);
     assert!(r.stdout.contains("applied: 3 created"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("rollout: 1 objects ready"),
+        r.stdout.contains("objects ready in"),
         "{}",
         r.stdout
     );
@@ -420,10 +420,17 @@ fn prune_deletes_former_members_and_nothing_else() {
 fn an_object_rejected_mid_way_says_what_was_and_was_not_applied() {
     let tc = cluster();
     let s = Scratch::new();
-    // A CRD and a custom resource whose name the server rejects: the resource cannot be
+    // A CRD and a custom resource the server rejects: the resource cannot be
     // dry-run before its CRD exists, so the failure comes while applying.
     let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets, singular: widget}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n";
-    let bad = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: Bad_Name}\n";
+    let bad = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: -1}\n";
+    // The server rejects the custom resource (as a validating schema or webhook would).
+    tc.faults().fail(
+        Some("PATCH"),
+        "/apis/example.com/v1/namespaces/shop/widgets/w",
+        422,
+        1,
+    );
     s.write(
         "app/app.yaml",
         format!(
@@ -434,14 +441,13 @@ fn an_object_rejected_mid_way_says_what_was_and_was_not_applied() {
     let r = deploy(&s, &tc, &["--apply"]);
     r.expect_code(2);
     assert!(
-        r.stdout
-            .contains("Widget/shop/Bad_Name rejected by the server"),
+        r.stdout.contains("Widget/shop/w rejected by the server"),
         "{}",
         r.stdout
     );
     assert!(r.stdout.contains("applied: 4 created"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("not applied (1): Widget/shop/Bad_Name"),
+        r.stdout.contains("not applied (1): Widget/shop/w"),
         "{}",
         r.stdout
     );

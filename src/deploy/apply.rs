@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::cluster::Cluster;
 use crate::cluster::diff::{self, Change, ObjectDiff};
 use crate::cluster::discovery::{self, ResourceType};
 use crate::cluster::ops::{ApplyOptions, OpError, Refusal};
-use crate::cluster::Cluster;
 use crate::diag::{Code, Diagnostic};
 
 use super::plan::{self, Item};
@@ -162,21 +162,21 @@ pub async fn check(cluster: &Cluster, types: &Types, items: &[Item], force: bool
         {
             // The namespace does not exist yet: a dry run would say NotFound.
             let live_ns = cluster
-                .get_object(
-                    types.get("v1", "Namespace").unwrap_or(t),
-                    None,
-                    ns,
-                )
+                .get_object(types.get("v1", "Namespace").unwrap_or(t), None, ns)
                 .await;
             if !matches!(live_ns, Ok(Some(_))) {
                 out.deferred.push(item.shown());
                 continue;
             }
         }
-        let live = match cluster.get_object(t, item.namespace.as_deref(), &item.name).await {
+        let live = match cluster
+            .get_object(t, item.namespace.as_deref(), &item.name)
+            .await
+        {
             Ok(l) => l,
             Err(e) => {
-                out.errors.push(e.file(item.file.clone()).line(Some(item.line)));
+                out.errors
+                    .push(e.file(item.file.clone()).line(Some(item.line)));
                 continue;
             }
         };
@@ -208,7 +208,11 @@ pub async fn check(cluster: &Cluster, types: &Types, items: &[Item], force: bool
             Err(OpError::Refused(r)) => out.errors.push(
                 Diagnostic::new(
                     Code::InvalidObject,
-                    format!("{} rejected by the server: {}", item.shown(), explain(item, &r)),
+                    format!(
+                        "{} rejected by the server: {}",
+                        item.shown(),
+                        explain(item, &r)
+                    ),
                 )
                 .file(item.file.clone())
                 .line(Some(item.line)),
@@ -246,8 +250,7 @@ pub async fn apply(
     for (n, item) in items.iter().enumerate() {
         let stop = |out: &mut Applied, e: Diagnostic| {
             out.errors.push(e);
-            out.not_applied
-                .extend(items[n..].iter().map(Item::shown));
+            out.not_applied.extend(items[n..].iter().map(Item::shown));
         };
         if types.get(&item.api_version, &item.kind).is_none() {
             // A custom resource whose CRD this deploy just created: discover again.
@@ -264,14 +267,20 @@ pub async fn apply(
                 &mut out,
                 Diagnostic::new(
                     Code::InvalidObject,
-                    format!("{} {} is not served by the cluster", item.api_version, item.kind),
+                    format!(
+                        "{} {} is not served by the cluster",
+                        item.api_version, item.kind
+                    ),
                 )
                 .file(item.file.clone())
                 .line(Some(item.line)),
             );
             return out;
         };
-        let existed = match cluster.get_object(&t, item.namespace.as_deref(), &item.name).await {
+        let existed = match cluster
+            .get_object(&t, item.namespace.as_deref(), &item.name)
+            .await
+        {
             Ok(l) => l,
             Err(e) => {
                 stop(&mut out, e);
@@ -302,7 +311,11 @@ pub async fn apply(
                 let d = match &e {
                     OpError::Refused(r) => Diagnostic::new(
                         Code::InvalidObject,
-                        format!("{} rejected by the server: {}", item.shown(), explain(item, r)),
+                        format!(
+                            "{} rejected by the server: {}",
+                            item.shown(),
+                            explain(item, r)
+                        ),
                     )
                     .file(item.file.clone())
                     .line(Some(item.line)),
@@ -316,7 +329,8 @@ pub async fn apply(
             && let Err(e) = wait_established(cluster, &t, &item.name, timeout).await
         {
             out.errors.push(e);
-            out.not_applied.extend(items[n + 1..].iter().map(Item::shown));
+            out.not_applied
+                .extend(items[n + 1..].iter().map(Item::shown));
             return out;
         }
     }
@@ -349,7 +363,10 @@ async fn wait_established(
         if start.elapsed() >= timeout {
             return Err(Diagnostic::new(
                 Code::Cluster,
-                format!("CustomResourceDefinition {name} was not established within {} s", timeout.as_secs()),
+                format!(
+                    "CustomResourceDefinition {name} was not established within {} s",
+                    timeout.as_secs()
+                ),
             ));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

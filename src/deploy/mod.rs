@@ -191,7 +191,10 @@ pub async fn deploy(
             return out.stop(Stopped::Gate);
         }
         Err(e) => {
-            out.errors.push(Diagnostic::new(Code::System, format!("the scan stopped: {e}")));
+            out.errors.push(Diagnostic::new(
+                Code::System,
+                format!("the scan stopped: {e}"),
+            ));
             return out.stop(Stopped::Gate);
         }
     }
@@ -283,7 +286,17 @@ pub async fn deploy(
     };
     if !opts.apply {
         if opts.prune {
-            match apply::prune(cluster, &types, &items, previous_parent.as_ref(), &opts.namespace, &id, true).await {
+            match apply::prune(
+                cluster,
+                &types,
+                &items,
+                previous_parent.as_ref(),
+                &opts.namespace,
+                &id,
+                true,
+            )
+            .await
+            {
                 Ok(p) => out.pruned = p,
                 Err(e) => out.errors.push(e),
             }
@@ -313,25 +326,71 @@ pub async fn deploy(
             }
         }
     }
+    // Namespaces first: the parent lives in the set's namespace.
+    let (namespaces, members): (Vec<Item>, Vec<Item>) = items
+        .iter()
+        .cloned()
+        .partition(|i| i.kind == "Namespace" && i.api_version == "v1");
+    let first = apply::apply(
+        cluster,
+        &mut types,
+        &namespaces,
+        opts.force_conflicts,
+        opts.timeout,
+    )
+    .await;
+    out.applied = first.applied;
+    if !first.errors.is_empty() {
+        out.not_applied = first.not_applied;
+        out.not_applied.extend(members.iter().map(Item::shown));
+        out.errors.extend(first.errors);
+        return out.stop(Stopped::Apply);
+    }
     if let Some(t) = &secret_t {
         let parent = plan::parent_object(&opts.set, &opts.namespace, &union_items);
         if let Err(e) = cluster
-            .apply_object(t, Some(&opts.namespace), &parent, &ApplyOptions { force: true, ..ApplyOptions::default() })
+            .apply_object(
+                t,
+                Some(&opts.namespace),
+                &parent,
+                &ApplyOptions {
+                    force: true,
+                    ..ApplyOptions::default()
+                },
+            )
             .await
         {
-            out.errors.push(e.diagnostic("apply the set's ApplySet parent"));
+            out.errors
+                .push(e.diagnostic("apply the set's ApplySet parent"));
             return out.stop(Stopped::Apply);
         }
     }
-    let applied = apply::apply(cluster, &mut types, &items, opts.force_conflicts, opts.timeout).await;
-    out.applied = applied.applied;
+    let applied = apply::apply(
+        cluster,
+        &mut types,
+        &members,
+        opts.force_conflicts,
+        opts.timeout,
+    )
+    .await;
+    out.applied.extend(applied.applied);
     out.not_applied = applied.not_applied;
     if !applied.errors.is_empty() {
         out.errors.extend(applied.errors);
         return out.stop(Stopped::Apply);
     }
     if opts.prune {
-        match apply::prune(cluster, &types, &items, previous_parent.as_ref(), &opts.namespace, &id, false).await {
+        match apply::prune(
+            cluster,
+            &types,
+            &items,
+            previous_parent.as_ref(),
+            &opts.namespace,
+            &id,
+            false,
+        )
+        .await
+        {
             Ok(p) => out.pruned = p,
             Err(e) => {
                 out.errors.push(e);
@@ -341,10 +400,19 @@ pub async fn deploy(
         if let Some(t) = &secret_t {
             let parent = plan::parent_object(&opts.set, &opts.namespace, &items);
             if let Err(e) = cluster
-                .apply_object(t, Some(&opts.namespace), &parent, &ApplyOptions { force: true, ..ApplyOptions::default() })
+                .apply_object(
+                    t,
+                    Some(&opts.namespace),
+                    &parent,
+                    &ApplyOptions {
+                        force: true,
+                        ..ApplyOptions::default()
+                    },
+                )
                 .await
             {
-                out.errors.push(e.diagnostic("update the set's ApplySet parent"));
+                out.errors
+                    .push(e.diagnostic("update the set's ApplySet parent"));
             }
         }
     }

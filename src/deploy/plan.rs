@@ -22,8 +22,14 @@ pub fn tier(api_version: &str, kind: &str) -> u8 {
         "ConfigMap" | "Secret" => 3,
         "StorageClass" | "PersistentVolume" | "PersistentVolumeClaim" => 4,
         "Service" if group.is_empty() => 5,
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob"
-        | "Pod" | "ReplicationController" => 6,
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "CronJob"
+        | "Pod"
+        | "ReplicationController" => 6,
         "Ingress" | "HorizontalPodAutoscaler" | "PodDisruptionBudget" => 7,
         _ => 8,
     }
@@ -136,7 +142,9 @@ pub fn check_set_name(set: &str) -> Result<(), Diagnostic> {
     } else {
         Err(Diagnostic::new(
             Code::Settings,
-            format!("set name {set:?} must be a DNS-1123 label of at most 40 characters (lower-case letters, digits, '-'): choose one with --set"),
+            format!(
+                "set name {set:?} must be a DNS-1123 label of at most 40 characters (lower-case letters, digits, '-'): choose one with --set"
+            ),
         ))
     }
 }
@@ -257,7 +265,16 @@ mod tests {
         let order: Vec<&str> = items.iter().map(|i| i.kind.as_str()).collect();
         assert_eq!(
             order,
-            ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ConfigMap", "Service", "Deployment", "Ingress", "Widget"]
+            [
+                "Namespace",
+                "CustomResourceDefinition",
+                "ServiceAccount",
+                "ConfigMap",
+                "Service",
+                "Deployment",
+                "Ingress",
+                "Widget"
+            ]
         );
         let dep = items.iter().find(|i| i.kind == "Deployment").unwrap();
         assert_eq!(dep.namespace.as_deref(), Some("shop"));
@@ -273,7 +290,10 @@ mod tests {
             "shop",
         )
         .unwrap_err();
-        assert!(e.to_string().contains("defined twice (also in set.yaml:1)"), "{e}");
+        assert!(
+            e.to_string().contains("defined twice (also in set.yaml:1)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -287,7 +307,11 @@ mod tests {
 
     #[test]
     fn members_outside_the_new_plan_are_pruned_and_nothing_else() {
-        let items = plan(&docs("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\n"), "shop").unwrap();
+        let items = plan(
+            &docs("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\n"),
+            "shop",
+        )
+        .unwrap();
         let id = applyset_id("p", "shop");
         let live = |name: &str, label: Option<&str>| {
             let mut v = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "shop"}});
@@ -299,7 +323,11 @@ mod tests {
         assert!(!is_pruned(&live("keep", Some(&id)), &id, &items));
         assert!(is_pruned(&live("gone", Some(&id)), &id, &items));
         assert!(!is_pruned(&live("foreign", None), &id, &items));
-        assert!(!is_pruned(&live("other-set", Some("applyset-x-v1")), &id, &items));
+        assert!(!is_pruned(
+            &live("other-set", Some("applyset-x-v1")),
+            &id,
+            &items
+        ));
         let parent = parent_object("web", "shop", &items);
         assert_eq!(parent_members(&parent).0, ["ConfigMap"]);
     }

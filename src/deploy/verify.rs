@@ -59,7 +59,8 @@ pub fn drift(item: &Item, applied: &Value, live: &Value) -> Vec<String> {
             format!(
                 "{}: {path} is {} live, {} was applied",
                 item.shown(),
-                got.map(|g| g.to_string()).unwrap_or_else(|| "absent".into()),
+                got.map(|g| g.to_string())
+                    .unwrap_or_else(|| "absent".into()),
                 want
             )
         };
@@ -133,9 +134,14 @@ pub async fn verify(
         let Some(t) = types.get(&item.api_version, &item.kind) else {
             continue;
         };
-        let Some(mut live) = cluster.get_object(t, item.namespace.as_deref(), &item.name).await?
+        let Some(mut live) = cluster
+            .get_object(t, item.namespace.as_deref(), &item.name)
+            .await?
         else {
-            out.drift.push(format!("{}: missing from the cluster after the deploy", item.shown()));
+            out.drift.push(format!(
+                "{}: missing from the cluster after the deploy",
+                item.shown()
+            ));
             continue;
         };
         out.drift.extend(drift(item, &item.object, &live));
@@ -154,7 +160,11 @@ pub async fn verify(
     .await
     .map_err(|e| Diagnostic::new(Code::System, format!("verification stopped: {e}")))??;
     let known: BTreeSet<_> = file_findings.iter().map(key).collect();
-    for f in outcome.findings.iter().filter(|f| crate::gate::Gate::counts(f)) {
+    for f in outcome
+        .findings
+        .iter()
+        .filter(|f| crate::gate::Gate::counts(f))
+    {
         if !known.contains(&key(f)) {
             out.live_only.push(LiveFinding {
                 rule_id: f.rule_id.clone(),
@@ -195,10 +205,17 @@ mod tests {
 
     #[test]
     fn only_fields_the_deploy_set_are_compared() {
-        let applied = v("spec: {replicas: 2, template: {spec: {containers: [{name: a, image: 'x:1', ports: [{containerPort: 80}]}]}}}");
-        let live = v("spec: {replicas: 3, strategy: {}, template: {spec: {containers: [{name: a, image: 'x:1', imagePullPolicy: IfNotPresent, ports: [{containerPort: 80, protocol: TCP}]}]}}}\nstatus: {}");
+        let applied = v(
+            "spec: {replicas: 2, template: {spec: {containers: [{name: a, image: 'x:1', ports: [{containerPort: 80}]}]}}}",
+        );
+        let live = v(
+            "spec: {replicas: 3, strategy: {}, template: {spec: {containers: [{name: a, image: 'x:1', imagePullPolicy: IfNotPresent, ports: [{containerPort: 80, protocol: TCP}]}]}}}\nstatus: {}",
+        );
         let d = drift(&item("Deployment"), &applied, &live);
-        assert_eq!(d, ["Deployment/a/x: spec.replicas is 3 live, 2 was applied"]);
+        assert_eq!(
+            d,
+            ["Deployment/a/x: spec.replicas is 3 live, 2 was applied"]
+        );
     }
 
     #[test]
@@ -209,12 +226,20 @@ mod tests {
             &v("data: {password: b3RoZXI=}"),
         );
         assert_eq!(d.len(), 1);
-        assert!(!d[0].contains("c2VjcmV0") && !d[0].contains("b3RoZXI"), "{}", d[0]);
+        assert!(
+            !d[0].contains("c2VjcmV0") && !d[0].contains("b3RoZXI"),
+            "{}",
+            d[0]
+        );
     }
 
     #[test]
     fn normalised_scalars_are_not_drift() {
-        let d = drift(&item("Service"), &v("spec: {ports: [{port: '80'}]}"), &v("spec: {ports: [{port: 80}]}"));
+        let d = drift(
+            &item("Service"),
+            &v("spec: {ports: [{port: '80'}]}"),
+            &v("spec: {ports: [{port: 80}]}"),
+        );
         assert!(d.is_empty(), "{d:?}");
     }
 }

@@ -58,13 +58,21 @@ impl Rollout {
             })
             .collect();
         if pending.is_empty() {
-            format!("{} objects ready in {:.1} s", self.objects.len(), self.seconds)
+            format!(
+                "{} objects ready in {:.1} s",
+                self.objects.len(),
+                self.seconds
+            )
         } else {
             format!(
                 "{} of {} objects not ready{}: {}",
                 pending.len(),
                 self.objects.len(),
-                if self.timed_out { " at the timeout" } else { "" },
+                if self.timed_out {
+                    " at the timeout"
+                } else {
+                    ""
+                },
                 pending.join("; ")
             )
         }
@@ -170,7 +178,10 @@ pub async fn wait(
             readiness,
         });
     }
-    rollout.ready = rollout.objects.iter().all(|w| w.readiness == Readiness::Ready);
+    rollout.ready = rollout
+        .objects
+        .iter()
+        .all(|w| w.readiness == Readiness::Ready);
     rollout.timed_out = !rollout.ready
         && rollout
             .objects
@@ -184,8 +195,7 @@ pub async fn wait(
 
 /// Why the stuck objects are not ready, from their pods and the namespace's Events.
 async fn explain(cluster: &Cluster, types: &Types, stuck: &[(&Item, Value)]) -> Vec<String> {
-    let (Some(pods_t), Some(events_t)) = (types.get("v1", "Pod"), types.get("v1", "Event"))
-    else {
+    let (Some(pods_t), Some(events_t)) = (types.get("v1", "Pod"), types.get("v1", "Event")) else {
         return Vec::new();
     };
     let mut namespaces: Vec<&str> = stuck
@@ -197,8 +207,18 @@ async fn explain(cluster: &Cluster, types: &Types, stuck: &[(&Item, Value)]) -> 
     let mut pods = Vec::new();
     let mut events = Vec::new();
     for ns in namespaces {
-        pods.extend(cluster.list_objects(pods_t, Some(ns), None).await.unwrap_or_default());
-        events.extend(cluster.list_objects(events_t, Some(ns), None).await.unwrap_or_default());
+        pods.extend(
+            cluster
+                .list_objects(pods_t, Some(ns), None)
+                .await
+                .unwrap_or_default(),
+        );
+        events.extend(
+            cluster
+                .list_objects(events_t, Some(ns), None)
+                .await
+                .unwrap_or_default(),
+        );
     }
     let mut out = Vec::new();
     for (item, obj) in stuck {

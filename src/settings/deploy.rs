@@ -73,7 +73,11 @@ fn set_from_path(p: &std::path::Path) -> Option<String> {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let cleaned = cleaned.trim_matches('-').chars().take(40).collect::<String>();
+    let cleaned = cleaned
+        .trim_matches('-')
+        .chars()
+        .take(40)
+        .collect::<String>();
     (!cleaned.is_empty()).then_some(cleaned)
 }
 
@@ -102,7 +106,10 @@ impl Settings {
         let set = match flags.set.clone().or(file.set) {
             Some(s) => s,
             None => set_from_path(&self.cwd.join(&paths[0])).ok_or_else(|| {
-                Diagnostic::new(Code::Settings, "cannot name the set from the paths: give --set NAME")
+                Diagnostic::new(
+                    Code::Settings,
+                    "cannot name the set from the paths: give --set NAME",
+                )
             })?,
         };
         let timeout = flags.timeout.or(file.timeout).unwrap_or(600.0);

@@ -25,7 +25,9 @@ use std::path::{Path, PathBuf};
 pub use cluster::{ConnectFlags, ReadFlags};
 #[cfg(feature = "cluster")]
 pub use deploy::DeployFlags;
-pub use file::{ClusterSection, DeploySection, FileConfig, GenerateSection, Size, ValidateSection, parse_size};
+pub use file::{
+    ClusterSection, DeploySection, FileConfig, GenerateSection, Size, ValidateSection, parse_size,
+};
 pub use generate::GenerateFlags;
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
 pub use validate::{ValidateFlags, ValidateSettings};

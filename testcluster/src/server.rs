@@ -1058,11 +1058,22 @@ fn delete_options(r: &Req) -> (Option<String>, Option<Value>) {
     (policy, pre)
 }
 
+/// `dryRun` may come in the DeleteOptions body (`"dryRun": ["All"]`, what client-go and
+/// kube-rs send) as well as in the query.
+fn body_dry_run(r: &Req) -> bool {
+    serde_json::from_slice::<Value>(&r.body)
+        .ok()
+        .and_then(|b| b.get("dryRun").cloned())
+        .and_then(|d| d.as_array().cloned())
+        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("All")))
+}
+
 fn do_delete(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
-    let wctx = match write_ctx(r) {
+    let mut wctx = match write_ctx(r) {
         Ok(w) => w,
         Err(e) => return error(e),
     };
+    wctx.dry_run |= body_dry_run(r);
     let name = ctx.name.as_deref().unwrap_or("");
     let (policy, pre) = delete_options(r);
     if let Some(p) = &policy
@@ -1106,10 +1117,11 @@ fn do_delete(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
 }
 
 fn do_delete_collection(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
-    let wctx = match write_ctx(r) {
+    let mut wctx = match write_ctx(r) {
         Ok(w) => w,
         Err(e) => return error(e),
     };
+    wctx.dry_run |= body_dry_run(r);
     let (labels, fields) = match selectors(r, &ctx.def) {
         Ok(x) => x,
         Err(e) => return error(e),
