@@ -457,9 +457,10 @@ fn crd(obj: &Value) -> Readiness {
 
 fn service(obj: &Value, opts: ReadyOptions) -> Readiness {
     let load_balancer = text(obj, &["spec", "type"]) == Some("LoadBalancer");
-    if !(load_balancer && opts.load_balancer)
-        || !list(obj, &["status", "loadBalancer", "ingress"]).is_empty()
-    {
+    let waiting = load_balancer
+        && opts.load_balancer
+        && list(obj, &["status", "loadBalancer", "ingress"]).is_empty();
+    if !waiting {
         return Readiness::Ready;
     }
     Readiness::Progressing("waiting for a load balancer address".to_string())
