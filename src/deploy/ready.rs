@@ -609,15 +609,34 @@ fn replica_set_of(deployment: &str, rs: &str) -> bool {
 }
 
 /// Events about an object or its pods (involvedObject kind/name/namespace, and the uid when
-/// both have one), Warning first, otherwise in the given order. For a Deployment, events
-/// about its ReplicaSets count too (a quota or admission refusal is reported on the
-/// ReplicaSet as FailedCreate).
+/// both have one), Warning first, otherwise in the given order. Events about the
+/// PersistentVolumeClaims the pods mount count too (a claim that cannot be provisioned
+/// keeps a pod Pending), and for a Deployment those about its ReplicaSets (a quota or
+/// admission refusal is reported on the ReplicaSet as FailedCreate).
 pub fn events_for<'a>(obj: &Value, pods: &[&Value], events: &'a [Value]) -> Vec<&'a Value> {
     let mut subjects: Vec<Subject<'_>> = Subject::of(obj).into_iter().collect();
-    subjects.extend(
-        pods.iter()
-            .filter_map(|p| Subject::of(p).map(|s| Subject { kind: "Pod", ..s })),
-    );
+    for p in pods {
+        let Some(pod) = Subject::of(p) else {
+            continue;
+        };
+        let ns = Some(namespace(p));
+        subjects.extend(
+            list(p, &["spec", "volumes"])
+                .iter()
+                .filter_map(|v| text(v, &["persistentVolumeClaim", "claimName"]))
+                .map(|claim| Subject {
+                    kind: "PersistentVolumeClaim",
+                    name: claim,
+                    namespace: ns,
+                    uid: None,
+                }),
+        );
+        subjects.push(Subject {
+            kind: "Pod",
+            namespace: ns,
+            ..pod
+        });
+    }
     let deployment = Subject::of(obj).filter(|s| s.kind == "Deployment");
     let owners: BTreeSet<&str> = pods
         .iter()
@@ -1703,6 +1722,19 @@ spec:
             .map(|e| text(e, &["metadata", "name"]).unwrap())
             .collect();
         assert_eq!(got, ["e2", "e4", "e8", "e9", "e1", "e3"]);
+        // Events about the claims the pods mount, in the pods' namespace.
+        let sts_pod = obj(
+            "metadata: {name: db-0, namespace: shop}\nspec: {volumes: [{name: data, persistentVolumeClaim: {claimName: data-db-0}}, {name: tmp, emptyDir: {}}]}\n",
+        );
+        let sts = obj("kind: StatefulSet\nmetadata: {name: db, namespace: shop}\n");
+        let ev = objs("
+- {metadata: {name: p1}, type: Warning, reason: ProvisioningFailed, involvedObject: {kind: PersistentVolumeClaim, name: data-db-0, namespace: shop}}
+- {metadata: {name: p2}, type: Warning, reason: ProvisioningFailed, involvedObject: {kind: PersistentVolumeClaim, name: data-db-0, namespace: other}}
+- {metadata: {name: p3}, type: Warning, reason: ProvisioningFailed, involvedObject: {kind: PersistentVolumeClaim, name: data-db-1, namespace: shop}}
+");
+        let got = events_for(&sts, &[&sts_pod], &ev);
+        assert_eq!(got.len(), 1);
+        assert_eq!(text(got[0], &["metadata", "name"]), Some("p1"));
         // A cluster-scoped object matches events whatever their namespace.
         let crd = obj("kind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n");
         let ev = objs(
@@ -1834,6 +1866,18 @@ spec:
                 "pod web-2: FailedMount: MountVolume.SetUp failed for volume \"config\" : configmap \"web-config\" not found",
                 "pod web-1: container app Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503 (12 times)",
             ]
+        );
+    }
+
+    #[test]
+    fn events_k8s_io_events_are_read_too() {
+        let pods = objs(&pod("web-1", "    phase: Running\n"));
+        let events = objs("
+- {type: Warning, reason: FailedMount, note: 'secret \"tls\" not found', series: {count: 3}, regarding: {kind: Pod, name: web-1, namespace: shop}}
+");
+        assert_eq!(
+            pod_problems(&pods, &events, 5),
+            ["pod web-1: FailedMount: secret \"tls\" not found (3 times)"]
         );
     }
 
