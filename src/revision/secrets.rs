@@ -343,7 +343,9 @@ mod tests {
         assert_eq!(e.code, Code::Settings);
         // A sealed blob moved to another Secret is refused.
         let mut moved = r.clone();
-        moved.sealed.swap(0, 1);
+        let first = moved.sealed[0].sealed.clone();
+        moved.sealed[0].sealed = moved.sealed[1].sealed.clone();
+        moved.sealed[1].sealed = first;
         let e = restore_secrets(&moved, Some(&Key::from_bytes([5; 32]))).unwrap_err();
         assert!(!e.message.contains(CLEAR));
         assert_eq!(e.code, Code::InvalidObject);
