@@ -209,7 +209,13 @@ pub fn open(key: &Key, sealed: &[u8]) -> Result<Vec<u8>, SealError> {
     let (nonce, ct) = sealed[MAGIC.len()..].split_at(NONCE_LEN);
     let nonce = Nonce::try_from(nonce).map_err(|_| SealError::Truncated(sealed.len()))?;
     key.cipher()?
-        .decrypt(&nonce, Payload { msg: ct, aad: MAGIC })
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: ct,
+                aad: MAGIC,
+            },
+        )
         .map_err(|_| SealError::Rejected)
 }
 
@@ -229,7 +235,12 @@ mod tests {
     #[test]
     fn round_trip_including_empty_and_large() {
         let k = key(7);
-        for msg in [&b""[..], b"x", b"hello sealed world", &vec![0xabu8; 100_000]] {
+        for msg in [
+            &b""[..],
+            b"x",
+            b"hello sealed world",
+            &vec![0xabu8; 100_000],
+        ] {
             let s = seal(&k, msg).unwrap();
             assert!(s.starts_with(MAGIC));
             assert_eq!(s.len(), msg.len() + OVERHEAD);
@@ -288,7 +299,10 @@ mod tests {
         }
         assert_eq!(open(&k, b""), Err(SealError::Truncated(0)));
         assert_eq!(open(&k, &s[..10]), Err(SealError::Truncated(10)));
-        assert_eq!(open(&k, b"hello world, not sealed at all"), Err(SealError::NotSealed));
+        assert_eq!(
+            open(&k, b"hello world, not sealed at all"),
+            Err(SealError::NotSealed)
+        );
         assert!(matches!(
             open(&k, b"CGSEAL9xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
             Err(SealError::UnsupportedVersion(_))
@@ -307,7 +321,10 @@ mod tests {
         assert_eq!(Key::parse(&nopad).unwrap(), k);
         assert!(matches!(Key::parse(""), Err(SealError::BadKey(_))));
         assert!(matches!(Key::parse("c2hvcnQ="), Err(SealError::BadKey(_))));
-        assert!(matches!(Key::parse("not a key!"), Err(SealError::BadKey(_))));
+        assert!(matches!(
+            Key::parse("not a key!"),
+            Err(SealError::BadKey(_))
+        ));
         assert!(!format!("{k:?}").contains(&k.to_base64()));
         assert_eq!(k.fingerprint().len(), 8);
     }
@@ -318,7 +335,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("seal.key");
         std::fs::write(&f, format!("{}\n", k.to_base64())).unwrap();
-        assert_eq!(Key::from_value_or_file(None, Some(&f)).unwrap(), Some(k.clone()));
+        assert_eq!(
+            Key::from_value_or_file(None, Some(&f)).unwrap(),
+            Some(k.clone())
+        );
         let other = key(8);
         assert_eq!(
             Key::from_value_or_file(Some(&other.to_base64()), Some(&f)).unwrap(),

@@ -32,7 +32,14 @@ const LAYERS: &[&[&str]] = &[
     &["source"],
     &["finding", "baseline", "waiver", "engine"],
     &["gate", "scan"],
-    &["report", "compliance", "audit", "ruledocs", "cluster", "revision"],
+    &[
+        "report",
+        "compliance",
+        "audit",
+        "ruledocs",
+        "cluster",
+        "revision",
+    ],
     &["generate", "validate", "bench", "settings"],
 ];
 

@@ -166,7 +166,10 @@ async fn record_list_get_round_trip_with_increasing_numbers() {
         .get("v1", "Secret", Some(NS), "confgate-rev.web.v2")
         .unwrap();
     assert_eq!(obj["type"], SECRET_TYPE);
-    assert_eq!(obj["metadata"]["labels"]["confgate.dev/revision-set"], "web");
+    assert_eq!(
+        obj["metadata"]["labels"]["confgate.dev/revision-set"],
+        "web"
+    );
     assert_eq!(obj["metadata"]["labels"]["confgate.dev/revision"], "2");
     assert_eq!(
         obj["metadata"]["labels"]["app.kubernetes.io/managed-by"],
@@ -234,7 +237,8 @@ async fn a_revision_over_1_mib_is_chunked_and_read_back() {
     let store = RevisionStore::open(&c, NS, "web", 2, None).await.unwrap();
     let mut r = revision("big");
     for i in 0..4 {
-        r.manifests.push(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        r.manifests
+            .push(json!({"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": format!("bundle-{i}"), "namespace": NS},
             "data": {"ca.crt": noise(600_000, i + 7)}}));
     }
@@ -246,7 +250,10 @@ async fn a_revision_over_1_mib_is_chunked_and_read_back() {
     for i in 0..s.chunks {
         let name = encode::chunk_name("web", n, i);
         let obj = tc.get("v1", "Secret", Some(NS), &name).unwrap();
-        assert!(serde_json::to_vec(&obj).unwrap().len() < 1024 * 1024, "{name}");
+        assert!(
+            serde_json::to_vec(&obj).unwrap().len() < 1024 * 1024,
+            "{name}"
+        );
     }
     let got = store.get(n).await.unwrap();
     assert_eq!(got.manifests.len(), r.manifests.len());
@@ -284,7 +291,11 @@ async fn encrypted_secrets_round_trip_and_a_wrong_key_errors() {
         .await
         .unwrap();
     let e = wrong.restore(&wrong.get(n).await.unwrap()).unwrap_err();
-    assert!(e.message.contains(&format!("revision {n} of set web")), "{}", e.message);
+    assert!(
+        e.message.contains(&format!("revision {n} of set web")),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("wrong key"), "{}", e.message);
     assert!(!e.message.contains(CLEAR));
     let keyless = RevisionStore::open(&c, NS, "web", 10, None).await.unwrap();
@@ -309,7 +320,8 @@ async fn referenced_secrets_hold_no_clear_value() {
             .starts_with("sha256:")
     );
     // The rollback's question: does the live Secret still hold those values?
-    tc.load_yaml(&serde_yaml_like(&manifests("ref")[1])).unwrap();
+    tc.load_yaml(&serde_yaml_like(&manifests("ref")[1]))
+        .unwrap();
     let live = tc.get("v1", "Secret", Some(NS), "db").unwrap();
     assert_eq!(check_live_secret(stored, &live), SecretCheck::Same);
     let mut changed = live.clone();
@@ -360,7 +372,8 @@ async fn missing_chunks_and_incomplete_revisions_are_detected() {
     let secrets = c.resource_type("v1", "Secret").await.unwrap();
     let store = RevisionStore::open(&c, NS, "web", 10, None).await.unwrap();
     let mut r = revision("big");
-    r.manifests.push(json!({"apiVersion": "v1", "kind": "ConfigMap",
+    r.manifests
+        .push(json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "bundle", "namespace": NS},
         "data": {"blob": noise(1_200_000, 3)}}));
     let n = store.record(r.clone()).await.unwrap();
@@ -369,7 +382,11 @@ async fn missing_chunks_and_incomplete_revisions_are_detected() {
         .await
         .unwrap();
     let e = store.get(n).await.unwrap_err();
-    assert!(e.message.contains(&format!("revision {n} of set web")), "{}", e.message);
+    assert!(
+        e.message.contains(&format!("revision {n} of set web")),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("missing"), "{}", e.message);
 
     // A chunk 0 whose other chunks were never written is listed as incomplete, never read
@@ -398,7 +415,9 @@ async fn invalid_set_names_are_refused() {
     let tc = start();
     let c = connect(&tc).await;
     for bad in ["Web", "a.b", "", "web_1"] {
-        let e = RevisionStore::open(&c, NS, bad, 10, None).await.unwrap_err();
+        let e = RevisionStore::open(&c, NS, bad, 10, None)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, Code::Settings, "{bad}");
     }
 }

@@ -97,10 +97,7 @@ fn what(set: &str, number: u64) -> String {
 }
 
 fn corrupt(set: &str, number: u64, why: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(
-        Code::InvalidObject,
-        format!("{}: {why}", what(set, number)),
-    )
+    Diagnostic::new(Code::InvalidObject, format!("{}: {why}", what(set, number)))
 }
 
 /// The compressed payload of a revision.
@@ -310,17 +307,25 @@ pub fn decode(set: &str, number: u64, chunks: &[Value]) -> Result<Revision, Diag
     let chunk0 = mine
         .iter()
         .find(|c| index_of(c) == Some(0))
-        .ok_or_else(|| bad(format!("chunk 0 ({}) is missing", chunk_name(set, number, 0))))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "chunk 0 ({}) is missing",
+                chunk_name(set, number, 0)
+            ))
+        })?;
     let summary = summary_of(chunk0)?;
     let mut bytes = Vec::with_capacity(summary.size);
     for i in 0..summary.chunks {
-        let c = mine.iter().find(|c| index_of(c) == Some(i)).ok_or_else(|| {
-            bad(format!(
-                "chunk {i} of {} ({}) is missing",
-                summary.chunks,
-                chunk_name(set, number, i)
-            ))
-        })?;
+        let c = mine
+            .iter()
+            .find(|c| index_of(c) == Some(i))
+            .ok_or_else(|| {
+                bad(format!(
+                    "chunk {i} of {} ({}) is missing",
+                    summary.chunks,
+                    chunk_name(set, number, i)
+                ))
+            })?;
         if c.get("type").and_then(Value::as_str) != Some(SECRET_TYPE) {
             return Err(bad(format!("chunk {i} is not of type {SECRET_TYPE}")));
         }
@@ -391,7 +396,9 @@ mod tests {
 
     #[test]
     fn a_small_revision_is_one_complete_chunk() {
-        let r = rev(vec![json!({"kind": "ConfigMap", "metadata": {"name": "a"}})]);
+        let r = rev(vec![
+            json!({"kind": "ConfigMap", "metadata": {"name": "a"}}),
+        ]);
         let chunks = encode(&r).unwrap();
         assert_eq!(chunks.len(), 1);
         let c = &chunks[0];

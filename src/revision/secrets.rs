@@ -195,8 +195,8 @@ pub fn restore_secrets(rev: &Revision, key: Option<&Key>) -> Result<Vec<Value>, 
             ),
             other => other.diagnostic(&label),
         })?;
-        let plain: Value =
-            serde_json::from_slice(&plain).map_err(|_| corrupt("its sealed values are not JSON"))?;
+        let plain: Value = serde_json::from_slice(&plain)
+            .map_err(|_| corrupt("its sealed values are not JSON"))?;
         if plain.get("name").and_then(Value::as_str) != Some(s.name.as_str()) {
             return Err(corrupt("the sealed values belong to another Secret"));
         }
@@ -258,7 +258,11 @@ pub fn check_live_secret(stored: &Value, live: &Value) -> SecretCheck {
             let got = live_string
                 .and_then(|m| m.get(k))
                 .map(|v| value_bytes(v, false))
-                .or_else(|| live_data.and_then(|m| m.get(k)).map(|v| value_bytes(v, true)));
+                .or_else(|| {
+                    live_data
+                        .and_then(|m| m.get(k))
+                        .map(|v| value_bytes(v, true))
+                });
             got.is_none_or(|b| &reference(&b) != r)
         })
         .map(|(k, _)| k)

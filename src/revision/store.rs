@@ -222,11 +222,11 @@ impl<'a> RevisionStore<'a> {
                 Err(e) => return Err(e.diagnostic(&format!("record {}", self.what(number)))),
             }
         };
-        if chunks.len() > 1 {
-            if let Err(d) = self.write_rest(number, &chunks, created0).await {
-                self.delete_revision(number, chunks.len()).await;
-                return Err(d);
-            }
+        if chunks.len() > 1
+            && let Err(d) = self.write_rest(number, &chunks, created0).await
+        {
+            self.delete_revision(number, chunks.len()).await;
+            return Err(d);
         }
         if let Err(d) = self.prune(number).await {
             tracing::warn!("revision history of set {} not pruned: {d}", self.set);
@@ -305,9 +305,7 @@ impl<'a> RevisionStore<'a> {
                 Ok(_) => return Ok(()),
                 Err(e) if e.is(409) && attempt < UPDATE_ATTEMPTS => continue,
                 Err(e) => {
-                    return Err(
-                        e.diagnostic(&format!("set the rollout of {}", self.what(number)))
-                    );
+                    return Err(e.diagnostic(&format!("set the rollout of {}", self.what(number))));
                 }
             }
         }
