@@ -421,3 +421,59 @@ async fn invalid_set_names_are_refused() {
         assert_eq!(e.code, Code::Settings, "{bad}");
     }
 }
+
+const SECRETS_PATH: &str = "/api/v1/namespaces/shop/secrets";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_number_is_retried_with_the_next_and_gives_up_after_a_few() {
+    let tc = start();
+    let c = connect(&tc).await;
+    let store = RevisionStore::open(&c, NS, "web", 10, None).await.unwrap();
+    // The server answers the first create of chunk 0 with 409 (another deploy took N).
+    tc.faults().fail(Some("POST"), SECRETS_PATH, 409, 1);
+    assert_eq!(store.record(revision("a")).await.unwrap(), 2);
+    let numbers: Vec<u64> = store
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.number)
+        .collect();
+    assert_eq!(numbers, vec![2]);
+    // Always taken: a clear error after a few attempts, nothing half-written.
+    tc.faults().fail(Some("POST"), SECRETS_PATH, 409, 50);
+    let e = store.record(revision("b")).await.unwrap_err();
+    tc.faults().clear();
+    assert!(e.message.contains("concurrent deploys"), "{}", e.message);
+    assert_eq!(store.list().await.unwrap().len(), 1);
+    assert_eq!(store.record(revision("c")).await.unwrap(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_recording_leaves_nothing_behind_and_conflicting_updates_are_retried() {
+    let tc = start();
+    let c = connect(&tc).await;
+    let store = RevisionStore::open(&c, NS, "web", 10, None).await.unwrap();
+    let mut r = revision("big");
+    r.manifests
+        .push(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "bundle", "namespace": NS},
+        "data": {"blob": noise(1_000_000, 11)}}));
+    // Marking chunk 0 complete (a PUT) keeps failing: the recording fails and is removed.
+    tc.faults().fail(Some("PUT"), SECRETS_PATH, 500, 20);
+    let e = store.record(r.clone()).await.unwrap_err();
+    tc.faults().clear();
+    assert!(e.message.contains("revision 1 of set web"), "{}", e.message);
+    assert!(store.list().await.unwrap().is_empty());
+    assert!(
+        !tc.objects()
+            .iter()
+            .any(|o| o.get("type").and_then(Value::as_str) == Some(SECRET_TYPE)),
+        "chunks left behind"
+    );
+    // A 409 on the update of chunk 0 is retried after re-reading it.
+    let n = store.record(r).await.unwrap();
+    tc.faults().fail(Some("PUT"), SECRETS_PATH, 409, 2);
+    store.set_rollout(n, Rollout::Succeeded).await.unwrap();
+    assert_eq!(store.get(n).await.unwrap().rollout, Rollout::Succeeded);
+}

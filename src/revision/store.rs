@@ -7,7 +7,7 @@
 //! number. The other chunks are created after chunk 0, and only then is chunk 0 marked
 //! complete: a chunk 0 without the mark is listed as incomplete and never read as a revision.
 //! Updates of chunk 0 (rollout result, completion) are replaces with its resourceVersion,
-//! retried on 409 Conflict.
+//! retried after re-reading it on 409 Conflict or a failure on the way.
 
 use serde_json::Value;
 
@@ -41,6 +41,13 @@ pub struct RevisionStore<'a> {
 
 fn is_revision_chunk(v: &Value) -> bool {
     v.get("type").and_then(Value::as_str) == Some(SECRET_TYPE)
+}
+
+/// Whether a conditional update of chunk 0 may be tried again (after re-reading it): a 409
+/// (someone changed it first) or a failure on the way (the resourceVersion precondition
+/// makes a repeat safe).
+fn retryable(e: &OpError) -> bool {
+    e.is(409) || matches!(e, OpError::Failed(_))
 }
 
 impl<'a> RevisionStore<'a> {
@@ -273,7 +280,7 @@ impl<'a> RevisionStore<'a> {
                 .await
             {
                 Ok(_) => return Ok(()),
-                Err(e) if e.is(409) && attempt < UPDATE_ATTEMPTS => {
+                Err(e) if retryable(&e) && attempt < UPDATE_ATTEMPTS => {
                     chunk0 = self.get_chunk(number, 0).await?.ok_or_else(|| {
                         Diagnostic::new(
                             Code::Cluster,
@@ -303,7 +310,7 @@ impl<'a> RevisionStore<'a> {
                 .await
             {
                 Ok(_) => return Ok(()),
-                Err(e) if e.is(409) && attempt < UPDATE_ATTEMPTS => continue,
+                Err(e) if retryable(&e) && attempt < UPDATE_ATTEMPTS => continue,
                 Err(e) => {
                     return Err(e.diagnostic(&format!("set the rollout of {}", self.what(number))));
                 }
