@@ -23,6 +23,10 @@ pub mod store;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::catalog::Severity;
+use crate::finding::Finding;
+use crate::gate::Gate;
+
 pub use secrets::{SecretCheck, check_live_secret, protect_secrets, restore_secrets};
 pub use store::{DEFAULT_HISTORY_MAX, RevisionStore};
 
@@ -129,6 +133,27 @@ pub struct ScanSummary {
 }
 
 impl ScanSummary {
+    /// The summary of a scan's findings: counts per severity as the JSON report's
+    /// `by_severity` counts them (suppressed findings left out), how many the gate blocks on,
+    /// and every finding's fingerprint (sorted, once each).
+    pub fn from_findings(findings: &[Finding], gate: &Gate) -> ScanSummary {
+        let counts = crate::finding::by_severity(findings);
+        let n = |s: Severity| counts.get(&s).copied().unwrap_or(0);
+        let mut fingerprints: Vec<String> =
+            findings.iter().map(|f| f.fingerprint.clone()).collect();
+        fingerprints.sort();
+        fingerprints.dedup();
+        ScanSummary {
+            critical: n(Severity::Critical),
+            high: n(Severity::High),
+            medium: n(Severity::Medium),
+            low: n(Severity::Low),
+            info: n(Severity::Info),
+            blocking: gate.blocking(findings).count(),
+            fingerprints,
+        }
+    }
+
     /// The counts alone (what a listing shows).
     pub fn counts(&self) -> ScanCounts {
         ScanCounts {
@@ -275,6 +300,38 @@ pub(crate) mod rfc3339 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finding(severity: &str, fingerprint: &str, suppressed: bool) -> Finding {
+        let mut j = serde_json::json!({
+            "rule_id": "CG1001", "rule_name": "privileged-container", "severity": severity,
+            "message": "m", "file": "a.yaml", "line": 1, "column": 1, "end_line": 1,
+            "end_column": 2, "document_index": 0, "source": null,
+            "resource": {"api_version": "v1", "kind": "Pod", "namespace": null, "name": "p"},
+            "path": "spec", "frameworks": {}, "fingerprint": fingerprint, "suppressed": null});
+        if suppressed {
+            j["suppressed"] = serde_json::json!({"kind": "inSource", "justification": "ok"});
+        }
+        serde_json::from_value(j).unwrap()
+    }
+
+    #[test]
+    fn scan_summaries_count_like_the_report_and_block_like_the_gate() {
+        let findings = vec![
+            finding("critical", "f3", false),
+            finding("high", "f1", false),
+            finding("high", "f1", false),
+            finding("low", "f2", false),
+            finding("critical", "f4", true),
+        ];
+        let s = ScanSummary::from_findings(&findings, &Gate::new(Severity::High));
+        assert_eq!(
+            (s.critical, s.high, s.medium, s.low, s.info),
+            (1, 2, 0, 1, 0)
+        );
+        assert_eq!(s.blocking, 3);
+        assert_eq!(s.fingerprints, vec!["f1", "f2", "f3", "f4"]);
+        assert_eq!(s.counts().findings, 4);
+    }
 
     #[test]
     fn rollout_states_round_trip() {
