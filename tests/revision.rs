@@ -477,3 +477,47 @@ async fn a_failed_recording_leaves_nothing_behind_and_conflicting_updates_are_re
     store.set_rollout(n, Rollout::Succeeded).await.unwrap();
     assert_eq!(store.get(n).await.unwrap().rollout, Rollout::Succeeded);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn incomplete_revisions_whose_writer_is_gone_are_pruned() {
+    let tc = start();
+    let c = connect(&tc).await;
+    let secrets = c.resource_type("v1", "Secret").await.unwrap();
+    let store = RevisionStore::open(&c, NS, "web", 10, None).await.unwrap();
+    let half = |n: u64| {
+        let mut r = revision("half");
+        r.manifests
+            .push(json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "bundle", "namespace": NS},
+            "data": {"blob": noise(800_000, n)}}));
+        r.number = n;
+        let chunks = encode::encode(&r).unwrap();
+        assert!(chunks.len() >= 2);
+        chunks[0].clone()
+    };
+    // Chunk 0 of revision 1, written long ago by a deploy that never finished.
+    let mut old = half(1);
+    old["metadata"]["creationTimestamp"] = json!("2000-01-01T00:00:00Z");
+    tc.load_yaml(&serde_json::to_string(&old).unwrap()).unwrap();
+    assert!(!store.list().await.unwrap()[0].complete);
+    assert_eq!(store.record(revision("a")).await.unwrap(), 2);
+    let numbers: Vec<u64> = store
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.number)
+        .collect();
+    assert_eq!(numbers, vec![2]);
+    // One being written right now is left alone.
+    c.create_object(&secrets, Some(NS), &half(3)).await.unwrap();
+    assert_eq!(store.record(revision("b")).await.unwrap(), 4);
+    let numbers: Vec<u64> = store
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.number)
+        .collect();
+    assert_eq!(numbers, vec![2, 3, 4]);
+}
