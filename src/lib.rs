@@ -23,8 +23,12 @@ pub mod gate;
 pub mod generate;
 pub mod k8s;
 pub mod report;
+#[cfg(feature = "cluster")]
+pub mod revision;
 pub mod ruledocs;
 pub mod scan;
+#[cfg(feature = "cluster")]
+pub mod seal;
 pub mod settings;
 pub mod source;
 pub mod validate;

@@ -28,11 +28,18 @@ use std::path::{Path, PathBuf};
 /// engine and findings → `source` → documents and the ground floor. A new top-level module
 /// fails [`top_level_modules_respect_the_declared_layers`] until it is placed here.
 const LAYERS: &[&[&str]] = &[
-    &["k8s", "diag", "fsutil", "document", "catalog"],
+    &["k8s", "diag", "fsutil", "document", "catalog", "seal"],
     &["source"],
     &["finding", "baseline", "waiver", "engine"],
     &["gate", "scan"],
-    &["report", "compliance", "audit", "ruledocs", "cluster"],
+    &[
+        "report",
+        "compliance",
+        "audit",
+        "ruledocs",
+        "cluster",
+        "revision",
+    ],
     &["deploy"],
     &["generate", "validate", "bench", "settings"],
 ];
