@@ -189,13 +189,35 @@ pub struct LiveArgs {
 /// `confgate deploy`.
 #[cfg(feature = "cluster")]
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DeployArgs {
+    #[command(subcommand)]
+    pub sub: Option<DeploySub>,
     #[command(flatten)]
     pub deploy: confgate::settings::DeployFlags,
     #[command(flatten)]
     pub scan: ScanFlags,
     #[command(flatten)]
     pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate deploy history`.
+#[cfg(feature = "cluster")]
+#[derive(Subcommand, Debug)]
+pub enum DeploySub {
+    /// List the recorded revisions of a set (newest last).
+    History {
+        /// The set (as `deploy --set` names it).
+        #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+        set: String,
+        /// The set's namespace (default: the context's).
+        #[arg(long, short = 'n', env = "CONFGATE_NAMESPACE", value_name = "NS")]
+        namespace: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        #[command(flatten)]
+        connect: confgate::settings::ConnectFlags,
+    },
 }
 
 /// `confgate cluster ...`.

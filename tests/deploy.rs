@@ -159,11 +159,7 @@ fn apply_waits_for_the_rollout_and_a_second_apply_changes_nothing() {
     );
     r.expect_code(0);
     assert!(r.stdout.contains("applied: 3 created"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("objects ready in"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("objects ready in"), "{}", r.stdout);
     assert!(
         r.stdout
             .contains("verify: the live objects hold what was applied"),
@@ -452,4 +448,164 @@ fn an_object_rejected_mid_way_says_what_was_and_was_not_applied() {
         r.stdout
     );
     assert!(!r.stdout.contains("revision"), "{}", r.stdout);
+}
+
+fn history(s: &Scratch, tc: &TestCluster) -> Value {
+    let k = tc.kubeconfig_path().display().to_string();
+    let r = s.run(&[
+        "deploy",
+        "history",
+        "--set",
+        "web",
+        "-n",
+        "shop",
+        "--format",
+        "json",
+        "--kubeconfig",
+        &k,
+    ]);
+    r.expect_code(0);
+    r.json()
+}
+
+#[test]
+fn every_apply_records_a_revision_and_history_lists_them() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    let r = deploy(
+        &s,
+        &tc,
+        &[
+            "--apply",
+            "--wait-for-rollout",
+            "--timeout",
+            "60",
+            "--description",
+            "first",
+        ],
+    );
+    r.expect_code(0);
+    assert!(r.stdout.contains("revision 1 recorded"), "{}", r.stdout);
+    s.write("app/app.yaml", app("registry.example.com/web:1.1"));
+    deploy(
+        &s,
+        &tc,
+        &["--apply", "--wait-for-rollout", "--timeout", "60"],
+    )
+    .expect_code(0);
+    let h = history(&s, &tc);
+    let revs = h.as_array().unwrap();
+    assert_eq!(revs.len(), 2, "{h}");
+    assert_eq!(revs[0]["number"], 1);
+    assert_eq!(revs[0]["description"], "first");
+    assert_eq!(revs[1]["rollout"]["state"], "succeeded", "{h}");
+    // A dry run records nothing.
+    deploy(&s, &tc, &[]).expect_code(0);
+    assert_eq!(history(&s, &tc).as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_failed_rollout_is_rolled_back_to_the_previous_revision_when_asked() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    deploy(
+        &s,
+        &tc,
+        &["--apply", "--wait-for-rollout", "--timeout", "60"],
+    )
+    .expect_code(0);
+    s.write("app/app.yaml", app("registry.example.com/never-ready:2.0"));
+    let r = deploy(
+        &s,
+        &tc,
+        &[
+            "--apply",
+            "--wait-for-rollout",
+            "--timeout",
+            "4",
+            "--rollback-on-failure",
+        ],
+    );
+    r.expect_code(1);
+    assert!(r.stdout.contains("not ready"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("rolled back to revision 1"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        image_of(&tc).as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+    let h = history(&s, &tc);
+    let revs = h.as_array().unwrap();
+    assert_eq!(revs.len(), 3, "{h}");
+    assert_eq!(revs[1]["rollout"]["state"], "timed-out", "{h}");
+    assert!(
+        revs[2]["description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("rollback to revision 1"),
+        "{h}"
+    );
+    assert_eq!(revs[2]["rollout"]["state"], "succeeded", "{h}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_the_wait_leaves_the_revision_marked_interrupted() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/never-ready:1.0"));
+    let k = tc.kubeconfig_path().display().to_string();
+    let mut child = confgate(s.path())
+        .args([
+            "deploy",
+            "app",
+            "--set",
+            "web",
+            "-n",
+            "shop",
+            "--fail-on",
+            "critical",
+            "--apply",
+            "--wait-for-rollout",
+            "--timeout",
+            "120",
+            "--kubeconfig",
+            &k,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the revision exists (the objects are applied, the wait has begun).
+    let start = std::time::Instant::now();
+    while tc
+        .get("v1", "Secret", Some("shop"), "confgate-rev.web.v1")
+        .is_none()
+    {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no revision recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let h = history(&s, &tc);
+    assert_eq!(h[0]["rollout"]["state"], "interrupted", "{h}");
+    assert_eq!(h[0]["complete"], true, "{h}");
 }

@@ -9,7 +9,7 @@ use confgate::report::{self, OutputFormat, ReportContext, escape};
 use confgate::scan::Scanner;
 
 use crate::Status;
-use crate::cli::{Cli, DeployArgs};
+use crate::cli::{Cli, DeployArgs, DeploySub, ListFormat};
 
 /// A progress line on a terminal while the rollout is waited for.
 struct Bar(indicatif::ProgressBar);
@@ -27,6 +27,15 @@ impl deploy::wait::WaitProgress for Bar {
 
 pub fn run(cli: &Cli, args: &DeployArgs) -> anyhow::Result<Status> {
     let settings = super::settings(cli.config.as_deref())?;
+    if let Some(DeploySub::History {
+        set,
+        namespace,
+        format,
+        connect,
+    }) = &args.sub
+    {
+        return history(&settings, connect, set, namespace.as_deref(), *format);
+    }
     let scan = settings.scan(&args.scan)?;
     let connect = settings.connect(&args.connect)?;
     let scanner = Arc::new(Scanner::new(&scan.scan)?);
@@ -261,4 +270,64 @@ fn json(o: &Outcome) -> anyhow::Result<String> {
         "errors": o.errors,
     });
     Ok(format!("{}\n", serde_json::to_string_pretty(&v)?))
+}
+
+/// `deploy history`: the set's revisions, oldest first.
+fn history(
+    settings: &confgate::settings::Settings,
+    connect: &confgate::settings::ConnectFlags,
+    set: &str,
+    namespace: Option<&str>,
+    format: ListFormat,
+) -> anyhow::Result<Status> {
+    let connect = settings.connect(connect)?;
+    let rt = cluster::runtime()?;
+    let list = rt.block_on(async {
+        let clusters = cluster::connect_all(&connect).await?;
+        let [c] = clusters.as_slice() else {
+            anyhow::bail!(
+                "deploy history works on one context; {} were given",
+                clusters.len()
+            );
+        };
+        let ns = namespace.unwrap_or(c.default_namespace()).to_string();
+        let store = confgate::revision::RevisionStore::open(c, &ns, set, 0, None).await?;
+        Ok(store.list().await?)
+    })?;
+    let out = match format {
+        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&list)?),
+        ListFormat::Text => {
+            let mut t = String::new();
+            if list.is_empty() {
+                t.push_str(&format!("set {}: no revisions\n", escape::control(set)));
+            }
+            for r in &list {
+                t.push_str(&format!(
+                    "{:>4}  {}  {}  {}  rollout {}{}  findings {} (blocking {}){}{}\n",
+                    r.number,
+                    r.created,
+                    escape::control(&r.author),
+                    r.commit
+                        .as_deref()
+                        .map(|c| &c[..c.len().min(12)])
+                        .unwrap_or("-"),
+                    r.rollout.state(),
+                    r.rollout
+                        .reason()
+                        .map(|x| format!(" ({})", escape::control(x)))
+                        .unwrap_or_default(),
+                    r.scan.findings,
+                    r.scan.blocking,
+                    r.description
+                        .as_deref()
+                        .map(|d| format!("  {}", escape::control(d)))
+                        .unwrap_or_default(),
+                    if r.complete { "" } else { "  [incomplete]" },
+                ));
+            }
+            t
+        }
+    };
+    super::write_output(None, out.as_bytes())?;
+    Ok(Status::Clean)
 }

@@ -52,6 +52,13 @@ pub struct DeployOptions {
     pub history_max: usize,
     /// Wait for LoadBalancer Services to get an address.
     pub wait_load_balancer: bool,
+    /// Who deploys, when the cluster does not say (`SelfSubjectReview`).
+    pub author: String,
+    /// The git commit of the manifests, when they are in a repository.
+    pub commit: Option<String>,
+    /// Encrypts Secret values in revisions; without it they are kept as SHA-256
+    /// references only.
+    pub revision_key: Option<crate::seal::Key>,
 }
 
 impl Default for DeployOptions {
@@ -70,6 +77,9 @@ impl Default for DeployOptions {
             description: None,
             history_max: 10,
             wait_load_balancer: false,
+            author: "unknown".into(),
+            commit: None,
+            revision_key: None,
         }
     }
 }
@@ -154,6 +164,94 @@ fn needed(items: &[Item], types: &Types, opts: &DeployOptions) -> Vec<Permission
         out.push(Permission::new("list", "", "events", ns));
     }
     out
+}
+
+/// `--rollback-on-failure`: re-applies revision `prev` (its Secrets only when their values
+/// were kept encrypted), waits for it, and records it as a new revision.
+#[allow(clippy::too_many_arguments)]
+async fn restore(
+    cluster: &Cluster,
+    types: &mut Types,
+    store: &crate::revision::RevisionStore<'_>,
+    prev: &crate::revision::Revision,
+    failed: u64,
+    opts: &DeployOptions,
+    progress: &dyn WaitProgress,
+    out: &mut Outcome,
+) {
+    let manifests = match store.restore(prev) {
+        Ok(m) => m,
+        Err(e) => {
+            out.errors.push(e);
+            return;
+        }
+    };
+    let mut items = Vec::new();
+    for m in manifests {
+        let s = |p: &str| m.pointer(p).and_then(Value::as_str).map(str::to_string);
+        if prev.secrets == crate::revision::SecretMode::Referenced
+            && crate::revision::secrets::is_secret(&m)
+        {
+            // Only references were kept: the live Secret stays as it is.
+            continue;
+        }
+        let (Some(api_version), Some(kind), Some(name)) =
+            (s("/apiVersion"), s("/kind"), s("/metadata/name"))
+        else {
+            continue;
+        };
+        items.push(Item {
+            namespace: s("/metadata/namespace"),
+            api_version,
+            kind,
+            name,
+            object: m,
+            file: format!("revision {}", prev.number),
+            line: 0,
+        });
+    }
+    items.sort_by_key(|i| plan::tier(&i.api_version, &i.kind));
+    let applied = apply::apply(cluster, types, &items, true, opts.timeout).await;
+    if !applied.errors.is_empty() {
+        out.errors.extend(applied.errors);
+        return;
+    }
+    let ready_opts = ready::ReadyOptions {
+        load_balancer: opts.wait_load_balancer,
+    };
+    let state = match wait::wait(cluster, types, &items, opts.timeout, ready_opts, progress).await {
+        Ok(r) if r.ready => crate::revision::Rollout::Succeeded,
+        Ok(r) => crate::revision::Rollout::Failed {
+            reason: r.summary(),
+        },
+        Err(e) => crate::revision::Rollout::Failed {
+            reason: e.to_string(),
+        },
+    };
+    let mut rev = crate::revision::Revision::new(
+        &opts.set,
+        &opts.namespace,
+        &prev.author,
+        prev.manifests.clone(),
+    );
+    rev.sealed = prev.sealed.clone();
+    rev.secrets = prev.secrets;
+    rev.commit = prev.commit.clone();
+    rev.description = Some(format!(
+        "automatic rollback to revision {} after revision {failed} failed",
+        prev.number
+    ));
+    rev.scan = prev.scan.clone();
+    rev.rollout = state.clone();
+    match store.record(rev).await {
+        Ok(n) => {
+            if let Err(e) = store.set_rollout(n, state).await {
+                out.errors.push(e);
+            }
+            out.restored = Some(prev.number);
+        }
+        Err(e) => out.errors.push(e),
+    }
 }
 
 /// Runs a deploy of `docs` to `cluster`, gated by `scanner` and `gate`.
@@ -416,7 +514,46 @@ pub async fn deploy(
             }
         }
     }
-    // 7. Rollout.
+    // 7. The revision, recorded before the wait so that an interrupted or failed rollout
+    //    leaves a revision saying so, never a half-written one.
+    let store = match crate::revision::RevisionStore::open(
+        cluster,
+        &opts.namespace,
+        &opts.set,
+        opts.history_max,
+        opts.revision_key.clone(),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            out.errors.push(e);
+            return out.stop(Stopped::Apply);
+        }
+    };
+    let previous = store.latest().await.ok().flatten();
+    let author = match access::identity(cluster).await {
+        Ok(Some(i)) if !i.username.is_empty() => i.username,
+        _ => opts.author.clone(),
+    };
+    let mut rev = crate::revision::Revision::new(
+        &opts.set,
+        &opts.namespace,
+        &author,
+        items.iter().map(|i| i.object.clone()).collect(),
+    );
+    rev.commit = opts.commit.clone();
+    rev.description = opts.description.clone();
+    rev.scan = crate::revision::ScanSummary::from_findings(&out.scan.findings, &gate);
+    let number = match store.record(rev).await {
+        Ok(n) => n,
+        Err(e) => {
+            out.errors.push(e);
+            return out.stop(Stopped::Apply);
+        }
+    };
+    out.revision = Some(number);
+    // 8. Rollout.
     if opts.wait {
         let ready_opts = ready::ReadyOptions {
             load_balancer: opts.wait_load_balancer,
@@ -425,28 +562,62 @@ pub async fn deploy(
             r = wait::wait(cluster, &types, &items, opts.timeout, ready_opts, progress) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
         };
-        match waited {
+        use crate::revision::Rollout as R;
+        let (state, stop) = match waited {
             None => {
                 out.errors.push(Diagnostic::new(
                     Code::Cluster,
-                    "interrupted while waiting for the rollout (the objects were applied)",
+                    format!("interrupted while waiting for the rollout (the objects were applied; revision {number} is marked interrupted)"),
                 ));
-                return out.stop(Stopped::Interrupted);
+                (R::Interrupted, Some(Stopped::Interrupted))
             }
             Some(Err(e)) => {
+                let reason = e.to_string();
                 out.errors.push(e);
-                return out.stop(Stopped::Rollout);
+                (R::Failed { reason }, Some(Stopped::Rollout))
             }
             Some(Ok(r)) => {
+                let state = if r.ready {
+                    R::Succeeded
+                } else if r.timed_out {
+                    R::TimedOut {
+                        reason: r.summary(),
+                    }
+                } else {
+                    R::Failed {
+                        reason: r.summary(),
+                    }
+                };
                 let ok = r.ready;
                 out.rollout = Some(r);
-                if !ok {
-                    return out.stop(Stopped::Rollout);
+                (state, (!ok).then_some(Stopped::Rollout))
+            }
+        };
+        if let Err(e) = store.set_rollout(number, state).await {
+            out.errors.push(e);
+        }
+        if let Some(at) = stop {
+            if at == Stopped::Rollout && opts.rollback_on_failure {
+                match previous {
+                    Some(prev) => {
+                        restore(
+                            cluster, &mut types, &store, &prev, number, opts, progress, &mut out,
+                        )
+                        .await
+                    }
+                    None => out.errors.push(Diagnostic::new(
+                        Code::Cluster,
+                        format!(
+                            "--rollback-on-failure: set {} has no earlier revision to return to",
+                            opts.set
+                        ),
+                    )),
                 }
             }
+            return out.stop(at);
         }
     }
-    // 8. Verification.
+    // 9. Verification.
     if opts.verify {
         match verify::verify(cluster, &types, &items, scanner, &out.scan.findings).await {
             Ok(v) => out.verified = Some(v),

@@ -62,6 +62,11 @@ pub struct DeployFlags {
     /// Wait for LoadBalancer Services to get an address.
     #[arg(long, env = "CONFGATE_WAIT_FOR_LOAD_BALANCER")]
     pub wait_for_load_balancer: bool,
+    /// File holding the 256-bit key (base64 or hex) that encrypts Secret values in
+    /// revisions (the key itself may come from CONFGATE_REVISION_KEY). Without a key,
+    /// revisions keep only SHA-256 references of Secret values.
+    #[arg(long, env = "CONFGATE_REVISION_KEY_FILE", value_name = "FILE")]
+    pub revision_key_file: Option<PathBuf>,
 }
 
 /// The set name a path gives: its directory's name, as a DNS label.
@@ -79,6 +84,50 @@ fn set_from_path(p: &std::path::Path) -> Option<String> {
         .take(40)
         .collect::<String>();
     (!cleaned.is_empty()).then_some(cleaned)
+}
+
+/// The commit checked out in the repository holding `path` (read from `.git`, without
+/// running git): `HEAD`, a ref it points to, or that ref in `packed-refs`.
+pub fn git_commit(path: &std::path::Path) -> Option<String> {
+    let start = std::fs::canonicalize(path).ok()?;
+    let root = start.ancestors().find(|d| d.join(".git").exists())?;
+    let mut git = root.join(".git");
+    if git.is_file() {
+        // A worktree: `gitdir: <path>`.
+        let text = std::fs::read_to_string(&git).ok()?;
+        git = root.join(text.trim().strip_prefix("gitdir:")?.trim());
+    }
+    let head = std::fs::read_to_string(git.join("HEAD")).ok()?;
+    let head = head.trim();
+    let is_sha = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_sha(head) {
+        return Some(head.to_string());
+    }
+    let reference = head.strip_prefix("ref:")?.trim();
+    // Worktrees keep refs in the common directory.
+    let common = std::fs::read_to_string(git.join("commondir"))
+        .ok()
+        .map(|c| git.join(c.trim()))
+        .unwrap_or_else(|| git.clone());
+    for dir in [&git, &common] {
+        if let Ok(v) = std::fs::read_to_string(dir.join(reference)) {
+            let v = v.trim();
+            if is_sha(v) {
+                return Some(v.to_string());
+            }
+        }
+        if let Ok(packed) = std::fs::read_to_string(dir.join("packed-refs")) {
+            for line in packed.lines() {
+                if let Some((sha, name)) = line.split_once(' ')
+                    && name == reference
+                    && is_sha(sha)
+                {
+                    return Some(sha.to_string());
+                }
+            }
+        }
+    }
+    None
 }
 
 impl Settings {
@@ -113,6 +162,20 @@ impl Settings {
             })?,
         };
         let timeout = flags.timeout.or(file.timeout).unwrap_or(600.0);
+        let key_value = std::env::var("CONFGATE_REVISION_KEY").ok();
+        let key_file = flags
+            .revision_key_file
+            .clone()
+            .map(|p| self.cwd.join(p))
+            .or_else(|| {
+                file.revision_key_file
+                    .as_ref()
+                    .map(|p| self.dir_abs().join(p))
+            });
+        let revision_key =
+            crate::seal::Key::from_value_or_file(key_value.as_deref(), key_file.as_deref())
+                .map_err(|e| e.diagnostic("the revision key"))?;
+        let first = self.cwd.join(&paths[0]);
         let opts = DeployOptions {
             set,
             namespace: flags
@@ -133,6 +196,11 @@ impl Settings {
             history_max: flags.history_max.or(file.history_max).unwrap_or(10).max(1),
             wait_load_balancer: flags.wait_for_load_balancer
                 || file.wait_for_load_balancer.unwrap_or(false),
+            author: std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_else(|_| "unknown".into()),
+            commit: git_commit(&first),
+            revision_key,
         };
         Ok((opts, paths))
     }

@@ -121,6 +121,7 @@ pub struct DeploySection {
     pub set: Option<String>,
     pub history_max: Option<usize>,
     pub wait_for_load_balancer: Option<bool>,
+    pub revision_key_file: Option<PathBuf>,
 }
 
 /// The `[cluster]` table: see `settings::cluster`.
