@@ -560,7 +560,7 @@ fn ctrl_c_during_the_wait_leaves_the_revision_marked_interrupted() {
     let s = Scratch::new();
     s.write("app/app.yaml", app("registry.example.com/never-ready:1.0"));
     let k = tc.kubeconfig_path().display().to_string();
-    let mut child = confgate(s.path())
+    let child = confgate(s.path())
         .args([
             "deploy",
             "app",
