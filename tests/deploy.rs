@@ -609,3 +609,71 @@ fn ctrl_c_during_the_wait_leaves_the_revision_marked_interrupted() {
     assert_eq!(h[0]["rollout"]["state"], "interrupted", "{h}");
     assert_eq!(h[0]["complete"], true, "{h}");
 }
+
+#[test]
+fn an_immutable_field_change_is_explained_with_the_fix_and_nothing_is_applied() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    deploy(&s, &tc, &["--apply"]).expect_code(0);
+    // A new selector (and labels to match): the API server refuses to change it.
+    s.write(
+        "app/app.yaml",
+        app("registry.example.com/web:1.1").replace("{app: web}", "{app: web2}"),
+    );
+    let r = deploy(&s, &tc, &["--apply"]);
+    r.expect_code(2);
+    assert!(
+        r.stdout.contains("spec.selector") && r.stdout.contains("immutable"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("delete and re-create"), "{}", r.stdout);
+    assert_eq!(
+        image_of(&tc).as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+}
+
+#[test]
+fn the_api_server_going_away_mid_deploy_is_an_error_naming_it() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    // Nothing answers once the deploy is past the dry run: the custom resource (not dry-run
+    // before its CRD exists) is the first write that gets no answer.
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets, singular: widget}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n";
+    s.write(
+        "app/app.yaml",
+        format!(
+            "{}---\n{crd}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w}}\n",
+            app("registry.example.com/web:1.0")
+        ),
+    );
+    tc.faults().delay(
+        None,
+        "/apis/example.com/v1/namespaces/shop/widgets",
+        std::time::Duration::from_secs(30),
+        100,
+    );
+    let t = std::time::Instant::now();
+    let r = deploy(&s, &tc, &["--apply", "--request-timeout", "2"]);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(25),
+        "{:?}",
+        t.elapsed()
+    );
+    r.expect_code(2);
+    assert!(
+        r.stdout.contains("did not answer within 2 s"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("applied: 4 created"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("not applied (1): Widget/shop/w"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("revision"), "{}", r.stdout);
+}

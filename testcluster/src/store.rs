@@ -726,6 +726,9 @@ impl Store {
         }
         self.defaults(def, &mut new);
         check_base64(def, &new)?;
+        if !ctx.direct {
+            check_immutable(def, old, &new, &name)?;
+        }
         if spec_part(&new) != spec_part(old) {
             let g = old.pointer("/metadata/generation").and_then(Value::as_i64);
             let g = match g {
@@ -1354,4 +1357,50 @@ fn pod_spec_defaults(ps: &mut Value) {
             }
         }
     }
+}
+
+/// Fields kube-apiserver's validation refuses to change on update: workload selectors, a
+/// Job's selector and template, a Service's clusterIP, a PVC's storage class and access
+/// modes, an immutable ConfigMap's or Secret's data. 422 Invalid with the field, as there.
+fn check_immutable(
+    def: &ResourceDef,
+    old: &Value,
+    new: &Value,
+    name: &str,
+) -> Result<(), ApiError> {
+    let fields: &[&str] = match (def.group.as_str(), def.kind.as_str()) {
+        ("apps", "Deployment" | "ReplicaSet" | "DaemonSet") => &["/spec/selector"],
+        ("apps", "StatefulSet") => &[
+            "/spec/selector",
+            "/spec/serviceName",
+            "/spec/volumeClaimTemplates",
+        ],
+        ("batch", "Job") => &["/spec/selector", "/spec/template", "/spec/completionMode"],
+        ("", "Service") => &["/spec/clusterIP"],
+        ("", "PersistentVolumeClaim") => &[
+            "/spec/storageClassName",
+            "/spec/accessModes",
+            "/spec/volumeName",
+        ],
+        ("", "ConfigMap" | "Secret") if old.get("immutable") == Some(&json!(true)) => {
+            &["/data", "/binaryData", "/stringData", "/immutable"]
+        }
+        _ => &[],
+    };
+    for f in fields {
+        let (a, b) = (old.pointer(f), new.pointer(f));
+        // Unset on the new object means "keep" for defaulted fields such as clusterIP.
+        if b.is_none() && *f == "/spec/clusterIP" {
+            continue;
+        }
+        if a != b {
+            let field = f.trim_start_matches('/').replace('/', ".");
+            let msg = format!(
+                "Invalid value: {}: field is immutable",
+                b.map(|v| v.to_string()).unwrap_or_else(|| "null".into())
+            );
+            return Err(ApiError::invalid(def, name, &field, &msg));
+        }
+    }
+    Ok(())
 }
