@@ -39,7 +39,16 @@ fn run(dir: &std::path::Path, kubeconfig: &std::path::Path, extra: &[&str]) -> (
     let t = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_confgate"))
         .current_dir(dir)
-        .args(["deploy", "set", "--set", "bench", "-n", "bench", "--fail-on", "critical"])
+        .args([
+            "deploy",
+            "set",
+            "--set",
+            "bench",
+            "-n",
+            "bench",
+            "--fail-on",
+            "critical",
+        ])
         .args(extra)
         .arg("--kubeconfig")
         .arg(kubeconfig)
@@ -50,7 +59,16 @@ fn run(dir: &std::path::Path, kubeconfig: &std::path::Path, extra: &[&str]) -> (
         Ok(o) => (
             wall,
             o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("applied") || l.starts_with("would apply") || l.starts_with("rollout") || l.starts_with("error")).collect::<Vec<_>>().join(" | "),
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| {
+                    l.starts_with("applied")
+                        || l.starts_with("would apply")
+                        || l.starts_with("rollout")
+                        || l.starts_with("error")
+                })
+                .collect::<Vec<_>>()
+                .join(" | "),
         ),
         Err(e) => (wall, -1, e.to_string()),
     }
@@ -81,9 +99,17 @@ fn main() {
     let k = tc.kubeconfig_path().to_path_buf();
     println!("deploy benchmark: {n} objects");
     let (t, code, what) = run(&dir, &k, &[]);
-    println!("  dry run (gate + pre-flight + server-side dry run + diff): {t:.2} s, exit {code}: {what}");
-    let (t, code, what) = run(&dir, &k, &["--apply", "--wait-for-rollout", "--timeout", "600"]);
-    println!("  --apply --wait-for-rollout (+ apply, revision, wait): {t:.2} s, exit {code}: {what}");
+    println!(
+        "  dry run (gate + pre-flight + server-side dry run + diff): {t:.2} s, exit {code}: {what}"
+    );
+    let (t, code, what) = run(
+        &dir,
+        &k,
+        &["--apply", "--wait-for-rollout", "--timeout", "600"],
+    );
+    println!(
+        "  --apply --wait-for-rollout (+ apply, revision, wait): {t:.2} s, exit {code}: {what}"
+    );
     let (t, code, what) = run(&dir, &k, &["--apply"]);
     println!("  second --apply (nothing changes): {t:.2} s, exit {code}: {what}");
     let _ = std::fs::remove_dir_all(&dir);

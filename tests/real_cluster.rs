@@ -173,3 +173,96 @@ fn diff_on_a_real_cluster() {
     assert!(r.stdout.contains("+  mode: quiet"), "{}", r.stdout);
     assert!(!r.stdout.contains("not-a-real-password-0f9a"));
 }
+
+const DEPLOYMENT: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: real-config
+data:
+  mode: quiet
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: real
+  labels: {app: real}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: real}
+  template:
+    metadata:
+      labels: {app: real}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: pause
+        image: registry.k8s.io/pause:3.10
+        resources:
+          limits: {cpu: 50m, memory: 32Mi}
+          requests: {cpu: 10m, memory: 16Mi}
+        securityContext:
+          allowPrivilegeEscalation: false
+          runAsNonRoot: true
+          runAsUser: 65535
+          readOnlyRootFilesystem: true
+          capabilities: {drop: [ALL]}
+          seccompProfile: {type: RuntimeDefault}
+"#;
+
+#[test]
+fn deploy_wait_verify_and_history_on_a_real_cluster() {
+    let Some(k) = kubeconfig() else { return };
+    let s = Scratch::new();
+    let ns = Namespace::create(&k, "deploy");
+    s.write("set/app.yaml", DEPLOYMENT);
+    let base = [
+        "deploy",
+        "set",
+        "--set",
+        "real",
+        "--fail-on",
+        "critical",
+        "--kubeconfig",
+        &k,
+        "-n",
+        &ns.name,
+    ];
+    let dry = s.run(&base);
+    dry.expect_code(0);
+    assert!(
+        dry.stdout.contains("would apply: 2 created"),
+        "{}",
+        dry.stdout
+    );
+    let mut apply: Vec<&str> = base.to_vec();
+    apply.extend_from_slice(&[
+        "--apply",
+        "--wait-for-rollout",
+        "--timeout",
+        "180",
+        "--verify",
+    ]);
+    let r = s.run(&apply);
+    r.expect_code(0);
+    assert!(r.stdout.contains("objects ready in"), "{}", r.stdout);
+    assert!(r.stdout.contains("revision 1 recorded"), "{}", r.stdout);
+    assert!(
+        ns.kubectl(&["get", "deployment", "real", "-n", &ns.name, "-o", "name"])
+            .contains("real")
+    );
+    let h = s.run(&[
+        "deploy",
+        "history",
+        "--set",
+        "real",
+        "-n",
+        &ns.name,
+        "--format",
+        "json",
+        "--kubeconfig",
+        &k,
+    ]);
+    h.expect_code(0);
+    assert_eq!(h.json()[0]["rollout"]["state"], "succeeded", "{}", h.stdout);
+}
