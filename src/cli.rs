@@ -65,7 +65,7 @@ pub enum Command {
     Bench(BenchArgs),
     /// Render an environment's manifests from profiles and Tera templates, gate them with the
     /// scan and write them atomically (or show a diff with --dry-run).
-    Generate(GenerateFlags),
+    Generate(GenerateArgs),
     /// Validate a directory of configuration: syntax, Kubernetes schema (offline, for
     /// --kube-version), ConfigMap data against JSON Schemas, business rules for the
     /// environment, and with --security-compliance the scan; scored report.
@@ -90,6 +90,37 @@ pub enum Command {
     #[cfg(feature = "cluster")]
     #[command(subcommand)]
     Cluster(ClusterCommand),
+}
+
+/// `confgate generate`, and with `--deploy` the generate → deploy path.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub flags: GenerateFlags,
+    #[cfg(feature = "cluster")]
+    #[command(flatten)]
+    pub deploy: GenerateDeployArgs,
+}
+
+/// `generate --deploy`: deploy what was generated (the output directory, into the
+/// environment's namespace, as set `<environment>`; the rest from `[deploy]`).
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug, Default)]
+pub struct GenerateDeployArgs {
+    /// After writing, deploy the generated manifests (a dry run unless --apply).
+    #[arg(long, env = "CONFGATE_DEPLOY")]
+    pub deploy: bool,
+    /// With --deploy: change the cluster.
+    #[arg(long, requires = "deploy")]
+    pub apply: bool,
+    /// With --deploy: wait for the rollout.
+    #[arg(long, requires = "deploy")]
+    pub wait_for_rollout: bool,
+    /// With --deploy: seconds the rollout may take (default 600).
+    #[arg(long, requires = "deploy", value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate audit`: the options of `scan`; `--format` is text, json or html.

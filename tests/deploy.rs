@@ -677,3 +677,50 @@ fn the_api_server_going_away_mid_deploy_is_an_error_naming_it() {
     );
     assert!(!r.stdout.contains("revision"), "{}", r.stdout);
 }
+
+#[test]
+fn generate_deploy_renders_then_deploys_the_environment() {
+    let tc = cluster();
+    tc.load_yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n")
+        .unwrap();
+    let s = Scratch::new();
+    let fixture = repo_path("tests/fixtures/generate/basic");
+    for entry in walkdir::WalkDir::new(&fixture) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&fixture).unwrap();
+        let dest = s.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+    let k = tc.kubeconfig_path().display().to_string();
+    let r = run(confgate(s.path())
+        .env("CG_TEST_DB_PASSWORD", "Zq8-fixture-db-password-91c")
+        .args([
+            "generate",
+            "--environment",
+            "prod",
+            "--output-dir",
+            "out",
+            "--deploy",
+            "--apply",
+            "--kubeconfig",
+            &k,
+        ]));
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains("deploy of set prod into namespace prod"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("revision 1 recorded"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains("Zq8-fixture-db-password-91c")
+            && !r.stderr.contains("Zq8-fixture-db-password-91c")
+    );
+    assert!(tc.objects().iter().any(|o| o["kind"] == "ConfigMap"
+        && o["metadata"]["namespace"] == "prod"
+        && o["metadata"]["labels"]["applyset.kubernetes.io/part-of"].is_string()));
+}

@@ -36,8 +36,19 @@ pub fn run(cli: &Cli, args: &DeployArgs) -> anyhow::Result<Status> {
     {
         return history(&settings, connect, set, namespace.as_deref(), *format);
     }
-    let scan = settings.scan(&args.scan)?;
-    let connect = settings.connect(&args.connect)?;
+    run_flags(cli, &args.deploy, &args.scan, &args.connect)
+}
+
+/// A deploy with these flags (also `generate --deploy`'s).
+pub fn run_flags(
+    cli: &Cli,
+    deploy_flags: &confgate::settings::DeployFlags,
+    scan_flags: &confgate::settings::ScanFlags,
+    connect_flags: &confgate::settings::ConnectFlags,
+) -> anyhow::Result<Status> {
+    let settings = super::settings(cli.config.as_deref())?;
+    let scan = settings.scan(scan_flags)?;
+    let connect = settings.connect(connect_flags)?;
     let scanner = Arc::new(Scanner::new(&scan.scan)?);
     let rt = cluster::runtime()?;
     let visible = !cli.quiet && std::io::stderr().is_terminal();
@@ -60,7 +71,7 @@ pub fn run(cli: &Cli, args: &DeployArgs) -> anyhow::Result<Status> {
         let [c] = clusters.as_slice() else {
             anyhow::bail!("deploy works on one context; {} were given", clusters.len());
         };
-        let (opts, paths) = settings.deploy(&args.deploy, c.default_namespace())?;
+        let (opts, paths) = settings.deploy(deploy_flags, c.default_namespace())?;
         let found = confgate::source::discover(&paths, &scan.scan.load, &settings.cwd);
         let loaded = confgate::source::load_all(&found.inputs, &scan.scan.load);
         let mut errors: Vec<_> = found.errors.into_iter().chain(loaded.errors).collect();

@@ -6,13 +6,12 @@
 
 use std::io::Write;
 
-use confgate::generate;
-use confgate::settings::GenerateFlags;
-
 use crate::Status;
-use crate::cli::Cli;
+use crate::cli::{Cli, GenerateArgs};
+use confgate::generate;
 
-pub fn run(cli: &Cli, args: &GenerateFlags, color: bool) -> anyhow::Result<Status> {
+pub fn run(cli: &Cli, all: &GenerateArgs, color: bool) -> anyhow::Result<Status> {
+    let args = &all.flags;
     let opts = super::settings(cli.config.as_deref())?.generate(args)?;
     let plan = generate::plan(&opts)?;
     let mut stdout = std::io::stdout().lock();
@@ -87,6 +86,20 @@ pub fn run(cli: &Cli, args: &GenerateFlags, color: bool) -> anyhow::Result<Statu
         }
         note_stale(&plan);
         note_gate(&plan, false);
+    }
+    #[cfg(feature = "cluster")]
+    if all.deploy.deploy {
+        let d = &all.deploy;
+        let flags = confgate::settings::DeployFlags {
+            paths: vec![plan.output_dir.display().to_string()],
+            namespace: Some(plan.namespace.clone()),
+            set: Some(plan.environment.clone()),
+            apply: d.apply,
+            wait_for_rollout: d.wait_for_rollout,
+            timeout: d.timeout,
+            ..Default::default()
+        };
+        return super::deploy::run_flags(cli, &flags, &Default::default(), &d.connect);
     }
     Ok(Status::Clean)
 }
