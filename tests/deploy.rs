@@ -724,3 +724,23 @@ fn generate_deploy_renders_then_deploys_the_environment() {
         && o["metadata"]["namespace"] == "prod"
         && o["metadata"]["labels"]["applyset.kubernetes.io/part-of"].is_string()));
 }
+
+#[test]
+fn validate_stops_an_invalid_set_before_anything_is_applied() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write(
+        "app/app.yaml",
+        app("registry.example.com/web:1.0").replace("replicas: 2", "replicas: two"),
+    );
+    let r = deploy(&s, &tc, &["--apply", "--validate"]);
+    r.expect_code(1);
+    assert!(r.stdout.contains("the set is not valid"), "{}", r.stdout);
+    assert!(r.stdout.contains("replicas"), "{}", r.stdout);
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_none()
+    );
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    deploy(&s, &tc, &["--apply", "--validate"]).expect_code(0);
+}

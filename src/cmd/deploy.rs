@@ -11,6 +11,21 @@ use confgate::scan::Scanner;
 use crate::Status;
 use crate::cli::{Cli, DeployArgs, DeploySub, ListFormat};
 
+/// `deploy --validate` found the set invalid: its report, and whether the tool failed.
+#[derive(Debug)]
+struct Invalid {
+    report: String,
+    tool_error: bool,
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the set is not valid")
+    }
+}
+
+impl std::error::Error for Invalid {}
+
 /// A progress line on a terminal while the rollout is waited for.
 struct Bar(indicatif::ProgressBar);
 
@@ -66,12 +81,33 @@ pub fn run_flags(
         bar.set_style(style);
     }
     let progress = Bar(bar);
-    let (outcome, opts) = rt.block_on(async {
+    let result = rt.block_on(async {
         let clusters = cluster::connect_all(&connect).await?;
         let [c] = clusters.as_slice() else {
             anyhow::bail!("deploy works on one context; {} were given", clusters.len());
         };
         let (opts, paths) = settings.deploy(deploy_flags, c.default_namespace())?;
+        if deploy_flags.validate {
+            let vflags = confgate::settings::ValidateFlags {
+                paths: paths.clone(),
+                ..Default::default()
+            };
+            let vs = settings.validate(&vflags)?;
+            let v = confgate::validate::validate(&vs.options, &settings.cwd)?;
+            if !v.valid() || !v.tool_errors.is_empty() {
+                let text = confgate::validate::report::render(
+                    &v,
+                    confgate::validate::report::ValidateFormat::Text,
+                    false,
+                    false,
+                )
+                .map_err(|e| anyhow::anyhow!("cannot render the validation report: {e}"))?;
+                return Err(anyhow::Error::new(Invalid {
+                    report: String::from_utf8_lossy(&text).into_owned(),
+                    tool_error: !v.tool_errors.is_empty(),
+                }));
+            }
+        }
         let found = confgate::source::discover(&paths, &scan.scan.load, &settings.cwd);
         let loaded = confgate::source::load_all(&found.inputs, &scan.scan.load);
         let mut errors: Vec<_> = found.errors.into_iter().chain(loaded.errors).collect();
@@ -89,7 +125,25 @@ pub fn run_flags(
         }
         let o = deploy::deploy(c, scanner, scan.gate, loaded.documents, &opts, &progress).await;
         Ok((o, opts))
-    })?;
+    });
+    let (outcome, opts) = match result {
+        Ok(x) => x,
+        Err(e) => match e.downcast::<Invalid>() {
+            Ok(invalid) => {
+                let text = format!(
+                    "{}deploy stopped: the set is not valid (confgate validate); nothing was applied\n",
+                    invalid.report
+                );
+                super::write_output(scan.output.as_deref(), text.as_bytes())?;
+                return Ok(if invalid.tool_error {
+                    Status::Error
+                } else {
+                    Status::Findings
+                });
+            }
+            Err(e) => return Err(e),
+        },
+    };
     progress.0.finish_and_clear();
     let text = match scan.format {
         OutputFormat::Json => json(&outcome)?,

@@ -32,6 +32,10 @@ pub struct DeployFlags {
     /// Show what would change, change nothing (the default without --apply).
     #[arg(long, env = "CONFGATE_DRY_RUN")]
     pub dry_run: bool,
+    /// Also validate the set (syntax, schema, ConfigMap data, business rules, as
+    /// `confgate validate` with `[validate]`) before anything is applied.
+    #[arg(long, env = "CONFGATE_VALIDATE")]
+    pub validate: bool,
     /// Wait until workloads, Jobs, PVCs and CRDs are ready.
     #[arg(long, env = "CONFGATE_WAIT_FOR_ROLLOUT")]
     pub wait_for_rollout: bool,
