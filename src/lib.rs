@@ -21,6 +21,7 @@ pub mod finding;
 pub mod fsutil;
 pub mod gate;
 pub mod generate;
+pub mod health;
 pub mod k8s;
 pub mod report;
 #[cfg(feature = "cluster")]

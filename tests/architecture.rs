@@ -28,7 +28,9 @@ use std::path::{Path, PathBuf};
 /// engine and findings → `source` → documents and the ground floor. A new top-level module
 /// fails [`top_level_modules_respect_the_declared_layers`] until it is placed here.
 const LAYERS: &[&[&str]] = &[
-    &["k8s", "diag", "fsutil", "document", "catalog", "seal"],
+    &[
+        "k8s", "diag", "fsutil", "document", "catalog", "seal", "health",
+    ],
     &["source"],
     &["finding", "baseline", "waiver", "engine"],
     &["gate", "scan"],

@@ -17,6 +17,11 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver
     // The snapshot is rebuilt only when something was written since the last one.
     let mut snapshot: Vec<Value> = vec![];
     let mut snapshot_rv = 0u64;
+    // A steady state (nothing written, the last call changed nothing) is reconciled only
+    // once a second: time-based progress (slow rollouts, crash-loop restarts) still happens,
+    // and an idle server with tens of thousands of objects costs no CPU to speak of.
+    let mut idle_ticks = 0u32;
+    let mut steady = false;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -27,8 +32,16 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver
             if st.rv != snapshot_rv {
                 snapshot = st.controller_objects();
                 snapshot_rv = st.rv;
+                steady = false;
             }
         }
+        if steady {
+            idle_ticks += 1;
+            if idle_ticks < 10 {
+                continue;
+            }
+        }
+        idle_ticks = 0;
         let now = jiff::Timestamp::now();
         let changes = tokio::task::block_in_place(|| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -37,8 +50,10 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver
             .unwrap_or_default()
         });
         if changes.is_empty() {
+            steady = true;
             continue;
         }
+        steady = false;
         let mut st = shared.lock_store();
         for c in changes {
             apply_change(&mut st, c);
