@@ -235,22 +235,7 @@ impl Cluster {
         namespace: Option<&str>,
         obj: &Value,
     ) -> Result<Value, OpError> {
-        let name = obj
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let what = format!("create {}", Self::shown(t, namespace, name));
-        let data: DynamicObject = serde_json::from_value(obj.clone()).map_err(|e| {
-            OpError::Failed(Diagnostic::new(Code::InvalidObject, format!("{what}: {e}")))
-        })?;
-        let r = tokio::time::timeout(
-            self.timeout(),
-            self.api(t, namespace).create(&PostParams::default(), &data),
-        )
-        .await
-        .map_err(|_| OpError::Failed(self.timed_out(&what)))?;
-        r.map(|o| to_value(o, t))
-            .map_err(|e| op_error(self, &what, e))
+        self.write(t, namespace, obj, false).await
     }
 
     /// Replaces an object; its `metadata.resourceVersion` must still be the live one
@@ -261,21 +246,38 @@ impl Cluster {
         namespace: Option<&str>,
         obj: &Value,
     ) -> Result<Value, OpError> {
+        self.write(t, namespace, obj, true).await
+    }
+
+    /// POST (create) or PUT (replace) of a whole object, within the request timeout.
+    async fn write(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        obj: &Value,
+        replace: bool,
+    ) -> Result<Value, OpError> {
         let name = obj
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let what = format!("replace {}", Self::shown(t, namespace, name));
+        let verb = if replace { "replace" } else { "create" };
+        let what = format!("{verb} {}", Self::shown(t, namespace, name));
         let data: DynamicObject = serde_json::from_value(obj.clone()).map_err(|e| {
             OpError::Failed(Diagnostic::new(Code::InvalidObject, format!("{what}: {e}")))
         })?;
-        let r = tokio::time::timeout(
-            self.timeout(),
-            self.api(t, namespace)
-                .replace(name, &PostParams::default(), &data),
-        )
-        .await
-        .map_err(|_| OpError::Failed(self.timed_out(&what)))?;
+        let api = self.api(t, namespace);
+        let pp = PostParams::default();
+        let call = async {
+            if replace {
+                api.replace(name, &pp, &data).await
+            } else {
+                api.create(&pp, &data).await
+            }
+        };
+        let r = tokio::time::timeout(self.timeout(), call)
+            .await
+            .map_err(|_| OpError::Failed(self.timed_out(&what)))?;
         r.map(|o| to_value(o, t))
             .map_err(|e| op_error(self, &what, e))
     }

@@ -166,6 +166,26 @@ fn needed(items: &[Item], types: &Types, opts: &DeployOptions) -> Vec<Permission
     out
 }
 
+/// Applies the set's ApplySet parent listing the kinds of `items` (`what`: apply/update).
+async fn apply_parent(
+    cluster: &Cluster,
+    secret: &crate::cluster::ResourceType,
+    opts: &DeployOptions,
+    items: &[Item],
+    what: &str,
+) -> Result<(), Diagnostic> {
+    let parent = plan::parent_object(&opts.set, &opts.namespace, items);
+    let force = ApplyOptions {
+        force: true,
+        ..ApplyOptions::default()
+    };
+    cluster
+        .apply_object(secret, Some(&opts.namespace), &parent, &force)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.diagnostic(&format!("{what} the set's ApplySet parent")))
+}
+
 /// `--rollback-on-failure`: re-applies revision `prev` (its Secrets only when their values
 /// were kept encrypted), waits for it, and records it as a new revision.
 #[allow(clippy::too_many_arguments)]
@@ -444,24 +464,11 @@ pub async fn deploy(
         out.errors.extend(first.errors);
         return out.stop(Stopped::Apply);
     }
-    if let Some(t) = &secret_t {
-        let parent = plan::parent_object(&opts.set, &opts.namespace, &union_items);
-        if let Err(e) = cluster
-            .apply_object(
-                t,
-                Some(&opts.namespace),
-                &parent,
-                &ApplyOptions {
-                    force: true,
-                    ..ApplyOptions::default()
-                },
-            )
-            .await
-        {
-            out.errors
-                .push(e.diagnostic("apply the set's ApplySet parent"));
-            return out.stop(Stopped::Apply);
-        }
+    if let Some(t) = &secret_t
+        && let Err(e) = apply_parent(cluster, t, opts, &union_items, "apply").await
+    {
+        out.errors.push(e);
+        return out.stop(Stopped::Apply);
     }
     let applied = apply::apply(
         cluster,
@@ -495,23 +502,10 @@ pub async fn deploy(
                 return out.stop(Stopped::Apply);
             }
         }
-        if let Some(t) = &secret_t {
-            let parent = plan::parent_object(&opts.set, &opts.namespace, &items);
-            if let Err(e) = cluster
-                .apply_object(
-                    t,
-                    Some(&opts.namespace),
-                    &parent,
-                    &ApplyOptions {
-                        force: true,
-                        ..ApplyOptions::default()
-                    },
-                )
-                .await
-            {
-                out.errors
-                    .push(e.diagnostic("update the set's ApplySet parent"));
-            }
+        if let Some(t) = &secret_t
+            && let Err(e) = apply_parent(cluster, t, opts, &items, "update").await
+        {
+            out.errors.push(e);
         }
     }
     // 7. The revision, recorded before the wait so that an interrupted or failed rollout
