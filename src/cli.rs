@@ -86,6 +86,11 @@ pub enum Command {
     /// and a revision.
     #[cfg(feature = "cluster")]
     Deploy(DeployArgs),
+    /// Return a set to a recorded revision: impact analysis (object changes with masked
+    /// diffs, the findings it re-introduces and removes), then with --confirm a standard
+    /// rollback recorded as a new revision.
+    #[cfg(feature = "cluster")]
+    Rollback(RollbackArgs),
     /// Live clusters: export, diff against files, check access.
     #[cfg(feature = "cluster")]
     #[command(subcommand)]
@@ -226,6 +231,48 @@ pub struct DeployArgs {
     pub sub: Option<DeploySub>,
     #[command(flatten)]
     pub deploy: confgate::settings::DeployFlags,
+    #[command(flatten)]
+    pub scan: ScanFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate rollback`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// The set (as `deploy --set` names it).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: String,
+    /// The set's namespace (default: the context's).
+    #[arg(long, short = 'n', env = "CONFGATE_NAMESPACE", value_name = "NS")]
+    pub namespace: Option<String>,
+    /// List the revisions and stop.
+    #[arg(long)]
+    pub list: bool,
+    /// Return to this revision.
+    #[arg(long, value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
+    pub target_revision: Option<u64>,
+    /// Return to the revision before the current one.
+    #[arg(long, conflicts_with = "to_last_healthy")]
+    pub to_previous: bool,
+    /// Return to the newest earlier revision whose rollout succeeded.
+    #[arg(long)]
+    pub to_last_healthy: bool,
+    /// Change the cluster (without it, only the impact analysis is shown).
+    #[arg(long, env = "CONFGATE_CONFIRM")]
+    pub confirm: bool,
+    /// Roll back even when the target re-introduces findings at or above the gate (the
+    /// override is recorded in the new revision).
+    #[arg(long)]
+    pub allow_findings: bool,
+    /// Seconds the rollout may take (default 600).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// File holding the key that decrypts the revision's Secret values (or
+    /// CONFGATE_REVISION_KEY).
+    #[arg(long, env = "CONFGATE_REVISION_KEY_FILE", value_name = "FILE")]
+    pub revision_key_file: Option<PathBuf>,
     #[command(flatten)]
     pub scan: ScanFlags,
     #[command(flatten)]

@@ -26,6 +26,8 @@ pub mod k8s;
 pub mod report;
 #[cfg(feature = "cluster")]
 pub mod revision;
+#[cfg(feature = "cluster")]
+pub mod rollback;
 pub mod ruledocs;
 pub mod scan;
 #[cfg(feature = "cluster")]

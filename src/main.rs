@@ -63,6 +63,8 @@ fn main() -> ExitCode {
         #[cfg(feature = "cluster")]
         Command::Deploy(args) => cmd::deploy::run(&cli, args),
         #[cfg(feature = "cluster")]
+        Command::Rollback(args) => cmd::rollback::run(&cli, args),
+        #[cfg(feature = "cluster")]
         Command::Cluster(c) => cmd::cluster::run(&cli, c, color),
     };
     match result {

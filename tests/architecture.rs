@@ -43,6 +43,7 @@ const LAYERS: &[&[&str]] = &[
         "revision",
     ],
     &["deploy"],
+    &["rollback"],
     &["generate", "validate", "bench", "settings"],
 ];
 

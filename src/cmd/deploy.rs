@@ -170,7 +170,7 @@ pub fn run_flags(
     Ok(status(&outcome, scan.gate))
 }
 
-fn status(o: &Outcome, gate: confgate::gate::Gate) -> Status {
+pub fn status(o: &Outcome, gate: confgate::gate::Gate) -> Status {
     match o.stopped {
         _ if !o.errors.is_empty() => Status::Error,
         Some(
@@ -203,7 +203,7 @@ fn count(o: &Outcome, c: Change) -> usize {
 }
 
 /// The text report: what the deploy did, stage by stage.
-fn summary(o: &Outcome, opts: &deploy::DeployOptions) -> String {
+pub fn summary(o: &Outcome, opts: &deploy::DeployOptions) -> String {
     let mut t = String::new();
     let e = |s: &str| escape::control(s).into_owned();
     t.push_str(&format!(
@@ -338,7 +338,7 @@ fn json(o: &Outcome) -> anyhow::Result<String> {
 }
 
 /// `deploy history`: the set's revisions, oldest first.
-fn history(
+pub fn history(
     settings: &confgate::settings::Settings,
     connect: &confgate::settings::ConnectFlags,
     set: &str,

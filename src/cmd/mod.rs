@@ -9,6 +9,8 @@ pub mod deploy;
 pub mod generate;
 pub mod policy;
 pub mod report;
+#[cfg(feature = "cluster")]
+pub mod rollback;
 pub mod rules;
 pub mod scan;
 pub mod validate;

@@ -59,6 +59,9 @@ pub struct DeployOptions {
     /// Encrypts Secret values in revisions; without it they are kept as SHA-256
     /// references only.
     pub revision_key: Option<crate::seal::Key>,
+    /// The caller gated the set itself (a rollback gates on the findings it
+    /// re-introduces): the scan still runs and is recorded, but does not block.
+    pub gated_by_caller: bool,
 }
 
 impl Default for DeployOptions {
@@ -80,6 +83,7 @@ impl Default for DeployOptions {
             author: "unknown".into(),
             commit: None,
             revision_key: None,
+            gated_by_caller: false,
         }
     }
 }
@@ -316,7 +320,7 @@ pub async fn deploy(
             return out.stop(Stopped::Gate);
         }
     }
-    if !out.scan.errors.is_empty() || !gate.passes(&out.scan.findings) {
+    if !out.scan.errors.is_empty() || (!opts.gated_by_caller && !gate.passes(&out.scan.findings)) {
         return out.stop(Stopped::Gate);
     }
     let mut types = match Types::discover(cluster).await {

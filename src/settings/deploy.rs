@@ -205,6 +205,7 @@ impl Settings {
                 .unwrap_or_else(|_| "unknown".into()),
             commit: git_commit(&first),
             revision_key,
+            gated_by_caller: false,
         };
         Ok((opts, paths))
     }
