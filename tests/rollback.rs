@@ -97,6 +97,11 @@ fn the_impact_analysis_changes_nothing_and_confirm_rolls_forward() {
         r.stdout
     );
     assert!(
+        r.stdout.contains("pods that will restart: about 1"),
+        "{}",
+        r.stdout
+    );
+    assert!(
         r.stdout.contains("would prune ConfigMap/shop/extra"),
         "{}",
         r.stdout

@@ -39,6 +39,12 @@ pub struct ObjectDiff {
     pub change: Change,
     /// Unified diff (live → after apply), Secret values masked; empty when unchanged.
     pub diff: String,
+    /// The cleaned live object (Secret values masked), for analyses of the change.
+    #[serde(skip)]
+    pub before: Option<Value>,
+    /// The cleaned object after the apply (Secret values masked).
+    #[serde(skip)]
+    pub after: Value,
 }
 
 /// What a Secret value shows as in a diff.
@@ -201,6 +207,8 @@ pub fn compare(
         file: file.to_string(),
         change,
         diff,
+        before,
+        after,
     })
 }
 

@@ -182,6 +182,24 @@ async fn rollback_with(
         rev.number
     ));
     out.push_str(&super::deploy::summary(&impact, &base).replace("deploy of set", "impact on set"));
+    let mut risks = Vec::new();
+    let mut restarts = 0;
+    for d in &impact.diffs {
+        let kind = d.object.split('/').next().unwrap_or("");
+        let r = rollback::risks_of(&d.object, kind, d.before.as_ref(), Some(&d.after));
+        risks.extend(r.risks);
+        restarts += r.restarts;
+    }
+    for p in &impact.pruned {
+        let kind = p.split('/').next().unwrap_or("");
+        // A pruned object: what it was matters only for its kind.
+        let r = rollback::risks_of(p, kind, Some(&serde_json::Value::Null), None);
+        risks.extend(r.risks);
+    }
+    out.push_str(&format!("pods that will restart: about {restarts}\n"));
+    for r in &risks {
+        out.push_str(&format!("risk: {}\n", escape::control(r)));
+    }
     out.push_str(&format!(
         "policy delta: {} findings re-introduced, {} removed\n",
         delta.reintroduced.len(),
@@ -220,7 +238,7 @@ async fn rollback_with(
                 "set": args.set, "namespace": ns, "target": rev.number,
                 "current": current.map(|c| c.number),
                 "objects": impact.diffs, "pruned": impact.pruned,
-                "policy_delta": delta, "result": extra,
+                "policy_delta": delta, "risks": risks, "restarts": restarts, "result": extra,
             });
             super::write_output(
                 None,

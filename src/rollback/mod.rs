@@ -103,6 +103,69 @@ pub fn refused<'a>(delta: &'a PolicyDelta, gate: &Gate) -> Vec<&'a DeltaFinding>
         .collect()
 }
 
+/// What makes a rollback risky, per object, and how many pods it restarts.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Risks {
+    pub risks: Vec<String>,
+    /// Pods restarted because their workload's pod template changes.
+    pub restarts: u64,
+}
+
+fn at<'a>(v: Option<&'a serde_json::Value>, p: &str) -> Option<&'a serde_json::Value> {
+    v.and_then(|v| v.pointer(p))
+}
+
+/// Risks of one object change (`before`: live, `after`: after the rollback; `None` after:
+/// pruned), as decided from the cleaned objects.
+pub fn risks_of(
+    object: &str,
+    kind: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Risks {
+    let mut out = Risks::default();
+    let differs = |p: &str| before.is_some() && at(before, p) != at(after, p);
+    match kind {
+        "PersistentVolumeClaim" if after.is_none() && before.is_some() => out
+            .risks
+            .push(format!("{object}: removed; its volume (and data) may be deleted with it")),
+        "PersistentVolumeClaim" if differs("/spec") => out.risks.push(format!(
+            "{object}: spec changes; data is not rolled back and most PVC fields are immutable"
+        )),
+        "StatefulSet" if differs("/spec/volumeClaimTemplates") => out.risks.push(format!(
+            "{object}: volumeClaimTemplates change; they are immutable, existing PVCs keep the live template"
+        )),
+        "CustomResourceDefinition" if after.is_none() && before.is_some() => out.risks.push(
+            format!("{object}: removed; every custom resource of it is deleted"),
+        ),
+        "CustomResourceDefinition" if differs("/spec/versions") => out.risks.push(format!(
+            "{object}: served versions change; stored objects of a dropped version become unreadable"
+        )),
+        "Service" if differs("/spec/type") || differs("/spec/ports") => out.risks.push(format!(
+            "{object}: type or ports change; clients and load balancers see it at once"
+        )),
+        _ => {}
+    }
+    if matches!(
+        kind,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+    ) && before.is_some()
+        && after.is_some()
+        && differs("/spec/template")
+    {
+        let n = match kind {
+            "DaemonSet" => at(before, "/status/desiredNumberScheduled")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(1),
+            _ => at(after, "/spec/replicas")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(1),
+        };
+        out.restarts = n;
+    }
+    out
+}
+
 /// The revision a target names, from the set's history (numbers ascending) and the
 /// current (newest complete) revision.
 pub fn choose(history: &[crate::revision::RevisionSummary], target: Target) -> Result<u64, String> {
@@ -213,6 +276,43 @@ mod tests {
         r.rollout = crate::revision::Rollout::from_parts(state, Some("x"))
             .unwrap_or(crate::revision::Rollout::Succeeded);
         r
+    }
+
+    #[test]
+    fn risky_changes_are_flagged_and_restarts_counted() {
+        let v = |s: &str| serde_yaml::from_str::<serde_json::Value>(s).unwrap();
+        let a = v("spec: {replicas: 3, template: {spec: {containers: [{image: 'a:1'}]}}}");
+        let b = v("spec: {replicas: 3, template: {spec: {containers: [{image: 'a:2'}]}}}");
+        assert_eq!(risks_of("d", "Deployment", Some(&a), Some(&b)).restarts, 3);
+        assert_eq!(risks_of("d", "Deployment", Some(&a), Some(&a)).restarts, 0);
+        let crd = v("spec: {versions: [{name: v1}]}");
+        assert!(
+            risks_of("c", "CustomResourceDefinition", Some(&crd), None).risks[0]
+                .contains("removed")
+        );
+        let crd2 = v("spec: {versions: [{name: v2}]}");
+        assert!(
+            risks_of("c", "CustomResourceDefinition", Some(&crd), Some(&crd2)).risks[0]
+                .contains("versions")
+        );
+        let svc = v("spec: {type: ClusterIP}");
+        let lb = v("spec: {type: LoadBalancer}");
+        assert_eq!(
+            risks_of("s", "Service", Some(&svc), Some(&lb)).risks.len(),
+            1
+        );
+        let pvc = v("spec: {resources: {requests: {storage: 1Gi}}}");
+        let pvc2 = v("spec: {resources: {requests: {storage: 2Gi}}}");
+        assert!(
+            risks_of("p", "PersistentVolumeClaim", Some(&pvc), Some(&pvc2)).risks[0]
+                .contains("data is not rolled back")
+        );
+        let sts = v("spec: {volumeClaimTemplates: [{metadata: {name: a}}]}");
+        let sts2 = v("spec: {volumeClaimTemplates: [{metadata: {name: b}}]}");
+        assert!(
+            risks_of("t", "StatefulSet", Some(&sts), Some(&sts2)).risks[0].contains("immutable")
+        );
+        assert!(risks_of("x", "ConfigMap", None, Some(&a)).risks.is_empty());
     }
 
     #[test]
