@@ -107,7 +107,6 @@ pub fn run(cli: &Cli, args: &RollbackArgs) -> anyhow::Result<Status> {
         let rev = store.get(number).await?;
         let current = store.latest().await?;
         let text = rollback_with(
-            cli,
             c,
             &store,
             &rev,
@@ -117,6 +116,7 @@ pub fn run(cli: &Cli, args: &RollbackArgs) -> anyhow::Result<Status> {
             args,
             &ns,
             timeout,
+            key.clone(),
         )
         .await?;
         Ok(text)
@@ -125,7 +125,6 @@ pub fn run(cli: &Cli, args: &RollbackArgs) -> anyhow::Result<Status> {
 
 #[allow(clippy::too_many_arguments)]
 async fn rollback_with(
-    _cli: &Cli,
     c: &Cluster,
     store: &RevisionStore<'_>,
     rev: &Revision,
@@ -135,6 +134,7 @@ async fn rollback_with(
     args: &RollbackArgs,
     ns: &str,
     timeout: std::time::Duration,
+    revision_key: Option<confgate::seal::Key>,
 ) -> anyhow::Result<Status> {
     let load = scanner.options().load.clone();
     let (docs, skipped) = documents(rev, store.restore(rev)?, &load);
@@ -158,7 +158,7 @@ async fn rollback_with(
         force_conflicts: true,
         gated_by_caller: true,
         timeout,
-        revision_key: store_key(args)?,
+        revision_key,
         author: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
         ..DeployOptions::default()
     };
@@ -288,14 +288,6 @@ async fn rollback_with(
         serde_json::json!({"state": "applied", "revision": done.revision, "rollout": done.rollout}),
     )?;
     Ok(status)
-}
-
-fn store_key(args: &RollbackArgs) -> anyhow::Result<Option<confgate::seal::Key>> {
-    confgate::seal::Key::from_value_or_file(
-        std::env::var("CONFGATE_REVISION_KEY").ok().as_deref(),
-        args.revision_key_file.as_deref(),
-    )
-    .map_err(|e| e.diagnostic("the revision key").into())
 }
 
 /// Documents are not `Clone`; the impact run needs its own copy.
