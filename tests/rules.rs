@@ -152,6 +152,27 @@ fn pss_baseline_rules_are_also_restricted() {
     }
 }
 
+/// The fixtures of a rule whose file name starts with `prefix` (`fail.yaml` and
+/// `fail-<case>.yaml`, or the same for `pass`), sorted; `<prefix>.yaml` is always listed, so
+/// a missing one is reported.
+fn fixtures(id: &str, prefix: &str) -> Vec<PathBuf> {
+    let dir = root().join("tests/fixtures/rules").join(id);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{prefix}-")) && n.ends_with(".yaml"))
+        })
+        .collect();
+    files.push(dir.join(format!("{prefix}.yaml")));
+    files.sort();
+    files
+}
+
 /// `# fail: CG1001 at spec.containers[0]...` lines at the top of a fail fixture.
 fn expected_paths(text: &str, id: &str) -> Vec<String> {
     text.lines()
@@ -170,45 +191,47 @@ fn fail_fixtures_fire_at_the_promised_paths() {
     let cat = catalog();
     let mut failures = Vec::new();
     for (r, engine) in cat.rules.iter().flat_map(|r| ENGINES.map(|e| (r, e))) {
-        let file = root()
-            .join("tests/fixtures/rules")
-            .join(&r.id)
-            .join("fail.yaml");
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            failures.push(format!("{}: missing {}", r.id, file.display()));
-            continue;
-        };
-        let out = scan_with(&r.id, &file, engine);
-        if !out.errors.is_empty() {
-            failures.push(format!("{}: errors {:?}", r.id, out.errors));
-        }
-        let hits: Vec<_> = out.findings.iter().filter(|f| f.rule_id == r.id).collect();
-        if hits.is_empty() {
-            failures.push(format!(
-                "{} ({engine:?}): fail fixture produced no finding",
-                r.id
-            ));
-        }
-        let paths = expected_paths(&text, &r.id);
-        if paths.is_empty() {
-            failures.push(format!(
-                "{}: fail.yaml lacks a `# fail: {} at PATH` line",
-                r.id, r.id
-            ));
-        }
-        for p in paths {
-            match hits.iter().find(|f| f.path == p) {
-                None => failures.push(format!(
-                    "{}: no finding at {p}; got {:?}",
+        for file in fixtures(&r.id, "fail") {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                failures.push(format!("{}: missing {}", r.id, file.display()));
+                continue;
+            };
+            let out = scan_with(&r.id, &file, engine);
+            if !out.errors.is_empty() {
+                failures.push(format!("{}: errors {:?}", r.id, out.errors));
+            }
+            let hits: Vec<_> = out.findings.iter().filter(|f| f.rule_id == r.id).collect();
+            if hits.is_empty() {
+                failures.push(format!(
+                    "{} ({engine:?}): fail fixture {} produced no finding",
                     r.id,
-                    hits.iter().map(|f| &f.path).collect::<Vec<_>>()
-                )),
-                Some(f) => {
-                    if f.line <= 1 {
-                        failures.push(format!(
-                            "{}: finding at {p} points at line {}",
-                            r.id, f.line
-                        ));
+                    file.display()
+                ));
+            }
+            let paths = expected_paths(&text, &r.id);
+            if paths.is_empty() {
+                failures.push(format!(
+                    "{}: {} lacks a `# fail: {} at PATH` line",
+                    r.id,
+                    file.display(),
+                    r.id
+                ));
+            }
+            for p in paths {
+                match hits.iter().find(|f| f.path == p) {
+                    None => failures.push(format!(
+                        "{}: {} no finding at {p}; got {:?}",
+                        r.id,
+                        file.display(),
+                        hits.iter().map(|f| &f.path).collect::<Vec<_>>()
+                    )),
+                    Some(f) => {
+                        if f.line <= 1 {
+                            failures.push(format!(
+                                "{}: finding at {p} points at line {}",
+                                r.id, f.line
+                            ));
+                        }
                     }
                 }
             }
@@ -222,29 +245,30 @@ fn pass_fixtures_stay_quiet() {
     let cat = catalog();
     let mut failures = Vec::new();
     for (r, engine) in cat.rules.iter().flat_map(|r| ENGINES.map(|e| (r, e))) {
-        let file = root()
-            .join("tests/fixtures/rules")
-            .join(&r.id)
-            .join("pass.yaml");
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            failures.push(format!("{}: missing {}", r.id, file.display()));
-            continue;
-        };
-        if !text.starts_with("# pass:") {
-            failures.push(format!("{}: pass.yaml must start with `# pass:`", r.id));
-        }
-        let out = scan_with(&r.id, &file, engine);
-        if !out.errors.is_empty() {
-            failures.push(format!("{}: errors {:?}", r.id, out.errors));
-        }
-        if out.documents == 0 {
-            failures.push(format!("{}: pass fixture holds no document", r.id));
-        }
-        for f in out.findings.iter().filter(|f| f.rule_id == r.id) {
-            failures.push(format!(
-                "{}: pass fixture fired at {}: {}",
-                r.id, f.path, f.message
-            ));
+        for file in fixtures(&r.id, "pass") {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                failures.push(format!("{}: missing {}", r.id, file.display()));
+                continue;
+            };
+            if !text.starts_with("# pass:") {
+                failures.push(format!("{}: pass.yaml must start with `# pass:`", r.id));
+            }
+            let out = scan_with(&r.id, &file, engine);
+            if !out.errors.is_empty() {
+                failures.push(format!("{}: errors {:?}", r.id, out.errors));
+            }
+            if out.documents == 0 {
+                failures.push(format!("{}: pass fixture holds no document", r.id));
+            }
+            for f in out.findings.iter().filter(|f| f.rule_id == r.id) {
+                failures.push(format!(
+                    "{}: pass fixture {} fired at {}: {}",
+                    r.id,
+                    file.display(),
+                    f.path,
+                    f.message
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

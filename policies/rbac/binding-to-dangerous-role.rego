@@ -3,12 +3,14 @@ package confgate.rules.rbac
 import data.confgate.lib.k8s
 import data.confgate.lib.rbac
 
+# Follows roleRef to the Role or ClusterRole in the inventory and judges its effective rules
+# (aggregated ClusterRoles resolved) in the scope the binding grants them: a RoleBinding
+# grants in one namespace, so cluster-scoped resources of the role count for nothing there.
 deny contains f if {
 	input.kind in rbac.binding_kinds
 	ref_kind := input.roleRef.kind
 	ref_name := input.roleRef.name
 	is_string(ref_name)
-	not rbac.builtin_role_name(ref_name)
 	holders := [rbac.subject_text(s.subject) | some s in rbac.subjects]
 	count(holders) > 0
 	problems := binding_to_dangerous_role_problems(ref_kind, ref_name)
@@ -20,27 +22,36 @@ deny contains f if {
 	}
 }
 
-# "rules[i] <what it allows>" for every dangerous rule of the referenced role.
-binding_to_dangerous_role_problems(ref_kind, ref_name) := {sprintf("rules[%d] %s", [i, t]) |
+binding_to_dangerous_role_problems(ref_kind, ref_name) := {sprintf("%s %s", [where, t]) |
 	some role in binding_to_dangerous_role_found(ref_kind, ref_name)
-	some i, r in k8s.list(role.rules)
-	is_object(r)
-	some t in rbac.danger_texts(r, input.kind == "ClusterRoleBinding")
+	some entry in binding_to_dangerous_role_rules(role)
+	some t in rbac.danger_texts(entry.rule, binding_to_dangerous_role_scope)
+	where := entry.where
 }
 
-# The referenced role as found in the inventory (any apiVersion). One comprehension over the
-# scope: regorus's VM loses the second operand of a union of iterating comprehensions.
+# The rules of the role with where they come from: rules[i] of the role itself, or the
+# rules of a ClusterRole an aggregated role picks.
+binding_to_dangerous_role_rules(role) := [{"rule": r, "where": sprintf("rules[%d]", [i])} |
+	not rbac.genuine_builtin_role(role)
+	some i, r in k8s.list(role.rules)
+	is_object(r)
+] if {
+	count(k8s.list(role.rules)) > 0
+} else := [{"rule": r, "where": "aggregated rule"} | some r in rbac.role_rules(role)]
+
+binding_to_dangerous_role_scope := "cluster" if {
+	input.kind == "ClusterRoleBinding"
+} else := "namespace"
+
 binding_to_dangerous_role_found(ref_kind, ref_name) := {role |
-	some versions in binding_to_dangerous_role_scope(ref_kind)
+	some versions in binding_to_dangerous_role_inventory(ref_kind)
 	role := versions[ref_kind][ref_name]
 	is_object(role)
 }
 
-# Where the referenced kind lives: ClusterRoles at cluster scope, Roles in the binding's
-# namespace (a ClusterRoleBinding cannot reference a Role).
-binding_to_dangerous_role_scope(ref_kind) := data.inventory.cluster if ref_kind == "ClusterRole"
+binding_to_dangerous_role_inventory(ref_kind) := data.inventory.cluster if ref_kind == "ClusterRole"
 
-binding_to_dangerous_role_scope(ref_kind) := data.inventory.namespace[k8s.namespace] if {
+binding_to_dangerous_role_inventory(ref_kind) := data.inventory.namespace[k8s.namespace] if {
 	ref_kind == "Role"
 	input.kind == "RoleBinding"
 }

@@ -7,8 +7,8 @@ deny contains f if {
 	input.kind in rbac.binding_kinds
 	input.roleRef.kind == "ClusterRole"
 	input.roleRef.name == "cluster-admin"
-	not rbac.builtin_binding
 	some s in rbac.subjects
+	not rbac.bootstrap_subject(s.subject)
 	is_string(s.subject.name)
 	not rbac.masters_subject(s.subject)
 	not rbac.public_subject(s.subject)

@@ -7,8 +7,7 @@ deny contains f if {
 	input.kind == "ClusterRoleBinding"
 	input.roleRef.kind == "ClusterRole"
 	input.roleRef.name in {"admin", "edit"}
-	not rbac.builtin_binding
-	holders := [rbac.subject_text(s.subject) | some s in rbac.subjects; not rbac.public_subject(s.subject)]
+	holders := [rbac.subject_text(s.subject) | some s in rbac.subjects; not rbac.public_subject(s.subject); not rbac.bootstrap_subject(s.subject)]
 	count(holders) > 0
 	f := {
 		"id": "CG2017",

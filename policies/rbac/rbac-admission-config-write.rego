@@ -7,10 +7,10 @@ deny contains f if {
 	input.kind == "ClusterRole"
 	some x in rbac.rules
 	some j, res in k8s.list(x.rule.resources)
-	rbac.admission_write(x.rule, res)
+	rbac.admission_write(x.rule, res, rbac.scope)
 	f := {
 		"id": "CG2012",
-		"msg": sprintf("ClusterRole %q can create, change or delete %s, and so switch off or subvert admission control", [k8s.name, res]),
-		"path": array.concat(x.path, ["resources", j]),
+		"msg": sprintf("ClusterRole %q can create, change or delete %s, and so switch off or subvert admission control%s", [k8s.name, res, rbac.via_text(x)]),
+		"path": rbac.field_path(x, "resources", j),
 	}
 }

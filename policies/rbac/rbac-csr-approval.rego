@@ -7,10 +7,10 @@ deny contains f if {
 	input.kind == "ClusterRole"
 	some x in rbac.rules
 	some j, res in k8s.list(x.rule.resources)
-	rbac.csr_approval(x.rule, res)
+	rbac.csr_approval(x.rule, res, rbac.scope)
 	f := {
 		"id": "CG2011",
-		"msg": sprintf("ClusterRole %q can approve certificate signing requests (%s), and so issue client certificates for any user or group", [k8s.name, res]),
-		"path": array.concat(x.path, ["resources", j]),
+		"msg": sprintf("ClusterRole %q can approve certificate signing requests (%s), and so issue client certificates for any user or group%s", [k8s.name, res, rbac.via_text(x)]),
+		"path": rbac.field_path(x, "resources", j),
 	}
 }

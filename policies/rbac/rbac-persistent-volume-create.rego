@@ -7,10 +7,10 @@ deny contains f if {
 	input.kind == "ClusterRole"
 	some x in rbac.rules
 	some j, res in k8s.list(x.rule.resources)
-	rbac.pv_create(x.rule, res)
+	rbac.pv_create(x.rule, res, rbac.scope)
 	f := {
 		"id": "CG2010",
-		"msg": sprintf("ClusterRole %q can create PersistentVolumes, including hostPath volumes that expose any node's filesystem", [k8s.name]),
-		"path": array.concat(x.path, ["resources", j]),
+		"msg": sprintf("ClusterRole %q can create PersistentVolumes, including hostPath volumes that expose any node's filesystem%s", [k8s.name, rbac.via_text(x)]),
+		"path": rbac.field_path(x, "resources", j),
 	}
 }

@@ -6,10 +6,10 @@ import data.confgate.lib.rbac
 deny contains f if {
 	some x in rbac.rules
 	some j, res in k8s.list(x.rule.resources)
-	rbac.secrets_read(x.rule, res)
+	rbac.secrets_read(x.rule, res, rbac.scope)
 	f := {
 		"id": "CG2004",
-		"msg": sprintf("%s %q can read every Secret in its scope", [input.kind, k8s.name]),
-		"path": array.concat(x.path, ["resources", j]),
+		"msg": sprintf("%s %q can read every Secret in its scope%s", [input.kind, k8s.name, rbac.via_text(x)]),
+		"path": rbac.field_path(x, "resources", j),
 	}
 }

@@ -15,8 +15,8 @@ deny contains f if {
 	not rbac_wildcard_metrics_read(x.rule, field)
 	f := {
 		"id": "CG2001",
-		"msg": sprintf("%s %q grants a wildcard in %s; list the exact %s it needs", [input.kind, k8s.name, field, field]),
-		"path": array.concat(x.path, [field, j]),
+		"msg": sprintf("%s %q grants a wildcard in %s%s; list the exact %s it needs", [input.kind, k8s.name, field, rbac.via_text(x), field]),
+		"path": rbac.field_path(x, field, j),
 	}
 }
 

@@ -49,8 +49,20 @@ test_wildcard_fires_on_metrics_write if {
 	"CG2001" in rt_ids(rt_role("ClusterRole", "r", [{"apiGroups": ["custom.metrics.k8s.io"], "resources": ["*"], "verbs": ["create"]}]))
 }
 
+rt_bootstrap_label := {"metadata": {"labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}}}
+
 test_wildcard_quiet_on_builtin_roles if {
-	not "CG2001" in rt_ids(rt_role("ClusterRole", "cluster-admin", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]))
+	role := object.union(rt_role("ClusterRole", "cluster-admin", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]), rt_bootstrap_label)
+	not "CG2001" in rt_ids(role)
+}
+
+test_wildcard_fires_on_role_named_like_a_system_role if {
+	role := object.union(rt_role("ClusterRole", "system:anything", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]), rt_bootstrap_label)
+	"CG2001" in rt_ids(role)
+}
+
+test_wildcard_fires_on_bootstrap_name_without_bootstrap_label if {
+	"CG2001" in rt_ids(rt_role("ClusterRole", "cluster-admin", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]))
 }
 
 # ---- CG2002 cluster-admin-binding ----
@@ -65,8 +77,19 @@ test_cluster_admin_fires_for_all_service_accounts_group if {
 	"CG2002" in rt_ids(rt_binding("ClusterRoleBinding", "sas", "ClusterRole", "cluster-admin", [rt_group("system:serviceaccounts")]))
 }
 
-test_cluster_admin_quiet_for_bootstrap_binding if {
-	not "CG2002" in rt_ids(rt_binding("ClusterRoleBinding", "system:controller:foo", "ClusterRole", "cluster-admin", [rt_sa("foo", "kube-system")]))
+test_cluster_admin_fires_for_binding_named_like_a_system_binding if {
+	"CG2002" in rt_ids(rt_binding("ClusterRoleBinding", "system:anything", "ClusterRole", "cluster-admin", [rt_sa("app", "shop")]))
+	"CG2002" in rt_ids(rt_binding("ClusterRoleBinding", "system:controller:foo", "ClusterRole", "cluster-admin", [rt_sa("foo", "kube-system")]))
+	"CG2002" in rt_ids(object.union(rt_binding("ClusterRoleBinding", "kubeadm:x", "ClusterRole", "cluster-admin", [rt_sa("app", "shop")]), {"metadata": {"labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}}}))
+}
+
+test_cluster_admin_quiet_for_kubeadm_bootstrap_binding if {
+	not "CG2002" in rt_ids(rt_binding("ClusterRoleBinding", "kubeadm:cluster-admins", "ClusterRole", "cluster-admin", [rt_group("kubeadm:cluster-admins")]))
+}
+
+test_cluster_admin_fires_for_subject_added_to_a_bootstrap_binding if {
+	fs := rt_findings(rt_binding("ClusterRoleBinding", "kubeadm:cluster-admins", "ClusterRole", "cluster-admin", [rt_group("kubeadm:cluster-admins"), rt_sa("app", "shop")]), "CG2002")
+	[f.path | some f in fs] == [["subjects", 1]]
 }
 
 test_cluster_admin_quiet_for_admin_role if {
@@ -76,7 +99,7 @@ test_cluster_admin_quiet_for_admin_role if {
 # ---- CG2003 rbac-escalation-verbs ----
 
 test_escalation_fires_on_impersonate if {
-	fs := rt_findings(rt_role("Role", "r", [{"apiGroups": [""], "resources": ["users"], "verbs": ["get", "Impersonate"]}]), "CG2003")
+	fs := rt_findings(rt_role("ClusterRole", "r", [{"apiGroups": [""], "resources": ["users"], "verbs": ["get", "Impersonate"]}]), "CG2003")
 	fs[0].path == ["rules", 0, "verbs", 1]
 }
 
@@ -315,4 +338,96 @@ test_malformed_binding_is_quiet if {
 
 test_malformed_service_account_and_config_map_are_quiet if {
 	count(deny) == 0 with input as {"kind": "ConfigMap", "metadata": {"name": "aws-auth"}, "data": {"mapRoles": ["system:masters"]}}
+}
+
+# ---- name-based exemptions: only the real bootstrap objects ----
+
+test_system_masters_fires_on_binding_named_like_a_system_binding if {
+	"CG2009" in rt_ids(rt_binding("ClusterRoleBinding", "system:anything", "ClusterRole", "view", [rt_group("system:masters")]))
+}
+
+test_cluster_wide_admin_fires_on_binding_named_like_a_system_binding if {
+	"CG2017" in rt_ids(rt_binding("ClusterRoleBinding", "system:aggregate", "ClusterRole", "edit", [rt_sa("ci", "ci")]))
+}
+
+test_dangerous_role_binding_fires_for_role_named_like_a_system_role if {
+	role := rt_role("ClusterRole", "system:reader", [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}])
+	inv := {"cluster": {"rbac.authorization.k8s.io/v1": {"ClusterRole": {"system:reader": role}}}, "namespace": {}}
+	"CG2015" in rt_ids_inv(rt_binding("ClusterRoleBinding", "b", "ClusterRole", "system:reader", [rt_sa("ci", "ci")]), inv)
+}
+
+test_anonymous_binding_fires_when_the_discovery_role_is_redefined if {
+	role := rt_role("ClusterRole", "system:discovery", [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}])
+	inv := {"cluster": {"rbac.authorization.k8s.io/v1": {"ClusterRole": {"system:discovery": role}}}, "namespace": {}}
+	"CG2016" in rt_ids_inv(rt_binding("ClusterRoleBinding", "system:discovery", "ClusterRole", "system:discovery", [rt_group("system:authenticated")]), inv)
+}
+
+# ---- effective permissions (lib/rbac.rego grants) ----
+
+test_effective_secrets_read_through_wildcard_resources_and_groups if {
+	fs := rt_findings(rt_role("Role", "r", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["list"]}]), "CG2004")
+	[f.path | some f in fs] == [["rules", 0, "resources", 0]]
+	not "CG2004" in rt_ids(rt_role("Role", "r", [{"apiGroups": ["apps"], "resources": ["*"], "verbs": ["list"]}]))
+}
+
+test_effective_wildcard_verb_includes_escalation if {
+	fs := rt_findings(rt_role("Role", "r", [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["*"]}]), "CG2003")
+	[f.path | some f in fs] == [["rules", 0, "verbs", 0]]
+	contains(fs[0].msg, "every verb")
+}
+
+test_effective_wildcard_verb_on_plain_resources_is_no_escalation if {
+	not "CG2003" in rt_ids(rt_role("Role", "r", [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["*"]}]))
+}
+
+test_effective_impersonate_of_users_in_a_namespaced_role_grants_nothing if {
+	not "CG2003" in rt_ids(rt_role("Role", "r", [{"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]}]))
+	"CG2003" in rt_ids(rt_role("Role", "r", [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}]))
+}
+
+test_effective_csr_approval_through_wildcards if {
+	"CG2011" in rt_ids(rt_role("ClusterRole", "r", [{"apiGroups": ["certificates.k8s.io"], "resources": ["*/approval"], "verbs": ["update"]}]))
+	"CG2011" in rt_ids(rt_role("ClusterRole", "r", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]))
+	not "CG2011" in rt_ids(rt_role("ClusterRole", "r", [{"apiGroups": ["certificates.k8s.io"], "resources": ["*/status"], "verbs": ["update"]}]))
+}
+
+test_effective_subresource_wildcards if {
+	"CG2005" in rt_ids(rt_role("Role", "r", [{"apiGroups": [""], "resources": ["*/exec"], "verbs": ["create"]}]))
+	"CG2013" in rt_ids(rt_role("Role", "r", [{"apiGroups": [""], "resources": ["serviceaccounts/*"], "verbs": ["create"]}]))
+}
+
+rt_agg_part := object.union(rt_role("ClusterRole", "part", [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]), {"metadata": {"labels": {"acme.io/aggregate-to-ops": "true"}}})
+
+rt_agg := {
+	"apiVersion": "rbac.authorization.k8s.io/v1",
+	"kind": "ClusterRole",
+	"metadata": {"name": "ops"},
+	"aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"acme.io/aggregate-to-ops": "true"}}]},
+	"rules": [],
+}
+
+rt_agg_inventory := {"cluster": {"rbac.authorization.k8s.io/v1": {"ClusterRole": {"part": rt_agg_part, "ops": rt_agg}}}, "namespace": {}}
+
+test_effective_aggregated_role_holds_the_rules_it_selects if {
+	fs := [f | some f in deny with input as rt_agg with data.inventory as rt_agg_inventory; f.id == "CG2004"]
+	[f.path | some f in fs] == [["aggregationRule", "clusterRoleSelectors", 0]]
+	contains(fs[0].msg, "through aggregated ClusterRole \"part\"")
+}
+
+test_effective_aggregated_role_selects_nothing_without_matching_labels if {
+	inv := {"cluster": {"rbac.authorization.k8s.io/v1": {"ClusterRole": {"part": rt_role("ClusterRole", "part", [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]), "ops": rt_agg}}}, "namespace": {}}
+	not "CG2004" in rt_ids_inv(rt_agg, inv)
+}
+
+test_effective_binding_to_aggregated_role if {
+	b := rt_binding("ClusterRoleBinding", "ops", "ClusterRole", "ops", [rt_group("ops")])
+	fs := [f | some f in deny with input as b with data.inventory as rt_agg_inventory; f.id == "CG2015"]
+	contains(fs[0].msg, "aggregated rule can read every Secret")
+}
+
+test_effective_namespaced_binding_of_cluster_scoped_wildcards_is_limited if {
+	role := rt_role("ClusterRole", "nodes", [{"apiGroups": [""], "resources": ["nodes/*", "persistentvolumes"], "verbs": ["*"]}])
+	inv := {"cluster": {"rbac.authorization.k8s.io/v1": {"ClusterRole": {"nodes": role}}}, "namespace": {}}
+	not "CG2015" in rt_ids_inv(rt_binding("RoleBinding", "b", "ClusterRole", "nodes", [rt_sa("ci", "ci")]), inv)
+	"CG2015" in rt_ids_inv(rt_binding("ClusterRoleBinding", "b", "ClusterRole", "nodes", [rt_sa("ci", "ci")]), inv)
 }

@@ -5,10 +5,9 @@ import data.confgate.lib.rbac
 
 deny contains f if {
 	input.kind in rbac.binding_kinds
-	not rbac.builtin_binding
-	not system_masters_binding_bootstrap
 	some s in rbac.subjects
 	rbac.masters_subject(s.subject)
+	not rbac.bootstrap_subject(s.subject)
 	f := {
 		"id": "CG2009",
 		"msg": sprintf("%s %q names the system:masters group, whose members bypass RBAC and cannot be revoked by removing bindings", [input.kind, k8s.name]),
@@ -29,11 +28,4 @@ deny contains f if {
 		"msg": sprintf("ConfigMap \"aws-auth\" puts IAM identities of %s into the system:masters group, which bypasses RBAC", [key]),
 		"path": ["data", key],
 	}
-}
-
-# The API server's own binding of cluster-admin to system:masters.
-system_masters_binding_bootstrap if {
-	input.kind == "ClusterRoleBinding"
-	k8s.name == "cluster-admin"
-	input.roleRef.name == "cluster-admin"
 }
