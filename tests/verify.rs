@@ -96,7 +96,56 @@ fn directories_are_searched_for_suites() {
     r.expect_code(1);
     assert_eq!(
         r.stdout.lines().last(),
-        Some("11 passed, 4 failed, 2 skipped")
+        Some("15 passed, 4 failed, 2 skipped")
+    );
+}
+
+#[test]
+fn admission_reviews_give_update_and_delete_requests_with_their_user() {
+    let r = verify(&[&fixture("suites/admission")]);
+    let suite = fixture("suites/admission/suite.yaml");
+    let expected: Vec<String> = [
+        "PASS {s} › frozen-owner › relabel-by-a-developer",
+        "PASS {s} › frozen-owner › relabel-by-an-owner",
+        "PASS {s} › frozen-owner › delete-by-a-developer",
+        "PASS {s} › frozen-owner › a-plain-object-is-a-create",
+        "4 passed, 0 failed",
+    ]
+    .iter()
+    .map(|l| l.replace("{s}", &suite))
+    .collect();
+    assert_eq!(
+        r.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        r.stderr
+    );
+    r.expect_code(0);
+}
+
+#[test]
+fn an_admission_review_without_an_object_is_malformed() {
+    let s = Scratch::new();
+    let template = repo_path(&fixture("suites/admission/template.yaml"));
+    let constraint = repo_path(&fixture("suites/admission/constraint.yaml"));
+    s.write(
+        "review.yaml",
+        "apiVersion: admission.k8s.io/v1\nkind: AdmissionReview\nrequest:\n  operation: UPDATE\n",
+    );
+    s.write(
+        "suite.yaml",
+        &format!(
+            "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests:\n  - name: t\n    template: {}\n    constraint: {}\n    cases:\n      - name: empty\n        object: review.yaml\n        assertions:\n          - violations: no\n",
+            template.display(),
+            constraint.display()
+        ),
+    );
+    let r = s.run(&["policy", "verify", "suite.yaml"]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("neither `object` nor `oldObject`"),
+        "{}",
+        r.stderr
     );
 }
 

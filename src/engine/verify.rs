@@ -225,6 +225,21 @@ fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutc
             ),
         ));
     };
+    let reviewed = admission_request(object).map_err(|why| {
+        bad(
+            &s.file,
+            c.line,
+            format!(
+                "case {:?}: {}: {why}",
+                c.name,
+                source::display_path(&c.object, cwd)
+            ),
+        )
+    })?;
+    let (object, request) = match &reviewed {
+        Some((doc, request)) => (doc, Some(request)),
+        None => (object, None),
+    };
     let mut inventory = Vec::new();
     for p in &c.inventory {
         inventory.extend(objects_of(p, cwd, &s.file, c.line)?);
@@ -242,11 +257,12 @@ fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutc
     );
     let mut engines = gk.prepare(Some(data.value()))?;
     let input = EngineValue::from_node(&object.tree);
-    let (found, failed) = gk.review(
+    let (found, failed) = gk.review_request(
         &mut engines,
         object,
         &input,
         &NamespaceLabels::of(&inventory),
+        request,
     );
     if let Some((_, m)) = failed.first() {
         return Ok(CaseOutcome::Fail(format!("evaluation failed: {m}")));
@@ -263,6 +279,33 @@ fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutc
         }
     }
     Ok(CaseOutcome::Pass)
+}
+
+/// A case object that is an `AdmissionReview` (as gator accepts them, for UPDATE and DELETE
+/// requests and real user info): the object under review (`request.object`, or
+/// `request.oldObject` for a DELETE) as a document, and the request's fields. `None` for an
+/// ordinary object.
+fn admission_request(doc: &Document) -> Result<Option<(Document, serde_json::Value)>, String> {
+    if doc.resource.kind != "AdmissionReview" {
+        return Ok(None);
+    }
+    let Some(request) = doc.tree.get("request") else {
+        return Err("an AdmissionReview without `request`".to_string());
+    };
+    let under_review = ["object", "oldObject"]
+        .iter()
+        .filter_map(|k| request.get(k))
+        .find(|n| n.get("kind").is_some())
+        .ok_or("an AdmissionReview whose request has neither `object` nor `oldObject`")?;
+    let object = Document::from_tree(
+        doc.file.clone(),
+        doc.index,
+        doc.item,
+        under_review.clone(),
+        None,
+    )
+    .ok_or("the object under review lacks apiVersion or kind")?;
+    Ok(Some((object, request.to_json())))
 }
 
 /// Why an assertion fails, if it does.

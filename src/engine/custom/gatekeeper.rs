@@ -85,8 +85,25 @@ fn probe_input() -> Value {
     }))
 }
 
-/// `input.review` for an object: an admission request for CREATE.
-fn review_of(t: &Target, object: &EngineValue) -> Value {
+/// `input.review` for an object: an admission request for CREATE; with `request` (the
+/// `request` of an AdmissionReview that a `policy verify` case gives), its fields
+/// (`operation`, `oldObject`, `userInfo`, ...) replace the defaults, as gator does.
+fn review_of(t: &Target, object: &EngineValue, request: Option<&serde_json::Value>) -> Value {
+    let review = default_review(t, object);
+    let Some(serde_json::Value::Object(fields)) = request else {
+        return review;
+    };
+    let mut merged: BTreeMap<Value, Value> = match review.as_object() {
+        Ok(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Err(_) => BTreeMap::new(),
+    };
+    for (k, v) in fields {
+        merged.insert(Value::from(k.as_str()), Value::from(v.clone()));
+    }
+    Value::from(merged)
+}
+
+fn default_review(t: &Target, object: &EngineValue) -> Value {
     let mut review = vec![
         (
             "kind",
@@ -318,6 +335,19 @@ impl Gatekeeper {
         input: &EngineValue,
         ns: &NamespaceLabels,
     ) -> (Hits<usize>, Failures<usize>) {
+        self.review_request(engines, doc, input, ns, None)
+    }
+
+    /// [`Gatekeeper::review`] of an admission request: `doc` is the object the request is
+    /// about (matching uses it), `request` the request's fields for `input.review`.
+    pub(crate) fn review_request(
+        &self,
+        engines: &mut [regorus::Engine],
+        doc: &Document,
+        input: &EngineValue,
+        ns: &NamespaceLabels,
+        request: Option<&serde_json::Value>,
+    ) -> (Hits<usize>, Failures<usize>) {
         let target = Target::of(doc);
         let mut review = None;
         let mut found = Vec::new();
@@ -326,7 +356,7 @@ impl Gatekeeper {
             if !c.def.matcher.matches(&target, ns) {
                 continue;
             }
-            let review = review.get_or_insert_with(|| review_of(&target, input));
+            let review = review.get_or_insert_with(|| review_of(&target, input, request));
             let t = &self.templates[c.template];
             let Some(engine) = engines.get_mut(c.template) else {
                 continue;
