@@ -72,23 +72,114 @@ impl FromStr for KubeVersion {
     }
 }
 
-/// The kinds that carry a pod spec; `kinds = ["workload"]` in a rule expands to these.
-/// `policies/lib/k8s.rego` reads the same kinds (a test checks that they agree).
-pub const WORKLOAD_KINDS: [&str; 9] = [
+/// A kind that carries a pod template: where the template (its `metadata` and `spec`) sits,
+/// and the API groups that define the kind (none: the kind name is unique to one API, any
+/// group is accepted). Knative's `Service` and `Configuration` share their names with other
+/// kinds, so their group is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkloadKind {
+    pub kind: &'static str,
+    pub groups: &'static [&'static str],
+    pub template: &'static [&'static str],
+}
+
+const SPEC_TEMPLATE: &[&str] = &["spec", "template"];
+
+const fn workload(
+    kind: &'static str,
+    groups: &'static [&'static str],
+    template: &'static [&'static str],
+) -> WorkloadKind {
+    WorkloadKind {
+        kind,
+        groups,
+        template,
+    }
+}
+
+/// Every kind with a pod template, besides `Pod` (which is its own template).
+/// `policies/lib/k8s.rego` (`workload_templates`) holds the same table; a test keeps the two
+/// in step. docs/workload-kinds.md lists them for users.
+pub const WORKLOAD_TEMPLATES: [WorkloadKind; 14] = [
+    workload("Deployment", &[], SPEC_TEMPLATE),
+    workload("ReplicaSet", &[], SPEC_TEMPLATE),
+    workload("StatefulSet", &[], SPEC_TEMPLATE),
+    workload("DaemonSet", &[], SPEC_TEMPLATE),
+    workload("Job", &[], SPEC_TEMPLATE),
+    workload("ReplicationController", &[], SPEC_TEMPLATE),
+    workload("CronJob", &[], &["spec", "jobTemplate", "spec", "template"]),
+    workload("PodTemplate", &[], &["template"]),
+    workload(
+        "DeploymentConfig",
+        &["apps.openshift.io", ""],
+        SPEC_TEMPLATE,
+    ),
+    workload("Rollout", &["argoproj.io"], SPEC_TEMPLATE),
+    workload(
+        "ScaledJob",
+        &["keda.sh"],
+        &["spec", "jobTargetRef", "template"],
+    ),
+    workload("Service", &["serving.knative.dev"], SPEC_TEMPLATE),
+    workload("Configuration", &["serving.knative.dev"], SPEC_TEMPLATE),
+    workload("CloneSet", &["apps.kruise.io"], SPEC_TEMPLATE),
+];
+
+/// The kind names that may carry a pod spec; `kinds = ["workload"]` in a rule expands to
+/// these (for pre-filtering; `Service` is a workload only in Knative's group, which the
+/// policies check with [`pod_template_path`]'s Rego twin).
+pub const WORKLOAD_KINDS: [&str; 15] = [
     "Pod",
     "Deployment",
     "ReplicaSet",
     "StatefulSet",
     "DaemonSet",
     "Job",
-    "CronJob",
     "ReplicationController",
+    "CronJob",
     "PodTemplate",
+    "DeploymentConfig",
+    "Rollout",
+    "ScaledJob",
+    "Service",
+    "Configuration",
+    "CloneSet",
 ];
 
-/// Does this kind carry a pod spec?
+/// May an object of this kind carry a pod spec (in some API group)?
 pub fn is_workload(kind: &str) -> bool {
     WORKLOAD_KINDS.contains(&kind)
+}
+
+/// The API group of an apiVersion (`""` for the core group's `v1`).
+pub fn api_group(api_version: &str) -> &str {
+    api_version
+        .split_once('/')
+        .map(|(group, _)| group)
+        .unwrap_or("")
+}
+
+/// Where the pod template (`metadata` + `spec`) of an object sits: `[]` for a Pod (its own
+/// template), `None` for objects without one.
+pub fn pod_template_path(api_version: &str, kind: &str) -> Option<&'static [&'static str]> {
+    if kind == "Pod" && api_version == "v1" {
+        return Some(&[]);
+    }
+    workload_kind(api_version, kind).map(|w| w.template)
+}
+
+/// The entry of [`WORKLOAD_TEMPLATES`] an object's apiVersion and kind name.
+pub fn workload_kind(api_version: &str, kind: &str) -> Option<&'static WorkloadKind> {
+    let group = api_group(api_version);
+    WORKLOAD_TEMPLATES
+        .iter()
+        .find(|w| w.kind == kind && (w.groups.is_empty() || w.groups.contains(&group)))
+}
+
+/// A workload kind of an API outside Kubernetes itself (OpenShift, Argo, KEDA, Knative,
+/// OpenKruise): no bundled schema describes it.
+pub fn is_extension_workload(api_version: &str, kind: &str) -> bool {
+    workload_kind(api_version, kind).is_some_and(|w| !w.groups.is_empty())
 }
 
 /// Kinds that are never namespaced (for placing objects in the inventory).
@@ -204,5 +295,43 @@ mod tests {
                 "policies/lib/k8s.rego does not handle {kind}"
             );
         }
+        for w in WORKLOAD_TEMPLATES {
+            let path: Vec<String> = w.template.iter().map(|p| format!("\"{p}\"")).collect();
+            let mut groups: Vec<String> = w.groups.iter().map(|g| format!("\"{g}\"")).collect();
+            groups.sort();
+            let groups = if groups.is_empty() {
+                "set()".to_string()
+            } else {
+                format!("{{{}}}", groups.join(", "))
+            };
+            let line = format!(
+                "\"{}\": {{\"groups\": {groups}, \"template\": [{}]}}",
+                w.kind,
+                path.join(", ")
+            );
+            assert!(rego.contains(&line), "policies/lib/k8s.rego lacks {line}");
+        }
+        for w in WORKLOAD_TEMPLATES {
+            assert!(WORKLOAD_KINDS.contains(&w.kind), "{} missing", w.kind);
+        }
+    }
+
+    #[test]
+    fn pod_templates_are_found_by_kind_and_group() {
+        assert_eq!(pod_template_path("v1", "Pod"), Some(&[][..]));
+        assert_eq!(
+            pod_template_path("apps/v1", "Deployment"),
+            Some(&["spec", "template"][..])
+        );
+        assert_eq!(
+            pod_template_path("keda.sh/v1alpha1", "ScaledJob"),
+            Some(&["spec", "jobTargetRef", "template"][..])
+        );
+        assert!(pod_template_path("serving.knative.dev/v1", "Service").is_some());
+        assert!(pod_template_path("v1", "Service").is_none());
+        assert!(pod_template_path("apps.openshift.io/v1", "DeploymentConfig").is_some());
+        assert!(pod_template_path("example.com/v1", "Rollout").is_none());
+        assert_eq!(api_group("v1"), "");
+        assert_eq!(api_group("argoproj.io/v1alpha1"), "argoproj.io");
     }
 }

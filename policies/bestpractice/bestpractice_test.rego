@@ -282,3 +282,96 @@ test_bestpractice_odd_shapes_are_quiet if {
 	fs := deny with input as {"kind": "Deployment", "metadata": {"name": "x", "namespace": "prod", "labels": {"env": 1}}, "spec": {"replicas": "two", "selector": "app=x", "template": {"metadata": {"labels": "x"}, "spec": {"containers": [{"name": "a", "image": 5, "resources": {"requests": {"cpu": {}}, "limits": []}, "livenessProbe": {"httpGet": {"port": ["x"]}}, "ports": "80"}]}}}}
 	count(bp_ids("CG5014", fs)) + count(bp_ids("CG5018", fs)) + count(bp_ids("CG5019", fs)) == 0
 }
+
+# Workload kinds of other APIs (lib/k8s.rego workload_templates)
+
+bp_rollout(extra) := object.union({
+	"apiVersion": "argoproj.io/v1alpha1",
+	"kind": "Rollout",
+	"metadata": {"name": "app", "namespace": "shop-prod"},
+	"spec": {"replicas": 3, "selector": {"matchLabels": {"app": "app"}}, "template": {"metadata": {"labels": {"app": "app"}}, "spec": {"containers": [bp_container]}}},
+}, extra)
+
+test_rollout_gets_container_findings if {
+	fs := deny with input as bp_rollout({})
+	bp_paths("CG5001", fs) == {["spec", "template", "spec", "containers", 0, "resources", "limits", "memory"]}
+}
+
+test_knative_service_gets_container_findings_and_core_service_does_not if {
+	ksvc := {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "k", "namespace": "shop"}, "spec": {"template": {"spec": {"containers": [bp_container]}}}}
+	count({f | some f in deny with input as ksvc; f.id == "CG5001"}) == 1
+	core := object.union(ksvc, {"apiVersion": "v1"})
+	count({f | some f in deny with input as core; f.id == "CG5001"}) == 0
+}
+
+test_keda_scaled_job_gets_container_findings if {
+	sj := {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledJob", "metadata": {"name": "j", "namespace": "shop"}, "spec": {"jobTargetRef": {"template": {"spec": {"containers": [bp_container]}}}}}
+	{f.path | some f in deny with input as sj; f.id == "CG5002"} == {["spec", "jobTargetRef", "template", "spec", "containers", 0, "resources", "limits", "cpu"]}
+}
+
+test_cg5012_rollout_workload_ref_uses_the_referenced_template_labels if {
+	ref := {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "app", "namespace": "shop-prod"}, "spec": {"replicas": 3, "workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "tpl"}}}
+	tpl := object.union(bp_deploy("shop-prod", {"replicas": 0}, {"containers": [bp_container]}), {"metadata": {"name": "tpl"}})
+	pdb := object.union(bp_pdb({"maxUnavailable": 1}), {"metadata": {"namespace": "shop-prod"}})
+	count({f | some f in deny with input as ref with data.inventory as bp_inv("shop-prod", [tpl, pdb]); f.id == "CG5012"}) == 0
+	count({f | some f in deny with input as ref with data.inventory as bp_inv("shop-prod", [tpl]); f.id == "CG5012"}) == 1
+}
+
+test_cg5016_fires_on_deployment_config_with_hpa if {
+	dc := {"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig", "metadata": {"name": "app", "namespace": "shop"}, "spec": {"replicas": 2, "selector": {"app": "app"}, "template": {"metadata": {"labels": {"app": "app"}}, "spec": {"containers": [bp_container]}}}}
+	hpa := object.union(bp_hpa(2), {"spec": {"scaleTargetRef": {"kind": "DeploymentConfig"}}})
+	{f.path | some f in deny with input as dc with data.inventory as bp_inv("shop", [hpa]); f.id == "CG5016"} == {["spec", "replicas"]}
+}
+
+# CG5017 with an autoscaler: the budget against the fewest pods the HPA may leave
+
+test_cg5017_fires_when_hpa_min_reaches_min_available if {
+	d := bp_deploy("shop", {}, {"containers": [bp_container]})
+	fs := deny with input as bp_pdb({"minAvailable": 2})
+		with data.inventory as bp_inv("shop", [d, bp_hpa(2)])
+	bp_paths("CG5017", fs) == {["spec", "minAvailable"]}
+	some f in bp_ids("CG5017", fs)
+	contains(f.msg, "scaled down to 2")
+}
+
+test_cg5017_quiet_when_hpa_min_leaves_room if {
+	d := bp_deploy("shop", {}, {"containers": [bp_container]})
+	fs := deny with input as bp_pdb({"minAvailable": 2})
+		with data.inventory as bp_inv("shop", [d, bp_hpa(3)])
+	count(bp_ids("CG5017", fs)) == 0
+}
+
+# CG5018 on templates without labels and on other kinds
+
+test_cg5018_fires_on_template_without_labels if {
+	d := bp_deploy("shop", {}, {"containers": [bp_container]})
+	fs := deny with input as json.remove(d, ["spec/template/metadata"])
+	some f in bp_ids("CG5018", fs)
+	contains(f.msg, "it has none")
+	contains(f.msg, "the API server rejects it")
+}
+
+test_cg5018_deployment_config_map_selector if {
+	dc := {"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig", "metadata": {"name": "app", "namespace": "shop"}, "spec": {"selector": {"app": "app"}, "template": {"metadata": {"labels": {"app": "app"}}, "spec": {"containers": [bp_container]}}}}
+	count({f | some f in deny with input as dc; f.id == "CG5018"}) == 0
+	count({f | some f in deny with input as object.union(dc, {"spec": {"selector": {"app": "other"}}}); f.id == "CG5018"}) == 1
+}
+
+test_cg5018_quiet_on_rollout_with_workload_ref if {
+	r := {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "app", "namespace": "shop"}, "spec": {"selector": {"matchLabels": {"app": "app"}}, "workloadRef": {"kind": "Deployment", "name": "app"}}}
+	count({f | some f in deny with input as r; f.id == "CG5018"}) == 0
+}
+
+# CG5019 on a named port declared for UDP
+
+test_cg5019_fires_on_udp_named_port if {
+	c := object.union(bp_container, {"ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"}], "readinessProbe": {"tcpSocket": {"port": "dns"}}})
+	fs := deny with input as bp_deploy("shop", {}, {"containers": [c]})
+	some f in bp_ids("CG5019", fs)
+	contains(f.msg, "UDP")
+}
+
+test_cg5019_quiet_on_tcp_named_port if {
+	c := object.union(bp_container, {"ports": [{"name": "dns", "containerPort": 53, "protocol": "TCP"}], "readinessProbe": {"tcpSocket": {"port": "dns"}}})
+	count({f | some f in deny with input as bp_deploy("shop", {}, {"containers": [c]}); f.id == "CG5019"}) == 0
+}

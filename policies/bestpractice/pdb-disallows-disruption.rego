@@ -24,6 +24,8 @@ deny contains f if {
 	}
 }
 
+# minAvailable reaches the pods the selected workloads run: in all (fixed replica counts), or
+# at the least an autoscaler may leave (its minReplicas), after which no pod can be evicted.
 deny contains f if {
 	input.kind == "PodDisruptionBudget"
 	n := input.spec.minAvailable
@@ -31,25 +33,39 @@ deny contains f if {
 	n > 0
 	selected := [w |
 		some w in gov.workloads(k8s.namespace)
-		w.kind in {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}
+		w.kind in gov.scalable_kinds
 		gov.selector_matches(input.spec.selector, gov.pod_labels(w))
 	]
 	count(selected) > 0
-	# Every selected workload has a fixed replica count (no autoscaler moves it).
-	fixed := [r |
+	lows := [low |
 		some w in selected
-		r := object.get(w, ["spec", "replicas"], 1)
-		is_number(r)
-		count(gov.autoscalers(k8s.namespace, w.kind, object.get(w, ["metadata", "name"], ""))) == 0
+		low := pdb_disallows_lowest(w)
 	]
-	count(fixed) == count(selected)
-	total := sum(fixed)
+	count(lows) == count(selected)
+	total := sum([low.pods | some low in lows])
+	total >= 1
 	n >= total
 	f := {
 		"id": "CG5017",
-		"msg": sprintf("PodDisruptionBudget %q requires %v pods available but the workloads it selects (%s) run %v in all; none of their pods can be evicted, so node drains and upgrades hang", [k8s.name, n, pdb_disallows_names(selected), total]),
+		"msg": pdb_disallows_msg(n, selected, lows, total),
 		"path": ["spec", "minAvailable"],
 	}
 }
+
+# The fewest pods workload `w` may run: {"pods", "hpa"}, hpa naming the autoscaler that may
+# scale it down that far ("" for a fixed replica count).
+pdb_disallows_lowest(w) := {"pods": m, "hpa": concat(", ", sort([k8s.text(object.get(h, ["metadata", "name"], "")) | some h in hpas]))} if {
+	hpas := gov.autoscalers(k8s.namespace, w.kind, object.get(w, ["metadata", "name"], ""))
+	count(hpas) > 0
+	m := min([gov.hpa_min(h) | some h in hpas])
+	is_number(m)
+} else := {"pods": r, "hpa": ""} if {
+	r := object.get(w, ["spec", "replicas"], 1)
+	is_number(r)
+}
+
+pdb_disallows_msg(n, selected, lows, total) := sprintf("PodDisruptionBudget %q requires %v pods available but the workloads it selects (%s) run %v in all; none of their pods can be evicted, so node drains and upgrades hang", [k8s.name, n, pdb_disallows_names(selected), total]) if {
+	count([low | some low in lows; low.hpa != ""]) == 0
+} else := sprintf("PodDisruptionBudget %q requires %v pods available but the workloads it selects (%s) may be scaled down to %v in all by HorizontalPodAutoscaler %s (minReplicas); from then on none of their pods can be evicted, so node drains and upgrades hang", [k8s.name, n, pdb_disallows_names(selected), total, concat(", ", sort([low.hpa | some low in lows; low.hpa != ""]))])
 
 pdb_disallows_names(ws) := concat(", ", sort([sprintf("%s %s", [k8s.text(object.get(w, "kind", "")), k8s.text(object.get(w, ["metadata", "name"], ""))]) | some w in ws]))

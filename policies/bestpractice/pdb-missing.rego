@@ -4,7 +4,7 @@ import data.confgate.lib.governance as gov
 import data.confgate.lib.k8s
 
 deny contains f if {
-	input.kind in {"Deployment", "StatefulSet"}
+	input.kind in gov.service_kinds
 	gov.production
 	gov.multi_replica
 	not pdb_missing_covered(gov.pod_labels(input))

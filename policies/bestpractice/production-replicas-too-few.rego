@@ -4,7 +4,7 @@ import data.confgate.lib.governance as gov
 import data.confgate.lib.k8s
 
 deny contains f if {
-	input.kind in {"Deployment", "StatefulSet"}
+	input.kind in gov.service_kinds
 	gov.production
 	not gov.keda_scaled(k8s.namespace, input.kind, k8s.name)
 	n := gov.min_replicas

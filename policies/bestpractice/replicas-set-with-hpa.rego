@@ -4,7 +4,7 @@ import data.confgate.lib.governance as gov
 import data.confgate.lib.k8s
 
 deny contains f if {
-	input.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
+	input.kind in gov.scalable_kinds
 	is_number(input.spec.replicas)
 	replicas_with_hpa_scaler
 	f := {

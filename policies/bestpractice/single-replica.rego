@@ -4,7 +4,7 @@ import data.confgate.lib.governance as gov
 import data.confgate.lib.k8s
 
 deny contains f if {
-	input.kind in {"Deployment", "StatefulSet"}
+	input.kind in gov.service_kinds
 	single_replica_count == 1
 	not single_replica_autoscaled
 	# Production workloads are held to two replicas by CG5013.

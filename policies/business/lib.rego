@@ -294,7 +294,7 @@ prefix_exists(obj, rel, k) if {
 # --- replicas and autoscalers
 
 # Kinds with spec.replicas.
-replica_kinds := {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}
+replica_kinds := gov.scalable_kinds
 
 # The input's replica count as written; 1 when absent (the Kubernetes default), undefined
 # when it is not a number (a template placeholder cannot be judged).
@@ -423,7 +423,9 @@ resource_path(c, kind, missing) := nearest_path(c.container, c.path, ["resources
 # --- probes
 
 # Long-running workloads (Jobs, CronJobs and pods that are not restarted run to completion).
-long_running if input.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+long_running if input.kind in (gov.scalable_kinds | {"DaemonSet"})
+
+long_running if k8s.api_group(input.apiVersion) == "serving.knative.dev"
 
 long_running if {
 	input.kind == "Pod"

@@ -10,7 +10,7 @@ import data.confgate.lib.k8s
 # upgrade may evict all its pods at once.
 deny contains f if {
 	lib.enabled("require_pdb")
-	input.kind in {"Deployment", "StatefulSet"}
+	input.kind in gov.service_kinds
 	lib.multi_replica
 	not lib.pdb_covers(gov.pod_labels(input))
 	f := {

@@ -19,12 +19,8 @@ keys := {personal_data_key, residency_key, encryption_key, retention_key}
 
 # Metadata of the pod template of a workload object, or {}.
 template_metadata(obj) := m if {
-	obj.kind in {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"}
-	m := obj.spec.template.metadata
-	is_object(m)
-} else := m if {
-	obj.kind == "CronJob"
-	m := obj.spec.jobTemplate.spec.template.metadata
+	obj.kind != "Pod"
+	m := k8s.template_metadata_of(obj)
 	is_object(m)
 } else := {}
 

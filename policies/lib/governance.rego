@@ -6,7 +6,17 @@ package confgate.lib.governance
 
 import data.confgate.lib.k8s
 
-workload_kinds := {"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"}
+# The workload kinds (k8s.workload_templates and Pod); which objects of them are workloads
+# is k8s.workload_object's call (Knative's Service shares its kind with the core one).
+workload_kinds := {k | some k, _ in k8s.workload_templates} | {"Pod"}
+
+# Long-running kinds that keep a replica count for a service (the rules on replicas, PDBs and
+# spreading judge these): the built-in ones and OpenShift DeploymentConfig, Argo Rollout and
+# OpenKruise CloneSet, which manage their pods the same way.
+service_kinds := {"Deployment", "StatefulSet", "DeploymentConfig", "Rollout", "CloneSet"}
+
+# Kinds whose spec.replicas an autoscaler may set.
+scalable_kinds := service_kinds | {"ReplicaSet", "ReplicationController"}
 
 # A LabelSelector (matchLabels and matchExpressions) selects `labels`. An empty selector
 # selects everything, as in NetworkPolicy and policy/v1 PodDisruptionBudget. (Written with
@@ -62,20 +72,26 @@ map_selector_matches(sel, labels) if {
 	count([k | some k, v in sel; object.get(labels, k, null) == v]) == count(sel)
 }
 
-# Labels of the pods an object creates (its own labels for a Pod), or {}.
+# Labels of the pods an object creates (its own labels for a Pod), or {}. An Argo Rollout
+# with `workloadRef` runs the pods of the Deployment it names (in its namespace).
 pod_labels(obj) := l if {
-	obj.kind == "Pod"
-	l := obj.metadata.labels
+	l := k8s.template_metadata_of(obj).labels
 	is_object(l)
 } else := l if {
-	obj.kind in {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"}
-	l := obj.spec.template.metadata.labels
-	is_object(l)
-} else := l if {
-	obj.kind == "CronJob"
-	l := obj.spec.jobTemplate.spec.template.metadata.labels
+	l := workload_ref_labels(obj)
 	is_object(l)
 } else := {}
+
+workload_ref_labels(obj) := l if {
+	obj.kind == "Rollout"
+	ref := obj.spec.workloadRef
+	is_string(ref.name)
+	ns := object.get(obj, ["metadata", "namespace"], "default")
+	some target in namespaced(ns, object.get(ref, "kind", "Deployment"))
+	target.metadata.name == ref.name
+	l := k8s.template_metadata_of(target).labels
+	is_object(l)
+}
 
 # The objects of one kind in namespace `ns` of the inventory, whatever their apiVersion.
 namespaced(ns, kind) := [obj |
@@ -91,6 +107,7 @@ workloads(ns) := [obj |
 	kind in workload_kinds
 	some obj in objs
 	is_object(obj)
+	k8s.workload_object(obj)
 ]
 
 # The Namespace object called `ns` in the inventory, or {}.

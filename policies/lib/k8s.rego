@@ -2,8 +2,59 @@
 # with the path to it, so that findings point at the offending field.
 package confgate.lib.k8s
 
-# Kinds whose pod spec sits at spec.template.spec.
-templated_kinds := {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"}
+# The kinds that carry a pod template, where the template (metadata + spec) sits, and the
+# API groups that define them (none listed: the kind name is unique, any group). Knative's
+# `Service` and `Configuration` share their kind names with other APIs, so their group is
+# checked. src/k8s.rs holds the same table (a test keeps them in step); a `Pod` is its own
+# template. An Argo Rollout with `workloadRef` has no template of its own: it runs the pods of
+# the Deployment it names (see workload_ref_labels in governance.rego).
+workload_templates := {
+	"Deployment": {"groups": set(), "template": ["spec", "template"]},
+	"ReplicaSet": {"groups": set(), "template": ["spec", "template"]},
+	"StatefulSet": {"groups": set(), "template": ["spec", "template"]},
+	"DaemonSet": {"groups": set(), "template": ["spec", "template"]},
+	"Job": {"groups": set(), "template": ["spec", "template"]},
+	"ReplicationController": {"groups": set(), "template": ["spec", "template"]},
+	"CronJob": {"groups": set(), "template": ["spec", "jobTemplate", "spec", "template"]},
+	"PodTemplate": {"groups": set(), "template": ["template"]},
+	"DeploymentConfig": {"groups": {"", "apps.openshift.io"}, "template": ["spec", "template"]},
+	"Rollout": {"groups": {"argoproj.io"}, "template": ["spec", "template"]},
+	"ScaledJob": {"groups": {"keda.sh"}, "template": ["spec", "jobTargetRef", "template"]},
+	"Service": {"groups": {"serving.knative.dev"}, "template": ["spec", "template"]},
+	"Configuration": {"groups": {"serving.knative.dev"}, "template": ["spec", "template"]},
+	"CloneSet": {"groups": {"apps.kruise.io"}, "template": ["spec", "template"]},
+}
+
+# The API group of an apiVersion ("" for the core group's "v1").
+api_group(api_version) := g if {
+	is_string(api_version)
+	contains(api_version, "/")
+	g := split(api_version, "/")[0]
+} else := ""
+
+# Path of the pod template of object `obj` (undefined when its kind has none).
+template_path_of(obj) := t.template if {
+	t := workload_templates[obj.kind]
+	count(t.groups) == 0
+} else := t.template if {
+	t := workload_templates[obj.kind]
+	api_group(obj.apiVersion) in t.groups
+}
+
+# The object is a workload whose pods confgate can see (a Pod or a kind with a template).
+workload_object(obj) if obj.kind == "Pod"
+
+workload_object(obj) if template_path_of(obj)
+
+# Metadata of the pod template of `obj` ({} when absent or malformed); a Pod's own metadata.
+template_metadata_of(obj) := m if {
+	obj.kind == "Pod"
+	m := obj.metadata
+	is_object(m)
+} else := m if {
+	m := object.get(obj, array.concat(template_path_of(obj), ["metadata"]), null)
+	is_object(m)
+} else := {}
 
 # The pod spec of the input and its path, for every kind that carries one.
 pods contains {"spec": input.spec, "path": ["spec"]} if {
@@ -11,29 +62,19 @@ pods contains {"spec": input.spec, "path": ["spec"]} if {
 	is_object(input.spec)
 }
 
-pods contains {"spec": input.spec.template.spec, "path": ["spec", "template", "spec"]} if {
-	input.kind in templated_kinds
-	is_object(input.spec.template.spec)
-}
-
-pods contains {"spec": input.spec.jobTemplate.spec.template.spec, "path": ["spec", "jobTemplate", "spec", "template", "spec"]} if {
-	input.kind == "CronJob"
-	is_object(input.spec.jobTemplate.spec.template.spec)
-}
-
-pods contains {"spec": input.template.spec, "path": ["template", "spec"]} if {
-	input.kind == "PodTemplate"
-	is_object(input.template.spec)
+pods contains {"spec": spec, "path": path} if {
+	path := array.concat(template_path_of(input), ["spec"])
+	spec := object.get(input, path, null)
+	is_object(spec)
 }
 
 # Pod metadata (labels/annotations) of the pod a workload creates.
 pod_metadata := input.metadata if input.kind == "Pod"
 
-pod_metadata := input.spec.template.metadata if input.kind in templated_kinds
-
-pod_metadata := input.spec.jobTemplate.spec.template.metadata if input.kind == "CronJob"
-
-pod_metadata := input.template.metadata if input.kind == "PodTemplate"
+pod_metadata := m if {
+	m := object.get(input, array.concat(template_path_of(input), ["metadata"]), null)
+	m != null
+}
 
 # Every container (regular, init and ephemeral) with its path and type.
 containers contains {"container": c, "path": array.concat(p.path, [field, i]), "type": field, "pod": p} if {
@@ -145,11 +186,7 @@ pod_annotations := a if {
 # Path of the pod metadata (labels/annotations) within the input.
 pod_metadata_path := ["metadata"] if input.kind == "Pod"
 
-pod_metadata_path := ["spec", "template", "metadata"] if input.kind in templated_kinds
-
-pod_metadata_path := ["spec", "jobTemplate", "spec", "template", "metadata"] if input.kind == "CronJob"
-
-pod_metadata_path := ["template", "metadata"] if input.kind == "PodTemplate"
+pod_metadata_path := array.concat(template_path_of(input), ["metadata"])
 
 # An image reference that is a template to be filled in later ($IMAGE, ${IMAGE}, {{ .image }}).
 image_placeholder(image) if regex.match(`^\$|\$\{|\{\{`, image)

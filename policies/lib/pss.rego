@@ -23,6 +23,7 @@
 # so selecting both levels' rules reports each problem once.
 package confgate.lib.pss
 
+import data.confgate.lib.apis
 import data.confgate.lib.k8s
 
 # ---------------------------------------------------------------------------------------------
@@ -296,23 +297,32 @@ seccomp_unconfined contains v if {
 	}
 }
 
-# Sysctls: only the safe set.
-safe_sysctls := {
-	"kernel.shm_rmid_forced",
-	"net.ipv4.ip_local_port_range",
-	"net.ipv4.ip_unprivileged_port_start",
-	"net.ipv4.tcp_syncookies",
-	"net.ipv4.ping_group_range",
-	"net.ipv4.ip_local_reserved_ports",
-	"net.ipv4.tcp_keepalive_time",
-	"net.ipv4.tcp_fin_timeout",
-	"net.ipv4.tcp_keepalive_intvl",
-	"net.ipv4.tcp_keepalive_probes",
-	"net.ipv4.tcp_rmem",
-	"net.ipv4.tcp_wmem",
-	"net.ipv4.tcp_slow_start_after_idle",
-	"net.ipv4.tcp_notsent_lowat",
+# Sysctls: only the safe set of the target release (--kube-version): each safe sysctl with
+# the minor release whose kubelet and PodSecurity admission first accept it; before that
+# release the kubelet rejects the pod unless the node allows the sysctl as unsafe.
+safe_sysctls_since := {
+	"kernel.shm_rmid_forced": 0,
+	"net.ipv4.ip_local_port_range": 0,
+	"net.ipv4.tcp_syncookies": 0,
+	"net.ipv4.ping_group_range": 0,
+	"net.ipv4.ip_unprivileged_port_start": 22,
+	"net.ipv4.ip_local_reserved_ports": 27,
+	"net.ipv4.tcp_keepalive_time": 29,
+	"net.ipv4.tcp_fin_timeout": 29,
+	"net.ipv4.tcp_keepalive_intvl": 29,
+	"net.ipv4.tcp_keepalive_probes": 29,
+	"net.ipv4.tcp_rmem": 32,
+	"net.ipv4.tcp_wmem": 32,
+	"net.ipv4.tcp_slow_start_after_idle": 37,
+	"net.ipv4.tcp_notsent_lowat": 37,
 }
+
+safe_sysctls := {name | some name, since in safe_sysctls_since; apis.reached(since)}
+
+# Why a sysctl is not safe, for the message.
+sysctl_unsafe_why(name) := sprintf("which is safe only from Kubernetes 1.%d on (target %s)", [safe_sysctls_since[name], apis.target]) if {
+	safe_sysctls_since[name]
+} else := "which is not in the safe set and can affect other pods or the node"
 
 sysctls contains v if {
 	some p in k8s.pods
@@ -321,7 +331,7 @@ sysctls contains v if {
 	not name in safe_sysctls
 	v := {
 		"control": "sysctls",
-		"msg": sprintf("%s sets sysctl %q, which is not in the safe set and can affect other pods or the node", [pod_who, k8s.text(name)]),
+		"msg": sprintf("%s sets sysctl %q, %s", [pod_who, k8s.text(name), sysctl_unsafe_why(name)]),
 		"path": pod_path(p, ["securityContext", "sysctls", i, "name"]),
 	}
 }
@@ -429,10 +439,19 @@ run_as_non_root contains v if {
 	not pod_context(c.pod).runAsNonRoot == true
 	v := {
 		"control": "running-as-non-root",
-		"msg": sprintf("%s may run as root: runAsNonRoot is true neither on the container nor on the pod", [who(c)]),
+		"msg": run_as_non_root_missing_msg(c),
 		"path": container_path(c, ["securityContext", "runAsNonRoot"]),
 	}
 }
+
+# What a container without runAsNonRoot is missing: with a non-zero runAsUser (its own or the
+# pod's) it does not run as root, but the restricted level still requires runAsNonRoot: true;
+# without one, the image's user decides and may be root.
+run_as_non_root_missing_msg(c) := sprintf("%s runs as user %v (runAsUser) but does not set runAsNonRoot: true, which the restricted level requires on the container or the pod", [who(c), uid]) if {
+	uid := k8s.effective_sc(c, "runAsUser")
+	is_number(uid)
+	uid > 0
+} else := sprintf("%s may run as root: runAsNonRoot is true neither on the container nor on the pod, so the image's user decides", [who(c)])
 
 # Running as non-root user: runAsUser must not be 0 (pod or container; not for pods in a user
 # namespace).

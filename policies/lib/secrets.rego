@@ -178,27 +178,57 @@ literal_value(v) if {
 	not url_placeholder(v)
 }
 
-# A secret-looking setting inside a configuration file held in a ConfigMap value:
-# "key = value", "key: value", "\"key\": \"value\"" or "KEY=value" lines whose key suggests a
-# secret and whose value is random enough to be a generated one. Yields {"line": n, "key": k}.
-config_file_secrets(text) := {{"line": i + 1, "key": key} |
+# A secret-looking setting inside a configuration held in a ConfigMap value, a whole file
+# or a single line: "key = value", "key: value", "\"key\": \"value\"", "KEY=value" or
+# "export KEY=value" lines (env files, properties, INI, YAML) whose key suggests a secret and
+# whose value is a literal: random enough to be a generated secret ("why": "random"), or any
+# literal that is not a placeholder, reference or template when the key names a password
+# itself ("why": "password"). Yields {"line": n, "key": k, "why": w}, never the value.
+config_file_secrets(text) := {{"line": a.line, "key": a.key, "why": "random"} |
+	some a in config_assignments(text)
+	name_looks_secret(a.key)
+	high_entropy(a.value)
+} | {{"line": a.line, "key": a.key, "why": "password"} |
+	some a in config_assignments(text)
+	password_key(a.key)
+	not high_entropy(a.value)
+}
+
+# The literal assignments of a text: {"line", "key", "value"}.
+config_assignments(text) := {{"line": i + 1, "key": key, "value": value} |
 	is_string(text)
-	contains(text, "\n")
 	count(text) < 262144
-	regex.match(`(?i)(passw|passphrase|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|auth[_.-]?key|credential|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)`, text)
+	regex.match(`(?i)(pass|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|auth[_.-]?key|credential|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)`, text)
 	some i, line in split(text, "\n")
 	count(line) < 2048
 	some m in regex.find_all_string_submatch_n(`^\s*(?:export\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*["']?([^"'\s,;]+)["']?\s*,?\s*$`, line, 1)
 	key := m[1]
 	value := m[2]
-	name_looks_secret(key)
 	literal_value(value)
+	not weak_placeholder(value)
 	# A token-like value, not code (calls, indexing, templates).
 	regex.match(`^[A-Za-z0-9+/=_.~:@!#%^*-]+$`, value)
 	not has_credential(value)
 	not url_credential(value)
-	high_entropy(value)
 }
+
+# A key that names a password itself (its last word is password, passwd, pwd, pass or
+# passphrase): DB_PASSWORD, spring.datasource.password, redisPassword, admin-pass.
+password_key(key) if {
+	regex.match(`(?i)(^|[_.-])(passw(or)?d|pwd|pass|passphrase)$`, key)
+}
+
+password_key(key) if {
+	regex.match(`[a-z0-9](Passw(or)?d|Pwd|Pass|Passphrase)$`, key)
+}
+
+# Values that stand for "no password here" in configuration files: masks, well-known
+# placeholders, file references and booleans, on top of what placeholder() knows.
+weak_placeholder(v) if url_placeholder(v)
+
+weak_placeholder(v) if regex.match(`(?i)^(\*+|x+|\.+|-+|null|none|nil|undefined|empty|unset|redacted|hidden|masked|secret|password|passwd|pass|pwd)$`, v)
+
+weak_placeholder(v) if regex.match(`(?i)^(env|secret|file|vault|aws|gcp|azure|k8s|sops|op)[:@]`, v)
 
 # Secret-looking command-line flags (--password=..., --token ...) and shell assignments
 # (DB_PASSWORD=..., export API_KEY=...) with a literal value inside one string, such as a

@@ -9,7 +9,12 @@ deny contains f if {
 	some hit in secrets.config_file_secrets(value)
 	f := {
 		"id": "CG4009",
-		"msg": sprintf("ConfigMap %q file %q sets %q (line %d) to a random-looking value that is probably a real secret; ConfigMaps are not meant for secrets", [k8s.name, key, hit.key, hit.line]),
+		"msg": sprintf("ConfigMap %q value %q sets %q (line %d) to %s; ConfigMaps are not meant for secrets", [k8s.name, key, hit.key, hit.line, secret_in_config_file_what[hit.why]]),
 		"path": ["data", key],
 	}
+}
+
+secret_in_config_file_what := {
+	"random": "a random-looking value that is probably a real secret",
+	"password": "a literal password",
 }

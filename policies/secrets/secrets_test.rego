@@ -239,3 +239,33 @@ test_secrets_odd_shapes_are_quiet if {
 	fs := deny with input as {"kind": "Deployment", "metadata": {"name": 3, "annotations": "x"}, "spec": {"template": {"spec": {"containers": [{"name": "a", "args": [1, null, {"a": 1}], "command": "sh", "env": [{"name": 1, "value": 2}, "x"]}]}}}}
 	count(fs) == 0
 }
+
+# CG4009 on one-line values and literal passwords
+
+test_cg4009_fires_on_one_line_env_value if {
+	fs := deny with input as t_configmap({"db.env": "DB_PASSWORD=Tr0ub4dor3horse"})
+	some f in t_ids("CG4009", fs)
+	contains(f.msg, "a literal password")
+	contains(f.msg, "line 1")
+	not contains(f.msg, "Tr0ub4dor")
+}
+
+test_cg4009_fires_on_literal_password_in_properties_and_ini if {
+	fs := deny with input as t_configmap({
+		"app.properties": "spring.datasource.username=shop\nspring.datasource.password=hunter2hunter2\n",
+		"app.ini": "[db]\nredisPassword: Sommer2024x\n",
+	})
+	t_paths("CG4009", fs) == {["data", "app.properties"], ["data", "app.ini"]}
+}
+
+test_cg4009_quiet_on_references_masks_and_empty_passwords if {
+	fs := deny with input as t_configmap({
+		"a": "DB_PASSWORD=${DB_PASSWORD}",
+		"b": "DB_PASSWORD=",
+		"c": "password=****\nadmin_pass=changeme\npassword.min-length=12\n",
+		"d": "spring.security.password.encoder=bcrypt\ntoken_type = bearer\n",
+		"e": "db_pass=$(DB_PASS)\nsmtp_password=env:SMTP_PASSWORD\n",
+		"f": "DB_PASSWORD",
+	})
+	count(t_ids("CG4009", fs)) == 0
+}

@@ -603,3 +603,41 @@ test_malformed_input_never_errors if {
 		is_set(wt_ns_findings(inp, "restricted"))
 	}
 }
+
+# Workload kinds of other APIs get the pod checks
+
+test_deployment_config_rollout_and_cloneset_are_checked if {
+	spec := {"containers": [wt_c({"privileged": true})]}
+	dc := {"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig", "metadata": {"name": "d", "namespace": "t"}, "spec": {"template": {"spec": spec}}}
+	ro := object.union(dc, {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout"})
+	cs := object.union(dc, {"apiVersion": "apps.kruise.io/v1alpha1", "kind": "CloneSet"})
+	count([obj | some obj in [dc, ro, cs]; "CG1001" in {f.id | some f in deny with input as obj}]) == 3
+	not "CG1001" in {f.id | some f in deny with input as object.union(dc, {"apiVersion": "example.com/v1", "kind": "Rollout"})}
+}
+
+# CG1003 says what is really missing
+
+test_cg1003_message_with_non_root_user if {
+	fs := [f | some f in deny with input as wt_pod({"securityContext": {"runAsUser": 1000}, "containers": [wt_c({})]}); f.id == "CG1003"]
+	count(fs) == 1
+	contains(fs[0].msg, "runs as user 1000")
+	contains(fs[0].msg, "runAsNonRoot: true")
+	not contains(fs[0].msg, "may run as root")
+}
+
+test_cg1003_message_without_user if {
+	fs := [f | some f in deny with input as wt_pod({"containers": [wt_c({})]}); f.id == "CG1003"]
+	contains(fs[0].msg, "may run as root")
+}
+
+# CG1018 follows the target release
+
+test_cg1018_follows_kube_version if {
+	pod := wt_pod({"securityContext": {"sysctls": [{"name": "net.ipv4.tcp_rmem", "value": "4096 87380 6291456"}]}, "containers": [wt_c({})]})
+	not "CG1018" in {f.id | some f in deny with input as pod}
+	old := [f | some f in deny with input as pod with data.settings as {"kube_major": 1, "kube_minor": 31, "kube_version": "1.31"}; f.id == "CG1018"]
+	count(old) == 1
+	contains(old[0].msg, "safe only from Kubernetes 1.32 on (target 1.31)")
+	"CG1018" in {f.id | some f in deny with input as pod with data.settings as {"kube_major": 1, "kube_minor": 28, "kube_version": "1.28"}}
+	not "CG1018" in {f.id | some f in deny with input as pod with data.settings as {"kube_major": 1, "kube_minor": 32, "kube_version": "1.32"}}
+}

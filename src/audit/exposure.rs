@@ -143,20 +143,14 @@ fn str_map(v: Option<&Value>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// The pod template (metadata + spec) of a workload kind.
-fn pod_template<'a>(kind: &str, v: &'a Value) -> Option<(Option<&'a Value>, Option<&'a Value>)> {
-    let tpl = match kind {
-        "Pod" => return Some((v.pointer("/metadata/labels"), v.get("spec"))),
-        "CronJob" => v.pointer("/spec/jobTemplate/spec/template")?,
-        "PodTemplate" => v.get("template")?,
-        "Deployment"
-        | "ReplicaSet"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "Job"
-        | "ReplicationController" => v.pointer("/spec/template")?,
-        _ => return None,
-    };
+/// The pod template (labels + spec) of a workload, for every kind `k8s` knows to carry one.
+fn pod_template<'a>(
+    api_version: &str,
+    kind: &str,
+    v: &'a Value,
+) -> Option<(Option<&'a Value>, Option<&'a Value>)> {
+    let path = crate::k8s::pod_template_path(api_version, kind)?;
+    let tpl = path.iter().try_fold(v, |v, k| v.get(*k))?;
     Some((tpl.pointer("/metadata/labels"), tpl.get("spec")))
 }
 
@@ -237,7 +231,7 @@ pub fn classify(docs: &[Document]) -> ExposureMap {
         let r = &d.resource;
         let k = key(&r.kind, r.namespace.as_deref(), &r.name);
         match r.kind.as_str() {
-            "Service" => {
+            "Service" if crate::k8s::pod_template_path(&r.api_version, "Service").is_none() => {
                 let ty = v
                     .pointer("/spec/type")
                     .and_then(Value::as_str)
@@ -269,7 +263,7 @@ pub fn classify(docs: &[Document]) -> ExposureMap {
                 ingresses.push((r.namespace.clone(), r.name.clone(), ingress_backends(v)));
             }
             kind => {
-                if let Some((labels, spec)) = pod_template(kind, v) {
+                if let Some((labels, spec)) = pod_template(&r.api_version, kind, v) {
                     workloads.push(Workload {
                         key: k,
                         namespace: r.namespace.clone(),

@@ -86,12 +86,18 @@ pub fn made_from_scanned_template(kind: &str, meta: &LiveMeta) -> bool {
     let owner_kind = owner.split('/').next().unwrap_or("");
     matches!(
         (kind, owner_kind),
-        ("ReplicaSet", "Deployment")
+        ("ReplicaSet", "Deployment" | "Rollout")
+            | ("ReplicationController", "DeploymentConfig")
             | (
                 "Pod",
-                "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "ReplicationController"
+                "ReplicaSet"
+                    | "StatefulSet"
+                    | "DaemonSet"
+                    | "Job"
+                    | "ReplicationController"
+                    | "CloneSet"
             )
-            | ("Job", "CronJob")
+            | ("Job", "CronJob" | "ScaledJob")
     )
 }
 

@@ -118,7 +118,10 @@ impl KubeSchemas {
     /// issue is an error. Issues come in document order.
     pub fn validate(&self, tree: &Node, strict: bool) -> SchemaOutcome {
         let mut out = check::validate(self.compiled, tree, strict);
-        if out.coverage == Coverage::Checked {
+        // Workload kinds of other APIs (DeploymentConfig, Rollout, Knative Service, ...) have no
+        // bundled schema, but their pod templates follow the same rules.
+        let workload_crd = out.coverage == Coverage::NotBuiltin && semantic::is_workload_crd(tree);
+        if out.coverage == Coverage::Checked || workload_crd {
             let before = out.issues.len();
             semantic::check(tree, &mut out.issues);
             if out.issues.len() > before {

@@ -52,8 +52,28 @@ pub(super) fn check(tree: &Node, issues: &mut Vec<SchemaIssue>) {
         ("networking.k8s.io/v1", "Ingress") => c.ingress(tree),
         (a, "HorizontalPodAutoscaler") if a.starts_with("autoscaling/") => c.hpa(tree),
         ("policy/v1", "PodDisruptionBudget") => c.pdb(tree),
-        _ => {}
+        (api, kind) => {
+            // The workload kinds of other APIs (see `k8s::WORKLOAD_TEMPLATES`).
+            if let Some(template) = crate::k8s::pod_template_path(api, kind)
+                .filter(|_| crate::k8s::is_extension_workload(api, kind))
+            {
+                if matches!(kind, "Rollout" | "CloneSet") && get(tree, template).is_some() {
+                    c.selector_matches_template(tree);
+                }
+                let mut at = template.to_vec();
+                at.push("spec");
+                c.pod(tree, &at);
+            }
+        }
     }
+}
+
+/// An object of another API's workload kind with a pod template (a DeploymentConfig, an Argo
+/// Rollout, a Knative Service, a KEDA ScaledJob, ...): its pod template is checked too.
+pub(super) fn is_workload_crd(tree: &Node) -> bool {
+    let kind = str_at(tree, &["kind"]).unwrap_or_default();
+    let api = str_at(tree, &["apiVersion"]).unwrap_or_default();
+    crate::k8s::is_extension_workload(api, kind)
 }
 
 fn get<'t>(n: &'t Node, path: &[&str]) -> Option<&'t Node> {
