@@ -96,7 +96,7 @@ fn directories_are_searched_for_suites() {
     r.expect_code(1);
     assert_eq!(
         r.stdout.lines().last(),
-        Some("15 passed, 4 failed, 2 skipped")
+        Some("16 passed, 4 failed, 2 skipped")
     );
 }
 
@@ -106,10 +106,11 @@ fn admission_reviews_give_update_and_delete_requests_with_their_user() {
     let suite = fixture("suites/admission/suite.yaml");
     let expected: Vec<String> = [
         "PASS {s} › frozen-owner › relabel-by-a-developer",
+        "PASS {s} › frozen-owner › matched-by-the-request-kind",
         "PASS {s} › frozen-owner › relabel-by-an-owner",
         "PASS {s} › frozen-owner › delete-by-a-developer",
         "PASS {s} › frozen-owner › a-plain-object-is-a-create",
-        "4 passed, 0 failed",
+        "5 passed, 0 failed",
     ]
     .iter()
     .map(|l| l.replace("{s}", &suite))
@@ -134,7 +135,7 @@ fn an_admission_review_without_an_object_is_malformed() {
     );
     s.write(
         "suite.yaml",
-        &format!(
+        format!(
             "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests:\n  - name: t\n    template: {}\n    constraint: {}\n    cases:\n      - name: empty\n        object: review.yaml\n        assertions:\n          - violations: no\n",
             template.display(),
             constraint.display()

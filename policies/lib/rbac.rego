@@ -306,15 +306,21 @@ escalation_verbs := {"escalate", "bind", "impersonate"}
 # Returns the verb strings of `r` that do it.
 escalation_grants(r, res, sc) := {v |
 	some v in strings(r, "verbs")
-	lower(v) in {"escalate", "bind", "*"}
-	some target in ["roles", "clusterroles"]
-	grants(r, res, "rbac.authorization.k8s.io", target, {lower(v)}, sc)
-} | {v |
-	some v in strings(r, "verbs")
-	lower(v) in {"impersonate", "*"}
-	some t in [["", "users"], ["", "groups"], ["", "serviceaccounts"], ["authentication.k8s.io", "uids"], ["authentication.k8s.io", "userextras/scopes"]]
-	grants(r, res, t[0], t[1], {lower(v)}, sc)
+	some t in escalation_targets
+	lower(v) in t.verbs
+	grants(r, res, t.group, t.resource, {lower(v)}, sc)
 }
+
+# What escalate, bind and impersonate act on (and `*`, which includes them).
+escalation_targets := [
+	{"group": "rbac.authorization.k8s.io", "resource": "roles", "verbs": {"escalate", "bind", "*"}},
+	{"group": "rbac.authorization.k8s.io", "resource": "clusterroles", "verbs": {"escalate", "bind", "*"}},
+	{"group": "", "resource": "users", "verbs": {"impersonate", "*"}},
+	{"group": "", "resource": "groups", "verbs": {"impersonate", "*"}},
+	{"group": "", "resource": "serviceaccounts", "verbs": {"impersonate", "*"}},
+	{"group": "authentication.k8s.io", "resource": "uids", "verbs": {"impersonate", "*"}},
+	{"group": "authentication.k8s.io", "resource": "userextras/scopes", "verbs": {"impersonate", "*"}},
+]
 
 escalation(r, res, sc) if count(escalation_grants(r, res, sc)) > 0
 

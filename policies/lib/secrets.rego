@@ -184,12 +184,17 @@ literal_value(v) if {
 # whose value is a literal: random enough to be a generated secret ("why": "random"), or any
 # literal that is not a placeholder, reference or template when the key names a password
 # itself ("why": "password"). Yields {"line": n, "key": k, "why": w}, never the value.
-config_file_secrets(text) := {{"line": a.line, "key": a.key, "why": "random"} |
+config_file_secrets(text) := {{"line": a.line, "key": a.key, "why": why} |
 	some a in config_assignments(text)
+	why := config_secret_why(a)
+}
+
+# Why an assignment is reported (undefined when it is not). One comprehension with this
+# helper rather than a union of two: regorus's VM can drop the second operand's results.
+config_secret_why(a) := "random" if {
 	name_looks_secret(a.key)
 	high_entropy(a.value)
-} | {{"line": a.line, "key": a.key, "why": "password"} |
-	some a in config_assignments(text)
+} else := "password" if {
 	password_key(a.key)
 	not high_entropy(a.value)
 }

@@ -159,6 +159,31 @@ spec: {replicas: 2}
     }
 
     #[test]
+    fn objects_made_by_workload_kinds_of_other_apis_are_skipped() {
+        let owned = |owner: &str| LiveMeta {
+            controller: Some(owner.to_string()),
+            ..LiveMeta::default()
+        };
+        assert!(made_from_scanned_template(
+            "ReplicaSet",
+            &owned("Rollout/web")
+        ));
+        assert!(made_from_scanned_template(
+            "ReplicationController",
+            &owned("DeploymentConfig/legacy")
+        ));
+        assert!(made_from_scanned_template(
+            "Job",
+            &owned("ScaledJob/worker")
+        ));
+        assert!(made_from_scanned_template("Pod", &owned("CloneSet/api")));
+        assert!(!made_from_scanned_template(
+            "ReplicaSet",
+            &owned("Widget/w")
+        ));
+    }
+
+    #[test]
     fn other_annotations_stay_and_operator_owned_objects_are_kept() {
         let mut obj = yaml(
             "kind: Pod\nmetadata:\n  name: p\n  annotations: {a: b}\n  ownerReferences: [{kind: Widget, name: w, controller: true}]\n",

@@ -297,7 +297,7 @@ fn admission_request(doc: &Document) -> Result<Option<(Document, serde_json::Val
         .filter_map(|k| request.get(k))
         .find(|n| n.get("kind").is_some())
         .ok_or("an AdmissionReview whose request has neither `object` nor `oldObject`")?;
-    let object = Document::from_tree(
+    let mut object = Document::from_tree(
         doc.file.clone(),
         doc.index,
         doc.item,
@@ -305,7 +305,25 @@ fn admission_request(doc: &Document) -> Result<Option<(Document, serde_json::Val
         None,
     )
     .ok_or("the object under review lacks apiVersion or kind")?;
-    Ok(Some((object, request.to_json())))
+    let request = request.to_json();
+    // Gatekeeper matches on the request's kind and namespace, not on what the object says.
+    let text = |path: &str| request.pointer(path).and_then(serde_json::Value::as_str);
+    if let (Some(group), Some(version), Some(kind)) = (
+        text("/kind/group"),
+        text("/kind/version"),
+        text("/kind/kind"),
+    ) {
+        object.resource.api_version = if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
+        object.resource.kind = kind.to_string();
+    }
+    if let Some(ns) = text("/namespace").filter(|ns| !ns.is_empty()) {
+        object.resource.namespace = Some(ns.to_string());
+    }
+    Ok(Some((object, request)))
 }
 
 /// Why an assertion fails, if it does.

@@ -101,3 +101,32 @@ fn api_value_rules_beyond_the_schema() {
         "spec.maxUnavailable: minAvailable and maxUnavailable cannot both be set",
     );
 }
+
+#[test]
+fn pod_templates_of_other_apis_are_checked_without_a_schema() {
+    let rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: website}\n    spec:\n      containers:\n        - name: web\n          image: nginx\n          volumeMounts: [{name: cache, mountPath: /cache}]\n";
+    let out = outcome("1.37", rollout, false);
+    assert_eq!(out.coverage, Coverage::NotBuiltin);
+    let lines: Vec<String> = out
+        .issues
+        .iter()
+        .map(|i| format!("{}: {}", i.path, i.message))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("spec.template.spec.containers[0].volumeMounts[0].name:")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("selector does not match the template labels")),
+        "{lines:?}"
+    );
+    let knative = "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello}\nspec:\n  template:\n    spec:\n      containers:\n        - image: hello\n          volumeMounts: [{name: cfg, mountPath: /cfg}]\n";
+    assert_eq!(outcome("1.37", knative, false).issues.len(), 1);
+    // A CRD that only shares a kind name is left alone.
+    let other = "apiVersion: example.com/v1\nkind: Rollout\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      containers:\n        - name: x\n          image: x\n          volumeMounts: [{name: cfg, mountPath: /cfg}]\n";
+    assert!(outcome("1.37", other, false).issues.is_empty());
+}
