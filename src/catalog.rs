@@ -165,6 +165,16 @@ impl Rule {
             .any(|k| k == "*" || k == kind || (k == "workload" && crate::k8s::is_workload(kind)))
     }
 
+    /// [`Rule::applies_to`] for one object: `workload` means a kind with a pod template in
+    /// this object's API group (Knative's `Service` is a workload, the core one is not).
+    pub fn applies_to_object(&self, api_version: &str, kind: &str) -> bool {
+        self.kinds.iter().any(|k| {
+            k == "*"
+                || k == kind
+                || (k == "workload" && crate::k8s::pod_template_path(api_version, kind).is_some())
+        })
+    }
+
     pub fn in_framework(&self, f: Framework) -> bool {
         self.frameworks.contains_key(&f)
     }
@@ -237,4 +247,25 @@ pub fn all_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
     }
     out.sort_by(|a, b| a.path().cmp(b.path()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workload_rules_apply_to_workload_kinds_of_their_api_group_only() {
+        let catalog = Catalog::builtin().unwrap_or_else(|e| panic!("{e:?}"));
+        let Some(rule) = catalog.rules.iter().find(|r| r.id == "CG1001") else {
+            panic!("CG1001 is in the catalog");
+        };
+        assert!(rule.applies_to_object("serving.knative.dev/v1", "Service"));
+        assert!(!rule.applies_to_object("v1", "Service"));
+        assert!(rule.applies_to_object("argoproj.io/v1alpha1", "Rollout"));
+        assert!(rule.applies_to_object("v1", "Pod"));
+        assert!(
+            rule.applies_to("Service"),
+            "the package pre-filter goes by kind name"
+        );
+    }
 }

@@ -31,7 +31,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
         for r in o
             .resources
             .iter()
-            .filter(|r| rule.applies_to(&r.resource.kind))
+            .filter(|r| rule.applies_to_object(&r.resource.api_version, &r.resource.kind))
         {
             tests += 1;
             let name = match &r.resource.namespace {

@@ -353,7 +353,7 @@ impl Scanner {
                         .iter()
                         .filter_map(|r| {
                             let rule = &self.rules[*self.builtin.get(r.id.as_str())?];
-                            rule.applies_to(&doc.resource.kind)
+                            rule.applies_to_object(&doc.resource.api_version, &doc.resource.kind)
                                 .then(|| Finding::new(r, rule, doc))
                         })
                         .collect();
