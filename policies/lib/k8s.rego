@@ -41,6 +41,16 @@ template_path_of(obj) := t.template if {
 	api_group(obj.apiVersion) in t.groups
 }
 
+# template_path_of(input), computed once per document: a rule rather than a function call
+# with the whole input as argument, which costs a lot per call.
+template_path := t.template if {
+	t := workload_templates[input.kind]
+	count(t.groups) == 0
+} else := t.template if {
+	t := workload_templates[input.kind]
+	api_group(input.apiVersion) in t.groups
+}
+
 # The object is a workload whose pods confgate can see (a Pod or a kind with a template).
 workload_object(obj) if obj.kind == "Pod"
 
@@ -63,7 +73,7 @@ pods contains {"spec": input.spec, "path": ["spec"]} if {
 }
 
 pods contains {"spec": spec, "path": path} if {
-	path := array.concat(template_path_of(input), ["spec"])
+	path := array.concat(template_path, ["spec"])
 	spec := object.get(input, path, null)
 	is_object(spec)
 }
@@ -72,7 +82,7 @@ pods contains {"spec": spec, "path": path} if {
 pod_metadata := input.metadata if input.kind == "Pod"
 
 pod_metadata := m if {
-	m := object.get(input, array.concat(template_path_of(input), ["metadata"]), null)
+	m := object.get(input, array.concat(template_path, ["metadata"]), null)
 	m != null
 }
 
@@ -186,7 +196,7 @@ pod_annotations := a if {
 # Path of the pod metadata (labels/annotations) within the input.
 pod_metadata_path := ["metadata"] if input.kind == "Pod"
 
-pod_metadata_path := array.concat(template_path_of(input), ["metadata"])
+pod_metadata_path := array.concat(template_path, ["metadata"])
 
 # An image reference that is a template to be filled in later ($IMAGE, ${IMAGE}, {{ .image }}).
 image_placeholder(image) if regex.match(`^\$|\$\{|\{\{`, image)
