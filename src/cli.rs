@@ -247,11 +247,11 @@ pub struct RollbackArgs {
     /// The set's namespace (default: the context's).
     #[arg(long, short = 'n', env = "CONFGATE_NAMESPACE", value_name = "NS")]
     pub namespace: Option<String>,
-    /// List the revisions and stop.
-    #[arg(long)]
+    /// List the revisions and stop (the original suite's --list-backups too).
+    #[arg(long, visible_alias = "list-backups")]
     pub list: bool,
     /// Return to this revision.
-    #[arg(long, value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
+    #[arg(long, visible_alias = "target", value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
     pub target_revision: Option<u64>,
     /// Return to the revision before the current one.
     #[arg(long, conflicts_with = "to_last_healthy")]
@@ -262,17 +262,28 @@ pub struct RollbackArgs {
     /// Change the cluster (without it, only the impact analysis is shown).
     #[arg(long, env = "CONFGATE_CONFIRM")]
     pub confirm: bool,
+    /// Accepted for the original suite's `--rollback --target-revision N --confirm`; the
+    /// rollback runs with --confirm.
+    #[arg(long, hide = true)]
+    pub rollback: bool,
     /// Roll back even when the target re-introduces findings at or above the gate (the
     /// override is recorded in the new revision).
     #[arg(long)]
     pub allow_findings: bool,
-    /// Seconds the rollout may take (default 600).
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<f64>,
-    /// File holding the key that decrypts the revision's Secret values (or
-    /// CONFGATE_REVISION_KEY).
-    #[arg(long, env = "CONFGATE_REVISION_KEY_FILE", value_name = "FILE")]
-    pub revision_key_file: Option<PathBuf>,
+    /// Record the set's live state as a revision without deploying (a restore point),
+    /// with this description (or --description).
+    #[arg(long, value_name = "DESCRIPTION", num_args = 0..=1, default_missing_value = "")]
+    pub create_backup: Option<String>,
+    /// The restore point's description (the original suite's form).
+    #[arg(long, value_name = "TEXT", requires = "create_backup")]
+    pub description: Option<String>,
+    /// Watch the set's health for --duration; when it stays under --health-threshold for
+    /// --consecutive checks, roll back to the last revision recorded healthy (with
+    /// --confirm; without it, show that rollback's impact).
+    #[arg(long, visible_alias = "auto", conflicts_with_all = ["target_revision", "to_previous", "to_last_healthy", "list", "create_backup"])]
+    pub auto_rollback: bool,
+    #[command(flatten)]
+    pub rollback_flags: confgate::settings::RollbackFlags,
     #[command(flatten)]
     pub scan: ScanFlags,
     #[command(flatten)]

@@ -368,7 +368,7 @@ pub fn history(
             }
             for r in &list {
                 t.push_str(&format!(
-                    "{:>4}  {}  {}  {}  rollout {}{}  findings {} (blocking {}){}{}\n",
+                    "{:>4}  {}  {}  {}  rollout {}{}  health {}  findings {} (blocking {}){}{}\n",
                     r.number,
                     r.created,
                     escape::control(&r.author),
@@ -381,6 +381,7 @@ pub fn history(
                         .reason()
                         .map(|x| format!(" ({})", escape::control(x)))
                         .unwrap_or_default(),
+                    r.health.map(|h| h.to_string()).unwrap_or_else(|| "-".into()),
                     r.scan.findings,
                     r.scan.blocking,
                     r.description

@@ -36,25 +36,43 @@ pub struct Checked {
     pub deferred: Vec<String>,
 }
 
-/// The resource types by (apiVersion, kind).
-pub struct Types(BTreeMap<(String, String), ResourceType>);
+/// The resource types by (apiVersion, kind): every served version, and the preferred one
+/// of each kind for reading.
+pub struct Types(BTreeMap<(String, String), ResourceType>, Vec<ResourceType>);
 
 impl Types {
     pub async fn discover(cluster: &Cluster) -> Result<Types, Diagnostic> {
-        let all = discovery::discover(cluster).await?;
-        Ok(Types(
-            all.into_iter()
-                .map(|t| ((t.api_version.clone(), t.kind.clone()), t))
+        let all = discovery::discover_versions(cluster).await?;
+        let mut map = BTreeMap::new();
+        let mut preferred = Vec::new();
+        for (t, is_preferred) in all {
+            if is_preferred {
+                preferred.push(t.clone());
+            }
+            map.insert((t.api_version.clone(), t.kind.clone()), t);
+        }
+        Ok(Types(map, preferred))
+    }
+
+    /// Types given as they are (all preferred), for tests and callers that discovered
+    /// already.
+    pub fn from_types(types: Vec<ResourceType>) -> Types {
+        Types(
+            types
+                .iter()
+                .map(|t| ((t.api_version.clone(), t.kind.clone()), t.clone()))
                 .collect(),
-        ))
+            types,
+        )
     }
 
     pub fn get(&self, api_version: &str, kind: &str) -> Option<&ResourceType> {
         self.0.get(&(api_version.to_string(), kind.to_string()))
     }
 
+    /// Every kind at its preferred version.
     pub fn all(&self) -> impl Iterator<Item = &ResourceType> {
-        self.0.values()
+        self.1.iter()
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod apply;
 pub mod plan;
+pub mod state;
 pub mod ready;
 pub mod verify;
 pub mod wait;
@@ -62,6 +63,10 @@ pub struct DeployOptions {
     /// The caller gated the set itself (a rollback gates on the findings it
     /// re-introduces): the scan still runs and is recorded, but does not block.
     pub gated_by_caller: bool,
+    /// Record the deploy as a revision (a rollback's intermediate steps are not).
+    pub record: bool,
+    /// Take the set's lock while changing the cluster (a rollback holds it itself).
+    pub lock: bool,
 }
 
 impl Default for DeployOptions {
@@ -84,9 +89,15 @@ impl Default for DeployOptions {
             commit: None,
             revision_key: None,
             gated_by_caller: false,
+            record: true,
+            lock: true,
         }
     }
 }
+
+/// How long the set lock outlives the deploy's timeout before another process may take it
+/// over (a killed deploy leaves its lock to expire).
+pub const LOCK_MARGIN: Duration = Duration::from_secs(300);
 
 /// Where a deploy stopped, if it did not finish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -287,6 +298,25 @@ pub async fn deploy(
     opts: &DeployOptions,
     progress: &dyn WaitProgress,
 ) -> Outcome {
+    let mut held = None;
+    let mut out = run(cluster, scanner, gate, docs, opts, progress, &mut held).await;
+    if let Some(lock) = held
+        && let Err(e) = lock.release().await
+    {
+        out.errors.push(e);
+    }
+    out
+}
+
+async fn run<'c>(
+    cluster: &'c Cluster,
+    scanner: Arc<Scanner>,
+    gate: Gate,
+    docs: Vec<Document>,
+    opts: &DeployOptions,
+    progress: &dyn WaitProgress,
+    held: &mut Option<crate::revision::lock::SetLock<'c>>,
+) -> Outcome {
     let mut out = Outcome {
         set: opts.set.clone(),
         namespace: opts.namespace.clone(),
@@ -468,6 +498,27 @@ pub async fn deploy(
         out.errors.extend(first.errors);
         return out.stop(Stopped::Apply);
     }
+    // The set's namespace exists now: the set is locked against concurrent deploys and
+    // rollbacks until this deploy ends.
+    if opts.lock {
+        match crate::revision::lock::acquire(
+            cluster,
+            &opts.namespace,
+            &opts.set,
+            "deploy",
+            &opts.author,
+            opts.timeout + LOCK_MARGIN,
+        )
+        .await
+        {
+            Ok(l) => *held = Some(l),
+            Err(e) => {
+                out.not_applied = members.iter().map(Item::shown).collect();
+                out.errors.push(e);
+                return out.stop(Stopped::Apply);
+            }
+        }
+    }
     if let Some(t) = &secret_t
         && let Err(e) = apply_parent(cluster, t, opts, &union_items, "apply").await
     {
@@ -543,14 +594,18 @@ pub async fn deploy(
     rev.commit = opts.commit.clone();
     rev.description = opts.description.clone();
     rev.scan = crate::revision::ScanSummary::from_findings(&out.scan.findings, &gate);
-    let number = match store.record(rev).await {
-        Ok(n) => n,
-        Err(e) => {
-            out.errors.push(e);
-            return out.stop(Stopped::Apply);
+    let number = if opts.record {
+        match store.record(rev).await {
+            Ok(n) => Some(n),
+            Err(e) => {
+                out.errors.push(e);
+                return out.stop(Stopped::Apply);
+            }
         }
+    } else {
+        None
     };
-    out.revision = Some(number);
+    out.revision = number;
     // 8. Rollout.
     if opts.wait {
         let ready_opts = ready::ReadyOptions {
@@ -565,7 +620,10 @@ pub async fn deploy(
             None => {
                 out.errors.push(Diagnostic::new(
                     Code::Cluster,
-                    format!("interrupted while waiting for the rollout (the objects were applied; revision {number} is marked interrupted)"),
+                    match number {
+                        Some(n) => format!("interrupted while waiting for the rollout (the objects were applied; revision {n} is marked interrupted)"),
+                        None => "interrupted while waiting for the rollout (the objects were applied)".to_string(),
+                    },
                 ));
                 (R::Interrupted, Some(Stopped::Interrupted))
             }
@@ -591,19 +649,57 @@ pub async fn deploy(
                 (state, (!ok).then_some(Stopped::Rollout))
             }
         };
-        if let Err(e) = store.set_rollout(number, state).await {
+        let succeeded = state == crate::revision::Rollout::Succeeded;
+        if let Some(number) = number
+            && let Err(e) = store.set_rollout(number, state).await
+        {
             out.errors.push(e);
+        }
+        // The health at the time, for `rollback --list` and `--to-last-healthy`.
+        if succeeded && let Some(number) = number {
+            let refs: Vec<crate::cluster::observe::WorkloadRef> = items
+                .iter()
+                .filter(|i| crate::cluster::observe::is_scored(&i.kind))
+                .map(|i| {
+                    (
+                        i.namespace.clone().unwrap_or_else(|| opts.namespace.clone()),
+                        i.kind.clone(),
+                        i.name.clone(),
+                    )
+                })
+                .collect();
+            let counted: Vec<crate::finding::Finding> = out
+                .scan
+                .findings
+                .iter()
+                .filter(|f| Gate::counts(f))
+                .cloned()
+                .collect();
+            let security = crate::finding::security_score(&counted, items.len());
+            match crate::cluster::observe::observe(cluster, &refs).await {
+                Ok(o) => {
+                    let h = o.health(
+                        Some(f64::from(security)),
+                        &crate::health::Weights::default(),
+                        opts.timeout.as_secs() as i64 + 60,
+                    );
+                    if let Err(e) = store.set_health(number, h.score).await {
+                        tracing::warn!("{e}");
+                    }
+                }
+                Err(e) => tracing::warn!("health after the rollout: {e}"),
+            }
         }
         if let Some(at) = stop {
             if at == Stopped::Rollout && opts.rollback_on_failure {
-                match previous {
-                    Some(prev) => {
+                match (previous, number) {
+                    (Some(prev), Some(number)) => {
                         restore(
                             cluster, &mut types, &store, &prev, number, opts, progress, &mut out,
                         )
                         .await
                     }
-                    None => out.errors.push(Diagnostic::new(
+                    _ => out.errors.push(Diagnostic::new(
                         Code::Cluster,
                         format!(
                             "--rollback-on-failure: set {} has no earlier revision to return to",

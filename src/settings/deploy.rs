@@ -206,6 +206,8 @@ impl Settings {
             commit: git_commit(&first),
             revision_key,
             gated_by_caller: false,
+            record: true,
+            lock: true,
         };
         Ok((opts, paths))
     }

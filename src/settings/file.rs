@@ -89,6 +89,8 @@ pub struct FileConfig {
     /// `[deploy]`: the options of `confgate deploy` (read without the cluster feature too,
     /// so one settings file serves both builds).
     pub deploy: Option<DeploySection>,
+    /// `[rollback]`: the options of `confgate rollback`.
+    pub rollback: Option<RollbackSection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -122,6 +124,23 @@ pub struct DeploySection {
     pub history_max: Option<usize>,
     pub wait_for_load_balancer: Option<bool>,
     pub revision_key_file: Option<PathBuf>,
+}
+
+/// The `[rollback]` table.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RollbackSection {
+    /// `standard`, `atomic` or `incremental`.
+    pub strategy: Option<String>,
+    pub timeout: Option<f64>,
+    pub health_threshold: Option<u32>,
+    pub duration: Option<f64>,
+    pub interval: Option<f64>,
+    pub consecutive: Option<usize>,
+    pub revision_key_file: Option<PathBuf>,
+    /// The health score's weights (`pods-ready`, `workloads-available`, `restarts`,
+    /// `crash-loops`, `warning-events`, `security`).
+    pub health_weights: Option<crate::health::Weights>,
 }
 
 /// The `[cluster]` table: see `settings::cluster`.

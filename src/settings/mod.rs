@@ -15,6 +15,8 @@ mod cluster;
 mod deploy;
 mod file;
 mod generate;
+#[cfg(feature = "cluster")]
+mod rollback;
 mod scan;
 mod validate;
 
@@ -25,8 +27,11 @@ use std::path::{Path, PathBuf};
 pub use cluster::{ConnectFlags, ReadFlags};
 #[cfg(feature = "cluster")]
 pub use deploy::DeployFlags;
+#[cfg(feature = "cluster")]
+pub use rollback::{RollbackFlags, RollbackSettings};
 pub use file::{
-    ClusterSection, DeploySection, FileConfig, GenerateSection, Size, ValidateSection, parse_size,
+    ClusterSection, DeploySection, FileConfig, GenerateSection, RollbackSection, Size, ValidateSection,
+    parse_size,
 };
 pub use generate::GenerateFlags;
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
