@@ -128,9 +128,9 @@ pub fn events_of(workloads: &[Value], pods: &[Value], events: &[Value]) -> Vec<V
                             .strip_prefix(str_at(w, "/metadata/name"))
                             .is_some_and(|rest| rest.starts_with('-'))
                 }),
-                _ => workloads
-                    .iter()
-                    .any(|w| same(w) && str_at(w, "/kind") == kind && str_at(w, "/metadata/name") == name),
+                _ => workloads.iter().any(|w| {
+                    same(w) && str_at(w, "/kind") == kind && str_at(w, "/metadata/name") == name
+                }),
             }
         })
         .cloned()
@@ -170,7 +170,10 @@ pub async fn observe(cluster: &Cluster, refs: &[WorkloadRef]) -> Result<Observed
                 None => workloads.push(missing(ns, kind, name)),
             }
         }
-        let pods = pods_of(&workloads, &cluster.list_objects(&pod_t, Some(ns), None).await?);
+        let pods = pods_of(
+            &workloads,
+            &cluster.list_objects(&pod_t, Some(ns), None).await?,
+        );
         let events = events_of(
             &workloads,
             &pods,
@@ -230,7 +233,9 @@ mod tests {
         let events = [
             v("involvedObject: {kind: Pod, name: web-7f-abc, namespace: shop}\ntype: Warning"),
             v("involvedObject: {kind: ReplicaSet, name: web-7f, namespace: shop}\ntype: Warning"),
-            v("involvedObject: {kind: ReplicaSet, name: webhook-1, namespace: shop}\ntype: Warning"),
+            v(
+                "involvedObject: {kind: ReplicaSet, name: webhook-1, namespace: shop}\ntype: Warning",
+            ),
             v("involvedObject: {kind: Deployment, name: web, namespace: shop}\ntype: Normal"),
             v("involvedObject: {kind: Pod, name: api-1, namespace: shop}\ntype: Warning"),
             v("metadata: {namespace: shop}\ninvolvedObject: {kind: Deployment, name: web}"),

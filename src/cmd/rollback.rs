@@ -198,8 +198,11 @@ fn emit(
         OutputFormat::Html => {
             let template = match &args.scan.template {
                 Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
-                    Diagnostic::new(Code::Unreadable, format!("cannot read {}: {e}", p.display()))
-                        .file(p.display().to_string())
+                    Diagnostic::new(
+                        Code::Unreadable,
+                        format!("cannot read {}: {e}", p.display()),
+                    )
+                    .file(p.display().to_string())
                 })?),
                 None => None,
             };
@@ -240,7 +243,8 @@ fn impact_text(impact: &Impact, opts: &flow::RollbackOptions) -> String {
             ..Default::default()
         };
         out.push_str(
-            &super::deploy::summary(&impact.dry_run, &base).replace("deploy of set", "impact on set"),
+            &super::deploy::summary(&impact.dry_run, &base)
+                .replace("deploy of set", "impact on set"),
         );
     }
     out.push_str(&format!(
@@ -275,10 +279,7 @@ fn impact_text(impact: &Impact, opts: &flow::RollbackOptions) -> String {
             impact.kept_secrets, impact.target
         ));
     }
-    out.push_str(&format!(
-        "impact analysed in {:.2} s\n",
-        impact.seconds
-    ));
+    out.push_str(&format!("impact analysed in {:.2} s\n", impact.seconds));
     out
 }
 
@@ -299,8 +300,10 @@ fn blocked_text(impact: &Impact, why: &str) -> String {
             impact.target,
             impact.refused.len()
         ),
-        _ => "rollback not possible: the dry run of the target failed (above); nothing was changed\n"
-            .to_string(),
+        _ => {
+            "rollback not possible: the dry run of the target failed (above); nothing was changed\n"
+                .to_string()
+        }
     }
 }
 

@@ -9,8 +9,8 @@
 
 pub mod apply;
 pub mod plan;
-pub mod state;
 pub mod ready;
+pub mod state;
 pub mod verify;
 pub mod wait;
 
@@ -662,7 +662,9 @@ async fn run<'c>(
                 .filter(|i| crate::cluster::observe::is_scored(&i.kind))
                 .map(|i| {
                     (
-                        i.namespace.clone().unwrap_or_else(|| opts.namespace.clone()),
+                        i.namespace
+                            .clone()
+                            .unwrap_or_else(|| opts.namespace.clone()),
                         i.kind.clone(),
                         i.name.clone(),
                     )

@@ -88,7 +88,12 @@ pub async fn live_state(
             }
         }
     }
-    let s = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+    let s = |v: &Value, p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     out.sort_by_key(|v| {
         (
             plan::tier(&s(v, "/apiVersion"), &s(v, "/kind")),

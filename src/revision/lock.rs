@@ -121,10 +121,7 @@ pub async fn acquire<'a>(
         holder,
     };
     let what = format!("lock set {set} (namespace {namespace})");
-    match cluster
-        .create_object(&secrets, Some(namespace), &obj)
-        .await
-    {
+    match cluster.create_object(&secrets, Some(namespace), &obj).await {
         Ok(_) => return Ok(lock),
         Err(e) if e.is(409) => {}
         Err(e) => return Err(e.diagnostic(&what)),
@@ -134,10 +131,7 @@ pub async fn acquire<'a>(
         .await?
     else {
         // Released between the create and the read: one more try.
-        return match cluster
-            .create_object(&secrets, Some(namespace), &obj)
-            .await
-        {
+        return match cluster.create_object(&secrets, Some(namespace), &obj).await {
             Ok(_) => Ok(lock),
             Err(e) if e.is(409) => Err(Diagnostic::new(
                 Code::Cluster,

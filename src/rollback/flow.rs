@@ -12,7 +12,9 @@ use serde_json::Value;
 use super::{DeltaFinding, PolicyDelta, Strategy, Target};
 use crate::cluster::observe::{self, WorkloadRef};
 use crate::cluster::{Cluster, live};
-use crate::deploy::{self, DeployOptions, Outcome, Stopped, apply::Types, plan, wait::WaitProgress};
+use crate::deploy::{
+    self, DeployOptions, Outcome, Stopped, apply::Types, plan, wait::WaitProgress,
+};
 use crate::diag::{Code, Diagnostic};
 use crate::document::Document;
 use crate::gate::Gate;
@@ -152,7 +154,12 @@ pub fn documents(
             skipped += 1;
             continue;
         }
-        let s = |p: &str| m.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+        let s = |p: &str| {
+            m.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         let name = format!("{label}/{}/{}", s("/kind"), s("/metadata/name"));
         if let Ok(text) = live::to_yaml(&m) {
             docs.extend(crate::source::load_text(name, text, load, false).documents);
@@ -204,7 +211,12 @@ async fn scan(scanner: &Arc<Scanner>, docs: Vec<Document>) -> Result<ScanOutcome
 /// The objects of `manifests` whose API version the cluster does not serve (a CRD of the
 /// set itself counts as serving its group).
 pub fn unserved(manifests: &[Value], types: &Types) -> Vec<Unserved> {
-    let s = |m: &Value, p: &str| m.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+    let s = |m: &Value, p: &str| {
+        m.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let crd_groups: Vec<String> = manifests
         .iter()
         .filter(|m| s(m, "/kind") == "CustomResourceDefinition")
@@ -441,11 +453,8 @@ pub async fn measure(
         let n = manifests.len();
         let (docs, _) = documents("live", manifests, SecretMode::Encrypted, &load);
         let outcome = scan(scanner, docs).await?;
-        let counted: Vec<crate::finding::Finding> = outcome
-            .findings
-            .into_iter()
-            .filter(Gate::counts)
-            .collect();
+        let counted: Vec<crate::finding::Finding> =
+            outcome.findings.into_iter().filter(Gate::counts).collect();
         Some(f64::from(crate::finding::security_score(&counted, n)))
     };
     Ok(observed.health(security, weights, window))
@@ -543,11 +552,16 @@ pub async fn execute(
     }
     match opts.strategy {
         Strategy::Standard | Strategy::Atomic => {
-            whole(cluster, store, &scanner, gate, opts, impact, progress, &refs, &mut ex).await
+            whole(
+                cluster, store, &scanner, gate, opts, impact, progress, &refs, &mut ex,
+            )
+            .await
         }
         Strategy::Incremental => {
-            incremental(cluster, store, &scanner, gate, opts, impact, progress, &refs, &mut ex)
-                .await
+            incremental(
+                cluster, store, &scanner, gate, opts, impact, progress, &refs, &mut ex,
+            )
+            .await
         }
     }
     if let Err(e) = lock.release().await {
@@ -667,7 +681,17 @@ async fn whole(
     }
     let deadline = step_start + opts.timeout;
     let healthy = if rolled_out {
-        settle(cluster, store, scanner, &opts.health, refs, step_start, deadline, ex).await
+        settle(
+            cluster,
+            store,
+            scanner,
+            &opts.health,
+            refs,
+            step_start,
+            deadline,
+            ex,
+        )
+        .await
     } else {
         false
     };
@@ -1015,7 +1039,12 @@ pub async fn watch_and_roll_back(
     };
     w.watched = Some(current.number);
     let load = scanner.options().load.clone();
-    let (docs, _) = documents("watched", current.manifests.clone(), SecretMode::Referenced, &load);
+    let (docs, _) = documents(
+        "watched",
+        current.manifests.clone(),
+        SecretMode::Referenced,
+        &load,
+    );
     let refs = workload_refs(&docs, &opts.namespace);
     let started = Instant::now();
     let end = started + duration;
@@ -1072,8 +1101,7 @@ pub async fn watch_and_roll_back(
         }
     };
     if confirm && impact.blocked(opts.allow_findings).is_none() {
-        w.executed =
-            Some(execute(cluster, store, scanner, gate, opts, &impact, progress).await);
+        w.executed = Some(execute(cluster, store, scanner, gate, opts, &impact, progress).await);
     }
     w.impact = Some(impact);
     w
@@ -1089,7 +1117,10 @@ mod tests {
             list.iter()
                 .map(|(v, k)| ResourceType {
                     api_version: v.to_string(),
-                    group: v.rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_default(),
+                    group: v
+                        .rsplit_once('/')
+                        .map(|(g, _)| g.to_string())
+                        .unwrap_or_default(),
                     version: v.rsplit('/').next().unwrap_or("").to_string(),
                     kind: k.to_string(),
                     plural: format!("{}s", k.to_ascii_lowercase()),
@@ -1109,13 +1140,18 @@ mod tests {
             m("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}"),
             m("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}"),
             m("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}"),
-            m("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec: {group: example.com}"),
+            m(
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec: {group: example.com}",
+            ),
         ];
         let u = unserved(&manifests[..4], &t);
         assert_eq!(u.len(), 3, "{u:?}");
         assert_eq!(u[0].object, "Ingress/web");
         assert_eq!(u[0].served, vec!["networking.k8s.io/v1".to_string()]);
-        assert!(u[0].fix.contains("migrate Ingress web to networking.k8s.io/v1"));
+        assert!(
+            u[0].fix
+                .contains("migrate Ingress web to networking.k8s.io/v1")
+        );
         assert!(u[1].fix.contains("serves no PodSecurityPolicy"));
         // A CRD of the set serves its group (the CRD itself is unserved here only because
         // the test's discovery lacks apiextensions).

@@ -16,8 +16,17 @@ use crate::gate::Gate;
 pub mod flow;
 
 /// How a rollback is applied.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[derive(clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     /// The target set at once, then wait for the rollout.
@@ -368,7 +377,13 @@ mod tests {
 
     #[test]
     fn incremental_steps_put_config_first_then_one_workload_each() {
-        let kinds = ["ConfigMap", "Deployment", "Service", "StatefulSet", "Secret"];
+        let kinds = [
+            "ConfigMap",
+            "Deployment",
+            "Service",
+            "StatefulSet",
+            "Secret",
+        ];
         assert_eq!(
             incremental_steps(&kinds),
             vec![vec![0, 2, 4], vec![1], vec![3]]

@@ -27,13 +27,13 @@ use std::path::{Path, PathBuf};
 pub use cluster::{ConnectFlags, ReadFlags};
 #[cfg(feature = "cluster")]
 pub use deploy::DeployFlags;
-#[cfg(feature = "cluster")]
-pub use rollback::{RollbackFlags, RollbackSettings};
 pub use file::{
-    ClusterSection, DeploySection, FileConfig, GenerateSection, RollbackSection, Size, ValidateSection,
-    parse_size,
+    ClusterSection, DeploySection, FileConfig, GenerateSection, RollbackSection, Size,
+    ValidateSection, parse_size,
 };
 pub use generate::GenerateFlags;
+#[cfg(feature = "cluster")]
+pub use rollback::{RollbackFlags, RollbackSettings};
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
 pub use validate::{ValidateFlags, ValidateSettings};
 

@@ -180,9 +180,7 @@ pub async fn handle(
             return error(ApiError::new(
                 code,
                 reason_for(code),
-                format!(
-                    "testcluster: injected fault ({code}) for {shown_method} {path}"
-                ),
+                format!("testcluster: injected fault ({code}) for {shown_method} {path}"),
             ));
         }
         Some(Action::Delay(d)) => tokio::time::sleep(d).await,
