@@ -188,10 +188,9 @@ fn emit(
     v["strategy"] = serde_json::json!(args.rollback_flags.strategy.unwrap_or_default());
     v["result"] = match executed {
         Some(ex) => ex.to_json(),
-        None => serde_json::json!({"state": match impact.blocked(args.allow_findings) {
-            Some(why) => why,
-            None => "analysed",
-        }}),
+        None => {
+            serde_json::json!({"state": impact.blocked(args.allow_findings).unwrap_or("analysed")})
+        }
     };
     let bytes = match format {
         OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&v)?).into_bytes(),
