@@ -241,10 +241,15 @@ fn impact_text(impact: &Impact, opts: &flow::RollbackOptions) -> String {
             namespace: impact.namespace.clone(),
             ..Default::default()
         };
-        out.push_str(
-            &super::deploy::summary(&impact.dry_run, &base)
-                .replace("deploy of set", "impact on set"),
-        );
+        let summary = super::deploy::summary(&impact.dry_run, &base);
+        for line in summary.lines() {
+            // The deploy's hint; a rollback changes the cluster with --confirm.
+            if line.starts_with("run again with --apply") {
+                continue;
+            }
+            out.push_str(&line.replace("deploy of set", "impact on set"));
+            out.push('\n');
+        }
     }
     out.push_str(&format!(
         "pods that will restart: about {}\n",

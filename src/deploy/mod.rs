@@ -670,14 +670,15 @@ async fn run<'c>(
                     )
                 })
                 .collect();
+            // The security signal is the scan of the workloads, as `rollback` measures it.
             let counted: Vec<crate::finding::Finding> = out
                 .scan
                 .findings
                 .iter()
-                .filter(|f| Gate::counts(f))
+                .filter(|f| Gate::counts(f) && crate::cluster::observe::is_scored(&f.resource.kind))
                 .cloned()
                 .collect();
-            let security = crate::finding::security_score(&counted, items.len());
+            let security = crate::finding::security_score(&counted, refs.len());
             match crate::cluster::observe::observe(cluster, &refs).await {
                 Ok(o) => {
                     let h = o.health(
