@@ -714,3 +714,59 @@ fn the_impact_is_a_section_of_the_html_report_and_rollback_settings_are_checked(
     r.expect_code(0);
     assert!(r.stdout.contains("strategy atomic"), "{}", r.stdout);
 }
+
+#[test]
+fn deploy_rolls_back_a_rollout_that_finished_under_the_health_threshold() {
+    let tc = cluster();
+    let s = Scratch::new();
+    deploy(
+        &s,
+        &tc,
+        &workload("web", "registry.example.com/web:1.0"),
+        "60",
+    )
+    .expect_code(0);
+    s.write(
+        "app/app.yaml",
+        workload("web", "registry.example.com/web:2.0"),
+    );
+    // The rollout succeeds, but the workload's security findings keep the score near 90:
+    // under a threshold of 99 this rollout failed, and the previous revision comes back.
+    let r = run_cg(
+        &s,
+        &tc,
+        &[
+            "deploy",
+            "app",
+            "--set",
+            "web",
+            "-n",
+            "shop",
+            "--apply",
+            "--wait-for-rollout",
+            "--timeout",
+            "60",
+            "--fail-on",
+            "critical",
+            "--health-threshold",
+            "99",
+            "--rollback-on-failure",
+        ],
+    );
+    r.expect_code(1);
+    let said = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        said.contains("is under the threshold 99 after the rollout"),
+        "{said}"
+    );
+    assert_eq!(image(&tc, "web"), "registry.example.com/web:1.0");
+    let revs = history(&s, &tc);
+    assert_eq!(revs[1]["rollout"]["state"], "failed", "{revs:?}");
+    assert!(
+        revs[2]["description"]
+            .as_str()
+            .unwrap()
+            .contains("automatic rollback to revision 1"),
+        "{revs:?}"
+    );
+}

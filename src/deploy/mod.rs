@@ -67,6 +67,9 @@ pub struct DeployOptions {
     pub record: bool,
     /// Take the set's lock while changing the cluster (a rollback holds it itself).
     pub lock: bool,
+    /// A rollout whose health (0–100) is under this is a failed rollout (for
+    /// `--rollback-on-failure`).
+    pub health_threshold: Option<u32>,
 }
 
 impl Default for DeployOptions {
@@ -91,6 +94,7 @@ impl Default for DeployOptions {
             gated_by_caller: false,
             record: true,
             lock: true,
+            health_threshold: None,
         }
     }
 }
@@ -616,7 +620,7 @@ async fn run<'c>(
             _ = tokio::signal::ctrl_c() => None,
         };
         use crate::revision::Rollout as R;
-        let (state, stop) = match waited {
+        let (state, mut stop) = match waited {
             None => {
                 out.errors.push(Diagnostic::new(
                     Code::Cluster,
@@ -688,6 +692,35 @@ async fn run<'c>(
                     );
                     if let Err(e) = store.set_health(number, h.score).await {
                         tracing::warn!("{e}");
+                    }
+                    // `--health-threshold`: a rollout that finished unhealthy failed too
+                    // (the decision `rollback --auto-rollback` takes, on one measurement).
+                    if let Some(t) = opts.health_threshold
+                        && crate::health::should_roll_back(&[h.score], t, 1)
+                    {
+                        let reason = format!(
+                            "health {} is under the threshold {t} after the rollout",
+                            h.score
+                        );
+                        if let Err(e) = store
+                            .set_rollout(
+                                number,
+                                crate::revision::Rollout::Failed {
+                                    reason: reason.clone(),
+                                },
+                            )
+                            .await
+                        {
+                            out.errors.push(e);
+                        }
+                        match out.rollout.as_mut() {
+                            Some(r) => {
+                                r.ready = false;
+                                r.problems.push(reason);
+                            }
+                            None => out.errors.push(Diagnostic::new(Code::Cluster, reason)),
+                        }
+                        stop = Some(Stopped::Rollout);
                     }
                 }
                 Err(e) => tracing::warn!("health after the rollout: {e}"),

@@ -124,6 +124,7 @@ pub struct DeploySection {
     pub history_max: Option<usize>,
     pub wait_for_load_balancer: Option<bool>,
     pub revision_key_file: Option<PathBuf>,
+    pub health_threshold: Option<u32>,
 }
 
 /// The `[rollback]` table.
