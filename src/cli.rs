@@ -95,6 +95,83 @@ pub enum Command {
     #[cfg(feature = "cluster")]
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Health and metrics of the deployed configuration per namespace (one check, or
+    /// --watch), exported as Prometheus text, JSON or CSV; `monitor history` shows the
+    /// recorded checks.
+    #[cfg(feature = "cluster")]
+    Monitor(MonitorArgs),
+    /// Long-running endpoints: with --metrics, /metrics (Prometheus), /healthz, /readyz.
+    #[cfg(feature = "cluster")]
+    Serve(ServeArgs),
+}
+
+/// `confgate monitor`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct MonitorArgs {
+    #[command(subcommand)]
+    pub sub: Option<MonitorSub>,
+    /// One check, then stop (the default).
+    #[arg(long, conflicts_with = "watch")]
+    pub one_shot: bool,
+    /// Check every --interval seconds until --duration (or Ctrl-C).
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds to watch (default 300; MONITOR_DURATION).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Write the metrics (to --output, or stdout) in --format.
+    #[arg(long)]
+    pub export_metrics: bool,
+    /// text, prometheus, json or csv (METRICS_FORMAT).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<confgate::settings::MetricsFormat>,
+    /// Where --export-metrics writes (atomically); `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A namespace whose health is under this (0–100, default 80) raises an alert and the
+    /// exit code 1.
+    #[arg(long, env = "CONFGATE_ALERT_THRESHOLD", value_name = "SCORE")]
+    pub alert_threshold: Option<u32>,
+    #[command(flatten)]
+    pub flags: confgate::settings::MonitorFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate monitor history`.
+#[cfg(feature = "cluster")]
+#[derive(Subcommand, Debug)]
+pub enum MonitorSub {
+    /// The recorded checks, oldest first.
+    History {
+        /// How far back: 90s, 30m, 24h, 7d (default 24h).
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// text, json or csv.
+        #[arg(long, short = 'f', value_enum, default_value_t = confgate::settings::MetricsFormat::Text)]
+        format: confgate::settings::MetricsFormat,
+        /// Where the history is kept (default `.confgate` next to confgate.toml).
+        #[arg(long, env = "CONFGATE_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+    },
+}
+
+/// `confgate serve`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Serve /metrics (Prometheus text), /healthz and /readyz, with a monitoring pass every
+    /// --interval seconds.
+    #[arg(long)]
+    pub metrics: bool,
+    /// Address to listen on (default 127.0.0.1:9464).
+    #[arg(long, env = "CONFGATE_LISTEN", value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+    #[command(flatten)]
+    pub flags: confgate::settings::MonitorFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate generate`, and with `--deploy` the generate → deploy path.

@@ -338,9 +338,19 @@ async fn run<'c>(
             return out.stop(Stopped::Plan);
         }
     };
-    // 1. The gate, before anything touches the cluster.
+    // 1. The gate, before anything touches the cluster. A caller that gated the set
+    //    itself and only wants the dry run (a rollback's impact analysis) has its scan.
     let s = scanner.clone();
-    match tokio::task::spawn_blocking(move || s.scan_documents(docs)).await {
+    let skip_scan = opts.gated_by_caller && !opts.apply;
+    match tokio::task::spawn_blocking(move || {
+        if skip_scan {
+            Ok(ScanOutcome::default())
+        } else {
+            s.scan_documents(docs)
+        }
+    })
+    .await
+    {
         Ok(Ok(scan)) => out.scan = scan,
         Ok(Err(e)) => {
             out.errors.push(e);

@@ -290,45 +290,49 @@ pub async fn analyse(
     let load = scanner.options().load.clone();
     let label = format!("revision-{}", rev.number);
     let (docs, kept_secrets) = documents(&label, store.restore(&rev)?, rev.secrets, &load);
-    // The policy delta: both revisions scanned with today's rules.
-    let target_scan = scan(
-        &scanner,
-        documents(&label, rev.manifests.clone(), SecretMode::Encrypted, &load).0,
-    )
-    .await?;
-    let current_scan = match &current {
-        Some(cur) => {
-            scan(
-                &scanner,
-                documents(
-                    &format!("revision-{}", cur.number),
-                    cur.manifests.clone(),
-                    SecretMode::Encrypted,
-                    &load,
-                )
-                .0,
-            )
-            .await?
-        }
-        None => ScanOutcome::default(),
+    // The policy delta (both revisions scanned with today's rules) and the dry run run
+    // side by side: the scans on the blocking pool, the dry run on the cluster.
+    let target_docs = documents(&label, rev.manifests.clone(), SecretMode::Encrypted, &load).0;
+    let current_docs = current.as_ref().map(|cur| {
+        documents(
+            &format!("revision-{}", cur.number),
+            cur.manifests.clone(),
+            SecretMode::Encrypted,
+            &load,
+        )
+        .0
+    });
+    let scans = async {
+        let target_scan = scan(&scanner, target_docs).await?;
+        let current_scan = match current_docs {
+            Some(docs) => scan(&scanner, docs).await?,
+            None => ScanOutcome::default(),
+        };
+        Ok::<_, Diagnostic>((target_scan, current_scan))
     };
+    let dry = async {
+        let types = Types::discover(cluster).await?;
+        let unserved = unserved(&rev.manifests, &types);
+        let dry_run = if unserved.is_empty() {
+            deploy::deploy(
+                cluster,
+                scanner.clone(),
+                gate,
+                clone_docs(&docs),
+                &base_options(opts),
+                &deploy::wait::NoWaitProgress,
+            )
+            .await
+        } else {
+            Outcome::default()
+        };
+        Ok::<_, Diagnostic>((unserved, dry_run))
+    };
+    let (scans, dry) = tokio::join!(scans, dry);
+    let (target_scan, current_scan) = scans?;
+    let (unserved, dry_run) = dry?;
     let delta = super::policy_delta(&current_scan.findings, &target_scan.findings);
     let refused: Vec<DeltaFinding> = super::refused(&delta, &gate).into_iter().cloned().collect();
-    let types = Types::discover(cluster).await?;
-    let unserved = unserved(&rev.manifests, &types);
-    let dry_run = if unserved.is_empty() {
-        deploy::deploy(
-            cluster,
-            scanner.clone(),
-            gate,
-            clone_docs(&docs),
-            &base_options(opts),
-            &deploy::wait::NoWaitProgress,
-        )
-        .await
-    } else {
-        Outcome::default()
-    };
     let mut risks = Vec::new();
     let mut restarts = 0;
     for d in &dry_run.diffs {

@@ -91,6 +91,8 @@ pub struct FileConfig {
     pub deploy: Option<DeploySection>,
     /// `[rollback]`: the options of `confgate rollback`.
     pub rollback: Option<RollbackSection>,
+    /// `[monitor]`: the options of `confgate monitor` and `confgate serve --metrics`.
+    pub monitor: Option<MonitorSection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -141,6 +143,25 @@ pub struct RollbackSection {
     pub revision_key_file: Option<PathBuf>,
     /// The health score's weights (`pods-ready`, `workloads-available`, `restarts`,
     /// `crash-loops`, `warning-events`, `security`).
+    pub health_weights: Option<crate::health::Weights>,
+}
+
+/// The `[monitor]` table.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MonitorSection {
+    pub namespaces: Option<Vec<String>>,
+    pub all_namespaces: Option<bool>,
+    pub interval: Option<f64>,
+    pub duration: Option<f64>,
+    /// `prometheus`, `json`, `csv` or `text`.
+    pub format: Option<String>,
+    pub alert_threshold: Option<u32>,
+    /// The metric name prefix (default `confgate`).
+    pub metric_prefix: Option<String>,
+    pub state_dir: Option<PathBuf>,
+    /// `serve --metrics`' address.
+    pub listen: Option<String>,
     pub health_weights: Option<crate::health::Weights>,
 }
 

@@ -16,6 +16,8 @@ mod deploy;
 mod file;
 mod generate;
 #[cfg(feature = "cluster")]
+mod monitor;
+#[cfg(feature = "cluster")]
 mod rollback;
 mod scan;
 mod validate;
@@ -32,6 +34,8 @@ pub use file::{
     ValidateSection, parse_size,
 };
 pub use generate::GenerateFlags;
+#[cfg(feature = "cluster")]
+pub use monitor::{MetricsFormat, MonitorFlags, MonitorSettings};
 #[cfg(feature = "cluster")]
 pub use rollback::{RollbackFlags, RollbackSettings};
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
