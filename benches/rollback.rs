@@ -126,6 +126,23 @@ fn main() {
     for (name, t) in &texts {
         let _ = std::fs::write(ex_dir.join("set").join(name), t);
     }
+    let (_, code, what) = confgate(
+        &ex_dir,
+        &k,
+        &[
+            "scan",
+            "set",
+            "--write-baseline",
+            "baseline.json",
+            "--format",
+            "json",
+            "-o",
+            "scan.json",
+        ],
+    );
+    if code > 1 {
+        fail(format!("baseline of the example failed ({code}): {what}"));
+    }
     deploy(&ex_dir, &k, "example", "spotify-ai-agent");
     for (name, t) in &texts {
         let bumped = t

@@ -317,7 +317,8 @@ pub async fn collect(cluster: &Cluster, scanner: &Arc<Scanner>, opts: &MonitorOp
         match listed {
             Ok(l) => lists.push(l),
             Err(e) => {
-                if e.code == Code::Cluster && lists.is_empty() {
+                // The first read failing for anything but a denial: the cluster is lost.
+                if e.code != Code::Forbidden && lists.is_empty() {
                     snap.reachable = false;
                 }
                 snap.errors.push(e.to_string());
