@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use confgate_testcluster::{Options, TestCluster};
+use regex::Regex;
 use serde_json::Value;
 
 use common::*;
@@ -228,7 +229,7 @@ fn an_unhealthy_namespace_alerts_and_an_unreachable_cluster_is_unknown_and_exit_
     r.expect_code(1);
     assert!(
         r.stderr
-            .contains(&format!("alert firing: namespace {NS} health")),
+            .contains(&format!("alert firing (critical): namespace {NS}: health")),
         "{}",
         r.stderr
     );
@@ -303,13 +304,14 @@ fn losing_the_cluster_during_watch_is_health_unknown_an_alert_and_a_reconnect() 
     );
     assert!(
         r.stderr
-            .contains("alert firing: cluster testcluster unreachable"),
+            .contains("alert firing (critical): cluster testcluster: the cluster cannot be read"),
         "{}",
         r.stderr
     );
     assert!(
-        r.stderr
-            .contains("alert resolved: cluster testcluster reachable again"),
+        r.stderr.contains(
+            "alert resolved (critical): cluster testcluster: the cluster can be read again"
+        ),
         "{}",
         r.stderr
     );
@@ -511,5 +513,294 @@ fn the_alert_rules_pass_promtool_check_and_their_unit_tests() {
         "{}{}",
         String::from_utf8_lossy(&test.stdout),
         String::from_utf8_lossy(&test.stderr)
+    );
+}
+
+/// A local HTTP receiver standing in for Slack, Teams, webhooks and Alertmanager's webhook
+/// receiver: it records (path, JSON body) and answers 200.
+struct Receiver {
+    addr: String,
+    got: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let g = got.clone();
+        std::thread::spawn(move || {
+            for stream in l.incoming().flatten() {
+                let g = g.clone();
+                std::thread::spawn(move || {
+                    let mut r = BufReader::new(stream);
+                    let mut line = String::new();
+                    if r.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    let path = line.split(' ').nth(1).unwrap_or("").to_string();
+                    let mut len = 0usize;
+                    loop {
+                        let mut h = String::new();
+                        if r.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                            break;
+                        }
+                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; len];
+                    let _ = r.read_exact(&mut body);
+                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    g.lock().unwrap().push((path, v));
+                    let mut s = r.into_inner();
+                    let _ = s.write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    );
+                });
+            }
+        });
+        Receiver { addr, got }
+    }
+
+    fn at(&self, path: &str) -> Vec<Value> {
+        self.got
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    fn wait_for(&self, path: &str, secs: u64) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let v = self.at(path);
+            if !v.is_empty() || start.elapsed() > Duration::from_secs(secs) {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[test]
+fn alerts_reach_slack_teams_webhooks_and_a_real_alertmanager_with_escalation() {
+    let tc = cluster();
+    let s = Scratch::new();
+    deploy(
+        &s,
+        &tc,
+        &workload("api", "registry.example.com/api:crashloop", 1),
+        "3",
+    )
+    .expect_code(1);
+    let rx = Receiver::start();
+    // A real Alertmanager, routing everything to the receiver's /am.
+    let am_port = free_port();
+    let am_dir = s.mkdir("alertmanager");
+    std::fs::write(
+        am_dir.join("alertmanager.yml"),
+        format!("route: {{receiver: local, group_by: [alertname, namespace], group_wait: 0s, group_interval: 1s, repeat_interval: 1h}}\nreceivers:\n  - name: local\n    webhook_configs: [{{url: 'http://{}/am', send_resolved: true}}]\n", rx.addr),
+    )
+    .unwrap();
+    let _am = Killed(
+        Command::new(tool("prometheus-alertmanager"))
+            .arg(format!(
+                "--config.file={}",
+                am_dir.join("alertmanager.yml").display()
+            ))
+            .arg(format!("--storage.path={}", am_dir.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{am_port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let am_addr = format!("127.0.0.1:{am_port}");
+    let start = Instant::now();
+    while get(&am_addr, "/-/ready").map(|r| r.0) != Some(200) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "Alertmanager never ready"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let dead = free_port();
+    s.write(
+        "confgate.toml",
+        format!(
+            "[monitor]\nalert-threshold = 80\n[monitor.alerts]\ncritical-threshold = 50\nescalate-after = 0\ntimeout = 1\n\
+             [[monitor.alerts.routes]]\nkind = \"slack\"\nurl-env = \"TEST_SLACK_URL\"\n\
+             [[monitor.alerts.routes]]\nkind = \"teams\"\nurl = \"http://{rx}/teams\"\n\
+             [[monitor.alerts.routes]]\nkind = \"webhook\"\nurl = \"http://{rx}/oncall\"\nseverity = \"critical\"\nescalate = true\n\
+             [[monitor.alerts.routes]]\nkind = \"alertmanager\"\nurl = \"http://{am_addr}\"\n\
+             [[monitor.alerts.routes]]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{dead}/down\"\n",
+            rx = rx.addr
+        ),
+    );
+    let k = tc.kubeconfig_path().display().to_string();
+    let mut cmd = confgate(s.path());
+    cmd.args([
+        "monitor",
+        "-n",
+        NS,
+        "--watch",
+        "--interval",
+        "1",
+        "--duration",
+        "4",
+        "--kubeconfig",
+        &k,
+    ])
+    .env(
+        "TEST_SLACK_URL",
+        format!("http://{}/slack/T000/B000/secret-token-x", rx.addr),
+    );
+    let r = run(&mut cmd);
+    r.expect_code(1);
+    // Slack: text + blocks, as its incoming webhooks document.
+    let slack = rx.at("/slack/T000/B000/secret-token-x");
+    assert_eq!(slack.len(), 1, "deduplicated: one notification, {slack:?}");
+    assert!(
+        slack[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("[CRITICAL] FIRING namespace {NS}"))
+    );
+    assert_eq!(slack[0]["blocks"][0]["type"], "header");
+    // Teams: an Adaptive Card message.
+    let teams = rx.at("/teams");
+    assert_eq!(
+        teams[0]["attachments"][0]["content"]["type"],
+        "AdaptiveCard"
+    );
+    // The on-call route gets the escalation only.
+    let oncall = rx.at("/oncall");
+    assert_eq!(oncall.len(), 1, "{oncall:?}");
+    assert_eq!(oncall[0]["notice"]["escalation"], true);
+    // The route that is down is reported, without its URL; the monitor ran to the end.
+    assert!(
+        r.stderr
+            .contains("alert delivery to webhook (127.0.0.1) failed after 3 tries"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("secret-token-x") && !r.stdout.contains("secret-token-x"));
+    assert!(
+        r.stdout.matches("namespaces checked").count() >= 2,
+        "{}",
+        r.stdout
+    );
+    // Alertmanager routed confgate's alert to its webhook receiver.
+    let am = rx.wait_for("/am", 30);
+    assert!(!am.is_empty(), "Alertmanager delivered nothing");
+    let alert = &am[0]["alerts"][0];
+    assert_eq!(alert["labels"]["alertname"], "ConfgateHealthLow", "{am:?}");
+    assert_eq!(alert["labels"]["namespace"], NS);
+    assert_eq!(alert["labels"]["severity"], "critical");
+}
+
+#[test]
+fn prometheus_fires_the_shipped_rules_into_a_real_alertmanager() {
+    let tc = cluster();
+    let s = Scratch::new();
+    deploy(
+        &s,
+        &tc,
+        &workload("api", "registry.example.com/api:crashloop", 1),
+        "3",
+    )
+    .expect_code(1);
+    let rx = Receiver::start();
+    let am_port = free_port();
+    let dir = s.mkdir("stack");
+    std::fs::write(
+        dir.join("alertmanager.yml"),
+        format!("route: {{receiver: local, group_by: [alertname], group_wait: 0s, group_interval: 1s}}\nreceivers:\n  - name: local\n    webhook_configs: [{{url: 'http://{}/am'}}]\n", rx.addr),
+    )
+    .unwrap();
+    let _am = Killed(
+        Command::new(tool("prometheus-alertmanager"))
+            .arg(format!(
+                "--config.file={}",
+                dir.join("alertmanager.yml").display()
+            ))
+            .arg(format!("--storage.path={}", dir.join("am").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{am_port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The shipped rules, with their `for:` shortened so that the test does not wait 5 min.
+    let rules = std::fs::read_to_string(repo_root().join("monitoring/alerts.yaml")).unwrap();
+    let rules = Regex::new(r"for: \d+m")
+        .unwrap()
+        .replace_all(&rules, "for: 0s")
+        .into_owned();
+    std::fs::write(dir.join("alerts.yaml"), rules).unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let k = tc.kubeconfig_path().display().to_string();
+    let mut cmd = confgate(s.path());
+    cmd.args([
+        "serve",
+        "--metrics",
+        "--listen",
+        &listen,
+        "-n",
+        NS,
+        "--interval",
+        "1",
+        "--kubeconfig",
+        &k,
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    let _server = Killed(cmd.spawn().unwrap());
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        format!("global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nrule_files: [alerts.yaml]\nalerting:\n  alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{am_port}']}}]}}]\nscrape_configs:\n  - job_name: confgate\n    static_configs: [{{targets: ['{listen}']}}]\n"),
+    )
+    .unwrap();
+    let _prom = Killed(
+        Command::new(tool("prometheus"))
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{}", free_port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    let fired = loop {
+        let names: Vec<String> = rx
+            .at("/am")
+            .iter()
+            .flat_map(|v| v["alerts"].as_array().cloned().unwrap_or_default())
+            .filter_map(|a| a["labels"]["alertname"].as_str().map(str::to_string))
+            .collect();
+        if names.iter().any(|n| n == "ConfgateLowHealthScore") {
+            break names;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no alert reached the receiver: {names:?}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(
+        fired.iter().any(|n| n == "ConfgateLowHealthScore"),
+        "{fired:?}"
     );
 }

@@ -2,13 +2,13 @@
 //! and `confgate serve --metrics`. The passes are `confgate::monitor`; this file resolves
 //! settings, writes and decides the exit code.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Instant;
 
 use confgate::cluster;
 use confgate::diag::{Code, Diagnostic};
+use confgate::monitor::alert::{self, Alerter};
 use confgate::monitor::history::{self, History};
 use confgate::monitor::{Snapshot, expose};
 use confgate::report::escape;
@@ -76,54 +76,20 @@ fn render(snap: &Snapshot, format: MetricsFormat, ms: &MonitorSettings) -> anyho
     })
 }
 
-/// Alerts as state changes: a namespace going under the threshold fires once, coming back
-/// resolves once; an unreachable cluster is an alert of its own.
-#[derive(Default)]
-struct Alerts {
-    firing: BTreeMap<String, u32>,
-}
-
-impl Alerts {
-    fn update(&mut self, snap: &Snapshot, threshold: u32) -> Vec<String> {
-        let mut out = Vec::new();
-        let key = "(cluster)".to_string();
-        if !snap.reachable {
-            if self.firing.insert(key, 0).is_none() {
-                out.push(format!(
-                    "alert firing: cluster {} unreachable, health unknown",
-                    snap.context
-                ));
-            }
-            return out;
-        }
-        if self.firing.remove(&key).is_some() {
-            out.push(format!(
-                "alert resolved: cluster {} reachable again",
-                snap.context
-            ));
-        }
-        for s in &snap.namespaces {
-            let low = s.health.score < threshold;
-            match (low, self.firing.contains_key(&s.namespace)) {
-                (true, false) => {
-                    self.firing.insert(s.namespace.clone(), s.health.score);
-                    out.push(format!(
-                        "alert firing: namespace {} health {} < {threshold}",
-                        s.namespace, s.health.score
-                    ));
-                }
-                (false, true) => {
-                    self.firing.remove(&s.namespace);
-                    out.push(format!(
-                        "alert resolved: namespace {} health {} >= {threshold}",
-                        s.namespace, s.health.score
-                    ));
-                }
-                _ => {}
-            }
-        }
-        out
-    }
+/// One line on stderr per notification (what the routes also get).
+fn notice_line(n: &confgate::monitor::alert::Notice) -> String {
+    let what = if n.subject == "(cluster)" {
+        format!("cluster {}", n.context)
+    } else {
+        format!("namespace {}", n.subject)
+    };
+    format!(
+        "alert {} ({}{}): {what}: {}",
+        n.state,
+        n.level.as_str(),
+        if n.escalation { ", escalated" } else { "" },
+        escape::control(&n.summary)
+    )
 }
 
 pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<Status> {
@@ -160,19 +126,47 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<Status> {
             f => f,
         };
         let hist = History::new(&ms.state_dir);
-        let mut alerts = Alerts::default();
+        let mut alerter = Alerter::new(ms.alert_threshold, &ms.alerts);
+        let targets = alert::targets(&ms.alerts)?;
+        let sender = alert::Sender::new(std::time::Duration::from_secs_f64(
+            ms.alerts.timeout.unwrap_or(5.0).clamp(0.1, 60.0),
+        ))?;
+        let past = match ms.alerts.adaptive {
+            Some(_) => match hist.read(jiff::Timestamp::now().as_second() - 7 * 86_400) {
+                Ok((r, warnings)) => {
+                    for w in warnings {
+                        eprintln!("confgate: warning: {w}");
+                    }
+                    r
+                }
+                Err(e) => {
+                    eprintln!("confgate: warning: {e}");
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        let mut past = past;
         let tty = std::io::stdout().is_terminal() && !args.export_metrics;
         let started = Instant::now();
         let mut last;
         let mut wait = ms.interval;
         loop {
             let snap = confgate::monitor::collect(c, &scanner, &ms.options).await;
-            if let Err(e) = hist.append(&history::records(&snap, &ms.options.namespaces)) {
+            let records = history::records(&snap, &ms.options.namespaces);
+            if let Err(e) = hist.append(&records) {
                 eprintln!("confgate: warning: history not written: {e}");
             }
-            for a in alerts.update(&snap, ms.alert_threshold) {
-                eprintln!("{a}");
+            for n in alerter.update(&snap, &past) {
+                eprintln!("{}", notice_line(&n));
+                for t in targets.iter().filter(|t| alert::routed(&t.route, &n)) {
+                    // A receiver that is down or slow is reported; the monitor goes on.
+                    if let Err(e) = sender.send(t, &n).await {
+                        eprintln!("confgate: warning: {e}");
+                    }
+                }
             }
+            past.extend(records);
             if args.export_metrics {
                 let body = render(&snap, export_format, &ms)?;
                 super::write_output(args.output.as_deref(), body.as_bytes())?;

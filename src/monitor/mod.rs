@@ -10,6 +10,7 @@
 //! findings and the security/compliance scores. [`expose`] renders a [`Snapshot`] as
 //! Prometheus text, JSON or CSV.
 
+pub mod alert;
 pub mod expose;
 pub mod history;
 pub mod serve;

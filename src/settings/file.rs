@@ -163,6 +163,8 @@ pub struct MonitorSection {
     /// `serve --metrics`' address.
     pub listen: Option<String>,
     pub health_weights: Option<crate::health::Weights>,
+    /// `[monitor.alerts]`: thresholds, escalation and the routes alerts are sent to.
+    pub alerts: Option<crate::monitor::alert::AlertSection>,
 }
 
 /// The `[cluster]` table: see `settings::cluster`.

@@ -68,6 +68,7 @@ pub struct MonitorSettings {
     pub prefix: String,
     pub state_dir: PathBuf,
     pub listen: String,
+    pub alerts: crate::monitor::alert::AlertSection,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -189,6 +190,7 @@ impl Settings {
                 .map(str::to_string)
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:9464".into()),
+            alerts: file.alerts.unwrap_or_default(),
         })
     }
 }
