@@ -56,13 +56,21 @@ fn confgate(dir: &Path, kubeconfig: &Path, args: &[&str]) -> (f64, i32, String) 
             o.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&o.stdout)
                 .lines()
+                .chain(String::from_utf8_lossy(&o.stderr).lines())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+                .iter()
                 .filter(|l| {
                     l.starts_with("rollback ")
+                        || l.starts_with("gate")
+                        || l.starts_with("stopped")
+                        || l.starts_with("confgate: error")
                         || l.starts_with("impact analysed")
                         || l.starts_with("health")
                         || l.starts_with("error")
                         || l.starts_with("policy delta")
                 })
+                .cloned()
                 .collect::<Vec<_>>()
                 .join(" | "),
         ),
