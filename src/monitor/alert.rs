@@ -244,26 +244,27 @@ impl Alerter {
         let keys: Vec<String> = self.open.keys().cloned().collect();
         for k in keys {
             let keep_unknown = !snap.reachable && k != "(cluster)";
-            if !current.contains_key(&k) && !keep_unknown {
-                if let Some(o) = self.open.remove(&k) {
-                    let health = snap
-                        .namespaces
-                        .iter()
-                        .find(|n| n.namespace == k)
-                        .map(|n| n.health.score);
-                    out.push(notice(
-                        &k,
-                        o.level,
-                        "resolved",
-                        health,
-                        match health {
-                            Some(h) => format!("health {h} is back at or above {}", self.threshold),
-                            None => "the cluster can be read again".into(),
-                        },
-                        o.since,
-                        o.escalated,
-                    ));
-                }
+            if !current.contains_key(&k)
+                && !keep_unknown
+                && let Some(o) = self.open.remove(&k)
+            {
+                let health = snap
+                    .namespaces
+                    .iter()
+                    .find(|n| n.namespace == k)
+                    .map(|n| n.health.score);
+                out.push(notice(
+                    &k,
+                    o.level,
+                    "resolved",
+                    health,
+                    match health {
+                        Some(h) => format!("health {h} is back at or above {}", self.threshold),
+                        None => "the cluster can be read again".into(),
+                    },
+                    o.since,
+                    o.escalated,
+                ));
             }
         }
         for (k, (level, why, health)) in current {
