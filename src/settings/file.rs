@@ -164,7 +164,11 @@ pub struct MonitorSection {
     pub listen: Option<String>,
     pub health_weights: Option<crate::health::Weights>,
     /// `[monitor.alerts]`: thresholds, escalation and the routes alerts are sent to.
+    #[cfg(feature = "cluster")]
     pub alerts: Option<crate::monitor::alert::AlertSection>,
+    /// The scan-only build reads the table without using it (one file serves both builds).
+    #[cfg(not(feature = "cluster"))]
+    pub alerts: Option<toml::Table>,
 }
 
 /// The `[cluster]` table: see `settings::cluster`.
