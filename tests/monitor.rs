@@ -585,6 +585,30 @@ impl Receiver {
     }
 }
 
+/// A real Alertmanager in `dir`, routing every alert to `rx`'s `/am` (resolved ones too),
+/// at once; with its port.
+fn alertmanager(dir: &std::path::Path, rx: &Receiver) -> (Killed, u16) {
+    let port = free_port();
+    std::fs::write(
+        dir.join("alertmanager.yml"),
+        format!("route: {{receiver: local, group_by: [alertname, namespace], group_wait: 0s, group_interval: 1s, repeat_interval: 1h}}\nreceivers:\n  - name: local\n    webhook_configs: [{{url: 'http://{}/am', send_resolved: true}}]\n", rx.addr),
+    )
+    .unwrap();
+    let child = Command::new(tool("prometheus-alertmanager"))
+        .arg(format!(
+            "--config.file={}",
+            dir.join("alertmanager.yml").display()
+        ))
+        .arg(format!("--storage.path={}", dir.join("am-data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--cluster.listen-address=")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (Killed(child), port)
+}
+
 #[test]
 fn alerts_reach_slack_teams_webhooks_and_a_real_alertmanager_with_escalation() {
     let tc = cluster();
@@ -598,27 +622,7 @@ fn alerts_reach_slack_teams_webhooks_and_a_real_alertmanager_with_escalation() {
     .expect_code(1);
     let rx = Receiver::start();
     // A real Alertmanager, routing everything to the receiver's /am.
-    let am_port = free_port();
-    let am_dir = s.mkdir("alertmanager");
-    std::fs::write(
-        am_dir.join("alertmanager.yml"),
-        format!("route: {{receiver: local, group_by: [alertname, namespace], group_wait: 0s, group_interval: 1s, repeat_interval: 1h}}\nreceivers:\n  - name: local\n    webhook_configs: [{{url: 'http://{}/am', send_resolved: true}}]\n", rx.addr),
-    )
-    .unwrap();
-    let _am = Killed(
-        Command::new(tool("prometheus-alertmanager"))
-            .arg(format!(
-                "--config.file={}",
-                am_dir.join("alertmanager.yml").display()
-            ))
-            .arg(format!("--storage.path={}", am_dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{am_port}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (_am, am_port) = alertmanager(&s.mkdir("alertmanager"), &rx);
     let am_addr = format!("127.0.0.1:{am_port}");
     let start = Instant::now();
     while get(&am_addr, "/-/ready").map(|r| r.0) != Some(200) {
@@ -715,27 +719,8 @@ fn prometheus_fires_the_shipped_rules_into_a_real_alertmanager() {
     )
     .expect_code(1);
     let rx = Receiver::start();
-    let am_port = free_port();
     let dir = s.mkdir("stack");
-    std::fs::write(
-        dir.join("alertmanager.yml"),
-        format!("route: {{receiver: local, group_by: [alertname], group_wait: 0s, group_interval: 1s}}\nreceivers:\n  - name: local\n    webhook_configs: [{{url: 'http://{}/am'}}]\n", rx.addr),
-    )
-    .unwrap();
-    let _am = Killed(
-        Command::new(tool("prometheus-alertmanager"))
-            .arg(format!(
-                "--config.file={}",
-                dir.join("alertmanager.yml").display()
-            ))
-            .arg(format!("--storage.path={}", dir.join("am").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{am_port}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (_am, am_port) = alertmanager(&dir, &rx);
     // The shipped rules, with their `for:` shortened so that the test does not wait 5 min.
     let rules = std::fs::read_to_string(repo_root().join("monitoring/alerts.yaml")).unwrap();
     let rules = Regex::new(r"for: \d+m")

@@ -614,6 +614,48 @@ async fn settle(
     }
 }
 
+/// The whole target applied (pruned, waited for, verified, recorded as the rollback's
+/// revision), as one step of `ex`. Returns the deploy and whether it rolled out.
+#[allow(clippy::too_many_arguments)]
+async fn apply_target(
+    cluster: &Cluster,
+    scanner: &Arc<Scanner>,
+    gate: Gate,
+    opts: &RollbackOptions,
+    impact: &Impact,
+    strategy: Strategy,
+    what: String,
+    progress: &dyn WaitProgress,
+    ex: &mut Executed,
+) -> (Outcome, bool) {
+    let start = Instant::now();
+    let mut d = base_options(opts);
+    d.apply = true;
+    d.wait = true;
+    d.verify = true;
+    d.description = Some(description(impact, strategy));
+    let done = deploy::deploy(
+        cluster,
+        scanner.clone(),
+        gate,
+        clone_docs(&impact.docs),
+        &d,
+        progress,
+    )
+    .await;
+    ex.revision = done.revision;
+    ex.verified = done.verified.clone();
+    let ok = done.stopped.is_none() && done.errors.is_empty();
+    ex.steps.push(Step {
+        what,
+        state: if ok { "applied" } else { "failed" }.into(),
+        health: None,
+        detail: (!ok).then(|| stopped_why(&done)),
+        seconds: start.elapsed().as_secs_f64(),
+    });
+    (done, ok)
+}
+
 /// `standard` and `atomic`: the whole target at once.
 #[allow(clippy::too_many_arguments)]
 async fn whole(
@@ -648,30 +690,19 @@ async fn whole(
         None
     };
     let step_start = Instant::now();
-    let mut d = base_options(opts);
-    d.apply = true;
-    d.wait = true;
-    d.verify = true;
-    d.description = Some(description(impact, opts.strategy));
-    let done = deploy::deploy(
+    let what = format!("apply revision {}", impact.target);
+    let (done, rolled_out) = apply_target(
         cluster,
-        scanner.clone(),
+        scanner,
         gate,
-        clone_docs(&impact.docs),
-        &d,
+        opts,
+        impact,
+        opts.strategy,
+        what,
         progress,
+        ex,
     )
     .await;
-    ex.revision = done.revision;
-    ex.verified = done.verified.clone();
-    let rolled_out = done.stopped.is_none() && done.errors.is_empty();
-    ex.steps.push(Step {
-        what: format!("apply revision {}", impact.target),
-        state: if rolled_out { "applied" } else { "failed" }.into(),
-        health: None,
-        detail: (!rolled_out).then(|| stopped_why(&done)),
-        seconds: step_start.elapsed().as_secs_f64(),
-    });
     let applied_any = !done.applied.is_empty();
     let hard_error = matches!(
         done.stopped,
@@ -886,30 +917,18 @@ async fn incremental(
     }
     // Every step healthy: the whole target once more, now pruning and recorded.
     let final_start = Instant::now();
-    let mut d = base_options(opts);
-    d.apply = true;
-    d.wait = true;
-    d.verify = true;
-    d.description = Some(description(impact, Strategy::Incremental));
-    let done = deploy::deploy(
+    let (done, ok) = apply_target(
         cluster,
-        scanner.clone(),
+        scanner,
         gate,
-        clone_docs(&impact.docs),
-        &d,
+        opts,
+        impact,
+        Strategy::Incremental,
+        "prune and record".into(),
         progress,
+        ex,
     )
     .await;
-    ex.revision = done.revision;
-    ex.verified = done.verified.clone();
-    let ok = done.stopped.is_none() && done.errors.is_empty();
-    ex.steps.push(Step {
-        what: "prune and record".into(),
-        state: if ok { "applied" } else { "failed" }.into(),
-        health: None,
-        detail: (!ok).then(|| stopped_why(&done)),
-        seconds: final_start.elapsed().as_secs_f64(),
-    });
     ex.errors.extend(done.errors.iter().cloned());
     ex.deploys.push(done);
     if !ok {
