@@ -95,6 +95,83 @@ pub enum Command {
     #[cfg(feature = "cluster")]
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Health and metrics of the deployed configuration per namespace (one check, or
+    /// --watch), exported as Prometheus text, JSON or CSV; `monitor history` shows the
+    /// recorded checks.
+    #[cfg(feature = "cluster")]
+    Monitor(MonitorArgs),
+    /// Long-running endpoints: with --metrics, /metrics (Prometheus), /healthz, /readyz.
+    #[cfg(feature = "cluster")]
+    Serve(ServeArgs),
+}
+
+/// `confgate monitor`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct MonitorArgs {
+    #[command(subcommand)]
+    pub sub: Option<MonitorSub>,
+    /// One check, then stop (the default).
+    #[arg(long, conflicts_with = "watch")]
+    pub one_shot: bool,
+    /// Check every --interval seconds until --duration (or Ctrl-C).
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds to watch (default 300; MONITOR_DURATION).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Write the metrics (to --output, or stdout) in --format.
+    #[arg(long)]
+    pub export_metrics: bool,
+    /// text, prometheus, json or csv (METRICS_FORMAT).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<confgate::settings::MetricsFormat>,
+    /// Where --export-metrics writes (atomically); `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A namespace whose health is under this (0–100, default 80) raises an alert and the
+    /// exit code 1.
+    #[arg(long, env = "CONFGATE_ALERT_THRESHOLD", value_name = "SCORE")]
+    pub alert_threshold: Option<u32>,
+    #[command(flatten)]
+    pub flags: confgate::settings::MonitorFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate monitor history`.
+#[cfg(feature = "cluster")]
+#[derive(Subcommand, Debug)]
+pub enum MonitorSub {
+    /// The recorded checks, oldest first.
+    History {
+        /// How far back: 90s, 30m, 24h, 7d (default 24h).
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// text, json or csv.
+        #[arg(long, short = 'f', value_enum, default_value_t = confgate::settings::MetricsFormat::Text)]
+        format: confgate::settings::MetricsFormat,
+        /// Where the history is kept (default `.confgate` next to confgate.toml).
+        #[arg(long, env = "CONFGATE_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+    },
+}
+
+/// `confgate serve`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Serve /metrics (Prometheus text), /healthz and /readyz, with a monitoring pass every
+    /// --interval seconds.
+    #[arg(long)]
+    pub metrics: bool,
+    /// Address to listen on (default 127.0.0.1:9464).
+    #[arg(long, env = "CONFGATE_LISTEN", value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+    #[command(flatten)]
+    pub flags: confgate::settings::MonitorFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate generate`, and with `--deploy` the generate → deploy path.
@@ -247,11 +324,11 @@ pub struct RollbackArgs {
     /// The set's namespace (default: the context's).
     #[arg(long, short = 'n', env = "CONFGATE_NAMESPACE", value_name = "NS")]
     pub namespace: Option<String>,
-    /// List the revisions and stop.
-    #[arg(long)]
+    /// List the revisions and stop (the original suite's --list-backups too).
+    #[arg(long, visible_alias = "list-backups")]
     pub list: bool,
     /// Return to this revision.
-    #[arg(long, value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
+    #[arg(long, visible_alias = "target", value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
     pub target_revision: Option<u64>,
     /// Return to the revision before the current one.
     #[arg(long, conflicts_with = "to_last_healthy")]
@@ -262,17 +339,28 @@ pub struct RollbackArgs {
     /// Change the cluster (without it, only the impact analysis is shown).
     #[arg(long, env = "CONFGATE_CONFIRM")]
     pub confirm: bool,
+    /// Accepted for the original suite's `--rollback --target-revision N --confirm`; the
+    /// rollback runs with --confirm.
+    #[arg(long, hide = true)]
+    pub rollback: bool,
     /// Roll back even when the target re-introduces findings at or above the gate (the
     /// override is recorded in the new revision).
     #[arg(long)]
     pub allow_findings: bool,
-    /// Seconds the rollout may take (default 600).
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<f64>,
-    /// File holding the key that decrypts the revision's Secret values (or
-    /// CONFGATE_REVISION_KEY).
-    #[arg(long, env = "CONFGATE_REVISION_KEY_FILE", value_name = "FILE")]
-    pub revision_key_file: Option<PathBuf>,
+    /// Record the set's live state as a revision without deploying (a restore point),
+    /// with this description (or --description).
+    #[arg(long, value_name = "DESCRIPTION", num_args = 0..=1, default_missing_value = "")]
+    pub create_backup: Option<String>,
+    /// The restore point's description (the original suite's form).
+    #[arg(long, value_name = "TEXT", requires = "create_backup")]
+    pub description: Option<String>,
+    /// Watch the set's health for --duration; when it stays under --health-threshold for
+    /// --consecutive checks, roll back to the last revision recorded healthy (with
+    /// --confirm; without it, show that rollback's impact).
+    #[arg(long, visible_alias = "auto", conflicts_with_all = ["target_revision", "to_previous", "to_last_healthy", "list", "create_backup"])]
+    pub auto_rollback: bool,
+    #[command(flatten)]
+    pub rollback_flags: confgate::settings::RollbackFlags,
     #[command(flatten)]
     pub scan: ScanFlags,
     #[command(flatten)]

@@ -23,6 +23,8 @@ pub mod gate;
 pub mod generate;
 pub mod health;
 pub mod k8s;
+#[cfg(feature = "cluster")]
+pub mod monitor;
 pub mod report;
 #[cfg(feature = "cluster")]
 pub mod revision;

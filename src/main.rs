@@ -66,6 +66,10 @@ fn main() -> ExitCode {
         Command::Rollback(args) => cmd::rollback::run(&cli, args),
         #[cfg(feature = "cluster")]
         Command::Cluster(c) => cmd::cluster::run(&cli, c, color),
+        #[cfg(feature = "cluster")]
+        Command::Monitor(args) => cmd::monitor::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::Serve(args) => cmd::monitor::serve(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

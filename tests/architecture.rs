@@ -43,7 +43,7 @@ const LAYERS: &[&[&str]] = &[
         "revision",
     ],
     &["deploy"],
-    &["rollback"],
+    &["rollback", "monitor"],
     &["generate", "validate", "bench", "settings"],
 ];
 

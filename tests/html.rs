@@ -435,3 +435,51 @@ fn a_custom_template_replaces_the_embedded_one_and_is_still_escaped() {
     assert_eq!(code, 2, "a missing template is an error");
     assert!(stderr.contains("template"), "{stderr}");
 }
+
+#[test]
+fn the_rollback_impact_renders_as_a_section_of_the_report() {
+    let impact = serde_json::json!({
+        "set": "web", "namespace": "shop", "current": 2, "target": 1, "strategy": "atomic",
+        "objects": [
+            {"object": "Deployment/shop/web", "file": "revision-1/Deployment/web", "change": "update",
+             "diff": "-        - image: web:2.0\n+        - image: web:1.0\n"},
+            {"object": "ConfigMap/shop/new", "file": "revision-1/ConfigMap/new", "change": "create", "diff": ""}
+        ],
+        "pruned": ["ConfigMap/shop/extra"],
+        "policy_delta": {
+            "reintroduced": [{"rule_id": "CG1007", "severity": "high", "object": "Deployment/shop/web",
+                "path": "spec.template.spec.hostNetwork", "message": "uses the host's network <b>namespace</b>"}],
+            "removed": []
+        },
+        "refused": 1, "fail_on": "high", "risks": ["Service/shop/web: type or ports change"],
+        "restarts": 2,
+        "unserved": [{"object": "Ingress/web", "api_version": "extensions/v1beta1", "kind": "Ingress",
+            "served": ["networking.k8s.io/v1"], "fix": "migrate Ingress web to networking.k8s.io/v1"}],
+    });
+    let bytes = confgate::report::render_rollback(
+        &confgate::scan::ScanOutcome::default(),
+        confgate::gate::Gate::default(),
+        impact,
+        None,
+    )
+    .unwrap();
+    let html = String::from_utf8(bytes).unwrap();
+    assert_self_contained(&html);
+    // Scan data is escaped, never markup.
+    assert!(!html.contains("<b>namespace</b>"));
+    let page = artifacts().join("rollback.html");
+    std::fs::write(&page, &html).unwrap();
+    let d = dom(&page, "");
+    assert!(d.contains("<h2>Rollback impact</h2>"), "{d}");
+    assert!(d.contains("href=\"#rollback\""));
+    let rows = Regex::new(r#"<tr class="object" data-change="([a-z]+)""#).unwrap();
+    let changes: Vec<&str> = rows
+        .captures_iter(&d)
+        .map(|c| c.get(1).map_or("", |m| m.as_str()))
+        .collect();
+    assert_eq!(changes, vec!["update", "create", "delete"]);
+    assert!(d.contains("<tr class=\"reintroduced\">"));
+    assert!(d.contains("id=\"reintroduced-count\">1<"));
+    assert!(d.contains("migrate Ingress web to networking.k8s.io/v1"));
+    assert!(d.contains("About <strong>2</strong> pods will restart"));
+}

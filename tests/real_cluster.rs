@@ -266,3 +266,93 @@ fn deploy_wait_verify_and_history_on_a_real_cluster() {
     h.expect_code(0);
     assert_eq!(h.json()[0]["rollout"]["state"], "succeeded", "{}", h.stdout);
 }
+
+#[test]
+fn rollback_list_impact_and_standard_rollback_on_a_real_cluster() {
+    let Some(k) = kubeconfig() else { return };
+    let s = Scratch::new();
+    let ns = Namespace::create(&k, "rollback");
+    let deploy = |text: &str| {
+        s.write("set/app.yaml", text);
+        s.run(&[
+            "deploy",
+            "set",
+            "--set",
+            "real",
+            "--fail-on",
+            "critical",
+            "--kubeconfig",
+            &k,
+            "-n",
+            &ns.name,
+            "--apply",
+            "--wait-for-rollout",
+            "--timeout",
+            "180",
+        ])
+        .expect_code(0);
+    };
+    deploy(DEPLOYMENT);
+    deploy(&DEPLOYMENT.replace("mode: quiet", "mode: loud"));
+    let rb = |extra: &[&str]| {
+        let mut args = vec![
+            "rollback",
+            "--set",
+            "real",
+            "--kubeconfig",
+            &k,
+            "-n",
+            &ns.name,
+            "--fail-on",
+            "critical",
+        ];
+        args.extend_from_slice(extra);
+        s.run(&args)
+    };
+    let list = rb(&["--list"]);
+    list.expect_code(0);
+    assert!(list.stdout.contains("   2  "), "{}", list.stdout);
+    let impact = rb(&["--to-previous"]);
+    impact.expect_code(0);
+    assert!(
+        impact.stdout.contains("+  mode: quiet"),
+        "{}",
+        impact.stdout
+    );
+    assert!(
+        impact.stdout.contains("nothing was changed"),
+        "{}",
+        impact.stdout
+    );
+    assert!(
+        ns.kubectl(&[
+            "get",
+            "configmap",
+            "real-config",
+            "-n",
+            &ns.name,
+            "-o",
+            "jsonpath={.data.mode}"
+        ])
+        .contains("loud")
+    );
+    let done = rb(&["--to-previous", "--confirm", "--timeout", "180"]);
+    done.expect_code(0);
+    assert!(
+        done.stdout.contains("rollback done, healthy"),
+        "{}",
+        done.stdout
+    );
+    assert!(
+        ns.kubectl(&[
+            "get",
+            "configmap",
+            "real-config",
+            "-n",
+            &ns.name,
+            "-o",
+            "jsonpath={.data.mode}"
+        ])
+        .contains("quiet")
+    );
+}

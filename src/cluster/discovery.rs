@@ -71,6 +71,46 @@ pub async fn discover(cluster: &Cluster) -> Result<Vec<ResourceType>, Diagnostic
     Ok(out)
 }
 
+/// Every resource type of the server at every version it serves (a manifest may use any
+/// of them: `autoscaling/v1` next to the preferred `autoscaling/v2`), with whether the
+/// version is the preferred one.
+pub async fn discover_versions(cluster: &Cluster) -> Result<Vec<(ResourceType, bool)>, Diagnostic> {
+    let found = retry::read(cluster, "API discovery", || {
+        Discovery::new(cluster.client().clone()).run()
+    })
+    .await?;
+    let mut out = Vec::new();
+    for group in found.groups() {
+        // Each kind at its most stable version (a kind only in a beta version counts too).
+        let preferred: std::collections::BTreeSet<(String, String)> = group
+            .resources_by_stability()
+            .into_iter()
+            .map(|(ar, _)| (ar.api_version, ar.kind))
+            .collect();
+        let versions: Vec<String> = group.versions().map(str::to_string).collect();
+        for v in versions {
+            for (ar, caps) in group.versioned_resources(&v) {
+                out.push((
+                    ResourceType {
+                        group: ar.group,
+                        version: ar.version,
+                        api_version: ar.api_version,
+                        kind: ar.kind,
+                        plural: ar.plural,
+                        namespaced: caps.scope == Scope::Namespaced,
+                        verbs: caps.operations,
+                    },
+                    false,
+                ));
+                let last = out.len() - 1;
+                let key = (out[last].0.api_version.clone(), out[last].0.kind.clone());
+                out[last].1 = preferred.contains(&key);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Types that are state the cluster produces, not configuration anyone writes: left out of
 /// reads unless named with `--kinds`.
 pub const RUNTIME_KINDS: &[&str] = &[

@@ -359,16 +359,17 @@ pub fn history(
         let store = confgate::revision::RevisionStore::open(c, &ns, set, 0, None).await?;
         Ok(store.list().await?)
     })?;
-    let out = match format {
-        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&list)?),
-        ListFormat::Text => {
-            let mut t = String::new();
-            if list.is_empty() {
-                t.push_str(&format!("set {}: no revisions\n", escape::control(set)));
-            }
-            for r in &list {
-                t.push_str(&format!(
-                    "{:>4}  {}  {}  {}  rollout {}{}  findings {} (blocking {}){}{}\n",
+    let out =
+        match format {
+            ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&list)?),
+            ListFormat::Text => {
+                let mut t = String::new();
+                if list.is_empty() {
+                    t.push_str(&format!("set {}: no revisions\n", escape::control(set)));
+                }
+                for r in &list {
+                    t.push_str(&format!(
+                    "{:>4}  {}  {}  {}  rollout {}{}  health {}  findings {} (blocking {}){}{}\n",
                     r.number,
                     r.created,
                     escape::control(&r.author),
@@ -381,6 +382,7 @@ pub fn history(
                         .reason()
                         .map(|x| format!(" ({})", escape::control(x)))
                         .unwrap_or_default(),
+                    r.health.map(|h| h.to_string()).unwrap_or_else(|| "-".into()),
                     r.scan.findings,
                     r.scan.blocking,
                     r.description
@@ -389,10 +391,10 @@ pub fn history(
                         .unwrap_or_default(),
                     if r.complete { "" } else { "  [incomplete]" },
                 ));
+                }
+                t
             }
-            t
-        }
-    };
+        };
     super::write_output(None, out.as_bytes())?;
     Ok(Status::Clean)
 }

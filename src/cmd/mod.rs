@@ -7,6 +7,8 @@ pub mod cluster;
 #[cfg(feature = "cluster")]
 pub mod deploy;
 pub mod generate;
+#[cfg(feature = "cluster")]
+pub mod monitor;
 pub mod policy;
 pub mod report;
 #[cfg(feature = "cluster")]

@@ -36,25 +36,43 @@ pub struct Checked {
     pub deferred: Vec<String>,
 }
 
-/// The resource types by (apiVersion, kind).
-pub struct Types(BTreeMap<(String, String), ResourceType>);
+/// The resource types by (apiVersion, kind): every served version, and the preferred one
+/// of each kind for reading.
+pub struct Types(BTreeMap<(String, String), ResourceType>, Vec<ResourceType>);
 
 impl Types {
     pub async fn discover(cluster: &Cluster) -> Result<Types, Diagnostic> {
-        let all = discovery::discover(cluster).await?;
-        Ok(Types(
-            all.into_iter()
-                .map(|t| ((t.api_version.clone(), t.kind.clone()), t))
+        let all = discovery::discover_versions(cluster).await?;
+        let mut map = BTreeMap::new();
+        let mut preferred = Vec::new();
+        for (t, is_preferred) in all {
+            if is_preferred {
+                preferred.push(t.clone());
+            }
+            map.insert((t.api_version.clone(), t.kind.clone()), t);
+        }
+        Ok(Types(map, preferred))
+    }
+
+    /// Types given as they are (all preferred), for tests and callers that discovered
+    /// already.
+    pub fn from_types(types: Vec<ResourceType>) -> Types {
+        Types(
+            types
+                .iter()
+                .map(|t| ((t.api_version.clone(), t.kind.clone()), t.clone()))
                 .collect(),
-        ))
+            types,
+        )
     }
 
     pub fn get(&self, api_version: &str, kind: &str) -> Option<&ResourceType> {
         self.0.get(&(api_version.to_string(), kind.to_string()))
     }
 
+    /// Every kind at its preferred version.
     pub fn all(&self) -> impl Iterator<Item = &ResourceType> {
-        self.0.values()
+        self.1.iter()
     }
 }
 
@@ -119,8 +137,110 @@ fn created_namespaces(items: &[Item]) -> Vec<String> {
         .collect()
 }
 
-/// The dry-run pass over every object: nothing changes in the cluster.
+/// How many objects the dry-run pass checks at once (each is a GET and a dry-run apply).
+const CHECK_CONCURRENCY: usize = 8;
+
+/// What the dry run of one object found.
+enum Checked1 {
+    Deferred(String),
+    Diff(ObjectDiff),
+    Conflicts(Vec<Conflict>),
+    Error(Diagnostic),
+}
+
+async fn check_one(
+    cluster: &Cluster,
+    types: &Types,
+    items: &[Item],
+    item: &Item,
+    new_namespaces: &[String],
+    opts: &ApplyOptions,
+) -> Checked1 {
+    let Some(t) = types.get(&item.api_version, &item.kind) else {
+        let defined_here = items.iter().any(|i| {
+            i.kind == "CustomResourceDefinition"
+                && i.object
+                    .pointer("/spec/group")
+                    .and_then(Value::as_str)
+                    .is_some_and(|g| item.api_version.starts_with(&format!("{g}/")))
+        });
+        if defined_here {
+            return Checked1::Deferred(item.shown());
+        }
+        return Checked1::Error(
+            Diagnostic::new(
+                Code::InvalidObject,
+                format!(
+                    "{} {} is not served by {} (context {}): is its CRD installed?",
+                    item.api_version,
+                    item.kind,
+                    cluster.server(),
+                    cluster.context()
+                ),
+            )
+            .file(item.file.clone())
+            .line(Some(item.line)),
+        );
+    };
+    if let Some(ns) = &item.namespace
+        && new_namespaces.contains(ns)
+    {
+        // The namespace does not exist yet: a dry run would say NotFound.
+        let live_ns = cluster
+            .get_object(types.get("v1", "Namespace").unwrap_or(t), None, ns)
+            .await;
+        if !matches!(live_ns, Ok(Some(_))) {
+            return Checked1::Deferred(item.shown());
+        }
+    }
+    let live = match cluster
+        .get_object(t, item.namespace.as_deref(), &item.name)
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return Checked1::Error(e.file(item.file.clone()).line(Some(item.line))),
+    };
+    match cluster
+        .apply_object(t, item.namespace.as_deref(), &item.object, opts)
+        .await
+    {
+        Ok(after) => match diff::compare(live, after, &item.shown(), &item.file) {
+            Ok(d) => Checked1::Diff(d),
+            Err(e) => Checked1::Error(e),
+        },
+        Err(OpError::Refused(r)) if r.code == 409 => Checked1::Conflicts(conflicts_of(item, &r)),
+        Err(OpError::Refused(r)) if r.code == 404 && item.namespace.is_some() => Checked1::Error(
+            Diagnostic::new(
+                Code::InvalidObject,
+                format!(
+                    "namespace {} does not exist (--create-namespace creates it): {}",
+                    item.namespace.as_deref().unwrap_or(""),
+                    r.message
+                ),
+            )
+            .file(item.file.clone())
+            .line(Some(item.line)),
+        ),
+        Err(OpError::Refused(r)) => Checked1::Error(
+            Diagnostic::new(
+                Code::InvalidObject,
+                format!(
+                    "{} rejected by the server: {}",
+                    item.shown(),
+                    explain(item, &r)
+                ),
+            )
+            .file(item.file.clone())
+            .line(Some(item.line)),
+        ),
+        Err(OpError::Failed(d)) => Checked1::Error(d),
+    }
+}
+
+/// The dry-run pass over every object: nothing changes in the cluster. Objects are checked
+/// a few at a time; the results keep the plan's order.
 pub async fn check(cluster: &Cluster, types: &Types, items: &[Item], force: bool) -> Checked {
+    use futures::StreamExt;
     let mut out = Checked::default();
     let new_namespaces = created_namespaces(items);
     let opts = ApplyOptions {
@@ -128,96 +248,15 @@ pub async fn check(cluster: &Cluster, types: &Types, items: &[Item], force: bool
         dry_run: true,
         ..ApplyOptions::default()
     };
-    for item in items {
-        let Some(t) = types.get(&item.api_version, &item.kind) else {
-            let defined_here = items.iter().any(|i| {
-                i.kind == "CustomResourceDefinition"
-                    && i.object
-                        .pointer("/spec/group")
-                        .and_then(Value::as_str)
-                        .is_some_and(|g| item.api_version.starts_with(&format!("{g}/")))
-            });
-            if defined_here {
-                out.deferred.push(item.shown());
-            } else {
-                out.errors.push(
-                    Diagnostic::new(
-                        Code::InvalidObject,
-                        format!(
-                            "{} {} is not served by {} (context {}): is its CRD installed?",
-                            item.api_version,
-                            item.kind,
-                            cluster.server(),
-                            cluster.context()
-                        ),
-                    )
-                    .file(item.file.clone())
-                    .line(Some(item.line)),
-                );
-            }
-            continue;
-        };
-        if let Some(ns) = &item.namespace
-            && new_namespaces.contains(ns)
-        {
-            // The namespace does not exist yet: a dry run would say NotFound.
-            let live_ns = cluster
-                .get_object(types.get("v1", "Namespace").unwrap_or(t), None, ns)
-                .await;
-            if !matches!(live_ns, Ok(Some(_))) {
-                out.deferred.push(item.shown());
-                continue;
-            }
-        }
-        let live = match cluster
-            .get_object(t, item.namespace.as_deref(), &item.name)
-            .await
-        {
-            Ok(l) => l,
-            Err(e) => {
-                out.errors
-                    .push(e.file(item.file.clone()).line(Some(item.line)));
-                continue;
-            }
-        };
-        match cluster
-            .apply_object(t, item.namespace.as_deref(), &item.object, &opts)
-            .await
-        {
-            Ok(after) => match diff::compare(live, after, &item.shown(), &item.file) {
-                Ok(d) => out.diffs.push(d),
-                Err(e) => out.errors.push(e),
-            },
-            Err(OpError::Refused(r)) if r.code == 409 => {
-                out.conflicts.extend(conflicts_of(item, &r));
-            }
-            Err(OpError::Refused(r)) if r.code == 404 && item.namespace.is_some() => {
-                out.errors.push(
-                    Diagnostic::new(
-                        Code::InvalidObject,
-                        format!(
-                            "namespace {} does not exist (--create-namespace creates it): {}",
-                            item.namespace.as_deref().unwrap_or(""),
-                            r.message
-                        ),
-                    )
-                    .file(item.file.clone())
-                    .line(Some(item.line)),
-                );
-            }
-            Err(OpError::Refused(r)) => out.errors.push(
-                Diagnostic::new(
-                    Code::InvalidObject,
-                    format!(
-                        "{} rejected by the server: {}",
-                        item.shown(),
-                        explain(item, &r)
-                    ),
-                )
-                .file(item.file.clone())
-                .line(Some(item.line)),
-            ),
-            Err(OpError::Failed(d)) => out.errors.push(d),
+    let mut results = futures::stream::iter(items.iter())
+        .map(|item| check_one(cluster, types, items, item, &new_namespaces, &opts))
+        .buffered(CHECK_CONCURRENCY);
+    while let Some(r) = results.next().await {
+        match r {
+            Checked1::Deferred(d) => out.deferred.push(d),
+            Checked1::Diff(d) => out.diffs.push(d),
+            Checked1::Conflicts(c) => out.conflicts.extend(c),
+            Checked1::Error(e) => out.errors.push(e),
         }
     }
     out

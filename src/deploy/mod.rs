@@ -10,6 +10,7 @@
 pub mod apply;
 pub mod plan;
 pub mod ready;
+pub mod state;
 pub mod verify;
 pub mod wait;
 
@@ -62,6 +63,13 @@ pub struct DeployOptions {
     /// The caller gated the set itself (a rollback gates on the findings it
     /// re-introduces): the scan still runs and is recorded, but does not block.
     pub gated_by_caller: bool,
+    /// Record the deploy as a revision (a rollback's intermediate steps are not).
+    pub record: bool,
+    /// Take the set's lock while changing the cluster (a rollback holds it itself).
+    pub lock: bool,
+    /// A rollout whose health (0–100) is under this is a failed rollout (for
+    /// `--rollback-on-failure`).
+    pub health_threshold: Option<u32>,
 }
 
 impl Default for DeployOptions {
@@ -84,9 +92,16 @@ impl Default for DeployOptions {
             commit: None,
             revision_key: None,
             gated_by_caller: false,
+            record: true,
+            lock: true,
+            health_threshold: None,
         }
     }
 }
+
+/// How long the set lock outlives the deploy's timeout before another process may take it
+/// over (a killed deploy leaves its lock to expire).
+pub const LOCK_MARGIN: Duration = Duration::from_secs(300);
 
 /// Where a deploy stopped, if it did not finish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -287,6 +302,25 @@ pub async fn deploy(
     opts: &DeployOptions,
     progress: &dyn WaitProgress,
 ) -> Outcome {
+    let mut held = None;
+    let mut out = run(cluster, scanner, gate, docs, opts, progress, &mut held).await;
+    if let Some(lock) = held
+        && let Err(e) = lock.release().await
+    {
+        out.errors.push(e);
+    }
+    out
+}
+
+async fn run<'c>(
+    cluster: &'c Cluster,
+    scanner: Arc<Scanner>,
+    gate: Gate,
+    docs: Vec<Document>,
+    opts: &DeployOptions,
+    progress: &dyn WaitProgress,
+    held: &mut Option<crate::revision::lock::SetLock<'c>>,
+) -> Outcome {
     let mut out = Outcome {
         set: opts.set.clone(),
         namespace: opts.namespace.clone(),
@@ -304,9 +338,19 @@ pub async fn deploy(
             return out.stop(Stopped::Plan);
         }
     };
-    // 1. The gate, before anything touches the cluster.
+    // 1. The gate, before anything touches the cluster. A caller that gated the set
+    //    itself and only wants the dry run (a rollback's impact analysis) has its scan.
     let s = scanner.clone();
-    match tokio::task::spawn_blocking(move || s.scan_documents(docs)).await {
+    let skip_scan = opts.gated_by_caller && !opts.apply;
+    match tokio::task::spawn_blocking(move || {
+        if skip_scan {
+            Ok(ScanOutcome::default())
+        } else {
+            s.scan_documents(docs)
+        }
+    })
+    .await
+    {
         Ok(Ok(scan)) => out.scan = scan,
         Ok(Err(e)) => {
             out.errors.push(e);
@@ -468,6 +512,27 @@ pub async fn deploy(
         out.errors.extend(first.errors);
         return out.stop(Stopped::Apply);
     }
+    // The set's namespace exists now: the set is locked against concurrent deploys and
+    // rollbacks until this deploy ends.
+    if opts.lock {
+        match crate::revision::lock::acquire(
+            cluster,
+            &opts.namespace,
+            &opts.set,
+            "deploy",
+            &opts.author,
+            opts.timeout + LOCK_MARGIN,
+        )
+        .await
+        {
+            Ok(l) => *held = Some(l),
+            Err(e) => {
+                out.not_applied = members.iter().map(Item::shown).collect();
+                out.errors.push(e);
+                return out.stop(Stopped::Apply);
+            }
+        }
+    }
     if let Some(t) = &secret_t
         && let Err(e) = apply_parent(cluster, t, opts, &union_items, "apply").await
     {
@@ -543,14 +608,18 @@ pub async fn deploy(
     rev.commit = opts.commit.clone();
     rev.description = opts.description.clone();
     rev.scan = crate::revision::ScanSummary::from_findings(&out.scan.findings, &gate);
-    let number = match store.record(rev).await {
-        Ok(n) => n,
-        Err(e) => {
-            out.errors.push(e);
-            return out.stop(Stopped::Apply);
+    let number = if opts.record {
+        match store.record(rev).await {
+            Ok(n) => Some(n),
+            Err(e) => {
+                out.errors.push(e);
+                return out.stop(Stopped::Apply);
+            }
         }
+    } else {
+        None
     };
-    out.revision = Some(number);
+    out.revision = number;
     // 8. Rollout.
     if opts.wait {
         let ready_opts = ready::ReadyOptions {
@@ -561,11 +630,14 @@ pub async fn deploy(
             _ = tokio::signal::ctrl_c() => None,
         };
         use crate::revision::Rollout as R;
-        let (state, stop) = match waited {
+        let (state, mut stop) = match waited {
             None => {
                 out.errors.push(Diagnostic::new(
                     Code::Cluster,
-                    format!("interrupted while waiting for the rollout (the objects were applied; revision {number} is marked interrupted)"),
+                    match number {
+                        Some(n) => format!("interrupted while waiting for the rollout (the objects were applied; revision {n} is marked interrupted)"),
+                        None => "interrupted while waiting for the rollout (the objects were applied)".to_string(),
+                    },
                 ));
                 (R::Interrupted, Some(Stopped::Interrupted))
             }
@@ -591,19 +663,89 @@ pub async fn deploy(
                 (state, (!ok).then_some(Stopped::Rollout))
             }
         };
-        if let Err(e) = store.set_rollout(number, state).await {
+        let succeeded = state == crate::revision::Rollout::Succeeded;
+        if let Some(number) = number
+            && let Err(e) = store.set_rollout(number, state).await
+        {
             out.errors.push(e);
+        }
+        // The health at the time, for `rollback --list` and `--to-last-healthy`.
+        if succeeded && let Some(number) = number {
+            let refs: Vec<crate::cluster::observe::WorkloadRef> = items
+                .iter()
+                .filter(|i| crate::cluster::observe::is_scored(&i.kind))
+                .map(|i| {
+                    (
+                        i.namespace
+                            .clone()
+                            .unwrap_or_else(|| opts.namespace.clone()),
+                        i.kind.clone(),
+                        i.name.clone(),
+                    )
+                })
+                .collect();
+            // The security signal is the scan of the workloads, as `rollback` measures it.
+            let counted: Vec<crate::finding::Finding> = out
+                .scan
+                .findings
+                .iter()
+                .filter(|f| Gate::counts(f) && crate::cluster::observe::is_scored(&f.resource.kind))
+                .cloned()
+                .collect();
+            let security = crate::finding::security_score(&counted, refs.len());
+            match crate::cluster::observe::observe(cluster, &refs).await {
+                Ok(o) => {
+                    let h = o.health(
+                        Some(f64::from(security)),
+                        &crate::health::Weights::default(),
+                        opts.timeout.as_secs() as i64 + 60,
+                    );
+                    if let Err(e) = store.set_health(number, h.score).await {
+                        tracing::warn!("{e}");
+                    }
+                    // `--health-threshold`: a rollout that finished unhealthy failed too
+                    // (the decision `rollback --auto-rollback` takes, on one measurement).
+                    if let Some(t) = opts.health_threshold
+                        && crate::health::should_roll_back(&[h.score], t, 1)
+                    {
+                        let reason = format!(
+                            "health {} is under the threshold {t} after the rollout",
+                            h.score
+                        );
+                        if let Err(e) = store
+                            .set_rollout(
+                                number,
+                                crate::revision::Rollout::Failed {
+                                    reason: reason.clone(),
+                                },
+                            )
+                            .await
+                        {
+                            out.errors.push(e);
+                        }
+                        match out.rollout.as_mut() {
+                            Some(r) => {
+                                r.ready = false;
+                                r.problems.push(reason);
+                            }
+                            None => out.errors.push(Diagnostic::new(Code::Cluster, reason)),
+                        }
+                        stop = Some(Stopped::Rollout);
+                    }
+                }
+                Err(e) => tracing::warn!("health after the rollout: {e}"),
+            }
         }
         if let Some(at) = stop {
             if at == Stopped::Rollout && opts.rollback_on_failure {
-                match previous {
-                    Some(prev) => {
+                match (previous, number) {
+                    (Some(prev), Some(number)) => {
                         restore(
                             cluster, &mut types, &store, &prev, number, opts, progress, &mut out,
                         )
                         .await
                     }
-                    None => out.errors.push(Diagnostic::new(
+                    _ => out.errors.push(Diagnostic::new(
                         Code::Cluster,
                         format!(
                             "--rollback-on-failure: set {} has no earlier revision to return to",

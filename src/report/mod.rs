@@ -6,6 +6,7 @@ pub mod escape;
 pub(crate) mod frame;
 mod github;
 pub(crate) mod html;
+pub use html::render_rollback;
 mod json;
 mod junit;
 mod markdown;

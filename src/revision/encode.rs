@@ -220,6 +220,13 @@ pub fn set_rollout(chunk0: &mut Value, rollout: &Rollout) {
     }
 }
 
+/// Sets chunk 0's health annotation: the set's health score after the rollout.
+pub fn set_health(chunk0: &mut Value, score: u32) {
+    if let Some(a) = annotations_mut(chunk0) {
+        a.insert(ann("health"), Value::String(score.min(100).to_string()));
+    }
+}
+
 /// Marks chunk 0 as complete (every chunk written).
 pub fn mark_complete(chunk0: &mut Value) {
     if let Some(a) = annotations_mut(chunk0) {
@@ -287,6 +294,7 @@ pub fn summary_of(chunk0: &Value) -> Result<RevisionSummary, Diagnostic> {
         description: annotation(chunk0, "description").map(str::to_string),
         scan,
         rollout,
+        health: annotation(chunk0, "health").and_then(|h| h.parse().ok()),
         secrets,
         complete: annotation(chunk0, "complete") == Some("true"),
         chunks,

@@ -17,6 +17,7 @@
 //!   and pruning to `history_max`. It reaches the cluster only through [`crate::cluster`].
 
 pub mod encode;
+pub mod lock;
 pub mod secrets;
 pub mod store;
 
@@ -98,6 +99,7 @@ impl Revision {
             description: self.description.clone(),
             scan: self.scan.counts(),
             rollout: self.rollout.clone(),
+            health: None,
             secrets: self.secrets,
             complete: true,
             chunks: 0,
@@ -274,6 +276,8 @@ pub struct RevisionSummary {
     pub description: Option<String>,
     pub scan: ScanCounts,
     pub rollout: Rollout,
+    /// The set's health score (0–100) measured after the rollout, when it was.
+    pub health: Option<u32>,
     pub secrets: SecretMode,
     /// False while (or when) its chunks are not all written: not a usable revision.
     pub complete: bool,

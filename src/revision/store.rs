@@ -319,6 +319,31 @@ impl<'a> RevisionStore<'a> {
         Ok(())
     }
 
+    /// Records the set's health score after the rollout of revision `number`.
+    pub async fn set_health(&self, number: u64, score: u32) -> Result<(), Diagnostic> {
+        for attempt in 1..=UPDATE_ATTEMPTS {
+            let Some(mut chunk0) = self.get_chunk(number, 0).await? else {
+                return Err(Diagnostic::new(
+                    Code::Settings,
+                    format!("{} does not exist", self.what(number)),
+                ));
+            };
+            encode::set_health(&mut chunk0, score);
+            match self
+                .cluster
+                .replace_object(&self.secrets, Some(&self.namespace), &chunk0)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if retryable(&e) && attempt < UPDATE_ATTEMPTS => continue,
+                Err(e) => {
+                    return Err(e.diagnostic(&format!("set the health of {}", self.what(number))));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Deletes the oldest complete revisions beyond `history_max` (never `keep`, the one just
     /// written) and incomplete ones older than `keep` whose writer is long gone. Returns the
     /// numbers deleted.
@@ -378,9 +403,21 @@ impl<'a> RevisionStore<'a> {
         Ok(true)
     }
 
-    /// Best-effort removal of a revision whose recording failed.
+    /// Best-effort removal of a revision whose recording failed: a transient failure is
+    /// tried again (deleting is idempotent), a lasting one is a warning and the leftover
+    /// is pruned later as an incomplete revision.
     async fn delete_revision(&self, number: u64, count: usize) {
-        if let Err(d) = self.try_delete(number, count).await {
+        let mut last = None;
+        for attempt in 0..3u64 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+            }
+            match self.try_delete(number, count).await {
+                Ok(_) => return,
+                Err(d) => last = Some(d),
+            }
+        }
+        if let Some(d) = last {
             tracing::warn!("{d}");
         }
     }

@@ -13,6 +13,66 @@ use std::collections::BTreeSet;
 use crate::finding::Finding;
 use crate::gate::Gate;
 
+pub mod flow;
+
+/// How a rollback is applied.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// The target set at once, then wait for the rollout.
+    #[default]
+    Standard,
+    /// As standard, then wait for the health threshold; below it when the timeout ends,
+    /// put back exactly the state from before the rollback.
+    Atomic,
+    /// Config first, then one workload at a time in dependency order, checking health
+    /// between steps and stopping at the first failure.
+    Incremental,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Standard => "standard",
+            Strategy::Atomic => "atomic",
+            Strategy::Incremental => "incremental",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Strategy> {
+        match s {
+            "standard" => Some(Strategy::Standard),
+            "atomic" => Some(Strategy::Atomic),
+            "incremental" => Some(Strategy::Incremental),
+            _ => None,
+        }
+    }
+}
+
+/// The steps of an incremental rollback, as indexes into `kinds` (the set's objects in
+/// apply order, by kind): first everything that is not a workload (config, RBAC, Services:
+/// what workloads use), then each workload on its own, in order. Empty steps are left out.
+pub fn incremental_steps(kinds: &[&str]) -> Vec<Vec<usize>> {
+    let (workloads, config): (Vec<usize>, Vec<usize>) =
+        (0..kinds.len()).partition(|&i| crate::k8s::is_workload(kinds[i]));
+    let mut steps = Vec::new();
+    if !config.is_empty() {
+        steps.push(config);
+    }
+    steps.extend(workloads.into_iter().map(|i| vec![i]));
+    steps
+}
+
 /// Which revision to return to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -313,6 +373,27 @@ mod tests {
             risks_of("t", "StatefulSet", Some(&sts), Some(&sts2)).risks[0].contains("immutable")
         );
         assert!(risks_of("x", "ConfigMap", None, Some(&a)).risks.is_empty());
+    }
+
+    #[test]
+    fn incremental_steps_put_config_first_then_one_workload_each() {
+        let kinds = [
+            "ConfigMap",
+            "Deployment",
+            "Service",
+            "StatefulSet",
+            "Secret",
+        ];
+        assert_eq!(
+            incremental_steps(&kinds),
+            vec![vec![0, 2, 4], vec![1], vec![3]]
+        );
+        assert_eq!(incremental_steps(&["Deployment"]), vec![vec![0]]);
+        assert!(incremental_steps(&[]).is_empty());
+        for s in ["standard", "atomic", "incremental"] {
+            assert_eq!(Strategy::parse(s).map(Strategy::as_str), Some(s));
+        }
+        assert_eq!(Strategy::parse("fast"), None);
     }
 
     #[test]

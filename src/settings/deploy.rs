@@ -54,6 +54,10 @@ pub struct DeployFlags {
     /// When the rollout fails, re-apply the previous revision.
     #[arg(long, env = "CONFGATE_ROLLBACK_ON_FAILURE")]
     pub rollback_on_failure: bool,
+    /// With --wait-for-rollout: a rollout whose health score (0–100) is under this counts
+    /// as failed (and --rollback-on-failure rolls it back).
+    #[arg(long, env = "CONFGATE_HEALTH_THRESHOLD", value_name = "SCORE")]
+    pub health_threshold: Option<u32>,
     /// Recorded with the revision.
     #[arg(long, env = "CONFGATE_DESCRIPTION", value_name = "TEXT")]
     pub description: Option<String>,
@@ -206,6 +210,17 @@ impl Settings {
             commit: git_commit(&first),
             revision_key,
             gated_by_caller: false,
+            record: true,
+            lock: true,
+            health_threshold: match flags.health_threshold.or(file.health_threshold) {
+                Some(t) if t > 100 => {
+                    return Err(Diagnostic::new(
+                        Code::Settings,
+                        format!("health threshold {t}: a score is 0 to 100"),
+                    ));
+                }
+                t => t,
+            },
         };
         Ok((opts, paths))
     }

@@ -89,6 +89,10 @@ pub struct FileConfig {
     /// `[deploy]`: the options of `confgate deploy` (read without the cluster feature too,
     /// so one settings file serves both builds).
     pub deploy: Option<DeploySection>,
+    /// `[rollback]`: the options of `confgate rollback`.
+    pub rollback: Option<RollbackSection>,
+    /// `[monitor]`: the options of `confgate monitor` and `confgate serve --metrics`.
+    pub monitor: Option<MonitorSection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -122,6 +126,49 @@ pub struct DeploySection {
     pub history_max: Option<usize>,
     pub wait_for_load_balancer: Option<bool>,
     pub revision_key_file: Option<PathBuf>,
+    pub health_threshold: Option<u32>,
+}
+
+/// The `[rollback]` table.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RollbackSection {
+    /// `standard`, `atomic` or `incremental`.
+    pub strategy: Option<String>,
+    pub timeout: Option<f64>,
+    pub health_threshold: Option<u32>,
+    pub duration: Option<f64>,
+    pub interval: Option<f64>,
+    pub consecutive: Option<usize>,
+    pub revision_key_file: Option<PathBuf>,
+    /// The health score's weights (`pods-ready`, `workloads-available`, `restarts`,
+    /// `crash-loops`, `warning-events`, `security`).
+    pub health_weights: Option<crate::health::Weights>,
+}
+
+/// The `[monitor]` table.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MonitorSection {
+    pub namespaces: Option<Vec<String>>,
+    pub all_namespaces: Option<bool>,
+    pub interval: Option<f64>,
+    pub duration: Option<f64>,
+    /// `prometheus`, `json`, `csv` or `text`.
+    pub format: Option<String>,
+    pub alert_threshold: Option<u32>,
+    /// The metric name prefix (default `confgate`).
+    pub metric_prefix: Option<String>,
+    pub state_dir: Option<PathBuf>,
+    /// `serve --metrics`' address.
+    pub listen: Option<String>,
+    pub health_weights: Option<crate::health::Weights>,
+    /// `[monitor.alerts]`: thresholds, escalation and the routes alerts are sent to.
+    #[cfg(feature = "cluster")]
+    pub alerts: Option<crate::monitor::alert::AlertSection>,
+    /// The scan-only build reads the table without using it (one file serves both builds).
+    #[cfg(not(feature = "cluster"))]
+    pub alerts: Option<toml::Table>,
 }
 
 /// The `[cluster]` table: see `settings::cluster`.

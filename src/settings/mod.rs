@@ -15,6 +15,10 @@ mod cluster;
 mod deploy;
 mod file;
 mod generate;
+#[cfg(feature = "cluster")]
+mod monitor;
+#[cfg(feature = "cluster")]
+mod rollback;
 mod scan;
 mod validate;
 
@@ -26,9 +30,14 @@ pub use cluster::{ConnectFlags, ReadFlags};
 #[cfg(feature = "cluster")]
 pub use deploy::DeployFlags;
 pub use file::{
-    ClusterSection, DeploySection, FileConfig, GenerateSection, Size, ValidateSection, parse_size,
+    ClusterSection, DeploySection, FileConfig, GenerateSection, RollbackSection, Size,
+    ValidateSection, parse_size,
 };
 pub use generate::GenerateFlags;
+#[cfg(feature = "cluster")]
+pub use monitor::{MetricsFormat, MonitorFlags, MonitorSettings};
+#[cfg(feature = "cluster")]
+pub use rollback::{RollbackFlags, RollbackSettings};
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
 pub use validate::{ValidateFlags, ValidateSettings};
 

@@ -172,13 +172,15 @@ pub async fn handle(
     }
     match shared.faults.take(req.method().as_str(), &path) {
         Some(Action::Fail(code)) => {
+            let shown_method = req.method().clone();
+            // The body is read first, as kube-apiserver does: answering before a large
+            // request body is read leaves the client writing into a connection that is
+            // torn down, and the client's next request on it fails (a flake, not a fault).
+            let _ = axum::body::to_bytes(Body::new(req.into_body()), MAX_BODY).await;
             return error(ApiError::new(
                 code,
                 reason_for(code),
-                format!(
-                    "testcluster: injected fault ({code}) for {} {path}",
-                    req.method()
-                ),
+                format!("testcluster: injected fault ({code}) for {shown_method} {path}"),
             ));
         }
         Some(Action::Delay(d)) => tokio::time::sleep(d).await,

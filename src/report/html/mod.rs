@@ -85,6 +85,30 @@ pub fn render_audit(
     render_page(&page, template)
 }
 
+/// `rollback --format html`: the target revision's scan with the rollback's impact
+/// analysis (`impact`, the JSON `rollback` prints) as a section of its own.
+pub fn render_rollback(
+    target_scan: &ScanOutcome,
+    gate: Gate,
+    impact: serde_json::Value,
+    template: Option<&str>,
+) -> Result<Vec<u8>, Diagnostic> {
+    let docs = exposure::documents_from_sources(&target_scan.sources);
+    let map = exposure::classify(&docs);
+    let ex: Vec<(Exposure, Vec<String>)> = target_scan
+        .findings
+        .iter()
+        .map(|f| (map.of(&f.resource), map.reasons(&f.resource).to_vec()))
+        .collect();
+    let matrix = risk::risk_matrix(&target_scan.findings, &map);
+    let recs = risk::recommendations(&target_scan.findings, &target_scan.rules, &map);
+    let mut page = page(target_scan, gate, &ex, &matrix, &recs, None);
+    page.title = "confgate rollback";
+    page.kind = "rollback";
+    page.rollback = Some(impact);
+    render_page(&page, template)
+}
+
 /// Renders the page with the embedded template or `template`.
 fn render_page(page: &Page<'_>, template: Option<&str>) -> Result<Vec<u8>, Diagnostic> {
     let mut tera = tera::Tera::default();

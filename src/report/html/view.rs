@@ -163,6 +163,8 @@ pub(super) struct Page<'a> {
     findings: Vec<FindingView>,
     filters: Filters,
     errors: Vec<String>,
+    /// `rollback --format html`: the impact analysis (objects, policy delta, risks).
+    pub(super) rollback: Option<serde_json::Value>,
 }
 
 pub(super) fn page<'a>(
@@ -246,6 +248,7 @@ pub(super) fn page<'a>(
             })
             .collect(),
         checklists,
+        rollback: None,
         matrix,
         recommendations: recommendations
             .iter()
