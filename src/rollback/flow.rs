@@ -829,9 +829,12 @@ async fn incremental(
         let r = &impact.docs[i].resource;
         plan::tier(&r.api_version, &r.kind)
     });
-    let kinds: Vec<&str> = order
+    let kinds: Vec<(&str, &str)> = order
         .iter()
-        .map(|&i| impact.docs[i].resource.kind.as_str())
+        .map(|&i| {
+            let r = &impact.docs[i].resource;
+            (r.api_version.as_str(), r.kind.as_str())
+        })
         .collect();
     let steps = super::incremental_steps(&kinds);
     let total = steps.len();

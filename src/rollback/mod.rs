@@ -60,11 +60,11 @@ impl Strategy {
 }
 
 /// The steps of an incremental rollback, as indexes into `kinds` (the set's objects in
-/// apply order, by kind): first everything that is not a workload (config, RBAC, Services:
+/// apply order, by apiVersion and kind): first everything that is not a workload (config, RBAC, Services:
 /// what workloads use), then each workload on its own, in order. Empty steps are left out.
-pub fn incremental_steps(kinds: &[&str]) -> Vec<Vec<usize>> {
-    let (workloads, config): (Vec<usize>, Vec<usize>) =
-        (0..kinds.len()).partition(|&i| crate::k8s::is_workload(kinds[i]));
+pub fn incremental_steps(kinds: &[(&str, &str)]) -> Vec<Vec<usize>> {
+    let (workloads, config): (Vec<usize>, Vec<usize>) = (0..kinds.len())
+        .partition(|&i| crate::k8s::pod_template_path(kinds[i].0, kinds[i].1).is_some());
     let mut steps = Vec::new();
     if !config.is_empty() {
         steps.push(config);
@@ -378,17 +378,21 @@ mod tests {
     #[test]
     fn incremental_steps_put_config_first_then_one_workload_each() {
         let kinds = [
-            "ConfigMap",
-            "Deployment",
-            "Service",
-            "StatefulSet",
-            "Secret",
+            ("v1", "ConfigMap"),
+            ("apps/v1", "Deployment"),
+            ("v1", "Service"),
+            ("apps/v1", "StatefulSet"),
+            ("v1", "Secret"),
+            ("serving.knative.dev/v1", "Service"),
         ];
         assert_eq!(
             incremental_steps(&kinds),
-            vec![vec![0, 2, 4], vec![1], vec![3]]
+            vec![vec![0, 2, 4], vec![1], vec![3], vec![5]]
         );
-        assert_eq!(incremental_steps(&["Deployment"]), vec![vec![0]]);
+        assert_eq!(
+            incremental_steps(&[("apps/v1", "Deployment")]),
+            vec![vec![0]]
+        );
         assert!(incremental_steps(&[]).is_empty());
         for s in ["standard", "atomic", "incremental"] {
             assert_eq!(Strategy::parse(s).map(Strategy::as_str), Some(s));
