@@ -37,6 +37,9 @@ pub enum EngineMode {
 
 /// One package to evaluate: its `deny` entry point and the kinds it applies to.
 #[derive(Clone, Debug)]
+/// How a package's kind set marks the kind names it takes only as workloads.
+pub const WORKLOAD_PREFIX: &str = "workload:";
+
 pub struct PackageSpec {
     /// e.g. `data.confgate.rules.workload`
     pub package: String,
@@ -49,8 +52,22 @@ impl PackageSpec {
         format!("{}.deny", self.package)
     }
 
+    /// Whether the package runs on objects of `kind` (in any API group).
     pub fn applies_to(&self, kind: &str) -> bool {
-        self.kinds.as_ref().is_none_or(|k| k.contains(kind))
+        self.kinds
+            .as_ref()
+            .is_none_or(|k| k.contains(kind) || k.contains(&format!("{WORKLOAD_PREFIX}{kind}")))
+    }
+
+    /// Whether the package runs on one object: a kind it names, or a workload kind whose
+    /// object carries a pod template in its API group (Knative's `Service`, not the core
+    /// one).
+    pub fn applies_to_object(&self, api_version: &str, kind: &str) -> bool {
+        self.kinds.as_ref().is_none_or(|k| {
+            k.contains(kind)
+                || (k.contains(&format!("{WORKLOAD_PREFIX}{kind}"))
+                    && crate::k8s::pod_template_path(api_version, kind).is_some())
+        })
     }
 }
 

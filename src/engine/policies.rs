@@ -246,11 +246,26 @@ impl Worker<'_> {
         kind: &str,
         input: &EngineValue,
     ) -> (Vec<RawFinding>, Vec<EvalError>) {
+        self.evaluate_object(None, kind, input)
+    }
+
+    /// Runs every package that applies to the object (`api_version` known: workload
+    /// packages skip objects without a pod template in their API group).
+    pub fn evaluate_object(
+        &mut self,
+        api_version: Option<&str>,
+        kind: &str,
+        input: &EngineValue,
+    ) -> (Vec<RawFinding>, Vec<EvalError>) {
         let input = &input.0;
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         for (i, p) in self.set.packages.iter().enumerate() {
-            if !p.applies_to(kind) {
+            let applies = match api_version {
+                Some(v) => p.applies_to_object(v, kind),
+                None => p.applies_to(kind),
+            };
+            if !applies {
                 continue;
             }
             // Err(None): out of time; Err(Some(text)): any other failure.

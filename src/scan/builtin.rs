@@ -42,7 +42,13 @@ pub fn packages_for(rules: &[&Rule]) -> Vec<PackageSpec> {
         if let Some(kinds) = entry {
             for k in &r.kinds {
                 if k == "workload" {
-                    kinds.extend(crate::k8s::WORKLOAD_KINDS.iter().map(|s| s.to_string()));
+                    // Marked: such a kind name counts only for objects that carry a pod
+                    // template in their API group ([`PackageSpec::applies_to_object`]).
+                    kinds.extend(
+                        crate::k8s::WORKLOAD_KINDS
+                            .iter()
+                            .map(|s| format!("{}{s}", crate::engine::WORKLOAD_PREFIX)),
+                    );
                 } else {
                     kinds.insert(k.clone());
                 }

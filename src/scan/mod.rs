@@ -348,7 +348,11 @@ impl Scanner {
                 let mut findings = Vec::new();
                 let mut errors = Vec::new();
                 for (doc, input) in chunk {
-                    let (raw, errs) = worker.evaluate(&doc.resource.kind, input);
+                    let (raw, errs) = worker.evaluate_object(
+                        Some(&doc.resource.api_version),
+                        &doc.resource.kind,
+                        input,
+                    );
                     let found = raw
                         .iter()
                         .filter_map(|r| {
