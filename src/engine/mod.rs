@@ -35,11 +35,11 @@ pub enum EngineMode {
     Interpreter,
 }
 
-/// One package to evaluate: its `deny` entry point and the kinds it applies to.
-#[derive(Clone, Debug)]
 /// How a package's kind set marks the kind names it takes only as workloads.
 pub const WORKLOAD_PREFIX: &str = "workload:";
 
+/// One package to evaluate: its `deny` entry point and the kinds it applies to.
+#[derive(Clone, Debug)]
 pub struct PackageSpec {
     /// e.g. `data.confgate.rules.workload`
     pub package: String,
