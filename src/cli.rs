@@ -100,7 +100,8 @@ pub enum Command {
     /// recorded checks.
     #[cfg(feature = "cluster")]
     Monitor(MonitorArgs),
-    /// Long-running endpoints: with --metrics, /metrics (Prometheus), /healthz, /readyz.
+    /// Long-running endpoints: --webhook (the validating admission webhook over HTTPS),
+    /// --metrics (/metrics, /healthz, /readyz).
     #[cfg(feature = "cluster")]
     Serve(ServeArgs),
 }
@@ -165,13 +166,20 @@ pub struct ServeArgs {
     /// --interval seconds.
     #[arg(long)]
     pub metrics: bool,
-    /// Address to listen on (default 127.0.0.1:9464).
+    /// Address to listen on (default 127.0.0.1:9464 for --metrics alone, 0.0.0.0:8443
+    /// with --webhook).
     #[arg(long, env = "CONFGATE_LISTEN", value_name = "HOST:PORT")]
     pub listen: Option<String>,
     #[command(flatten)]
     pub flags: confgate::settings::MonitorFlags,
     #[command(flatten)]
     pub connect: confgate::settings::ConnectFlags,
+    #[command(flatten)]
+    pub webhook: confgate::settings::WebhookFlags,
+    /// The scan options the webhook decides with (as `confgate scan` takes them;
+    /// --format and --output do not apply).
+    #[command(flatten)]
+    pub scan: ScanFlags,
 }
 
 /// `confgate generate`, and with `--deploy` the generate → deploy path.

@@ -38,6 +38,8 @@ pub mod settings;
 pub mod source;
 pub mod validate;
 pub mod waiver;
+#[cfg(feature = "cluster")]
+pub mod webhook;
 
 /// The tool's name, as reports and SARIF write it.
 pub const TOOL_NAME: &str = "confgate";

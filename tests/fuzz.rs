@@ -352,7 +352,7 @@ fn check_policy(text: &str) {
             let (doc, input) = pod();
             let (_, errors) = policies.evaluate(
                 &[(&doc, &input)],
-                std::slice::from_ref(&doc),
+                &[&doc],
                 &confgate::engine::EngineValue::from_json(serde_json::json!({})),
             );
             for e in errors {

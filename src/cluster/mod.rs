@@ -18,6 +18,7 @@ pub mod discovery;
 pub mod errors;
 pub mod export;
 pub mod live;
+pub mod mirror;
 pub mod observe;
 pub mod ops;
 pub mod read;

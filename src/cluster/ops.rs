@@ -189,6 +189,16 @@ impl Cluster {
         namespace: Option<&str>,
         labels: Option<&str>,
     ) -> Result<Vec<Value>, Diagnostic> {
+        Ok(self.list_versioned(t, namespace, labels).await?.0)
+    }
+
+    /// [`Self::list_objects`] with the list's resourceVersion (where a watch starts).
+    pub async fn list_versioned(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        labels: Option<&str>,
+    ) -> Result<(Vec<Value>, String), Diagnostic> {
         let ns = namespace.filter(|_| t.namespaced);
         let what = match ns {
             Some(n) => format!("list {} in namespace {n}", t.qualified()),
@@ -221,10 +231,15 @@ impl Cluster {
             }
             match page.pointer("/metadata/continue").and_then(Value::as_str) {
                 Some(c) if !c.is_empty() => token = c.to_string(),
-                _ => break,
+                _ => {
+                    let rv = page
+                        .pointer("/metadata/resourceVersion")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    return Ok((out, rv.to_string()));
+                }
             }
         }
-        Ok(out)
     }
 
     /// Creates an object (409 AlreadyExists when it exists: the basis of optimistic
@@ -384,6 +399,58 @@ impl Cluster {
                         Err(d) => Some(Err(d)),
                     }
                 }
+            }))
+    }
+}
+
+/// One change of a watched resource type.
+#[derive(Debug)]
+pub enum Change {
+    /// Added or modified: the whole object.
+    Put(Value),
+    /// Deleted: its last state.
+    Gone(Value),
+    /// Nothing changed up to this resourceVersion.
+    Bookmark(String),
+    /// The resourceVersion is too old (410 Gone): list again.
+    Expired,
+}
+
+impl Cluster {
+    /// Changes of every object of a type after `resource_version`, as a watch stream that
+    /// the server ends after `timeout_secs` (callers re-open it from the last version seen).
+    pub async fn watch_type(
+        &self,
+        t: &ResourceType,
+        resource_version: &str,
+        timeout_secs: u32,
+    ) -> Result<impl Stream<Item = Result<Change, Diagnostic>> + use<'_>, Diagnostic> {
+        let what = format!("watch {}", t.qualified());
+        let wp = WatchParams {
+            bookmarks: true,
+            ..WatchParams::default().timeout(timeout_secs)
+        };
+        let api = self.api(t, None);
+        let stream = tokio::time::timeout(self.timeout(), api.watch(&wp, resource_version))
+            .await
+            .map_err(|_| self.timed_out(&what))?
+            .map_err(|e| errors::diagnostic(self, &what, &e))?;
+        let t = t.clone();
+        let what2 = what.clone();
+        Ok(stream
+            .map_err(move |e| errors::diagnostic(self, &what2, &e))
+            .map(move |ev| match ev {
+                Ok(WatchEvent::Added(o)) | Ok(WatchEvent::Modified(o)) => {
+                    Ok(Change::Put(to_value(o, &t)))
+                }
+                Ok(WatchEvent::Deleted(o)) => Ok(Change::Gone(to_value(o, &t))),
+                Ok(WatchEvent::Bookmark(b)) => Ok(Change::Bookmark(b.metadata.resource_version)),
+                Ok(WatchEvent::Error(e)) if e.code == 410 => Ok(Change::Expired),
+                Ok(WatchEvent::Error(e)) => Err(Diagnostic::new(
+                    Code::Cluster,
+                    format!("{what}: {} ({})", e.message, e.code),
+                )),
+                Err(d) => Err(d),
             }))
     }
 }

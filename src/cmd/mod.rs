@@ -17,6 +17,8 @@ pub mod rules;
 pub mod scan;
 pub mod validate;
 pub mod waivers;
+#[cfg(feature = "cluster")]
+pub mod webhook;
 
 use std::io::Write;
 use std::path::Path;

@@ -290,12 +290,11 @@ fn show_history(
 }
 
 pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Status> {
+    if args.webhook.webhook {
+        return super::webhook::serve(cli, args);
+    }
     if !args.metrics {
-        return Err(Diagnostic::new(
-            Code::Settings,
-            "choose what to serve: --metrics (the admission webhook is not built yet)",
-        )
-        .into());
+        return Err(super::webhook::nothing_to_serve().into());
     }
     let settings = super::settings(cli.config.as_deref())?;
     let connect = settings.connect(&args.connect)?;

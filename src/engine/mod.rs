@@ -22,7 +22,7 @@ pub mod verify;
 pub use failure::one_line;
 pub(crate) use policies::builtin_error;
 pub use policies::{Bound, PolicySet, Worker, check_user_policies};
-pub use value::{EngineValue, inventory_data};
+pub use value::{EngineValue, inventory_data, with_inventory_objects};
 
 /// Which regorus back end evaluates policies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]

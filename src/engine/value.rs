@@ -51,6 +51,47 @@ fn node_value(n: &Node) -> Value {
     }
 }
 
+/// `data` with more objects in its inventory (added, or replacing the object of the same
+/// apiVersion, kind, namespace and name): the admission webhook's view of the cluster with
+/// the object under review in it. Only the maps on each object's path are copied; the rest
+/// of the tree stays shared with `self`.
+pub fn with_inventory_objects<'a>(
+    mut data: EngineValue,
+    items: impl Iterator<Item = (bool, &'a ResourceId, &'a EngineValue)>,
+) -> EngineValue {
+    fn child<'v>(
+        map: &'v mut regorus::value::Object,
+        key: &str,
+    ) -> Option<&'v mut regorus::value::Object> {
+        map.get_or_insert_with(Value::from(key), || {
+            Value::from(BTreeMap::<Value, Value>::new())
+        })
+        .as_object_mut()
+        .ok()
+    }
+    for (cluster_scoped, r, input) in items {
+        let Ok(root) = data.0.as_object_mut() else {
+            return data;
+        };
+        let Some(inv) = child(root, "inventory") else {
+            return data;
+        };
+        let tree = if cluster_scoped {
+            child(inv, "cluster")
+        } else {
+            child(inv, "namespace")
+                .and_then(|n| child(n, r.namespace.as_deref().unwrap_or("default")))
+        };
+        if let Some(names) = tree
+            .and_then(|t| child(t, &r.api_version))
+            .and_then(|k| child(k, &r.kind))
+        {
+            names.insert(Value::from(r.name.as_str()), input.0.clone());
+        }
+    }
+    data
+}
+
 /// `data` for policies: `data.inventory` in Gatekeeper's shape (`cluster[apiVersion][kind][name]`
 /// for cluster-scoped objects, `namespace[ns][apiVersion][kind][name]` for the others) and
 /// `data.settings` (e.g. `kube_version`).

@@ -261,7 +261,7 @@ fn run_case(s: &Suite, gk: &Gatekeeper, c: &Case, cwd: &Path) -> Result<CaseOutc
         &mut engines,
         object,
         &input,
-        &NamespaceLabels::of(&inventory),
+        &NamespaceLabels::of(&inventory.iter().collect::<Vec<_>>()),
         request,
     );
     if let Some((_, m)) = failed.first() {

@@ -128,6 +128,27 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {}
 
+/// The objects cross-resource rules see (`data.inventory`), prepared once by
+/// [`Scanner::inventory`] and shared by many evaluations.
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    data: EngineValue,
+    /// The Namespace objects (Gatekeeper policies read namespace labels from them).
+    namespaces: Arc<Vec<Document>>,
+    objects: usize,
+}
+
+impl Inventory {
+    /// How many objects it holds.
+    pub fn len(&self) -> usize {
+        self.objects
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects == 0
+    }
+}
+
 /// Policies compiled once, with the selection, governance and worker threads of one set of
 /// settings.
 pub struct Scanner {
@@ -296,6 +317,61 @@ impl Scanner {
         })
     }
 
+    /// The inventory of `docs` prepared once for many [`Self::scan_against`] calls (the
+    /// admission webhook's mirror of the cluster).
+    pub fn inventory(&self, docs: Vec<Document>, bindings: &Bindings) -> Inventory {
+        self.pool.install(|| {
+            let inputs: Vec<EngineValue> = docs
+                .par_iter()
+                .map(|d| EngineValue::from_node(&d.tree))
+                .collect();
+            let data = inventory_data(
+                docs.iter()
+                    .zip(&inputs)
+                    .map(|(d, i)| (crate::k8s::cluster_scoped(&d.resource.kind), &d.resource, i)),
+                crate::k8s::settings_data(bindings.kube_version),
+            );
+            Inventory {
+                data,
+                objects: docs.len(),
+                namespaces: Arc::new(
+                    docs.into_iter()
+                        .filter(|d| d.resource.kind == "Namespace")
+                        .collect(),
+                ),
+            }
+        })
+    }
+
+    /// Evaluates `docs` against a prepared inventory with `docs` in it (each added, or
+    /// replacing the inventory's object of the same name): what a scan of the inventory's
+    /// objects and `docs` together reports for `docs`, without rebuilding the inventory.
+    pub fn scan_against(
+        &self,
+        docs: Vec<Document>,
+        inventory: &Inventory,
+        bindings: &Bindings,
+    ) -> Result<ScanOutcome, Diagnostic> {
+        self.pool.install(|| {
+            let inputs: Vec<EngineValue> = docs
+                .iter()
+                .map(|d| EngineValue::from_node(&d.tree))
+                .collect();
+            let data = crate::engine::with_inventory_objects(
+                inventory.data.clone(),
+                docs.iter()
+                    .zip(&inputs)
+                    .map(|(d, i)| (crate::k8s::cluster_scoped(&d.resource.kind), &d.resource, i)),
+            )
+            .with_entry("settings", crate::k8s::settings_data(bindings.kube_version));
+            let pairs: Vec<(&Document, &EngineValue)> = docs.iter().zip(&inputs).collect();
+            let all: Vec<&Document> = inventory.namespaces.iter().chain(&docs).collect();
+            let mut outcome = self.evaluate_pairs(&pairs, &all, &data, &NoProgress)?;
+            resolve::per_scan(&mut outcome, &self.options, bindings.today);
+            Ok(outcome)
+        })
+    }
+
     /// Evaluates the documents `selected` picks; all documents form the inventory. Must run
     /// inside the scanner's pool.
     fn evaluate(
@@ -330,15 +406,29 @@ impl Scanner {
             crate::k8s::settings_data(bindings.kube_version),
         );
         tracing::debug!(elapsed = ?t.elapsed(), "inventory built");
-        let threads = rayon::current_num_threads().max(1);
-        let chunk = docs.len().div_ceil(threads * 8).max(1);
         let pairs: Vec<(&Document, &EngineValue)> = docs
             .iter()
             .zip(&inputs)
             .filter(|(d, _)| selected(d))
             .collect();
+        let all: Vec<&Document> = docs.iter().collect();
+        self.evaluate_pairs(&pairs, &all, &data, progress)
+    }
+
+    /// Evaluates `pairs` (documents with their engine values) with `data` bound; `all` is
+    /// every document of the scan (conftest's combined input, Gatekeeper's namespace
+    /// labels). Must run inside the scanner's pool.
+    fn evaluate_pairs(
+        &self,
+        pairs: &[(&Document, &EngineValue)],
+        all: &[&Document],
+        data: &EngineValue,
+        progress: &dyn Progress,
+    ) -> Result<ScanOutcome, Diagnostic> {
+        let threads = rayon::current_num_threads().max(1);
+        let chunk = pairs.len().div_ceil(threads * 8).max(1);
         progress.start(pairs.len() as u64);
-        let bound = self.policies.bind(&data)?;
+        let bound = self.policies.bind(data)?;
         let selection = &self.options.selection;
         type ChunkResult = Result<(Vec<Finding>, Vec<Diagnostic>), Diagnostic>;
         let results: Vec<ChunkResult> = pairs
@@ -405,7 +495,7 @@ impl Scanner {
             outcome.errors.extend(e);
         }
         if let Some(custom) = &self.custom {
-            let (found, errors) = custom.evaluate(&pairs, &docs, &data);
+            let (found, errors) = custom.evaluate(pairs, all, data);
             let kept: HashMap<&str, ()> = self.rules[self.builtin.len()..]
                 .iter()
                 .map(|r| (r.id.as_str(), ()))
@@ -436,7 +526,7 @@ impl Scanner {
             }
             outcome.errors.extend(errors);
         }
-        for (d, _) in &pairs {
+        for (d, _) in pairs {
             outcome
                 .sources
                 .entry(d.file.path.clone())

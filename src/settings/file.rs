@@ -93,6 +93,8 @@ pub struct FileConfig {
     pub rollback: Option<RollbackSection>,
     /// `[monitor]`: the options of `confgate monitor` and `confgate serve --metrics`.
     pub monitor: Option<MonitorSection>,
+    /// `[webhook]`: the options of `confgate serve --webhook` and `webhook manifests`.
+    pub webhook: Option<WebhookSection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -169,6 +171,25 @@ pub struct MonitorSection {
     /// The scan-only build reads the table without using it (one file serves both builds).
     #[cfg(not(feature = "cluster"))]
     pub alerts: Option<toml::Table>,
+}
+
+/// The `[webhook]` table: see `settings::webhook`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct WebhookSection {
+    pub listen: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// `open` or `closed`.
+    pub failure_policy: Option<String>,
+    pub audit_only: Option<bool>,
+    /// Namespaces never checked (default `["kube-system"]`).
+    pub exempt_namespaces: Option<Vec<String>>,
+    /// Seconds a review may take before the failure policy answers.
+    pub deadline: Option<f64>,
+    pub max_body: Option<Size>,
+    /// Keep a watched copy of the cluster for cross-resource rules.
+    pub inventory: Option<bool>,
 }
 
 /// The `[cluster]` table: see `settings::cluster`.

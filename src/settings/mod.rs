@@ -21,6 +21,8 @@ mod monitor;
 mod rollback;
 mod scan;
 mod validate;
+#[cfg(feature = "cluster")]
+mod webhook;
 
 use crate::diag::{Code, Diagnostic};
 use std::path::{Path, PathBuf};
@@ -31,7 +33,7 @@ pub use cluster::{ConnectFlags, ReadFlags};
 pub use deploy::DeployFlags;
 pub use file::{
     ClusterSection, DeploySection, FileConfig, GenerateSection, RollbackSection, Size,
-    ValidateSection, parse_size,
+    ValidateSection, WebhookSection, parse_size,
 };
 pub use generate::GenerateFlags;
 #[cfg(feature = "cluster")]
@@ -40,6 +42,8 @@ pub use monitor::{MetricsFormat, MonitorFlags, MonitorSettings};
 pub use rollback::{RollbackFlags, RollbackSettings};
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};
 pub use validate::{ValidateFlags, ValidateSettings};
+#[cfg(feature = "cluster")]
+pub use webhook::{WebhookFlags, WebhookSettings};
 
 pub const CONFIG_FILE: &str = "confgate.toml";
 

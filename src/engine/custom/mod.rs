@@ -160,7 +160,7 @@ impl CustomPolicies {
     pub fn evaluate(
         &self,
         selected: &[(&Document, &EngineValue)],
-        all: &[Document],
+        all: &[&Document],
         data: &EngineValue,
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let mut findings = Vec::new();

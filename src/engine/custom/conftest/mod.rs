@@ -197,13 +197,13 @@ impl Conftest {
     pub(crate) fn evaluate_combined(
         &self,
         selected: &[(&Document, &EngineValue)],
-        all: &[Document],
+        all: &[&Document],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let Some(first) = all.first() else {
             return (Vec::new(), Vec::new());
         };
         let mut by_file: Vec<(&str, Vec<&Document>)> = Vec::new();
-        for d in all {
+        for &d in all {
             match by_file.iter_mut().find(|(f, _)| *f == d.file.path) {
                 Some((_, docs)) => docs.push(d),
                 None => by_file.push((&d.file.path, vec![d])),

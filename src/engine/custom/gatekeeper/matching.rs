@@ -357,7 +357,7 @@ impl Target {
 pub(crate) struct NamespaceLabels(HashMap<String, BTreeMap<String, String>>);
 
 impl NamespaceLabels {
-    pub(crate) fn of(docs: &[Document]) -> NamespaceLabels {
+    pub(crate) fn of(docs: &[&Document]) -> NamespaceLabels {
         NamespaceLabels(
             docs.iter()
                 .filter(|d| d.resource.kind == "Namespace" && d.resource.api_version == "v1")

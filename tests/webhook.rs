@@ -1,0 +1,488 @@
+//! `confgate serve --webhook` over real TLS: AdmissionReviews shaped as the API server sends
+//! them (CREATE, UPDATE with oldObject, DELETE, dry run), bad requests, certificate
+//! rotation, fail-open and fail-closed with a policy that times out, and /metrics checked
+//! by promtool when it is installed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::Scratch;
+use serde_json::{Value, json};
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A CA and a server certificate for 127.0.0.1 signed by it, written as cert.pem/key.pem
+/// in `dir`; returns the CA's PEM.
+fn pki(dir: &Path, ca_name: &str) -> String {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, ca_name);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let params =
+        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    // Written whole then renamed, as a rotation does.
+    let tmp = dir.join("cert.pem.tmp");
+    std::fs::write(&tmp, cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem.tmp"), key.serialize_pem()).unwrap();
+    std::fs::rename(dir.join("key.pem.tmp"), dir.join("key.pem")).unwrap();
+    std::fs::rename(tmp, dir.join("cert.pem")).unwrap();
+    ca_cert.pem()
+}
+
+/// One HTTPS request trusting only `ca_pem`: (status, body), or the TLS/connect error.
+fn https(
+    addr: &str,
+    ca_pem: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<(u16, String), String> {
+    https_declared(addr, ca_pem, method, path, body, body.len())
+}
+
+/// [`https`] with a Content-Length of `declared` bytes (more than `body` for a client that
+/// announces a huge body).
+fn https_declared(
+    addr: &str,
+    ca_pem: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    declared: usize,
+) -> Result<(u16, String), String> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots
+            .add(c.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1".to_string())
+        .map_err(|e| e.to_string())?;
+    let conn = rustls::ClientConnection::new(Arc::new(cfg), name).map_err(|e| e.to_string())?;
+    let tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        declared
+    );
+    tls.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
+    // A server may answer (413) before the whole body is sent.
+    let _ = tls.write_all(body);
+    let mut buf = Vec::new();
+    match tls.read_to_end(&mut buf) {
+        Ok(_) => {}
+        Err(e) if !buf.is_empty() => {
+            let _ = e;
+        }
+        Err(e) => return Err(e.to_string()),
+    }
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no HTTP status in {text:?}"))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+struct Server {
+    _child: Killed,
+    addr: String,
+}
+
+fn start(dir: &Path, ca: &str, extra: &[&str]) -> Server {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_confgate"));
+    cmd.current_dir(dir)
+        .args(["serve", "--webhook", "--metrics", "--listen", &addr])
+        .args(["--tls-cert", "cert.pem", "--tls-key", "key.pem"])
+        .args(extra)
+        .env_remove("KUBECONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = Killed(cmd.spawn().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok((200, _)) = https(&addr, ca, "GET", "/healthz", b"") {
+            return Server {
+                _child: child,
+                addr,
+            };
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut child = child;
+    let _ = child.0.kill();
+    let mut err = String::new();
+    if let Some(mut e) = child.0.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    panic!("the webhook did not start: {err}");
+}
+
+fn pod(name: &str, privileged: bool) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "labels": {"app.kubernetes.io/name": name}},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.27", "securityContext": {"privileged": privileged}}]}
+    })
+}
+
+fn review(uid: &str, op: &str, object: Value, old: Value, dry_run: bool) -> Vec<u8> {
+    let name = object
+        .pointer("/metadata/name")
+        .or_else(|| old.pointer("/metadata/name"))
+        .cloned()
+        .unwrap_or(json!(""));
+    serde_json::to_vec(&json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
+            "requestResource": {"group": "", "version": "v1", "resource": "pods"},
+            "name": name, "namespace": "shop", "operation": op,
+            "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
+            "object": object, "oldObject": old, "dryRun": dry_run,
+            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}
+        }
+    }))
+    .unwrap()
+}
+
+fn answer(s: &Server, ca: &str, body: &[u8]) -> Value {
+    let (status, text) = https(&s.addr, ca, "POST", "/validate", body).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["apiVersion"], "admission.k8s.io/v1");
+    assert_eq!(v["kind"], "AdmissionReview");
+    v["response"].clone()
+}
+
+#[test]
+fn reviews_over_tls_are_decided_as_the_cli_decides() {
+    let dir = Scratch::new();
+    let ca = pki(dir.path(), "ca-one");
+    let s = start(dir.path(), &ca, &[]);
+
+    let r = answer(
+        &s,
+        &ca,
+        &review("u-1", "CREATE", pod("bad", true), Value::Null, false),
+    );
+    assert_eq!(r["uid"], "u-1");
+    assert_eq!(r["allowed"], false);
+    let msg = r["status"]["message"].as_str().unwrap();
+    assert!(msg.starts_with("confgate: "), "{msg}");
+    assert!(
+        msg.contains("CG1001 critical at spec.containers[0].securityContext.privileged"),
+        "{msg}"
+    );
+    assert!(msg.contains("(fix: "), "{msg}");
+    assert_eq!(r["status"]["code"], 403);
+
+    // The CLI on the same object: the same blocking rules.
+    dir.write(
+        "bad.yaml",
+        serde_yaml::to_string(&pod("bad", true)).unwrap(),
+    );
+    let cli = dir.run(&["scan", "bad.yaml", "--format", "json"]);
+    let report = cli.json();
+    let mut cli_blocking: Vec<String> = common::findings(&report)
+        .iter()
+        .filter(|f| ["high", "critical"].contains(&f["severity"].as_str().unwrap_or("")))
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    cli_blocking.sort();
+    cli_blocking.dedup();
+    let denied = r["auditAnnotations"]["confgate.dev/denied-by"]
+        .as_str()
+        .unwrap();
+    assert_eq!(denied, cli_blocking.join(","));
+
+    // Below the gate: allowed, findings as warnings.
+    let r = answer(
+        &s,
+        &ca,
+        &review("u-2", "CREATE", pod("good", false), Value::Null, false),
+    );
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(
+        r["warnings"].as_array().is_some_and(|w| !w.is_empty()),
+        "{r}"
+    );
+
+    // UPDATE: the old object's findings are marked as already there.
+    let r = answer(
+        &s,
+        &ca,
+        &review("u-3", "UPDATE", pod("bad", true), pod("bad", true), false),
+    );
+    assert_eq!(r["allowed"], false);
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("[already in the current object]")
+    );
+    let r = answer(
+        &s,
+        &ca,
+        &review("u-4", "UPDATE", pod("bad", true), pod("bad", false), false),
+    );
+    assert!(!r["status"]["message"].as_str().unwrap().contains("already"));
+
+    // DELETE is allowed; a dry run is evaluated like any request.
+    let r = answer(
+        &s,
+        &ca,
+        &review("u-5", "DELETE", Value::Null, pod("bad", true), false),
+    );
+    assert_eq!(r["allowed"], true);
+    let r = answer(
+        &s,
+        &ca,
+        &review("u-6", "CREATE", pod("bad", true), Value::Null, true),
+    );
+    assert_eq!(r["allowed"], false);
+
+    // Exempt namespace.
+    let mut sys = pod("bad", true);
+    sys["metadata"]["namespace"] = json!("kube-system");
+    let mut body: Value =
+        serde_json::from_slice(&review("u-7", "CREATE", sys, Value::Null, false)).unwrap();
+    body["request"]["namespace"] = json!("kube-system");
+    let r = answer(&s, &ca, &serde_json::to_vec(&body).unwrap());
+    assert_eq!(r["allowed"], true);
+
+    // Bad requests: 400 / 413, never a crash.
+    let bad = |b: &[u8]| https(&s.addr, &ca, "POST", "/validate", b).unwrap();
+    assert_eq!(bad(b"{not json").0, 400);
+    assert_eq!(bad(br#"{"apiVersion":"v1","kind":"Pod"}"#).0, 400);
+    let mut no_uid: Value =
+        serde_json::from_slice(&review("", "CREATE", pod("x", true), Value::Null, false)).unwrap();
+    no_uid["request"]["uid"] = json!("");
+    assert_eq!(bad(&serde_json::to_vec(&no_uid).unwrap()).0, 400);
+    let (status, _) = https_declared(
+        &s.addr,
+        &ca,
+        "POST",
+        "/validate",
+        &vec![b' '; 64 * 1024],
+        100 * 1024 * 1024,
+    )
+    .unwrap();
+    assert_eq!(status, 413);
+    let mut deep = String::new();
+    for _ in 0..10_000 {
+        deep.push_str("{\"a\":");
+    }
+    deep.push('1');
+    for _ in 0..10_000 {
+        deep.push('}');
+    }
+    let mut nested: Value = serde_json::from_slice(&review(
+        "u-8",
+        "CREATE",
+        pod("deep", false),
+        Value::Null,
+        false,
+    ))
+    .unwrap();
+    nested["request"]["object"]["metadata"]["annotations"] = json!({"x": deep});
+    let r = answer(&s, &ca, &serde_json::to_vec(&nested).unwrap());
+    assert_eq!(r["uid"], "u-8");
+    let raw_deep = format!(
+        "{{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{}}}",
+        "[".repeat(5000) + &"]".repeat(5000)
+    );
+    assert_eq!(bad(raw_deep.as_bytes()).0, 400);
+    // Still serving after all that.
+    let r = answer(
+        &s,
+        &ca,
+        &review("u-9", "CREATE", pod("bad", true), Value::Null, false),
+    );
+    assert_eq!(r["allowed"], false);
+
+    // Metrics count the decisions; promtool accepts them when installed.
+    let (status, metrics) = https(&s.addr, &ca, "GET", "/metrics", b"").unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        metrics
+            .contains("confgate_webhook_reviews_total{operation=\"CREATE\",decision=\"deny\"} 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("confgate_webhook_rejected_requests_total{code=\"413\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("confgate_webhook_skipped_total{reason=\"delete\"} 1"),
+        "{metrics}"
+    );
+    if let Ok(mut child) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(metrics.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_rotated_certificate_is_served_without_a_restart() {
+    let dir = Scratch::new();
+    let old_ca = pki(dir.path(), "ca-old");
+    let s = start(dir.path(), &old_ca, &[]);
+    assert_eq!(
+        https(&s.addr, &old_ca, "GET", "/healthz", b"").unwrap().0,
+        200
+    );
+    // A half-written rotation (garbage) keeps the old certificate in use.
+    std::fs::write(dir.path().join("cert.pem"), "not a certificate").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        https(&s.addr, &old_ca, "GET", "/healthz", b"").unwrap().0,
+        200
+    );
+    let new_ca = pki(dir.path(), "ca-new");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok((200, _)) = https(&s.addr, &new_ca, "GET", "/healthz", b"") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new certificate was never served"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        https(&s.addr, &old_ca, "GET", "/healthz", b"").is_err(),
+        "the old certificate is still served"
+    );
+}
+
+#[test]
+fn a_policy_that_times_out_is_answered_by_the_failure_policy() {
+    let dir = Scratch::new();
+    let ca = pki(dir.path(), "ca");
+    // A conftest policy that runs far longer than --policy-timeout.
+    dir.write(
+        "policy/slow.rego",
+        "package main\n\ndeny contains msg if {\n\tsome i in numbers.range(1, 999999)\n\tsome j in numbers.range(1, 999999)\n\ti + j < 0\n\tmsg := \"never\"\n}\n",
+    );
+    for (policy, allowed) in [("closed", false), ("open", true)] {
+        let s = start(
+            dir.path(),
+            &ca,
+            &[
+                "--policy",
+                "policy",
+                "--policy-timeout",
+                "0.2",
+                "--failure-policy",
+                policy,
+            ],
+        );
+        let r = answer(
+            &s,
+            &ca,
+            &review("t-1", "CREATE", pod("good", false), Value::Null, false),
+        );
+        assert_eq!(r["uid"], "t-1");
+        assert_eq!(r["allowed"], allowed, "{policy}: {r}");
+        let text = if allowed {
+            r["warnings"][0].as_str().unwrap().to_string()
+        } else {
+            r["status"]["message"].as_str().unwrap().to_string()
+        };
+        assert!(text.contains("could not check this object"), "{text}");
+        let (_, metrics) = https(&s.addr, &ca, "GET", "/metrics", b"").unwrap();
+        assert!(
+            metrics.contains(&format!(
+                "confgate_webhook_failures_total{{reason=\"evaluation\",policy=\"{policy}\"}} 1"
+            )),
+            "{metrics}"
+        );
+    }
+}
+
+#[test]
+fn serve_without_tls_files_or_with_a_bad_key_is_a_one_line_error() {
+    let dir = Scratch::new();
+    let run = dir.run(&["serve", "--webhook", "--listen", "127.0.0.1:0"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("--tls-cert"), "{}", run.stderr);
+    pki(dir.path(), "ca");
+    std::fs::write(dir.path().join("key.pem"), "garbage").unwrap();
+    let run = dir.run(&[
+        "serve",
+        "--webhook",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        "cert.pem",
+        "--tls-key",
+        "key.pem",
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("key.pem"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+}
