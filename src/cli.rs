@@ -104,6 +104,75 @@ pub enum Command {
     /// --metrics (/metrics, /healthz, /readyz).
     #[cfg(feature = "cluster")]
     Serve(ServeArgs),
+    /// The admission webhook's deployment: `webhook manifests` prints what a cluster needs.
+    #[cfg(feature = "cluster")]
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+/// `confgate webhook ...`.
+#[cfg(feature = "cluster")]
+#[derive(Subcommand, Debug)]
+pub enum WebhookCommand {
+    /// Print the manifests that run the webhook: Namespace, ServiceAccount (and read-only
+    /// RBAC with --inventory), Deployment, PodDisruptionBudget, Service, NetworkPolicy,
+    /// ValidatingWebhookConfiguration, and the certificate (--self-signed writes it to
+    /// --cert-dir; --cert-manager prints cert-manager objects; --ca-bundle uses yours).
+    Manifests(WebhookManifestsArgs),
+}
+
+/// `confgate webhook manifests`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct WebhookManifestsArgs {
+    /// Namespace the webhook runs in (never sent to the webhook itself).
+    #[arg(long, short = 'n', default_value = "confgate-system")]
+    pub namespace: String,
+    /// Base name of the objects.
+    #[arg(long, default_value = "confgate-webhook")]
+    pub name: String,
+    /// Container image (default: this release).
+    #[arg(long)]
+    pub image: Option<String>,
+    #[arg(long, default_value_t = 2)]
+    pub replicas: u32,
+    /// `closed` (Kubernetes `Fail`) or `open` (`Ignore`) when the webhook cannot answer.
+    #[arg(long, value_enum, default_value = "closed")]
+    pub failure_policy: confgate::webhook::FailurePolicy,
+    /// How long the API server waits (1–30 s); the server answers 2 s earlier.
+    #[arg(long, default_value_t = 10)]
+    pub timeout_seconds: u32,
+    /// Allow everything and only record (warnings, audit annotations, metrics): the first
+    /// step of a rollout.
+    #[arg(long)]
+    pub audit_only: bool,
+    /// Namespaces never sent to the webhook (repeatable; default kube-system).
+    #[arg(long, value_delimiter = ',', value_name = "NS")]
+    pub exempt_namespace: Vec<String>,
+    /// Watch the cluster for cross-resource rules (adds read-only RBAC for the watched
+    /// kinds and egress to the API server).
+    #[arg(long)]
+    pub inventory: bool,
+    /// Make a CA and serving certificate; the key and the Secret are written to --cert-dir
+    /// (mode 0600), never printed.
+    #[arg(long, requires = "cert_dir", conflicts_with_all = ["cert_manager", "ca_bundle"])]
+    pub self_signed: bool,
+    /// Directory for --self-signed: ca.crt, tls.crt, tls.key, tls-secret.yaml.
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<std::path::PathBuf>,
+    /// Let cert-manager issue the certificate and inject the CA.
+    #[arg(long, conflicts_with = "ca_bundle")]
+    pub cert_manager: bool,
+    /// With --cert-manager: an existing issuer as KIND/NAME (Issuer/x or ClusterIssuer/y);
+    /// default a self-signed CA chain of cert-manager objects.
+    #[arg(long, requires = "cert_manager", value_name = "KIND/NAME")]
+    pub issuer: Option<String>,
+    /// Your CA certificate (PEM) for caBundle; you create the Secret <name>-tls.
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// Write the manifests to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 /// `confgate monitor`.

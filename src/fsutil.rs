@@ -39,6 +39,35 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
+/// [`write_atomic`] for private material (keys, Secrets): a new or replaced regular file is
+/// readable by its owner only (0600) from the moment it appears.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let target = resolve_links(path)?;
+    match std::fs::symlink_metadata(&target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            replace(&target, bytes, private_permissions())
+        }
+        Err(e) => Err(e),
+        Ok(m) if m.is_dir() => Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory; name a file",
+        )),
+        Ok(m) if m.is_file() => replace(&target, bytes, private_permissions()),
+        Ok(_) => write_through(&target, bytes),
+    }
+}
+
+#[cfg(unix)]
+fn private_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn private_permissions() -> Option<std::fs::Permissions> {
+    None
+}
+
 /// The path a chain of symlinks ends at (the path itself when it is not a link). A dangling
 /// link ends at the missing path it names, which is then created.
 fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {

@@ -11,6 +11,11 @@ use clap::Parser;
 
 use cli::{Cli, ColorChoice, Command};
 
+// The scan allocates and frees many small values on every worker thread; glibc's malloc
+// serialises them on its arena locks (measured: a sixth of the webhook's time under load).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How a command ended.
 pub enum Status {
     Clean,
@@ -70,6 +75,8 @@ fn main() -> ExitCode {
         Command::Monitor(args) => cmd::monitor::run(&cli, args),
         #[cfg(feature = "cluster")]
         Command::Serve(args) => cmd::monitor::serve(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::Webhook(c) => cmd::webhook::run(c),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

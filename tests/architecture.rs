@@ -43,7 +43,7 @@ const LAYERS: &[&[&str]] = &[
         "revision",
     ],
     &["deploy"],
-    &["rollback", "monitor"],
+    &["rollback", "monitor", "webhook"],
     &["generate", "validate", "bench", "settings"],
 ];
 

@@ -77,6 +77,19 @@ fn https_declared(
     body: &[u8],
     declared: usize,
 ) -> Result<(u16, String), String> {
+    https_to(addr, ca_pem, "127.0.0.1", method, path, body, declared)
+}
+
+/// [`https_declared`] verifying the certificate for `server_name`.
+fn https_to(
+    addr: &str,
+    ca_pem: &str,
+    server_name: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    declared: usize,
+) -> Result<(u16, String), String> {
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     for c in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
@@ -90,7 +103,7 @@ fn https_declared(
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from("127.0.0.1".to_string())
+    let name = rustls::pki_types::ServerName::try_from(server_name.to_string())
         .map_err(|e| e.to_string())?;
     let conn = rustls::ClientConnection::new(Arc::new(cfg), name).map_err(|e| e.to_string())?;
     let tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
@@ -130,6 +143,14 @@ struct Server {
 }
 
 fn start(dir: &Path, ca: &str, extra: &[&str]) -> Server {
+    start_as(dir, ca, "127.0.0.1", extra)
+}
+
+fn start_named(dir: &Path, ca: &str, server_name: &str) -> Server {
+    start_as(dir, ca, server_name, &[])
+}
+
+fn start_as(dir: &Path, ca: &str, server_name: &str, extra: &[&str]) -> Server {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_confgate"));
@@ -143,7 +164,7 @@ fn start(dir: &Path, ca: &str, extra: &[&str]) -> Server {
     let child = Killed(cmd.spawn().unwrap());
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if let Ok((200, _)) = https(&addr, ca, "GET", "/healthz", b"") {
+        if let Ok((200, _)) = https_to(&addr, ca, server_name, "GET", "/healthz", b"", 0) {
             return Server {
                 _child: child,
                 addr,
@@ -485,4 +506,271 @@ fn serve_without_tls_files_or_with_a_bad_key_is_a_one_line_error() {
     run.expect_code(2);
     assert!(run.stderr.contains("key.pem"), "{}", run.stderr);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn generated_manifests_pass_the_default_gate_and_never_print_the_key() {
+    let dir = Scratch::new();
+    let run = dir.run(&[
+        "webhook",
+        "manifests",
+        "--self-signed",
+        "--cert-dir",
+        "certs",
+        "--inventory",
+        "--output",
+        "webhook.yaml",
+    ]);
+    run.expect_code(0);
+    let text = std::fs::read_to_string(dir.path().join("webhook.yaml")).unwrap();
+    assert!(!text.contains("PRIVATE KEY"));
+    assert!(!run.stderr.contains("PRIVATE KEY"));
+    for kind in [
+        "Namespace",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Deployment",
+        "PodDisruptionBudget",
+        "Service",
+        "NetworkPolicy",
+        "ValidatingWebhookConfiguration",
+    ] {
+        assert!(
+            text.contains(&format!("kind: {kind}\n")),
+            "{kind} missing:\n{text}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["tls.key", "tls-secret.yaml"] {
+            let mode = std::fs::metadata(dir.path().join("certs").join(f))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{f}");
+        }
+    }
+    // The CA in the configuration is the CA that signed the serving certificate: the server
+    // starts on the written pair and a client trusting only that CA is answered.
+    let ca = std::fs::read_to_string(dir.path().join("certs/ca.crt")).unwrap();
+    {
+        use base64::Engine as _;
+        let bundle = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("caBundle: "))
+            .unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(bundle)
+            .unwrap();
+        assert_eq!(String::from_utf8(decoded).unwrap(), ca);
+    }
+    std::fs::copy(
+        dir.path().join("certs/tls.crt"),
+        dir.path().join("cert.pem"),
+    )
+    .unwrap();
+    std::fs::copy(dir.path().join("certs/tls.key"), dir.path().join("key.pem")).unwrap();
+    // The certificate names the Service, not 127.0.0.1: check the chain and the name with a
+    // client that asks for the Service name.
+    let s = start_named(dir.path(), &ca, "confgate-webhook.confgate-system.svc");
+    drop(s);
+
+    // The scan with the default gate passes, for every certificate choice.
+    dir.run(&["scan", "webhook.yaml"]).expect_code(0);
+    let cm = dir.run(&[
+        "webhook",
+        "manifests",
+        "--cert-manager",
+        "--audit-only",
+        "--output",
+        "cm.yaml",
+    ]);
+    cm.expect_code(0);
+    let cm_text = std::fs::read_to_string(dir.path().join("cm.yaml")).unwrap();
+    assert!(cm_text.contains("cert-manager.io/inject-ca-from: confgate-system/confgate-webhook"));
+    assert!(cm_text.contains("- --audit-only"));
+    dir.run(&["scan", "cm.yaml"]).expect_code(0);
+    // No certificate choice, a bad issuer, a bad namespace: one-line errors, exit 2.
+    for args in [
+        vec!["webhook", "manifests"],
+        vec!["webhook", "manifests", "--cert-manager", "--issuer", "nope"],
+        vec![
+            "webhook",
+            "manifests",
+            "--cert-manager",
+            "--namespace",
+            "Not_A_Name",
+        ],
+        vec!["webhook", "manifests", "--ca-bundle", "missing.pem"],
+    ] {
+        let r = dir.run(&args);
+        r.expect_code(2);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
+    }
+}
+
+/// A Pod that the `restricted` Pod Security level rejects (no runAsNonRoot, no seccomp) but
+/// that has no blocking finding of its own.
+fn unrestricted_pod(ns: &str) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web", "namespace": ns, "labels": {"app.kubernetes.io/name": "web"}},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.27",
+            "resources": {"limits": {"cpu": "1", "memory": "64Mi"}}}]}
+    })
+}
+
+fn review_in(uid: &str, ns: &str, object: Value) -> Vec<u8> {
+    let mut body: Value =
+        serde_json::from_slice(&review(uid, "CREATE", object, Value::Null, false)).unwrap();
+    body["request"]["namespace"] = json!(ns);
+    serde_json::to_vec(&body).unwrap()
+}
+
+#[test]
+fn cross_resource_rules_see_the_cluster_through_the_watched_inventory() {
+    use confgate_testcluster::{Options, TestCluster};
+    let tc = TestCluster::start(Options::default()).unwrap();
+    tc.load_yaml(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: locked\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n",
+    )
+    .unwrap();
+    let dir = Scratch::new();
+    let ca = pki(dir.path(), "ca");
+    let k = tc.kubeconfig_path().display().to_string();
+    let s = start(dir.path(), &ca, &["--inventory", "--kubeconfig", &k]);
+    // Ready only once every inventory type is listed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while https(&s.addr, &ca, "GET", "/readyz", b"").unwrap().0 != 200 {
+        assert!(Instant::now() < deadline, "never ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let has_cg1025 = |r: &Value| r.to_string().contains("CG1025");
+    // The Namespace in the cluster enforces `restricted`: CG1025 (high) denies the Pod.
+    let r = answer(
+        &s,
+        &ca,
+        &review_in("i-1", "locked", unrestricted_pod("locked")),
+    );
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(has_cg1025(&r), "{r}");
+    // The same Pod elsewhere has no such finding.
+    let r = answer(&s, &ca, &review_in("i-2", "open", unrestricted_pod("open")));
+    assert!(!has_cg1025(&r), "{r}");
+    // A Namespace created after the start reaches the inventory through the watch.
+    tc.load_yaml(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: later\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n",
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = answer(
+            &s,
+            &ca,
+            &review_in("i-3", "later", unrestricted_pod("later")),
+        );
+        if has_cg1025(&r) {
+            assert_eq!(r["allowed"], false);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the watch never brought the new Namespace: {r}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (_, metrics) = https(&s.addr, &ca, "GET", "/metrics", b"").unwrap();
+    assert!(
+        metrics.contains("confgate_webhook_inventory_synced 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn kubectl_apply_through_the_test_api_server_is_decided_by_the_generated_webhook() {
+    use confgate_testcluster::{Options, TestCluster};
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: kubectl not found");
+        return;
+    }
+    let tc = TestCluster::start(Options::default()).unwrap();
+    let dir = Scratch::new();
+    dir.run(&[
+        "webhook",
+        "manifests",
+        "--self-signed",
+        "--cert-dir",
+        "certs",
+        "--output",
+        "webhook.yaml",
+    ])
+    .expect_code(0);
+    std::fs::copy(
+        dir.path().join("certs/tls.crt"),
+        dir.path().join("cert.pem"),
+    )
+    .unwrap();
+    std::fs::copy(dir.path().join("certs/tls.key"), dir.path().join("key.pem")).unwrap();
+    let ca = std::fs::read_to_string(dir.path().join("certs/ca.crt")).unwrap();
+    let s = start_named(dir.path(), &ca, "confgate-webhook.confgate-system.svc");
+    // The API server reaches the Service at the webhook's loopback address.
+    tc.set_service_endpoint("confgate-system", "confgate-webhook", &s.addr);
+    let k = tc.kubeconfig_path().display().to_string();
+    let kubectl = |args: &[&str]| {
+        let out = Command::new("kubectl")
+            .current_dir(dir.path())
+            .env("KUBECONFIG", &k)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    // The generated manifests install as they are (Secret first, as the README says).
+    let (ok, out) = kubectl(&["apply", "-f", "certs/tls-secret.yaml", "-f", "webhook.yaml"]);
+    assert!(ok, "{out}");
+    let (ok, out) = kubectl(&["create", "namespace", "shop"]);
+    assert!(ok, "{out}");
+    dir.write(
+        "bad.yaml",
+        serde_yaml::to_string(&pod("bad", true)).unwrap(),
+    );
+    let (ok, out) = kubectl(&["apply", "-f", "bad.yaml"]);
+    assert!(!ok, "a privileged Pod was admitted: {out}");
+    assert!(
+        out.contains("admission webhook \"validate.confgate.dev\" denied the request: confgate:"),
+        "{out}"
+    );
+    assert!(out.contains("CG1001"), "{out}");
+    assert!(tc.get("v1", "Pod", Some("shop"), "bad").is_none());
+    // Server-side apply and a server-side dry run are decided the same way.
+    let (ok, out) = kubectl(&["apply", "--server-side", "-f", "bad.yaml"]);
+    assert!(!ok && out.contains("CG1001"), "{out}");
+    // Below the gate: admitted, with the findings as kubectl warnings.
+    dir.write(
+        "good.yaml",
+        serde_yaml::to_string(&pod("good", false)).unwrap(),
+    );
+    let (ok, out) = kubectl(&["apply", "-f", "good.yaml"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Warning: confgate CG"), "{out}");
+    // The webhook's own namespace is never sent to it.
+    let mut own = pod("own", true);
+    own["metadata"]["namespace"] = json!("confgate-system");
+    dir.write("own.yaml", serde_yaml::to_string(&own).unwrap());
+    let (ok, out) = kubectl(&["apply", "-f", "own.yaml"]);
+    assert!(ok, "{out}");
 }

@@ -70,21 +70,24 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Status> {
             None => None,
         };
         let ready: Arc<dyn Fn() -> Result<(), String> + Send + Sync> = match mirror {
-            Some(m) => Arc::new(move || {
-                if m.synced() {
-                    Ok(())
-                } else {
-                    let failing = m.failing();
-                    Err(if failing.is_empty() {
-                        "the cluster inventory is not listed yet".to_string()
+            Some(m) => {
+                let webhook = webhook.clone();
+                Arc::new(move || {
+                    if m.synced() && webhook.inventory_complete() {
+                        Ok(())
                     } else {
-                        format!(
-                            "the cluster inventory is not listed yet: {}",
-                            failing.join("; ")
-                        )
-                    })
-                }
-            }),
+                        let failing = m.failing();
+                        Err(if failing.is_empty() {
+                            "the cluster inventory is not listed yet".to_string()
+                        } else {
+                            format!(
+                                "the cluster inventory is not listed yet: {}",
+                                failing.join("; ")
+                            )
+                        })
+                    }
+                })
+            }
             None => Arc::new(|| Ok(())),
         };
         let opts = server::ServerOptions {
@@ -132,4 +135,123 @@ pub fn nothing_to_serve() -> Diagnostic {
         Code::Settings,
         "choose what to serve: --webhook (admission webhook, HTTPS) or --metrics (monitoring)",
     )
+}
+
+/// `confgate webhook ...`.
+pub fn run(c: &crate::cli::WebhookCommand) -> anyhow::Result<Status> {
+    match c {
+        crate::cli::WebhookCommand::Manifests(a) => manifests(a),
+    }
+}
+
+fn manifests(a: &crate::cli::WebhookManifestsArgs) -> anyhow::Result<Status> {
+    use confgate::webhook::manifests::{self, ManifestOptions, TlsSource};
+    let settings_error = |m: String| Diagnostic::new(Code::Settings, m);
+    let mut written = vec![];
+    let (tls, pki) = if a.self_signed {
+        let pki = manifests::self_signed(&a.name, &a.namespace).map_err(settings_error)?;
+        (
+            TlsSource::SelfSigned {
+                ca_pem: pki.ca_pem.clone(),
+            },
+            Some(pki),
+        )
+    } else if a.cert_manager {
+        let issuer = match &a.issuer {
+            None => None,
+            Some(s) => match s.split_once('/') {
+                Some((k @ ("Issuer" | "ClusterIssuer"), n)) if !n.is_empty() => {
+                    Some((k.to_string(), n.to_string()))
+                }
+                _ => {
+                    return Err(settings_error(format!(
+                        "--issuer {s:?}: expected Issuer/NAME or ClusterIssuer/NAME"
+                    ))
+                    .into());
+                }
+            },
+        };
+        (TlsSource::CertManager { issuer }, None)
+    } else if let Some(f) = &a.ca_bundle {
+        let ca_pem = std::fs::read_to_string(f).map_err(|e| {
+            Diagnostic::new(Code::Settings, format!("cannot read the CA bundle: {e}"))
+                .file(f.display().to_string())
+        })?;
+        if !ca_pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(Diagnostic::new(Code::Settings, "not a PEM certificate")
+                .file(f.display().to_string())
+                .into());
+        }
+        (TlsSource::CaBundle { ca_pem }, None)
+    } else {
+        return Err(settings_error(
+            "choose how the webhook gets its certificate: --self-signed --cert-dir DIR, \
+             --cert-manager, or --ca-bundle FILE (with a Secret <name>-tls you create)"
+                .into(),
+        )
+        .into());
+    };
+    let opts = ManifestOptions {
+        namespace: a.namespace.clone(),
+        name: a.name.clone(),
+        image: a.image.clone().unwrap_or_else(manifests::default_image),
+        replicas: a.replicas,
+        failure: a.failure_policy,
+        timeout_seconds: a.timeout_seconds,
+        audit_only: a.audit_only,
+        exempt_namespaces: a.exempt_namespace.clone(),
+        inventory: a.inventory,
+        tls,
+    };
+    let objects = manifests::objects(&opts).map_err(settings_error)?;
+    let mut text = String::new();
+    for o in &objects {
+        text.push_str("---\n");
+        text.push_str(&cluster::live::to_yaml(o).map_err(settings_error)?);
+    }
+    if let (Some(pki), Some(dir)) = (&pki, &a.cert_dir) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Diagnostic::new(
+                Code::Unreadable,
+                format!("cannot create the directory: {e}"),
+            )
+            .file(dir.display().to_string())
+        })?;
+        // The Namespace first (the same object as in the manifests), so the Secret can be
+        // applied before them.
+        let secret = format!(
+            "---\n{}---\n{}",
+            cluster::live::to_yaml(&objects[0]).map_err(settings_error)?,
+            cluster::live::to_yaml(&manifests::tls_secret(&opts, pki)).map_err(settings_error)?
+        );
+        for (file, body, private) in [
+            ("ca.crt", pki.ca_pem.as_str(), false),
+            ("tls.crt", pki.cert_pem.as_str(), false),
+            ("tls.key", pki.key_pem.as_str(), true),
+            ("tls-secret.yaml", secret.as_str(), true),
+        ] {
+            let p = dir.join(file);
+            let r = if private {
+                confgate::fsutil::write_private(&p, body.as_bytes())
+            } else {
+                confgate::fsutil::write_atomic(&p, body.as_bytes())
+            };
+            r.map_err(|e| {
+                Diagnostic::new(Code::Unreadable, format!("cannot write: {e}"))
+                    .file(p.display().to_string())
+            })?;
+            written.push(p);
+        }
+    }
+    super::write_output(a.output.as_deref(), text.as_bytes())?;
+    if let Some(dir) = &a.cert_dir
+        && !written.is_empty()
+    {
+        eprintln!(
+            "confgate: the certificate and key are in {} (mode 0600 for the key); create the Secret first: kubectl apply -f {}",
+            dir.display(),
+            dir.join("tls-secret.yaml").display()
+        );
+    }
+    Ok(Status::Clean)
 }

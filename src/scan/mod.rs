@@ -352,7 +352,7 @@ impl Scanner {
         inventory: &Inventory,
         bindings: &Bindings,
     ) -> Result<ScanOutcome, Diagnostic> {
-        self.pool.install(|| {
+        let run = || {
             let inputs: Vec<EngineValue> = docs
                 .iter()
                 .map(|d| EngineValue::from_node(&d.tree))
@@ -369,7 +369,14 @@ impl Scanner {
             let mut outcome = self.evaluate_pairs(&pairs, &all, &data, &NoProgress)?;
             resolve::per_scan(&mut outcome, &self.options, bindings.today);
             Ok(outcome)
-        })
+        };
+        // A request of a document or two is evaluated where it is (the webhook calls this
+        // from its own blocking threads); larger sets go to the scanner's pool.
+        if docs.len() <= 2 {
+            run()
+        } else {
+            self.pool.install(run)
+        }
     }
 
     /// Evaluates the documents `selected` picks; all documents form the inventory. Must run
@@ -431,49 +438,53 @@ impl Scanner {
         let bound = self.policies.bind(data)?;
         let selection = &self.options.selection;
         type ChunkResult = Result<(Vec<Finding>, Vec<Diagnostic>), Diagnostic>;
-        let results: Vec<ChunkResult> = pairs
-            .par_chunks(chunk)
-            .map(|chunk| {
-                let mut worker = bound.worker()?;
-                let mut findings = Vec::new();
-                let mut errors = Vec::new();
-                for (doc, input) in chunk {
-                    let (raw, errs) = worker.evaluate_object(
-                        Some(&doc.resource.api_version),
-                        &doc.resource.kind,
-                        input,
-                    );
-                    let found = raw
-                        .iter()
-                        .filter_map(|r| {
-                            let rule = &self.rules[*self.builtin.get(r.id.as_str())?];
-                            rule.applies_to_object(&doc.resource.api_version, &doc.resource.kind)
-                                .then(|| Finding::new(r, rule, doc))
-                        })
-                        .collect();
-                    findings.extend(resolve::per_document(selection, doc, found));
-                    errors.extend(errs.into_iter().map(|e| {
-                        Diagnostic::new(
-                            if e.timed_out {
-                                Code::PolicyTimeout
-                            } else {
-                                Code::PolicyEval
-                            },
-                            format!(
-                                "policy {} failed on {}: {}",
-                                e.package.trim_start_matches("data."),
-                                doc.resource,
-                                e.message
-                            ),
-                        )
-                        .file(doc.file.path.clone())
-                        .line(Some(doc.tree.span.start.line))
-                    }));
-                }
-                progress.advance(chunk.len() as u64);
-                Ok((findings, errors))
-            })
-            .collect();
+        let one_chunk = |chunk: &[(&Document, &EngineValue)]| -> ChunkResult {
+            let mut worker = bound.worker()?;
+            let mut findings = Vec::new();
+            let mut errors = Vec::new();
+            for (doc, input) in chunk {
+                let (raw, errs) = worker.evaluate_object(
+                    Some(&doc.resource.api_version),
+                    &doc.resource.kind,
+                    input,
+                );
+                let found = raw
+                    .iter()
+                    .filter_map(|r| {
+                        let rule = &self.rules[*self.builtin.get(r.id.as_str())?];
+                        rule.applies_to_object(&doc.resource.api_version, &doc.resource.kind)
+                            .then(|| Finding::new(r, rule, doc))
+                    })
+                    .collect();
+                findings.extend(resolve::per_document(selection, doc, found));
+                errors.extend(errs.into_iter().map(|e| {
+                    Diagnostic::new(
+                        if e.timed_out {
+                            Code::PolicyTimeout
+                        } else {
+                            Code::PolicyEval
+                        },
+                        format!(
+                            "policy {} failed on {}: {}",
+                            e.package.trim_start_matches("data."),
+                            doc.resource,
+                            e.message
+                        ),
+                    )
+                    .file(doc.file.path.clone())
+                    .line(Some(doc.tree.span.start.line))
+                }));
+            }
+            progress.advance(chunk.len() as u64);
+            Ok((findings, errors))
+        };
+        // One chunk (a webhook review, a single file) runs on the calling thread: no hop
+        // into the pool and back for one document.
+        let results: Vec<ChunkResult> = if pairs.len() <= chunk {
+            vec![one_chunk(pairs)]
+        } else {
+            pairs.par_chunks(chunk).map(one_chunk).collect()
+        };
         progress.finish();
 
         let mut outcome = ScanOutcome {

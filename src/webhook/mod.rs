@@ -49,6 +49,8 @@ pub struct Webhook {
     scanner: Arc<Scanner>,
     policy: Policy,
     inventory: RwLock<(Arc<Inventory>, Instant)>,
+    /// An inventory built from a complete listing of every watched type is in use.
+    inventory_complete: std::sync::atomic::AtomicBool,
     pub metrics: Metrics,
 }
 
@@ -68,6 +70,7 @@ impl Webhook {
             scanner,
             policy,
             inventory: RwLock::new((Arc::new(empty), Instant::now())),
+            inventory_complete: std::sync::atomic::AtomicBool::new(false),
             metrics: Metrics::default(),
         }
     }
@@ -87,6 +90,12 @@ impl Webhook {
         }
     }
 
+    /// Whether the inventory in use was built from a complete listing (readiness).
+    pub fn inventory_complete(&self) -> bool {
+        self.inventory_complete
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// The inventory in use and when it was built.
     pub fn inventory(&self) -> (Arc<Inventory>, Instant) {
         match self.inventory.read() {
@@ -97,32 +106,36 @@ impl Webhook {
 
     /// Decides one request body (`admission.k8s.io/v1` `AdmissionReview` JSON).
     pub fn review(&self, body: &[u8]) -> Result<Reviewed, BadRequest> {
-        let req = parse(body)?;
+        Ok(self.review_request(&parse(body)?))
+    }
+
+    /// Decides one parsed request.
+    pub fn review_request(&self, req: &AdmissionRequest<DynamicObject>) -> Reviewed {
         let operation = operation_label(&req.operation);
-        if let Some(skip) = decide::skip(&req, &self.policy) {
-            return Ok(Reviewed {
-                review: AdmissionResponse::from(&req).into_review(),
+        if let Some(skip) = decide::skip(req, &self.policy) {
+            return Reviewed {
+                review: AdmissionResponse::from(req).into_review(),
                 operation,
                 decision: None,
                 skipped: Some(skip),
-            });
+            };
         }
-        let (resp, decision) = match self.evaluate(&req) {
+        let (resp, decision) = match self.evaluate(req) {
             Ok((findings, already)) => decide::respond(
-                &req,
+                req,
                 &self.policy,
                 self.scanner.rules(),
                 &findings,
                 already.as_ref(),
             ),
-            Err(cause) => decide::failed(&req, &self.policy, &cause),
+            Err(cause) => decide::failed(req, &self.policy, &cause),
         };
-        Ok(Reviewed {
+        Reviewed {
             review: resp.into_review(),
             operation,
             decision: Some(decision),
             skipped: None,
-        })
+        }
     }
 
     /// The findings of the request's object (reported as `confgate scan` reports them) and,
@@ -263,11 +276,16 @@ pub async fn keep_inventory(
     while changes.changed().await.is_ok() {
         tokio::time::sleep(settle).await;
         changes.borrow_and_update();
+        let complete = mirror.synced();
         let objects = mirror.snapshot();
         let w = webhook.clone();
         let built = tokio::task::spawn_blocking(move || {
             let inv = inventory_of(w.scanner(), objects);
             w.set_inventory(inv);
+            if complete {
+                w.inventory_complete
+                    .store(true, std::sync::atomic::Ordering::Release);
+            }
         })
         .await;
         if built.is_err() {

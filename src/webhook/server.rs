@@ -144,6 +144,9 @@ struct App {
     webhook: Arc<Webhook>,
     deadline: Duration,
     max_body: usize,
+    /// One permit per core: reviews beyond that wait their turn in order (FIFO) instead of
+    /// all running at once, which keeps tail latency and memory flat under load.
+    evaluators: Arc<tokio::sync::Semaphore>,
     prefix: Option<Arc<str>>,
     ready: Arc<dyn Fn() -> Result<(), String> + Send + Sync>,
 }
@@ -198,14 +201,16 @@ async fn validate(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
             return (StatusCode::BAD_REQUEST, format!("{}\n", e.0)).into_response();
         }
     };
+    let request = Arc::new(request);
     let webhook = app.webhook.clone();
-    let work = tokio::task::spawn_blocking(move || webhook.review(&body));
+    let evaluators = app.evaluators.clone();
+    let for_review = request.clone();
+    let work = async move {
+        let _permit = evaluators.acquire_owned().await;
+        tokio::task::spawn_blocking(move || webhook.review_request(&for_review)).await
+    };
     let reviewed = match tokio::time::timeout(app.deadline, work).await {
-        Ok(Ok(Ok(r))) => r,
-        Ok(Ok(Err(e))) => {
-            app.webhook.metrics.rejected(400);
-            return (StatusCode::BAD_REQUEST, format!("{}\n", e.0)).into_response();
-        }
+        Ok(Ok(r)) => r,
         outcome => {
             let reason = if outcome.is_err() {
                 "deadline"
@@ -310,6 +315,9 @@ pub fn router(
         webhook,
         deadline: opts.deadline,
         max_body: opts.max_body,
+        evaluators: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
         prefix: opts.metrics_prefix.as_deref().map(Arc::from),
         ready,
     };

@@ -3,7 +3,9 @@
 //! [`TestCluster::start`] serves HTTPS on 127.0.0.1 with a throw-away CA, writes a real
 //! kubeconfig (several contexts: admin token, client certificate, a limited user, a bad
 //! token, and one per [`User`]), keeps objects in memory, and runs a small controller that
-//! makes workloads become ready.
+//! makes workloads become ready. Writes through the API are checked by the stored
+//! ValidatingWebhookConfigurations' webhooks, as kube-apiserver does (see `admission.rs`).
+mod admission;
 pub mod apply;
 pub mod controller;
 
@@ -44,6 +46,13 @@ pub struct Options {
     pub port: u16,
     /// Fault rules parsed like the CLI's `--fault` (`METHOD:PATH_PREFIX=500x3`).
     pub faults: Vec<String>,
+    /// Where admission webhooks given as `clientConfig.service` are dialled, since the test
+    /// server has no cluster network: `"namespace/name"` → `"host:port"` (e.g.
+    /// `"confgate/confgate"` → `"127.0.0.1:8443"`). A service not listed is dialled at
+    /// `127.0.0.1:<service port>`. Either way its certificate is verified for
+    /// `<name>.<namespace>.svc`, as kube-apiserver does. See also
+    /// [`TestCluster::set_service_endpoint`].
+    pub service_endpoints: HashMap<String, String>,
 }
 
 impl Default for Options {
@@ -55,6 +64,7 @@ impl Default for Options {
             users: vec![],
             port: 0,
             faults: vec![],
+            service_endpoints: HashMap::new(),
         }
     }
 }
@@ -134,6 +144,7 @@ pub(crate) struct Shared {
     pub cert_der: Vec<u8>,
     pub cert_identity: Arc<Identity>,
     pub port: std::sync::atomic::AtomicU16,
+    pub endpoints: admission::Endpoints,
 }
 
 impl Shared {
@@ -290,6 +301,7 @@ impl TestCluster {
                 rules: None,
             }),
             port: Default::default(),
+            endpoints: admission::Endpoints::new(opts.service_endpoints.clone()),
         });
 
         let listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))
@@ -404,6 +416,12 @@ impl TestCluster {
     }
     pub fn faults(&self) -> Faults {
         self.shared.faults.clone()
+    }
+    /// Dials admission webhooks given as `clientConfig.service` {namespace, name} at `addr`
+    /// (`host:port`) from now on, instead of `127.0.0.1:<service port>` (like
+    /// [`Options::service_endpoints`], for a webhook started after the cluster).
+    pub fn set_service_endpoint(&self, namespace: &str, name: &str, addr: &str) {
+        self.shared.endpoints.set(namespace, name, addr);
     }
     /// Requests whose path starts with `path_prefix` (query excluded) so far.
     pub fn request_count(&self, path_prefix: &str) -> usize {

@@ -1,4 +1,5 @@
-//! `confgate-testcluster --kubeconfig FILE [--load PATH]... [--port N] [--name NAME]`:
+//! `confgate-testcluster --kubeconfig FILE [--load PATH]... [--port N] [--name NAME]
+//! [--fault RULE]... [--service-endpoint NS/NAME=HOST:PORT]...`:
 //! writes the kubeconfig, loads the manifests, prints `READY <port>` and serves until
 //! SIGTERM or SIGINT.
 
@@ -29,6 +30,19 @@ struct Cli {
     /// Inject a fault: METHOD:PATH_PREFIX=500x3 or METHOD:PATH_PREFIX=delay5sx1 (repeatable).
     #[arg(long)]
     fault: Vec<String>,
+    /// Dial admission webhooks given as service NS/NAME at HOST:PORT: NS/NAME=HOST:PORT
+    /// (repeatable; unlisted services are dialled at 127.0.0.1:<service port>).
+    #[arg(long, value_parser = service_endpoint)]
+    service_endpoint: Vec<(String, String)>,
+}
+
+fn service_endpoint(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((svc, addr)) if svc.contains('/') && addr.contains(':') => {
+            Ok((svc.to_string(), addr.to_string()))
+        }
+        _ => Err(format!("expected NAMESPACE/NAME=HOST:PORT, got {s:?}")),
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,6 +54,7 @@ fn main() -> anyhow::Result<()> {
         users: vec![],
         port: cli.port,
         faults: cli.fault,
+        service_endpoints: cli.service_endpoint.into_iter().collect(),
     })?;
     {
         let mut out = std::io::stdout().lock();

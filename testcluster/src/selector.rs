@@ -60,6 +60,76 @@ impl LabelSelector {
         Ok(LabelSelector(reqs))
     }
 
+    /// A `metav1.LabelSelector` object (`matchLabels` and `matchExpressions` with In, NotIn,
+    /// Exists, DoesNotExist), as webhook configurations carry them. Absent/null/`{}` selects
+    /// everything.
+    pub fn from_json(v: &Value) -> Result<LabelSelector, String> {
+        if v.is_null() {
+            return Ok(LabelSelector::default());
+        }
+        let obj = v
+            .as_object()
+            .ok_or_else(|| format!("a label selector must be an object, got {v}"))?;
+        let mut reqs = vec![];
+        if let Some(ml) = obj.get("matchLabels").filter(|m| !m.is_null()) {
+            let ml = ml
+                .as_object()
+                .ok_or("matchLabels must be an object of strings")?;
+            for (k, val) in ml {
+                let val = val
+                    .as_str()
+                    .ok_or_else(|| format!("matchLabels.{k} must be a string"))?;
+                reqs.push(LabelReq::Eq(k.clone(), val.to_string()));
+            }
+        }
+        let exprs = match obj.get("matchExpressions") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Array(a)) => a.as_slice(),
+            Some(_) => return Err("matchExpressions must be a list".into()),
+        };
+        for e in exprs {
+            let key = e
+                .get("key")
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty())
+                .ok_or("matchExpressions[].key: Required value")?
+                .to_string();
+            let values: Vec<String> = match e.get("values") {
+                None | Some(Value::Null) => vec![],
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_string))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| format!("matchExpressions[{key}].values must be strings"))?,
+                Some(_) => return Err(format!("matchExpressions[{key}].values must be a list")),
+            };
+            let op = e.get("operator").and_then(Value::as_str).unwrap_or("");
+            let req = match op {
+                "In" | "NotIn" if values.is_empty() => {
+                    return Err(format!(
+                        "matchExpressions[{key}].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"
+                    ));
+                }
+                "Exists" | "DoesNotExist" if !values.is_empty() => {
+                    return Err(format!(
+                        "matchExpressions[{key}].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                    ));
+                }
+                "In" => LabelReq::In(key, values),
+                "NotIn" => LabelReq::NotIn(key, values),
+                "Exists" => LabelReq::Exists(key),
+                "DoesNotExist" => LabelReq::NotExists(key),
+                other => {
+                    return Err(format!(
+                        "matchExpressions[{key}].operator: Unsupported value: {other:?}: supported values: \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\""
+                    ));
+                }
+            };
+            reqs.push(req);
+        }
+        Ok(LabelSelector(reqs))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -265,6 +335,57 @@ mod tests {
             assert_eq!(LabelSelector::parse(sel).unwrap().matches(m), want, "{sel}");
         }
         assert!(LabelSelector::parse("a in b").is_err());
+    }
+
+    #[test]
+    fn json_selectors() {
+        let l = json!({"env": "prod", "team": "a"});
+        let m = l.as_object();
+        for (sel, want) in [
+            (json!(null), true),
+            (json!({}), true),
+            (json!({"matchLabels": {"env": "prod"}}), true),
+            (json!({"matchLabels": {"env": "dev"}}), false),
+            (
+                json!({"matchExpressions": [{"key": "env", "operator": "In", "values": ["prod", "dev"]}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]}),
+                false,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "x", "operator": "NotIn", "values": ["prod"]}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "team", "operator": "Exists"}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]}),
+                false,
+            ),
+            (
+                json!({"matchLabels": {"env": "prod"}, "matchExpressions": [{"key": "x", "operator": "Exists"}]}),
+                false,
+            ),
+        ] {
+            assert_eq!(
+                LabelSelector::from_json(&sel).unwrap().matches(m),
+                want,
+                "{sel}"
+            );
+        }
+        for bad in [
+            json!({"matchExpressions": [{"key": "env", "operator": "In"}]}),
+            json!({"matchExpressions": [{"key": "env", "operator": "Exists", "values": ["a"]}]}),
+            json!({"matchExpressions": [{"key": "env", "operator": "Gt", "values": ["1"]}]}),
+            json!({"matchLabels": {"env": 1}}),
+            json!("env=prod"),
+        ] {
+            assert!(LabelSelector::from_json(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{
     ApiError, ListPage, Store, WatchEvent, WriteCtx, decode_continue, details, meta_str, now_str,
 };
-use crate::{Identity, Shared, apply, openapi, table};
+use crate::{Identity, Shared, admission, apply, openapi, table};
 
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
@@ -231,6 +231,22 @@ pub async fn handle(
 }
 
 async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
+    // A write that webhooks may see is made in steps, without holding the store lock
+    // while they are called; route_locked only says so.
+    let mut admit = None;
+    let resp = route_locked(shared, &r, &mut admit);
+    match admit {
+        None => resp,
+        Some((ctx, "deletecollection")) => admitted_delete_collection(shared, &r, &ctx).await,
+        Some((ctx, verb)) => admitted(shared, &r, &ctx, verb).await,
+    }
+}
+
+fn route_locked(
+    shared: &Arc<Shared>,
+    r: &Req,
+    admit: &mut Option<(Ctx, &'static str)>,
+) -> Response<Body> {
     let path = r.path.trim_end_matches('/').to_string();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let get = r.method == Method::GET;
@@ -393,24 +409,308 @@ async fn route(shared: &Arc<Shared>, r: Req) -> Response<Body> {
     };
     if def.create_only {
         drop(st);
-        return review(&r, &ctx);
+        return review(r, &ctx);
     }
     if verb == "watch" {
-        return watch_response(shared, st, &r, &ctx);
+        return watch_response(shared, st, r, &ctx);
     }
     if ctx.sub.as_deref() == Some("log") {
-        return pod_log(&st, &r, &ctx);
+        return pod_log(&st, r, &ctx);
     }
     let mut st = st;
     match verb {
-        "get" => do_get(&st, &r, &ctx),
-        "list" => do_list(&st, &r, &ctx),
-        "create" => do_create(&mut st, &r, &ctx),
-        "update" => do_update(&mut st, &r, &ctx),
-        "patch" => do_patch(&mut st, &r, &ctx),
-        "delete" => do_delete(&mut st, &r, &ctx),
-        _ => do_delete_collection(&mut st, &r, &ctx),
+        "get" => do_get(&st, r, &ctx),
+        "list" => do_list(&st, r, &ctx),
+        _ if admission::may_apply(&st, &ctx.def) => {
+            // Finished by `route` (admitted*), after this lock is let go; the response
+            // here is never sent.
+            *admit = Some((ctx, verb));
+            bytes_response(500, vec![], "text/plain")
+        }
+        "deletecollection" => do_delete_collection(&mut st, r, &ctx),
+        _ => {
+            let wctx = match request_ctx(r, verb) {
+                Ok(w) => w,
+                Err(e) => return error(e),
+            };
+            match write(&mut st, r, &ctx, verb, &wctx) {
+                Ok(w) => render(r, &ctx, verb, &w),
+                Err(e) => error(e),
+            }
+        }
     }
+}
+
+/// What a write did (or, dry, would do).
+struct Written {
+    code: u16,
+    obj: Arc<Value>,
+    /// The stored object it replaced or deleted (None: created).
+    old: Option<Arc<Value>>,
+    /// DELETE: whether the object is gone (false: it waits for finalizers).
+    gone: bool,
+}
+
+impl Written {
+    fn new(code: u16, obj: Arc<Value>, old: Option<Arc<Value>>) -> Written {
+        Written {
+            code,
+            obj,
+            old,
+            gone: true,
+        }
+    }
+}
+
+/// The write context of a request (`dryRun` of a DELETE may come in its body).
+fn request_ctx(r: &Req, verb: &str) -> Result<WriteCtx, ApiError> {
+    let mut w = write_ctx(r)?;
+    if verb == "delete" {
+        w.dry_run |= body_dry_run(r);
+    }
+    Ok(w)
+}
+
+fn write(
+    st: &mut Store,
+    r: &Req,
+    ctx: &Ctx,
+    verb: &str,
+    wctx: &WriteCtx,
+) -> Result<Written, ApiError> {
+    match verb {
+        "create" => do_create(st, r, ctx, wctx),
+        "update" => do_update(st, r, ctx, wctx),
+        "patch" => do_patch(st, r, ctx, wctx),
+        _ => do_delete(st, r, ctx, wctx),
+    }
+}
+
+fn render(r: &Req, ctx: &Ctx, verb: &str, w: &Written) -> Response<Body> {
+    if verb == "delete" {
+        render_delete(ctx, w)
+    } else {
+        output(r, ctx, w.code, &w.obj)
+    }
+}
+
+// ---------------------------------------------------------------- admission
+
+/// `Warning: 299 - "..."` headers, one per webhook warning.
+fn warned(mut resp: Response<Body>, warnings: &[String]) -> Response<Body> {
+    for w in warnings {
+        if let Ok(v) = header::HeaderValue::from_bytes(&admission::warning_header(w)) {
+            resp.headers_mut().append(header::WARNING, v);
+        }
+    }
+    resp
+}
+
+/// The AdmissionReview's `options`: CreateOptions, UpdateOptions or DeleteOptions.
+fn review_options(r: &Req, operation: &str, wctx: &WriteCtx) -> Value {
+    let kind = match operation {
+        "CREATE" => "CreateOptions",
+        "UPDATE" => "UpdateOptions",
+        _ => "DeleteOptions",
+    };
+    let mut o = if operation == "DELETE" {
+        serde_json::from_slice::<Value>(&r.body)
+            .ok()
+            .filter(Value::is_object)
+            .unwrap_or(json!({}))
+    } else {
+        json!({})
+    };
+    o["kind"] = json!(kind);
+    o["apiVersion"] = json!("meta.k8s.io/v1");
+    if wctx.dry_run {
+        o["dryRun"] = json!(["All"]);
+    }
+    if operation == "DELETE" {
+        if o.get("propagationPolicy").is_none()
+            && let Some(p) = r.query.get("propagationPolicy")
+        {
+            o["propagationPolicy"] = json!(p);
+        }
+        if o.get("gracePeriodSeconds").is_none()
+            && let Some(g) = r
+                .query
+                .get("gracePeriodSeconds")
+                .and_then(|g| g.parse::<i64>().ok())
+        {
+            o["gracePeriodSeconds"] = json!(g);
+        }
+    } else {
+        if let Some(m) = r.query.get("fieldManager").filter(|m| !m.is_empty()) {
+            o["fieldManager"] = json!(m);
+        }
+        if let Some(v) = r.query.get("fieldValidation").filter(|v| !v.is_empty()) {
+            o["fieldValidation"] = json!(v);
+        }
+    }
+    o
+}
+
+fn admission_request(
+    r: &Req,
+    ctx: &Ctx,
+    wctx: &WriteCtx,
+    operation: &'static str,
+    new: Option<&Value>,
+    old: Option<&Value>,
+) -> admission::Request {
+    let show = |o: &Value| {
+        if ctx.sub.as_deref() == Some("scale") {
+            scale_of(o)
+        } else {
+            present(o, ctx).into_owned()
+        }
+    };
+    let any = new.or(old);
+    let name = any
+        .and_then(|o| meta_str(o, "name"))
+        .or(ctx.name.as_deref())
+        .unwrap_or("")
+        .to_string();
+    let namespace = if ctx.def.namespaced {
+        any.and_then(|o| meta_str(o, "namespace"))
+            .or(ctx.ns.as_deref())
+            .map(str::to_string)
+    } else {
+        None
+    };
+    admission::Request {
+        operation,
+        def: ctx.def.clone(),
+        version: ctx.version.clone(),
+        sub: ctx.sub.clone(),
+        name,
+        namespace,
+        object: new.map(show),
+        old_object: old.map(show),
+        dry_run: wctx.dry_run,
+        options: review_options(r, operation, wctx),
+        username: r.ident.username.clone(),
+        groups: r.ident.groups.clone(),
+    }
+}
+
+fn rv_of(o: &Value) -> String {
+    meta_str(o, "resourceVersion").unwrap_or("").to_string()
+}
+
+/// A create, update, patch or delete that validating webhooks may see: the write is
+/// computed as a dry run under the store lock, the webhooks are called without it, and
+/// the write is then made for real, unless the object changed meanwhile (then it all
+/// starts again, as kube-apiserver retries a conflicting update).
+async fn admitted(shared: &Arc<Shared>, r: &Req, ctx: &Ctx, verb: &str) -> Response<Body> {
+    let real = match request_ctx(r, verb) {
+        Ok(w) => w,
+        Err(e) => return error(e),
+    };
+    let name = ctx.name.as_deref().unwrap_or("");
+    for _ in 0..5 {
+        let (dry, areq, calls) = {
+            let mut st = shared.lock_store();
+            let mut w = real.clone();
+            w.dry_run = true;
+            let dry = match write(&mut st, r, ctx, verb, &w) {
+                Ok(d) => d,
+                Err(e) => return error(e),
+            };
+            let operation = match (verb, &dry.old) {
+                ("delete", _) => "DELETE",
+                (_, None) => "CREATE",
+                _ => "UPDATE",
+            };
+            let new = (operation != "DELETE").then_some(&*dry.obj);
+            let mut areq = admission_request(r, ctx, &real, operation, new, dry.old.as_deref());
+            if verb == "create" {
+                // kube-apiserver names the request as the client did: no name when the
+                // server generates it (the object carries the generated one).
+                let asked = parse_body(r).ok();
+                areq.name = asked
+                    .as_ref()
+                    .and_then(|b| meta_str(b, "name"))
+                    .unwrap_or("")
+                    .to_string();
+            }
+            let calls = admission::select(&st, &areq);
+            (dry, areq, calls)
+        };
+        let verdict = if calls.is_empty() {
+            admission::Verdict::default()
+        } else {
+            admission::dispatch(&shared.endpoints, calls, &areq).await
+        };
+        if let Some((code, status)) = &verdict.refusal {
+            return warned(json_response(*code, status), &verdict.warnings);
+        }
+        if real.dry_run {
+            return warned(render(r, ctx, verb, &dry), &verdict.warnings);
+        }
+        let mut st = shared.lock_store();
+        if verb != "create" {
+            let now = st.get(&ctx.def, ctx.ns.as_deref(), name).map(|o| rv_of(&o));
+            if now != dry.old.as_deref().map(rv_of) {
+                continue;
+            }
+        }
+        let mut w = real.clone();
+        if dry.old.is_none() {
+            // The object the webhooks saw: same uid, same generated name.
+            let uid = meta_str(&dry.obj, "uid").unwrap_or("").to_string();
+            w.pinned = Some((uid, meta_str(&dry.obj, "name").unwrap_or("").to_string()));
+        }
+        let resp = match write(&mut st, r, ctx, verb, &w) {
+            Ok(done) => render(r, ctx, verb, &done),
+            Err(e) => error(e),
+        };
+        return warned(resp, &verdict.warnings);
+    }
+    error(ApiError::conflict(&ctx.def, name))
+}
+
+/// DELETE of a collection: every object is reviewed as a DELETE first; one refusal and
+/// nothing is deleted (kube-apiserver deletes in parallel and may have deleted some).
+async fn admitted_delete_collection(shared: &Arc<Shared>, r: &Req, ctx: &Ctx) -> Response<Body> {
+    let mut wctx = match write_ctx(r) {
+        Ok(w) => w,
+        Err(e) => return error(e),
+    };
+    wctx.dry_run |= body_dry_run(r);
+    let (labels, fields) = match selectors(r, &ctx.def) {
+        Ok(x) => x,
+        Err(e) => return error(e),
+    };
+    let reviews: Vec<_> = {
+        let st = shared.lock_store();
+        let ListPage::Page { items, .. } =
+            st.list(&ctx.def, ctx.ns.as_deref(), &labels, &fields, None, None);
+        items
+            .iter()
+            .map(|o| {
+                let areq = admission_request(r, ctx, &wctx, "DELETE", None, Some(o));
+                let calls = admission::select(&st, &areq);
+                (areq, calls)
+            })
+            .filter(|(_, calls)| !calls.is_empty())
+            .collect()
+    };
+    let mut warnings: Vec<String> = vec![];
+    for (areq, calls) in reviews {
+        let v = admission::dispatch(&shared.endpoints, calls, &areq).await;
+        for w in v.warnings {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+        if let Some((code, status)) = &v.refusal {
+            return warned(json_response(*code, status), &warnings);
+        }
+    }
+    let mut st = shared.lock_store();
+    warned(do_delete_collection(&mut st, r, ctx), &warnings)
 }
 
 struct Ctx {
@@ -757,22 +1057,14 @@ fn write_ctx(r: &Req) -> Result<WriteCtx, ApiError> {
         manager,
         now: now_str(),
         direct: false,
+        pinned: None,
     })
 }
 
-fn do_create(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
-    let wctx = match write_ctx(r) {
-        Ok(w) => w,
-        Err(e) => return error(e),
-    };
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
-    match st.create(&ctx.def, &ctx.version, ctx.ns.as_deref(), body, &wctx, true) {
-        Ok(o) => output(r, ctx, 201, &o),
-        Err(e) => error(e),
-    }
+fn do_create(st: &mut Store, r: &Req, ctx: &Ctx, wctx: &WriteCtx) -> Result<Written, ApiError> {
+    let body = parse_body(r)?;
+    let o = st.create(&ctx.def, &ctx.version, ctx.ns.as_deref(), body, wctx, true)?;
+    Ok(Written::new(201, o, None))
 }
 
 /// The full new object for a write to the scale subresource.
@@ -809,24 +1101,14 @@ fn from_scale(def: &ResourceDef, old: &Value, scale: &Value) -> Result<Value, Ap
     Ok(new)
 }
 
-fn do_update(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
-    let wctx = match write_ctx(r) {
-        Ok(w) => w,
-        Err(e) => return error(e),
-    };
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
+fn do_update(st: &mut Store, r: &Req, ctx: &Ctx, wctx: &WriteCtx) -> Result<Written, ApiError> {
+    let body = parse_body(r)?;
     let name = ctx.name.as_deref().unwrap_or("");
     let Some(old) = st.get(&ctx.def, ctx.ns.as_deref(), name) else {
-        return error(ApiError::not_found(&ctx.def, name));
+        return Err(ApiError::not_found(&ctx.def, name));
     };
     let (new, sub) = match ctx.sub.as_deref() {
-        Some("scale") => match from_scale(&ctx.def, &old, &body) {
-            Ok(n) => (n, None),
-            Err(e) => return error(e),
-        },
+        Some("scale") => (from_scale(&ctx.def, &old, &body)?, None),
         Some("finalize") => {
             let mut n = (*old).clone();
             n["spec"] = body.get("spec").cloned().unwrap_or(json!({}));
@@ -834,10 +1116,8 @@ fn do_update(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
         }
         s => (body, s),
     };
-    match st.update(&ctx.def, &ctx.version, &old, new, sub, &wctx, true) {
-        Ok(o) => output(r, ctx, 200, &o),
-        Err(e) => error(e),
-    }
+    let o = st.update(&ctx.def, &ctx.version, &old, new, sub, wctx, true)?;
+    Ok(Written::new(200, o, Some(old)))
 }
 
 fn conflict_status(def: &ResourceDef, name: &str, conflicts: &[apply::Conflict]) -> ApiError {
@@ -869,15 +1149,8 @@ fn conflict_status(def: &ResourceDef, name: &str, conflicts: &[apply::Conflict])
     ApiError::new(409, "Conflict", msg).with_details(d)
 }
 
-fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
-    let wctx = match write_ctx(r) {
-        Ok(w) => w,
-        Err(e) => return error(e),
-    };
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return error(e),
-    };
+fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx, wctx: &WriteCtx) -> Result<Written, ApiError> {
+    let body = parse_body(r)?;
     let name = ctx.name.as_deref().unwrap_or("").to_string();
     let ct = r
         .content_type
@@ -890,21 +1163,21 @@ fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
     let sub = ctx.sub.as_deref();
     if ct == "application/apply-patch+yaml" || ct == "application/apply-patch+cbor" {
         let Some(manager) = r.query.get("fieldManager").filter(|m| !m.is_empty()) else {
-            return error(ApiError::bad_request(
+            return Err(ApiError::bad_request(
                 "PATCH request with apply content type must specify a fieldManager (the fieldManager query parameter is required for apply requests)",
             ));
         };
         let force = truthy(&r.query, "force") && r.query.contains_key("force");
         let mut applied = body;
         if !applied.is_object() {
-            return error(ApiError::bad_request(
+            return Err(ApiError::bad_request(
                 "the applied configuration is not an object",
             ));
         }
         if let Some(n) = meta_str(&applied, "name")
             && n != name
         {
-            return error(ApiError::bad_request(format!(
+            return Err(ApiError::bad_request(format!(
                 "the name of the object ({n}) does not match the name on the URL ({name})"
             )));
         }
@@ -919,7 +1192,7 @@ fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
         {
             match meta_str(&applied, "namespace") {
                 Some(n) if n != ns => {
-                    return error(ApiError::bad_request(
+                    return Err(ApiError::bad_request(
                         "the namespace of the provided object does not match the namespace sent on the request",
                     ));
                 }
@@ -928,43 +1201,41 @@ fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
             }
         }
         if applied.get("apiVersion").is_none() || applied.get("kind").is_none() {
-            return error(ApiError::bad_request(
+            return Err(ApiError::bad_request(
                 "apiVersion and kind must be set in an applied configuration",
             ));
         }
         if sub == Some("scale") {
-            return error(ApiError::bad_request(
+            return Err(ApiError::bad_request(
                 "server-side apply of the scale subresource is not supported by testcluster",
             ));
         }
         let live = old.as_deref();
-        let mut wctx = wctx;
+        let mut wctx = wctx.clone();
         wctx.manager = manager.clone();
         let merged = match apply::server_side_apply(live, &applied, manager, force, &wctx.now) {
             Ok(m) => m,
             Err(apply::ApplyError::Conflicts(cs)) => {
-                return error(conflict_status(&ctx.def, &name, &cs));
+                return Err(conflict_status(&ctx.def, &name, &cs));
             }
             Err(apply::ApplyError::Invalid(m)) => {
-                return error(ApiError::invalid(&ctx.def, &name, "", &m));
+                return Err(ApiError::invalid(&ctx.def, &name, "", &m));
             }
         };
         return match old {
             None => {
                 if sub.is_some() {
-                    return error(ApiError::not_found(&ctx.def, &name));
+                    return Err(ApiError::not_found(&ctx.def, &name));
                 }
-                match st.create(
+                let o = st.create(
                     &ctx.def,
                     &ctx.version,
                     ctx.ns.as_deref(),
                     merged,
                     &wctx,
                     false,
-                ) {
-                    Ok(o) => output(r, ctx, 201, &o),
-                    Err(e) => error(e),
-                }
+                )?;
+                Ok(Written::new(201, o, None))
             }
             Some(old) => {
                 let mut merged = merged;
@@ -974,15 +1245,13 @@ fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
                 {
                     m.remove("resourceVersion");
                 }
-                match st.update(&ctx.def, &ctx.version, &old, merged, sub, &wctx, false) {
-                    Ok(o) => output(r, ctx, 200, &o),
-                    Err(e) => error(e),
-                }
+                let o = st.update(&ctx.def, &ctx.version, &old, merged, sub, &wctx, false)?;
+                Ok(Written::new(200, o, Some(old)))
             }
         };
     }
     let Some(old) = old else {
-        return error(ApiError::not_found(&ctx.def, &name));
+        return Err(ApiError::not_found(&ctx.def, &name));
     };
     let target = if sub == Some("scale") {
         scale_of(&old)
@@ -993,7 +1262,7 @@ fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
         "application/merge-patch+json" => Ok(apply::merge_patch(&target, &body)),
         "application/strategic-merge-patch+json" => {
             if ctx.def.crd.is_some() {
-                return error(ApiError::new(
+                return Err(ApiError::new(
                     415,
                     "UnsupportedMediaType",
                     "strategic merge patch is not supported for custom resources; use merge-patch or json-patch",
@@ -1003,7 +1272,7 @@ fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
         }
         "application/json-patch+json" => apply::json_patch(&target, &body),
         other => {
-            return error(ApiError::new(
+            return Err(ApiError::new(
                 415,
                 "UnsupportedMediaType",
                 format!(
@@ -1012,15 +1281,9 @@ fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
             ));
         }
     };
-    let mut patched = match patched {
-        Ok(p) => p,
-        Err(m) => return error(ApiError::new(422, "Invalid", m)),
-    };
+    let mut patched = patched.map_err(|m| ApiError::new(422, "Invalid", m))?;
     let (new, sub) = if sub == Some("scale") {
-        match from_scale(&ctx.def, &old, &patched) {
-            Ok(n) => (n, None),
-            Err(e) => return error(e),
-        }
+        (from_scale(&ctx.def, &old, &patched)?, None)
     } else {
         // A patch that does not name a resourceVersion is unconditional.
         if body.pointer("/metadata/resourceVersion").is_none()
@@ -1032,10 +1295,8 @@ fn do_patch(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
         }
         (patched, sub)
     };
-    match st.update(&ctx.def, &ctx.version, &old, new, sub, &wctx, true) {
-        Ok(o) => output(r, ctx, 200, &o),
-        Err(e) => error(e),
-    }
+    let o = st.update(&ctx.def, &ctx.version, &old, new, sub, wctx, true)?;
+    Ok(Written::new(200, o, Some(old)))
 }
 
 fn delete_options(r: &Req) -> (Option<String>, Option<Value>) {
@@ -1070,52 +1331,52 @@ fn body_dry_run(r: &Req) -> bool {
         .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("All")))
 }
 
-fn do_delete(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {
-    let mut wctx = match write_ctx(r) {
-        Ok(w) => w,
-        Err(e) => return error(e),
-    };
-    wctx.dry_run |= body_dry_run(r);
+fn do_delete(st: &mut Store, r: &Req, ctx: &Ctx, wctx: &WriteCtx) -> Result<Written, ApiError> {
     let name = ctx.name.as_deref().unwrap_or("");
     let (policy, pre) = delete_options(r);
     if let Some(p) = &policy
         && !matches!(p.as_str(), "Background" | "Foreground" | "Orphan")
     {
-        return error(ApiError::bad_request(format!(
+        return Err(ApiError::bad_request(format!(
             "propagationPolicy: Unsupported value: {p:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""
         )));
     }
-    match st.delete(
+    let old = st.get(&ctx.def, ctx.ns.as_deref(), name);
+    let (obj, gone) = st.delete(
         &ctx.def,
         ctx.ns.as_deref(),
         name,
         policy.as_deref(),
         pre.as_ref(),
-        &wctx,
-    ) {
-        Ok((obj, gone)) => {
-            let returns_object = matches!(
-                (ctx.def.group.as_str(), ctx.def.kind.as_str()),
-                ("", "Pod") | ("", "Namespace") | ("", "Service")
-            ) || ctx.def.crd.is_some()
-                || ctx.def.kind == "CustomResourceDefinition";
-            if !gone {
-                return json_response(202, &present(&obj, ctx));
-            }
-            if returns_object {
-                return json_response(200, &present(&obj, ctx));
-            }
-            let mut d = details(&ctx.def, name);
-            if let Some(u) = meta_str(&obj, "uid") {
-                d["uid"] = json!(u);
-            }
-            json_response(
-                200,
-                &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": d}),
-            )
-        }
-        Err(e) => error(e),
+        wctx,
+    )?;
+    let mut w = Written::new(200, obj, old);
+    w.gone = gone;
+    Ok(w)
+}
+
+fn render_delete(ctx: &Ctx, w: &Written) -> Response<Body> {
+    let obj = &w.obj;
+    let name = ctx.name.as_deref().unwrap_or("");
+    let returns_object = matches!(
+        (ctx.def.group.as_str(), ctx.def.kind.as_str()),
+        ("", "Pod") | ("", "Namespace") | ("", "Service")
+    ) || ctx.def.crd.is_some()
+        || ctx.def.kind == "CustomResourceDefinition";
+    if !w.gone {
+        return json_response(202, &present(obj, ctx));
     }
+    if returns_object {
+        return json_response(200, &present(obj, ctx));
+    }
+    let mut d = details(&ctx.def, name);
+    if let Some(u) = meta_str(obj, "uid") {
+        d["uid"] = json!(u);
+    }
+    json_response(
+        200,
+        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": d}),
+    )
 }
 
 fn do_delete_collection(st: &mut Store, r: &Req, ctx: &Ctx) -> Response<Body> {

@@ -132,6 +132,9 @@ pub struct WriteCtx {
     pub now: String,
     /// Internal writes (load_yaml, controller): no managedFields, status kept as given.
     pub direct: bool,
+    /// A create's uid and generated name, fixed in advance (admission: the object that the
+    /// webhooks saw in the dry run is the one stored).
+    pub pinned: Option<(String, String)>,
 }
 
 impl WriteCtx {
@@ -141,6 +144,7 @@ impl WriteCtx {
             manager: "testcluster".into(),
             now: now_str(),
             direct: true,
+            pinned: None,
         }
     }
 }
@@ -545,6 +549,14 @@ impl Store {
         let mut name = meta_str(&obj, "name").unwrap_or("").to_string();
         if name.is_empty() {
             match meta_str(&obj, "generateName") {
+                Some(g) if !g.is_empty() && ctx.pinned.is_some() => {
+                    name = ctx
+                        .pinned
+                        .as_ref()
+                        .map(|p| p.1.clone())
+                        .unwrap_or_else(|| g.to_string());
+                    meta_mut(&mut obj).insert("name".into(), json!(name));
+                }
                 Some(g) if !g.is_empty() => {
                     loop {
                         let candidate = format!("{g}{}", Self::random_suffix());
@@ -603,7 +615,10 @@ impl Store {
             ));
         }
         {
-            let uid = self.new_uid();
+            let uid = match &ctx.pinned {
+                Some((u, _)) => u.clone(),
+                None => self.new_uid(),
+            };
             let m = meta_mut(&mut obj);
             m.remove("resourceVersion");
             m.remove("deletionTimestamp");

@@ -187,30 +187,33 @@ impl CustomPolicies {
         }
         let threads = rayon::current_num_threads().max(1);
         let chunk = selected.len().div_ceil(threads * 8).max(1);
-        let results: Vec<(Vec<Finding>, Vec<Diagnostic>)> = selected
-            .par_chunks(chunk)
-            .map(|chunk| {
-                let mut findings = Vec::new();
-                let mut errors = Vec::new();
-                let mut conftest = per_doc.map(|c| (c, c.engine()));
-                let mut gk = gk
-                    .as_ref()
-                    .map(|(g, engines, ns)| (*g, engines.clone(), ns));
-                for (doc, input) in chunk {
-                    if let Some((c, engine)) = &mut conftest {
-                        let (f, e) = c.evaluate_document(engine, doc, input);
-                        findings.extend(f);
-                        errors.extend(e);
-                    }
-                    if let Some((g, engines, ns)) = &mut gk {
-                        let (f, e) = g.evaluate_document(engines, doc, input, ns);
-                        findings.extend(f);
-                        errors.extend(e);
-                    }
+        let one_chunk = |chunk: &[(&Document, &EngineValue)]| {
+            let mut findings = Vec::new();
+            let mut errors = Vec::new();
+            let mut conftest = per_doc.map(|c| (c, c.engine()));
+            let mut gk = gk
+                .as_ref()
+                .map(|(g, engines, ns)| (*g, engines.clone(), ns));
+            for (doc, input) in chunk {
+                if let Some((c, engine)) = &mut conftest {
+                    let (f, e) = c.evaluate_document(engine, doc, input);
+                    findings.extend(f);
+                    errors.extend(e);
                 }
-                (findings, errors)
-            })
-            .collect();
+                if let Some((g, engines, ns)) = &mut gk {
+                    let (f, e) = g.evaluate_document(engines, doc, input, ns);
+                    findings.extend(f);
+                    errors.extend(e);
+                }
+            }
+            (findings, errors)
+        };
+        // One chunk (a webhook review) stays on the calling thread.
+        let results: Vec<(Vec<Finding>, Vec<Diagnostic>)> = if selected.len() <= chunk {
+            vec![one_chunk(selected)]
+        } else {
+            selected.par_chunks(chunk).map(one_chunk).collect()
+        };
         for (f, e) in results {
             findings.extend(f);
             errors.extend(e);

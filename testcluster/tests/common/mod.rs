@@ -119,6 +119,20 @@ pub fn https_accept(
     body: Option<(&str, &str)>,
     accept: &str,
 ) -> (u16, Vec<u8>) {
+    let (status, _, body) = https_full(port, ca_pem, token, method, path, body, accept);
+    (status, body)
+}
+
+/// [`https_accept`] that also returns the response headers (names lower-cased, in order).
+pub fn https_full(
+    port: u16,
+    ca_pem: &str,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &str)>,
+    accept: &str,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject as _};
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
@@ -172,7 +186,13 @@ pub fn https_accept(
     {
         rest = dechunk(&rest);
     }
-    (status, rest)
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, rest)
 }
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
