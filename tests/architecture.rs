@@ -1245,3 +1245,39 @@ fn the_layer_table_names_each_module_once() {
         assert!(seen.insert(*module), "`{module}` is in LAYERS twice");
     }
 }
+
+/// The built-in policies reference the library by full path (`data.confgate.lib.k8s.name`),
+/// never through an import alias: regorus' RVM compiles an alias reference `k8s.name` into
+/// a lookup of the whole package `data.confgate.lib.k8s` (every rule of it evaluated and
+/// assembled into an object) before indexing it, which made every scan about twice as slow.
+/// `scripts/rewrite-policy-imports.py` rewrites a policy written with imports.
+#[test]
+fn built_in_policies_do_not_import_confgate_packages() -> std::io::Result<()> {
+    let mut offenders = Vec::new();
+    let mut stack = vec![repo_root().join("policies")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)?.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !name.ends_with(".rego") || name.ends_with("_test.rego") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p)?;
+            for (i, line) in text.lines().enumerate() {
+                if line.trim_start().starts_with("import data.confgate.") {
+                    offenders.push(format!("{}:{}: {line}", p.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "use full data.confgate.… references (scripts/rewrite-policy-imports.py):\n{}",
+        offenders.join("\n")
+    );
+    Ok(())
+}

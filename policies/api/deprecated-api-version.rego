@@ -1,16 +1,13 @@
 package confgate.rules.api
 
-import data.confgate.lib.apis
-import data.confgate.lib.k8s
-
 deny contains f if {
-	e := apis.served_until[input.apiVersion][input.kind]
-	apis.reached(e.deprecated)
-	not apis.reached(e.removed)
+	e := data.confgate.lib.apis.served_until[input.apiVersion][input.kind]
+	data.confgate.lib.apis.reached(e.deprecated)
+	not data.confgate.lib.apis.reached(e.removed)
 	not deprecated_api_controller_managed
 	f := {
 		"id": "CG7002",
-		"msg": sprintf("%s %q uses apiVersion %s, deprecated since Kubernetes 1.%d %s; migrate to %s", [input.kind, k8s.name, input.apiVersion, e.deprecated, deprecated_api_removal(e.removed), e.replacement]),
+		"msg": sprintf("%s %q uses apiVersion %s, deprecated since Kubernetes 1.%d %s; migrate to %s", [input.kind, data.confgate.lib.k8s.name, input.apiVersion, e.deprecated, deprecated_api_removal(e.removed), e.replacement]),
 		"path": ["apiVersion"],
 	}
 }
@@ -25,5 +22,5 @@ deprecated_api_removal(removed) := s if {
 # are not written by anyone and need no migration.
 deprecated_api_controller_managed if {
 	input.kind == "Endpoints"
-	k8s.annotations(input)["endpoints.kubernetes.io/last-change-trigger-time"]
+	data.confgate.lib.k8s.annotations(input)["endpoints.kubernetes.io/last-change-trigger-time"]
 }

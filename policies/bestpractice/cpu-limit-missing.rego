@@ -1,14 +1,12 @@
 package confgate.rules.bestpractice
 
-import data.confgate.lib.k8s
-
 deny contains f if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	c.type != "ephemeralContainers"
 	object.get(c.container, ["resources", "limits", "cpu"], null) == null
 	f := {
 		"id": "CG5002",
-		"msg": sprintf("container %q has no CPU limit; it can starve its neighbours of CPU", [k8s.container_name(c)]),
+		"msg": sprintf("container %q has no CPU limit; it can starve its neighbours of CPU", [data.confgate.lib.k8s.container_name(c)]),
 		"path": array.concat(c.path, ["resources", "limits", "cpu"]),
 	}
 }

@@ -1,13 +1,11 @@
 package confgate.rules.bestpractice
 
-import data.confgate.lib.k8s
-
 deny contains f if {
 	input.metadata.namespace == "default"
-	count(k8s.pods) > 0
+	count(data.confgate.lib.k8s.pods) > 0
 	f := {
 		"id": "CG5008",
-		"msg": sprintf("%s %q is placed in the default namespace; give each application its own namespace", [input.kind, k8s.name]),
+		"msg": sprintf("%s %q is placed in the default namespace; give each application its own namespace", [input.kind, data.confgate.lib.k8s.name]),
 		"path": ["metadata", "namespace"],
 	}
 }

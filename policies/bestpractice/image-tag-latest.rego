@@ -1,19 +1,17 @@
 package confgate.rules.bestpractice
 
-import data.confgate.lib.k8s
-
 deny contains f if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	image := c.container.image
 	is_string(image)
 	image != ""
-	not k8s.image_placeholder(image)
-	not k8s.image_pinned(image)
-	tag := k8s.image_tag(image)
+	not data.confgate.lib.k8s.image_placeholder(image)
+	not data.confgate.lib.k8s.image_pinned(image)
+	tag := data.confgate.lib.k8s.image_tag(image)
 	tag in {"", "latest"}
 	f := {
 		"id": "CG5006",
-		"msg": sprintf("container %q uses image %q %s; the version that runs can change without any change to the manifest", [k8s.container_name(c), image, image_tag_latest_why(tag)]),
+		"msg": sprintf("container %q uses image %q %s; the version that runs can change without any change to the manifest", [data.confgate.lib.k8s.container_name(c), image, image_tag_latest_why(tag)]),
 		"path": array.concat(c.path, ["image"]),
 	}
 }

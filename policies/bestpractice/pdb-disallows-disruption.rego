@@ -1,15 +1,12 @@
 package confgate.rules.bestpractice
 
-import data.confgate.lib.governance as gov
-import data.confgate.lib.k8s
-
 deny contains f if {
 	input.kind == "PodDisruptionBudget"
 	v := input.spec.maxUnavailable
 	v in {0, "0", "0%"}
 	f := {
 		"id": "CG5017",
-		"msg": sprintf("PodDisruptionBudget %q sets maxUnavailable: %v; no pod it selects can ever be evicted, so node drains and upgrades hang", [k8s.name, v]),
+		"msg": sprintf("PodDisruptionBudget %q sets maxUnavailable: %v; no pod it selects can ever be evicted, so node drains and upgrades hang", [data.confgate.lib.k8s.name, v]),
 		"path": ["spec", "maxUnavailable"],
 	}
 }
@@ -19,7 +16,7 @@ deny contains f if {
 	input.spec.minAvailable == "100%"
 	f := {
 		"id": "CG5017",
-		"msg": sprintf("PodDisruptionBudget %q sets minAvailable: 100%%; no pod it selects can ever be evicted, so node drains and upgrades hang", [k8s.name]),
+		"msg": sprintf("PodDisruptionBudget %q sets minAvailable: 100%%; no pod it selects can ever be evicted, so node drains and upgrades hang", [data.confgate.lib.k8s.name]),
 		"path": ["spec", "minAvailable"],
 	}
 }
@@ -32,9 +29,9 @@ deny contains f if {
 	is_number(n)
 	n > 0
 	selected := [w |
-		some w in gov.workloads(k8s.namespace)
-		w.kind in gov.scalable_kinds
-		gov.selector_matches(input.spec.selector, gov.pod_labels(w))
+		some w in data.confgate.lib.governance.workloads(data.confgate.lib.k8s.namespace)
+		w.kind in data.confgate.lib.governance.scalable_kinds
+		data.confgate.lib.governance.selector_matches(input.spec.selector, data.confgate.lib.governance.pod_labels(w))
 	]
 	count(selected) > 0
 	lows := [low |
@@ -54,18 +51,18 @@ deny contains f if {
 
 # The fewest pods workload `w` may run: {"pods", "hpa"}, hpa naming the autoscaler that may
 # scale it down that far ("" for a fixed replica count).
-pdb_disallows_lowest(w) := {"pods": m, "hpa": concat(", ", sort([k8s.text(object.get(h, ["metadata", "name"], "")) | some h in hpas]))} if {
-	hpas := gov.autoscalers(k8s.namespace, w.kind, object.get(w, ["metadata", "name"], ""))
+pdb_disallows_lowest(w) := {"pods": m, "hpa": concat(", ", sort([data.confgate.lib.k8s.text(object.get(h, ["metadata", "name"], "")) | some h in hpas]))} if {
+	hpas := data.confgate.lib.governance.autoscalers(data.confgate.lib.k8s.namespace, w.kind, object.get(w, ["metadata", "name"], ""))
 	count(hpas) > 0
-	m := min([gov.hpa_min(h) | some h in hpas])
+	m := min([data.confgate.lib.governance.hpa_min(h) | some h in hpas])
 	is_number(m)
 } else := {"pods": r, "hpa": ""} if {
 	r := object.get(w, ["spec", "replicas"], 1)
 	is_number(r)
 }
 
-pdb_disallows_msg(n, selected, lows, total) := sprintf("PodDisruptionBudget %q requires %v pods available but the workloads it selects (%s) run %v in all; none of their pods can be evicted, so node drains and upgrades hang", [k8s.name, n, pdb_disallows_names(selected), total]) if {
+pdb_disallows_msg(n, selected, lows, total) := sprintf("PodDisruptionBudget %q requires %v pods available but the workloads it selects (%s) run %v in all; none of their pods can be evicted, so node drains and upgrades hang", [data.confgate.lib.k8s.name, n, pdb_disallows_names(selected), total]) if {
 	count([low | some low in lows; low.hpa != ""]) == 0
-} else := sprintf("PodDisruptionBudget %q requires %v pods available but the workloads it selects (%s) may be scaled down to %v in all by HorizontalPodAutoscaler %s (minReplicas); from then on none of their pods can be evicted, so node drains and upgrades hang", [k8s.name, n, pdb_disallows_names(selected), total, concat(", ", sort([low.hpa | some low in lows; low.hpa != ""]))])
+} else := sprintf("PodDisruptionBudget %q requires %v pods available but the workloads it selects (%s) may be scaled down to %v in all by HorizontalPodAutoscaler %s (minReplicas); from then on none of their pods can be evicted, so node drains and upgrades hang", [data.confgate.lib.k8s.name, n, pdb_disallows_names(selected), total, concat(", ", sort([low.hpa | some low in lows; low.hpa != ""]))])
 
-pdb_disallows_names(ws) := concat(", ", sort([sprintf("%s %s", [k8s.text(object.get(w, "kind", "")), k8s.text(object.get(w, ["metadata", "name"], ""))]) | some w in ws]))
+pdb_disallows_names(ws) := concat(", ", sort([sprintf("%s %s", [data.confgate.lib.k8s.text(object.get(w, "kind", "")), data.confgate.lib.k8s.text(object.get(w, ["metadata", "name"], ""))]) | some w in ws]))

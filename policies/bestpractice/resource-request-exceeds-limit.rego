@@ -1,9 +1,7 @@
 package confgate.rules.bestpractice
 
-import data.confgate.lib.k8s
-
 deny contains f if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	c.type != "ephemeralContainers"
 	some res in ["cpu", "memory"]
 	req := request_limit_quantity(c.container.resources.requests[res])
@@ -11,7 +9,7 @@ deny contains f if {
 	req > lim
 	f := {
 		"id": "CG5014",
-		"msg": sprintf("container %q requests more %s (%v) than its limit (%v); the API server rejects such pods", [k8s.container_name(c), res, c.container.resources.requests[res], c.container.resources.limits[res]]),
+		"msg": sprintf("container %q requests more %s (%v) than its limit (%v); the API server rejects such pods", [data.confgate.lib.k8s.container_name(c), res, c.container.resources.requests[res], c.container.resources.limits[res]]),
 		"path": array.concat(c.path, ["resources", "requests", res]),
 	}
 }

@@ -1,9 +1,7 @@
 package confgate.rules.bestpractice
 
-import data.confgate.lib.k8s
-
 deny contains f if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	c.type != "ephemeralContainers"
 	some field in ["cpu", "memory"]
 	object.get(c.container, ["resources", "requests", field], null) == null
@@ -11,7 +9,7 @@ deny contains f if {
 	object.get(c.container, ["resources", "limits", field], null) == null
 	f := {
 		"id": "CG5003",
-		"msg": sprintf("container %q has no %s request; the scheduler cannot place it reliably", [k8s.container_name(c), field]),
+		"msg": sprintf("container %q has no %s request; the scheduler cannot place it reliably", [data.confgate.lib.k8s.container_name(c), field]),
 		"path": array.concat(c.path, ["resources", "requests", field]),
 	}
 }

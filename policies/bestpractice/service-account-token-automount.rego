@@ -1,14 +1,12 @@
 package confgate.rules.bestpractice
 
-import data.confgate.lib.k8s
-
 deny contains f if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	not p.spec.automountServiceAccountToken == false
 	not service_account_token_automount_off_in_sa(p.spec)
 	f := {
 		"id": "CG5009",
-		"msg": sprintf("%s %q mounts a service account token into its pods; set automountServiceAccountToken: false unless it calls the Kubernetes API", [input.kind, k8s.name]),
+		"msg": sprintf("%s %q mounts a service account token into its pods; set automountServiceAccountToken: false unless it calls the Kubernetes API", [input.kind, data.confgate.lib.k8s.name]),
 		"path": array.concat(p.path, ["automountServiceAccountToken"]),
 	}
 }
@@ -17,7 +15,7 @@ deny contains f if {
 service_account_token_automount_off_in_sa(spec) if {
 	not "automountServiceAccountToken" in object.keys(spec)
 	sa := service_account_token_automount_sa_name(spec)
-	some sas in data.inventory.namespace[k8s.namespace]
+	some sas in data.inventory.namespace[data.confgate.lib.k8s.namespace]
 	sas.ServiceAccount[sa].automountServiceAccountToken == false
 }
 

@@ -12,9 +12,6 @@
 # undefined reference, nor fall through to `else` after one.
 package confgate.business.lib
 
-import data.confgate.lib.governance as gov
-import data.confgate.lib.k8s
-
 # --- parameters
 
 # The parameters of the selected environment (data.business), {} when none were given.
@@ -153,7 +150,7 @@ scalar_text(v) := v if {
 # The literal env entries of a container: {"index", "name", "value"} with the value as text
 # (entries with valueFrom, or without a name, are left out).
 env_entries(c) := [{"index": i, "name": name, "value": value} |
-	some i, e in k8s.list(object.get(c.container, "env", []))
+	some i, e in data.confgate.lib.k8s.list(object.get(c.container, "env", []))
 	is_object(e)
 	name := object.get(e, "name", null)
 	is_string(name)
@@ -164,7 +161,7 @@ env_entries(c) := [{"index": i, "name": name, "value": value} |
 # The entries of a ConfigMap's data with their values as text.
 configmap_entries := [{"key": k, "value": value} |
 	input.kind == "ConfigMap"
-	some k, v in k8s.map(object.get(input, "data", {}))
+	some k, v in data.confgate.lib.k8s.map(object.get(input, "data", {}))
 	value := scalar_text(v)
 	value != ""
 ]
@@ -294,7 +291,7 @@ prefix_exists(obj, rel, k) if {
 # --- replicas and autoscalers
 
 # Kinds with spec.replicas.
-replica_kinds := gov.scalable_kinds
+replica_kinds := data.confgate.lib.governance.scalable_kinds
 
 # The input's replica count as written; 1 when absent (the Kubernetes default), undefined
 # when it is not a number (a template placeholder cannot be judged).
@@ -314,14 +311,14 @@ number_or(v, fallback) := v if {
 } else := fallback
 
 # HorizontalPodAutoscalers (any apiVersion) in the inventory that scale the input.
-hpas := gov.autoscalers(k8s.namespace, input.kind, k8s.name)
+hpas := data.confgate.lib.governance.autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
 
 # KEDA ScaledObjects in the inventory that scale the input (their target kind defaults to
 # Deployment).
 scaled_objects := [so |
-	some so in gov.namespaced(k8s.namespace, "ScaledObject")
+	some so in data.confgate.lib.governance.namespaced(data.confgate.lib.k8s.namespace, "ScaledObject")
 	object.get(so, ["spec", "scaleTargetRef", "kind"], "Deployment") == input.kind
-	object.get(so, ["spec", "scaleTargetRef", "name"], null) == k8s.name
+	object.get(so, ["spec", "scaleTargetRef", "name"], null) == data.confgate.lib.k8s.name
 ]
 
 # An autoscaler, not spec.replicas, decides the replica count.
@@ -362,8 +359,8 @@ multi_replica if {
 
 # A PodDisruptionBudget of the input's namespace selects pods with these labels.
 pdb_covers(labels) if {
-	some pdb in gov.namespaced(k8s.namespace, "PodDisruptionBudget")
-	gov.selector_matches(object.get(pdb, ["spec", "selector"], null), labels)
+	some pdb in data.confgate.lib.governance.namespaced(data.confgate.lib.k8s.namespace, "PodDisruptionBudget")
+	data.confgate.lib.governance.selector_matches(object.get(pdb, ["spec", "selector"], null), labels)
 }
 
 # --- resources
@@ -371,7 +368,7 @@ pdb_covers(labels) if {
 # Containers that take resources: regular and init containers (ephemeral containers cannot
 # set any).
 resource_containers contains c if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	c.type != "ephemeralContainers"
 }
 
@@ -386,8 +383,8 @@ quantity_set(q) if is_number(q)
 # A LimitRange of the input's namespace gives containers a `field` ("default" for limits,
 # "defaultRequest" for requests) of `resource`.
 limitrange_default(field, resource) if {
-	some lr in gov.namespaced(k8s.namespace, "LimitRange")
-	some item in k8s.list(object.get(lr, ["spec", "limits"], []))
+	some lr in data.confgate.lib.governance.namespaced(data.confgate.lib.k8s.namespace, "LimitRange")
+	some item in data.confgate.lib.k8s.list(object.get(lr, ["spec", "limits"], []))
 	is_object(item)
 	object.get(item, "type", null) == "Container"
 	quantity_set(object.get(item, [field, resource], null))
@@ -423,9 +420,9 @@ resource_path(c, kind, missing) := nearest_path(c.container, c.path, ["resources
 # --- probes
 
 # Long-running workloads (Jobs, CronJobs and pods that are not restarted run to completion).
-long_running if input.kind in (gov.scalable_kinds | {"DaemonSet"})
+long_running if input.kind in (data.confgate.lib.governance.scalable_kinds | {"DaemonSet"})
 
-long_running if k8s.api_group(input.apiVersion) == "serving.knative.dev"
+long_running if data.confgate.lib.k8s.api_group(input.apiVersion) == "serving.knative.dev"
 
 long_running if {
 	input.kind == "Pod"
@@ -460,26 +457,26 @@ certificate_annotations := {
 }
 
 # The Ingress's TLS entries.
-ingress_tls := [t | some t in k8s.list(object.get(input, ["spec", "tls"], [])); is_object(t)]
+ingress_tls := [t | some t in data.confgate.lib.k8s.list(object.get(input, ["spec", "tls"], [])); is_object(t)]
 
 # The Ingress terminates TLS somehow: spec.tls entries or a certificate annotation.
 ingress_tls_configured if count(ingress_tls) > 0
 
 ingress_tls_configured if {
-	some key in object.keys(k8s.annotations(input))
+	some key in object.keys(data.confgate.lib.k8s.annotations(input))
 	key in certificate_annotations
 }
 
 # A TLS entry without hosts applies the certificate to every host.
 ingress_tls_catch_all if {
 	some t in ingress_tls
-	count(k8s.list(object.get(t, "hosts", []))) == 0
+	count(data.confgate.lib.k8s.list(object.get(t, "hosts", []))) == 0
 }
 
 # A TLS entry lists `host` (exactly, or through a wildcard for one label).
 ingress_tls_covers(host) if {
 	some t in ingress_tls
-	some h in k8s.list(object.get(t, "hosts", []))
+	some h in data.confgate.lib.k8s.list(object.get(t, "hosts", []))
 	host_matches(h, host)
 }
 

@@ -1,7 +1,5 @@
 package confgate.rules.cve
 
-import data.confgate.lib.k8s
-
 deny contains f if {
 	input.kind == "ConfigMap"
 	v := input.data["allow-snippet-annotations"]
@@ -9,7 +7,7 @@ deny contains f if {
 	lower(trim_space(v)) == "true"
 	f := {
 		"id": "CG6003",
-		"msg": sprintf("ConfigMap %q turns on ingress-nginx snippet annotations; anyone who may create an Ingress can then inject nginx configuration and read the controller's Secrets (CVE-2021-25742)", [k8s.name]),
+		"msg": sprintf("ConfigMap %q turns on ingress-nginx snippet annotations; anyone who may create an Ingress can then inject nginx configuration and read the controller's Secrets (CVE-2021-25742)", [data.confgate.lib.k8s.name]),
 		"path": ["data", "allow-snippet-annotations"],
 	}
 }

@@ -1,13 +1,11 @@
 package confgate.rules.cve
 
-import data.confgate.lib.k8s
-
 # Volume types the workload itself can write to (and so plant a symlink in).
 writable_subpath_types := ["emptyDir", "hostPath", "persistentVolumeClaim", "ephemeral"]
 
 deny contains f if {
-	some c in k8s.containers
-	some i, m in k8s.list(c.container.volumeMounts)
+	some c in data.confgate.lib.k8s.containers
+	some i, m in data.confgate.lib.k8s.list(c.container.volumeMounts)
 	some field in ["subPath", "subPathExpr"]
 	sub := m[field]
 	is_string(sub)
@@ -15,7 +13,7 @@ deny contains f if {
 	type := writable_subpath_volume_type(c.pod.spec, m.name)
 	f := {
 		"id": "CG6002",
-		"msg": sprintf("container %q mounts a subPath of the %s volume %q; with a writable volume this is the path of the subPath symlink escapes (CVE-2021-25741, fixed in kubelet 1.19.15, 1.20.11, 1.21.5 and 1.22.2)", [k8s.container_name(c), type, k8s.text(m.name)]),
+		"msg": sprintf("container %q mounts a subPath of the %s volume %q; with a writable volume this is the path of the subPath symlink escapes (CVE-2021-25741, fixed in kubelet 1.19.15, 1.20.11, 1.21.5 and 1.22.2)", [data.confgate.lib.k8s.container_name(c), type, data.confgate.lib.k8s.text(m.name)]),
 		"path": array.concat(c.path, ["volumeMounts", i, field]),
 	}
 }
@@ -24,7 +22,7 @@ deny contains f if {
 # used twice).
 writable_subpath_volume_type(spec, name) := types[0] if {
 	types := sort([type |
-		some v in k8s.list(spec.volumes)
+		some v in data.confgate.lib.k8s.list(spec.volumes)
 		v.name == name
 		some type in writable_subpath_types
 		v[type] != null

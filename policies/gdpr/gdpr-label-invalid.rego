@@ -1,17 +1,14 @@
 package confgate.rules.gdpr
 
-import data.confgate.lib.gdpr
-import data.confgate.lib.k8s
-
 deny contains f if {
 	some place in label_invalid_places
 	some field in ["labels", "annotations"]
-	some key, value in k8s.map(object.get(place.metadata, field, {}))
-	key in gdpr.keys
+	some key, value in data.confgate.lib.k8s.map(object.get(place.metadata, field, {}))
+	key in data.confgate.lib.gdpr.keys
 	problem := label_invalid_problem(key, value)
 	f := {
 		"id": "CG8008",
-		"msg": sprintf("%s %q sets %s to %q, %s; the GDPR rules ignore it", [input.kind, k8s.name, key, k8s.text(value), problem]),
+		"msg": sprintf("%s %q sets %s to %q, %s; the GDPR rules ignore it", [input.kind, data.confgate.lib.k8s.name, key, data.confgate.lib.k8s.text(value), problem]),
 		"path": array.concat(place.path, [field, key]),
 	}
 }
@@ -22,24 +19,24 @@ label_invalid_places contains {"metadata": m, "path": ["metadata"]} if {
 	is_object(m)
 }
 
-label_invalid_places contains {"metadata": m, "path": k8s.pod_metadata_path} if {
+label_invalid_places contains {"metadata": m, "path": data.confgate.lib.k8s.pod_metadata_path} if {
 	input.kind != "Pod"
-	m := gdpr.template_metadata(input)
+	m := data.confgate.lib.gdpr.template_metadata(input)
 	count(m) > 0
 }
 
 label_invalid_problem(key, value) := "which is not a string" if {
 	not is_string(value)
 } else := "which is neither \"true\" nor \"false\"" if {
-	key == gdpr.personal_data_key
+	key == data.confgate.lib.gdpr.personal_data_key
 	not lower(value) in {"true", "false"}
 } else := "which is neither \"eu\" nor \"unrestricted\"" if {
-	key == gdpr.residency_key
+	key == data.confgate.lib.gdpr.residency_key
 	not lower(value) in {"eu", "unrestricted"}
 } else := "which is empty" if {
-	key == gdpr.encryption_key
+	key == data.confgate.lib.gdpr.encryption_key
 	trim_space(value) == ""
 } else := "which is not an ISO-8601 duration such as P30D, P6M or P1Y" if {
-	key == gdpr.retention_key
-	not gdpr.iso_duration(value)
+	key == data.confgate.lib.gdpr.retention_key
+	not data.confgate.lib.gdpr.iso_duration(value)
 }

@@ -1,32 +1,29 @@
 package confgate.rules.gdpr
 
-import data.confgate.lib.gdpr
-import data.confgate.lib.k8s
-
 deny contains f if {
-	gdpr.input_personal_data
-	some c in k8s.containers
-	some i, env in k8s.list(c.container.env)
+	data.confgate.lib.gdpr.input_personal_data
+	some c in data.confgate.lib.k8s.containers
+	some i, env in data.confgate.lib.k8s.list(c.container.env)
 	name := env.name
 	is_string(name)
 	debug_logging_env(name, env.value)
 	f := {
 		"id": "CG8006",
-		"msg": sprintf("%s %q processes personal data but container %q logs at debug level (%s); debug logs copy request data into log storage that nobody deletes on time", [input.kind, k8s.name, k8s.container_name(c), name]),
+		"msg": sprintf("%s %q processes personal data but container %q logs at debug level (%s); debug logs copy request data into log storage that nobody deletes on time", [input.kind, data.confgate.lib.k8s.name, data.confgate.lib.k8s.container_name(c), name]),
 		"path": array.concat(c.path, ["env", i, "value"]),
 	}
 }
 
 deny contains f if {
-	gdpr.input_personal_data
-	some c in k8s.containers
+	data.confgate.lib.gdpr.input_personal_data
+	some c in data.confgate.lib.k8s.containers
 	some field in ["command", "args"]
-	some i, arg in k8s.list(c.container[field])
+	some i, arg in data.confgate.lib.k8s.list(c.container[field])
 	is_string(arg)
 	regex.match(`(?i)^--?(log-?level|logging-level|log\.level)[= ](debug|trace|all)$`, arg)
 	f := {
 		"id": "CG8006",
-		"msg": sprintf("%s %q processes personal data but container %q logs at debug level (%s); debug logs copy request data into log storage that nobody deletes on time", [input.kind, k8s.name, k8s.container_name(c), arg]),
+		"msg": sprintf("%s %q processes personal data but container %q logs at debug level (%s); debug logs copy request data into log storage that nobody deletes on time", [input.kind, data.confgate.lib.k8s.name, data.confgate.lib.k8s.container_name(c), arg]),
 		"path": array.concat(c.path, [field, i]),
 	}
 }

@@ -1,9 +1,5 @@
 package confgate.rules.gdpr
 
-import data.confgate.lib.gdpr
-import data.confgate.lib.governance as gov
-import data.confgate.lib.k8s
-
 # TLS terminated by the controller from a certificate named in an annotation.
 ingress_tls_annotations := {
 	"alb.ingress.kubernetes.io/certificate-arn",
@@ -15,14 +11,14 @@ ingress_tls_annotations := {
 deny contains f if {
 	input.kind == "Ingress"
 	not ingress_tls_by_annotation
-	some i, rule in k8s.list(input.spec.rules)
-	some p in k8s.list(rule.http.paths)
+	some i, rule in data.confgate.lib.k8s.list(input.spec.rules)
+	some p in data.confgate.lib.k8s.list(rule.http.paths)
 	svc := ingress_backend_service(p.backend)
 	why := ingress_personal_backend(svc)
 	not ingress_tls_covers(object.get(rule, "host", ""))
 	f := {
 		"id": "CG8001",
-		"msg": sprintf("Ingress %q serves host %q over plain HTTP, but its backend Service %q %s; personal data must be encrypted in transit", [k8s.name, k8s.text(object.get(rule, "host", "*")), svc, why]),
+		"msg": sprintf("Ingress %q serves host %q over plain HTTP, but its backend Service %q %s; personal data must be encrypted in transit", [data.confgate.lib.k8s.name, data.confgate.lib.k8s.text(object.get(rule, "host", "*")), svc, why]),
 		"path": ingress_rule_path(i, rule),
 	}
 }
@@ -35,7 +31,7 @@ deny contains f if {
 	not ingress_tls_covers("")
 	f := {
 		"id": "CG8001",
-		"msg": sprintf("Ingress %q sends plain-HTTP traffic to its default backend Service %q, which %s; personal data must be encrypted in transit", [k8s.name, svc, why]),
+		"msg": sprintf("Ingress %q sends plain-HTTP traffic to its default backend Service %q, which %s; personal data must be encrypted in transit", [data.confgate.lib.k8s.name, svc, why]),
 		"path": ["spec", "defaultBackend"],
 	}
 }
@@ -57,40 +53,40 @@ ingress_backend_service(b) := n if {
 # Why the Service behind an Ingress carries personal data: the Ingress or its namespace is
 # labelled, or the Service selects the pods of a labelled workload of the scan.
 ingress_personal_backend(svc) := "belongs to a namespace or Ingress marked as processing personal data" if {
-	gdpr.input_personal_data
+	data.confgate.lib.gdpr.input_personal_data
 } else := why if {
-	svc_obj := [s | some s in gov.namespaced(k8s.namespace, "Service"); s.metadata.name == svc][0]
+	svc_obj := [s | some s in data.confgate.lib.governance.namespaced(data.confgate.lib.k8s.namespace, "Service"); s.metadata.name == svc][0]
 	whys := sort([w |
-		some obj in gov.workloads(k8s.namespace)
-		gov.map_selector_matches(svc_obj.spec.selector, gov.pod_labels(obj))
-		gdpr.personal_data(obj)
-		w := sprintf("routes to %s %q, which processes personal data", [obj.kind, k8s.text(object.get(obj, ["metadata", "name"], ""))])
+		some obj in data.confgate.lib.governance.workloads(data.confgate.lib.k8s.namespace)
+		data.confgate.lib.governance.map_selector_matches(svc_obj.spec.selector, data.confgate.lib.governance.pod_labels(obj))
+		data.confgate.lib.gdpr.personal_data(obj)
+		w := sprintf("routes to %s %q, which processes personal data", [obj.kind, data.confgate.lib.k8s.text(object.get(obj, ["metadata", "name"], ""))])
 	])
 	count(whys) > 0
 	why := whys[0]
 }
 
 ingress_tls_by_annotation if {
-	some key, _ in k8s.annotations(input)
+	some key, _ in data.confgate.lib.k8s.annotations(input)
 	key in ingress_tls_annotations
 }
 
 # A TLS entry of the Ingress covers `host` ("" for rules without a host).
 ingress_tls_covers(host) if {
-	some t in k8s.list(input.spec.tls)
-	count(k8s.list(t.hosts)) == 0
+	some t in data.confgate.lib.k8s.list(input.spec.tls)
+	count(data.confgate.lib.k8s.list(t.hosts)) == 0
 }
 
 ingress_tls_covers(host) if {
 	host != ""
-	some t in k8s.list(input.spec.tls)
-	host in k8s.list(t.hosts)
+	some t in data.confgate.lib.k8s.list(input.spec.tls)
+	host in data.confgate.lib.k8s.list(t.hosts)
 }
 
 ingress_tls_covers(host) if {
 	host != ""
-	some t in k8s.list(input.spec.tls)
-	some h in k8s.list(t.hosts)
+	some t in data.confgate.lib.k8s.list(input.spec.tls)
+	some h in data.confgate.lib.k8s.list(t.hosts)
 	is_string(h)
 	startswith(h, "*.")
 	parts := split(host, ".")

@@ -4,9 +4,6 @@
 # first, then annotations.
 package confgate.lib.gdpr
 
-import data.confgate.lib.governance as gov
-import data.confgate.lib.k8s
-
 personal_data_key := "confgate.io/personal-data"
 
 residency_key := "confgate.io/data-residency"
@@ -20,7 +17,7 @@ keys := {personal_data_key, residency_key, encryption_key, retention_key}
 # Metadata of the pod template of a workload object, or {}.
 template_metadata(obj) := m if {
 	obj.kind != "Pod"
-	m := k8s.template_metadata_of(obj)
+	m := data.confgate.lib.k8s.template_metadata_of(obj)
 	is_object(m)
 } else := {}
 
@@ -32,22 +29,22 @@ namespace_of(obj) := ns if {
 
 # The string value of setting `key` for `obj`, or undefined.
 setting(obj, key) := v if {
-	v := k8s.labels(obj)[key]
+	v := data.confgate.lib.k8s.labels(obj)[key]
 	is_string(v)
 } else := v if {
-	v := k8s.annotations(obj)[key]
+	v := data.confgate.lib.k8s.annotations(obj)[key]
 	is_string(v)
 } else := v if {
-	v := k8s.map(object.get(template_metadata(obj), "labels", {}))[key]
+	v := data.confgate.lib.k8s.map(object.get(template_metadata(obj), "labels", {}))[key]
 	is_string(v)
 } else := v if {
-	v := k8s.map(object.get(template_metadata(obj), "annotations", {}))[key]
+	v := data.confgate.lib.k8s.map(object.get(template_metadata(obj), "annotations", {}))[key]
 	is_string(v)
 } else := v if {
-	v := k8s.labels(gov.namespace_object(namespace_of(obj)))[key]
+	v := data.confgate.lib.k8s.labels(data.confgate.lib.governance.namespace_object(namespace_of(obj)))[key]
 	is_string(v)
 } else := v if {
-	v := k8s.annotations(gov.namespace_object(namespace_of(obj)))[key]
+	v := data.confgate.lib.k8s.annotations(data.confgate.lib.governance.namespace_object(namespace_of(obj)))[key]
 	is_string(v)
 }
 
@@ -57,16 +54,16 @@ setting(obj, key) := v if {
 # (Each branch ends in a test on a bound variable: regorus's VM does not fall through to
 # `else` when a branch ends in a test of an undefined reference.)
 setting_path(key) := ["metadata", "labels", key] if {
-	v := object.get(k8s.labels(input), key, null)
+	v := object.get(data.confgate.lib.k8s.labels(input), key, null)
 	is_string(v)
 } else := ["metadata", "annotations", key] if {
-	v := object.get(k8s.annotations(input), key, null)
+	v := object.get(data.confgate.lib.k8s.annotations(input), key, null)
 	is_string(v)
-} else := array.concat(k8s.pod_metadata_path, ["labels", key]) if {
-	v := object.get(k8s.map(object.get(template_metadata(input), "labels", {})), key, null)
+} else := array.concat(data.confgate.lib.k8s.pod_metadata_path, ["labels", key]) if {
+	v := object.get(data.confgate.lib.k8s.map(object.get(template_metadata(input), "labels", {})), key, null)
 	is_string(v)
-} else := array.concat(k8s.pod_metadata_path, ["annotations", key]) if {
-	v := object.get(k8s.map(object.get(template_metadata(input), "annotations", {})), key, null)
+} else := array.concat(data.confgate.lib.k8s.pod_metadata_path, ["annotations", key]) if {
+	v := object.get(data.confgate.lib.k8s.map(object.get(template_metadata(input), "annotations", {})), key, null)
 	is_string(v)
 } else := ["metadata", "namespace"] if {
 	v := setting(input, key)
@@ -98,13 +95,13 @@ encryption_negative := {"false", "no", "none", "disabled", "off", "plaintext"}
 # The pod keeps data on storage that outlives it: a PersistentVolumeClaim, a generic
 # ephemeral volume backed by a claim, a hostPath, or StatefulSet volume claim templates.
 persistent_storage if {
-	some p in k8s.pods
-	some v in k8s.list(p.spec.volumes)
+	some p in data.confgate.lib.k8s.pods
+	some v in data.confgate.lib.k8s.list(p.spec.volumes)
 	some type in ["persistentVolumeClaim", "ephemeral", "hostPath"]
 	is_object(v[type])
 }
 
-persistent_storage if count(k8s.list(input.spec.volumeClaimTemplates)) > 0
+persistent_storage if count(data.confgate.lib.k8s.list(input.spec.volumeClaimTemplates)) > 0
 
 # Regions and zones inside the EU/EEA, by the names cloud providers give them: AWS and most
 # others (eu-*), Google Cloud (europe-*), Azure (westeurope, northeurope, francecentral...).

@@ -4,11 +4,9 @@
 # selector match nothing rather than raise an error.
 package confgate.lib.governance
 
-import data.confgate.lib.k8s
-
 # The workload kinds (k8s.workload_templates and Pod); which objects of them are workloads
 # is k8s.workload_object's call (Knative's Service shares its kind with the core one).
-workload_kinds := {k | some k, _ in k8s.workload_templates} | {"Pod"}
+workload_kinds := {k | some k, _ in data.confgate.lib.k8s.workload_templates} | {"Pod"}
 
 # Long-running kinds that keep a replica count for a service (the rules on replicas, PDBs and
 # spreading judge these): the built-in ones and OpenShift DeploymentConfig, Argo Rollout and
@@ -25,9 +23,9 @@ scalable_kinds := service_kinds | {"ReplicaSet", "ReplicationController"}
 selector_matches(sel, labels) if {
 	is_object(sel)
 	is_object(labels)
-	ml := k8s.map(object.get(sel, "matchLabels", {}))
+	ml := data.confgate.lib.k8s.map(object.get(sel, "matchLabels", {}))
 	count([k | some k, v in ml; object.get(labels, k, null) == v]) == count(ml)
-	exprs := k8s.list(object.get(sel, "matchExpressions", []))
+	exprs := data.confgate.lib.k8s.list(object.get(sel, "matchExpressions", []))
 	count([e | some e in exprs; expression_matches(e, labels)]) == count(exprs)
 }
 
@@ -35,13 +33,13 @@ expression_matches(e, labels) if {
 	expression_key(e, "In") != null
 	v := object.get(labels, expression_key(e, "In"), null)
 	v != null
-	v in k8s.list(e.values)
+	v in data.confgate.lib.k8s.list(e.values)
 }
 
 expression_matches(e, labels) if {
 	expression_key(e, "NotIn") != null
 	v := object.get(labels, expression_key(e, "NotIn"), null)
-	not v in k8s.list(e.values)
+	not v in data.confgate.lib.k8s.list(e.values)
 }
 
 expression_matches(e, labels) if {
@@ -75,7 +73,7 @@ map_selector_matches(sel, labels) if {
 # Labels of the pods an object creates (its own labels for a Pod), or {}. An Argo Rollout
 # with `workloadRef` runs the pods of the Deployment it names (in its namespace).
 pod_labels(obj) := l if {
-	l := k8s.template_metadata_of(obj).labels
+	l := data.confgate.lib.k8s.template_metadata_of(obj).labels
 	is_object(l)
 } else := l if {
 	l := workload_ref_labels(obj)
@@ -89,7 +87,7 @@ workload_ref_labels(obj) := l if {
 	ns := object.get(obj, ["metadata", "namespace"], "default")
 	some target in namespaced(ns, object.get(ref, "kind", "Deployment"))
 	target.metadata.name == ref.name
-	l := k8s.template_metadata_of(target).labels
+	l := data.confgate.lib.k8s.template_metadata_of(target).labels
 	is_object(l)
 }
 
@@ -107,7 +105,7 @@ workloads(ns) := [obj |
 	kind in workload_kinds
 	some obj in objs
 	is_object(obj)
-	k8s.workload_object(obj)
+	data.confgate.lib.k8s.workload_object(obj)
 ]
 
 # The Namespace object called `ns` in the inventory, or {}.
@@ -138,7 +136,7 @@ replicas := r if {
 
 # The input's minimum number of replicas, counting an autoscaler's minReplicas (default 1).
 min_replicas := m if {
-	hpas := autoscalers(k8s.namespace, input.kind, k8s.name)
+	hpas := autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
 	count(hpas) > 0
 	m := min([n | some h in hpas; n := hpa_min(h)])
 	is_number(m)
@@ -154,7 +152,7 @@ hpa_min(h) := n if {
 multi_replica if replicas >= 2
 
 multi_replica if {
-	some h in autoscalers(k8s.namespace, input.kind, k8s.name)
+	some h in autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
 	object.get(h, ["spec", "maxReplicas"], 0) >= 2
 }
 
@@ -163,11 +161,11 @@ multi_replica if {
 # or *-production.
 production_namespace(ns) if regex.match(`^(prod|production)($|[-_.])|[-_.](prod|production)$`, ns)
 
-production_namespace(ns) if production_labels(k8s.labels(namespace_object(ns)))
+production_namespace(ns) if production_labels(data.confgate.lib.k8s.labels(namespace_object(ns)))
 
-production if production_namespace(k8s.namespace)
+production if production_namespace(data.confgate.lib.k8s.namespace)
 
-production if production_labels(k8s.labels(input))
+production if production_labels(data.confgate.lib.k8s.labels(input))
 
 production_labels(labels) if {
 	some key in ["environment", "env"]

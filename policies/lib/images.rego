@@ -3,8 +3,6 @@
 # checked from its manifest and is never reported.
 package confgate.lib.images
 
-import data.confgate.lib.k8s
-
 # The repository of an image without tag and digest, lower-cased, with Docker Hub's implicit
 # prefixes removed: "docker.io/library/nginx:1.27" -> "nginx",
 # "index.docker.io/grafana/grafana:8.2.0" -> "grafana/grafana".
@@ -65,7 +63,7 @@ affected(v, ranges) := r if {
 # Containers of the input whose image belongs to `repos` (a set of repository names) with a
 # checkable version: {"c": container entry, "image", "version"}.
 versioned(repos) := {{"c": c, "image": image, "version": v} |
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	image := c.container.image
 	is_string(image)
 	repository(image) in repos

@@ -2,8 +2,6 @@
 # are open to everyone, and how a Service is reachable from outside the cluster.
 package confgate.lib.network
 
-import data.confgate.lib.k8s
-
 # Namespaces that Kubernetes itself manages.
 system_namespaces := {"kube-system", "kube-public", "kube-node-lease"}
 
@@ -29,8 +27,8 @@ empty_selector(sel) if not is_object(sel)
 
 empty_selector(sel) if {
 	is_object(sel)
-	count(k8s.map(object.get(sel, "matchLabels", {}))) == 0
-	count(k8s.list(object.get(sel, "matchExpressions", []))) == 0
+	count(data.confgate.lib.k8s.map(object.get(sel, "matchLabels", {}))) == 0
+	count(data.confgate.lib.k8s.list(object.get(sel, "matchExpressions", []))) == 0
 }
 
 # The policy's spec ({} when absent or malformed).
@@ -82,13 +80,13 @@ open_peer(peer) if {
 	block := peer.ipBlock
 	is_object(block)
 	block.cidr in any_address
-	count(k8s.list(object.get(block, "except", []))) == 0
+	count(data.confgate.lib.k8s.list(object.get(block, "except", []))) == 0
 }
 
 # The rule names no port, so every port is allowed.
 all_ports(rule) if {
 	is_object(rule)
-	count(k8s.list(object.get(rule, "ports", []))) == 0
+	count(data.confgate.lib.k8s.list(object.get(rule, "ports", []))) == 0
 }
 
 # Where an ingress (`field` = "from") or egress (`field` = "to") rule lets every peer in,
@@ -96,11 +94,11 @@ all_ports(rule) if {
 # all, [field, k] for an open peer.
 open_peer_paths(rule, field) := {p |
 	is_object(rule)
-	count(k8s.list(object.get(rule, field, []))) == 0
+	count(data.confgate.lib.k8s.list(object.get(rule, field, []))) == 0
 	p := no_peer_path(rule, field)
 } | {[field, k] |
 	is_object(rule)
-	some k, peer in k8s.list(object.get(rule, field, []))
+	some k, peer in data.confgate.lib.k8s.list(object.get(rule, field, []))
 	open_peer(peer)
 }
 
@@ -138,7 +136,7 @@ default_deny_ingress(p) if {
 
 # Some ingress rule admits every source on every port.
 allows_all_ingress(np) if {
-	some rule in k8s.list(spec_field(np, "ingress"))
+	some rule in data.confgate.lib.k8s.list(spec_field(np, "ingress"))
 	all_ports(rule)
 	count(open_peer_paths(rule, "from")) > 0
 }
@@ -160,7 +158,7 @@ internal_lb_annotations := {
 # The Service's load balancer is internal or limited to some source ranges.
 lb_restricted(svc) if {
 	some key, values in internal_lb_annotations
-	k8s.annotations(svc)[key] in values
+	data.confgate.lib.k8s.annotations(svc)[key] in values
 }
 
 lb_restricted(svc) if {
@@ -180,6 +178,6 @@ exposures(svc) := {e |
 	svc.spec.type == "NodePort"
 	e := "a port on every node"
 } | {e |
-	count(k8s.list(svc.spec.externalIPs)) > 0
+	count(data.confgate.lib.k8s.list(svc.spec.externalIPs)) > 0
 	e := "external IPs"
 }

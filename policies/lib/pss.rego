@@ -23,9 +23,6 @@
 # so selecting both levels' rules reports each problem once.
 package confgate.lib.pss
 
-import data.confgate.lib.apis
-import data.confgate.lib.k8s
-
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
@@ -43,21 +40,21 @@ pod_context(p) := sc if {
 pod_context(p) := {} if not is_object(get(p.spec, "securityContext", {}))
 
 # The container's own securityContext, or {}.
-container_context(c) := k8s.container_sc(c)
+container_context(c) := data.confgate.lib.k8s.container_sc(c)
 
 # The pod runs in a user namespace (`hostUsers: false`): 1.35+ relaxes some checks.
 user_namespace(p) if p.spec.hostUsers == false
 
 # Linux-only restricted controls do not apply to Windows pods.
-windows(p) if k8s.windows_pod(p)
+windows(p) if data.confgate.lib.k8s.windows_pod(p)
 
 # How a container is named in messages.
-who(c) := sprintf("%s %q", [container_kind[c.type], k8s.container_name(c)])
+who(c) := sprintf("%s %q", [container_kind[c.type], data.confgate.lib.k8s.container_name(c)])
 
 container_kind := {"containers": "container", "initContainers": "init container", "ephemeralContainers": "ephemeral container"}
 
 # How the pod (template) is named in messages.
-pod_who := sprintf("%s %q", [input.kind, k8s.name])
+pod_who := sprintf("%s %q", [input.kind, data.confgate.lib.k8s.name])
 
 pod_path(p, fields) := array.concat(p.path, fields)
 
@@ -68,7 +65,7 @@ container_path(c, fields) := array.concat(c.path, fields)
 
 # HostProcess: windowsOptions.hostProcess must be unset or false (pod and every container).
 host_process contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	pod_context(p).windowsOptions.hostProcess == true
 	v := {
 		"control": "host-process",
@@ -78,7 +75,7 @@ host_process contains v if {
 }
 
 host_process contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	container_context(c).windowsOptions.hostProcess == true
 	v := {
 		"control": "host-process",
@@ -89,7 +86,7 @@ host_process contains v if {
 
 # Host namespaces: hostPID, hostIPC and hostNetwork must be unset or false.
 host_pid contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	p.spec.hostPID == true
 	v := {
 		"control": "host-namespaces",
@@ -99,7 +96,7 @@ host_pid contains v if {
 }
 
 host_ipc contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	p.spec.hostIPC == true
 	v := {
 		"control": "host-namespaces",
@@ -109,7 +106,7 @@ host_ipc contains v if {
 }
 
 host_network contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	p.spec.hostNetwork == true
 	v := {
 		"control": "host-namespaces",
@@ -120,7 +117,7 @@ host_network contains v if {
 
 # Privileged containers: securityContext.privileged must be unset or false.
 privileged contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	container_context(c).privileged == true
 	v := {
 		"control": "privileged-containers",
@@ -136,32 +133,32 @@ baseline_capabilities := {
 }
 
 capabilities_added contains v if {
-	some c in k8s.containers
-	some i, cap in k8s.list(container_context(c).capabilities.add)
+	some c in data.confgate.lib.k8s.containers
+	some i, cap in data.confgate.lib.k8s.list(container_context(c).capabilities.add)
 	not cap in baseline_capabilities
 	v := {
 		"control": "capabilities",
-		"msg": sprintf("%s adds capability %q, which is outside the baseline set (AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT)", [who(c), k8s.text(cap)]),
+		"msg": sprintf("%s adds capability %q, which is outside the baseline set (AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT)", [who(c), data.confgate.lib.k8s.text(cap)]),
 		"path": container_path(c, ["securityContext", "capabilities", "add", i]),
 	}
 }
 
 # HostPath volumes are forbidden.
 hostpath_volumes contains v if {
-	some p in k8s.pods
-	some i, vol in k8s.list(p.spec.volumes)
+	some p in data.confgate.lib.k8s.pods
+	some i, vol in data.confgate.lib.k8s.list(p.spec.volumes)
 	vol.hostPath != null
 	v := {
 		"control": "hostpath-volumes",
-		"msg": sprintf("volume %q of %s mounts %q from the node (hostPath)", [k8s.text(get(vol, "name", "")), pod_who, k8s.text(get(vol.hostPath, "path", ""))]),
+		"msg": sprintf("volume %q of %s mounts %q from the node (hostPath)", [data.confgate.lib.k8s.text(get(vol, "name", "")), pod_who, data.confgate.lib.k8s.text(get(vol.hostPath, "path", ""))]),
 		"path": pod_path(p, ["volumes", i, "hostPath"]),
 	}
 }
 
 # Host ports: hostPort must be unset or 0.
 host_ports contains v if {
-	some c in k8s.containers
-	some i, port in k8s.list(c.container.ports)
+	some c in data.confgate.lib.k8s.containers
+	some i, port in data.confgate.lib.k8s.list(c.container.ports)
 	hp := port.hostPort
 	not hp in {null, 0, "0"}
 	v := {
@@ -176,40 +173,40 @@ host_ports contains v if {
 apparmor_types := {"RuntimeDefault", "Localhost"}
 
 apparmor contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	profile := pod_context(p).appArmorProfile
 	profile != null
 	t := get(profile, "type", "")
 	not t in apparmor_types
 	v := {
 		"control": "apparmor",
-		"msg": sprintf("%s sets AppArmor profile type %q; only RuntimeDefault and Localhost are allowed", [pod_who, k8s.text(t)]),
+		"msg": sprintf("%s sets AppArmor profile type %q; only RuntimeDefault and Localhost are allowed", [pod_who, data.confgate.lib.k8s.text(t)]),
 		"path": pod_path(p, ["securityContext", "appArmorProfile", "type"]),
 	}
 }
 
 apparmor contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	profile := container_context(c).appArmorProfile
 	profile != null
 	t := get(profile, "type", "")
 	not t in apparmor_types
 	v := {
 		"control": "apparmor",
-		"msg": sprintf("%s sets AppArmor profile type %q; only RuntimeDefault and Localhost are allowed", [who(c), k8s.text(t)]),
+		"msg": sprintf("%s sets AppArmor profile type %q; only RuntimeDefault and Localhost are allowed", [who(c), data.confgate.lib.k8s.text(t)]),
 		"path": container_path(c, ["securityContext", "appArmorProfile", "type"]),
 	}
 }
 
 apparmor contains v if {
-	some key, value in k8s.pod_annotations
+	some key, value in data.confgate.lib.k8s.pod_annotations
 	is_string(key)
 	startswith(key, "container.apparmor.security.beta.kubernetes.io/")
 	not apparmor_annotation_allowed(value)
 	v := {
 		"control": "apparmor",
-		"msg": sprintf("annotation %q sets AppArmor profile %q; only runtime/default and localhost/<profile> are allowed", [key, k8s.text(value)]),
-		"path": array.concat(k8s.pod_metadata_path, ["annotations", key]),
+		"msg": sprintf("annotation %q sets AppArmor profile %q; only runtime/default and localhost/<profile> are allowed", [key, data.confgate.lib.k8s.text(value)]),
+		"path": array.concat(data.confgate.lib.k8s.pod_metadata_path, ["annotations", key]),
 	}
 }
 
@@ -227,13 +224,13 @@ apparmor_annotation_allowed(value) if {
 selinux_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
 selinux_sites contains {"opts": opts, "path": pod_path(p, ["securityContext", "seLinuxOptions"]), "who": pod_who} if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	opts := pod_context(p).seLinuxOptions
 	opts != null
 }
 
 selinux_sites contains {"opts": opts, "path": container_path(c, ["securityContext", "seLinuxOptions"]), "who": who(c)} if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	opts := container_context(c).seLinuxOptions
 	opts != null
 }
@@ -245,7 +242,7 @@ selinux contains v if {
 	not t in selinux_types
 	v := {
 		"control": "selinux",
-		"msg": sprintf("%s sets SELinux type %q; only container_t, container_init_t, container_kvm_t and container_engine_t are allowed", [s.who, k8s.text(t)]),
+		"msg": sprintf("%s sets SELinux type %q; only container_t, container_init_t, container_kvm_t and container_engine_t are allowed", [s.who, data.confgate.lib.k8s.text(t)]),
 		"path": array.concat(s.path, ["type"]),
 	}
 }
@@ -257,7 +254,7 @@ selinux contains v if {
 	not x in {null, ""}
 	v := {
 		"control": "selinux",
-		"msg": sprintf("%s sets a custom SELinux %s %q", [s.who, field, k8s.text(x)]),
+		"msg": sprintf("%s sets a custom SELinux %s %q", [s.who, field, data.confgate.lib.k8s.text(x)]),
 		"path": array.concat(s.path, [field]),
 	}
 }
@@ -265,20 +262,20 @@ selinux contains v if {
 # /proc mount type: procMount must be unset or Default; pods in a user namespace may use any
 # value under baseline (restricted still forbids it, see proc_mount_user_namespace).
 proc_mount contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not user_namespace(c.pod)
 	pm := container_context(c).procMount
 	not pm in {null, "Default"}
 	v := {
 		"control": "proc-mount",
-		"msg": sprintf("%s mounts /proc with procMount %q instead of Default, exposing host kernel information", [who(c), k8s.text(pm)]),
+		"msg": sprintf("%s mounts /proc with procMount %q instead of Default, exposing host kernel information", [who(c), data.confgate.lib.k8s.text(pm)]),
 		"path": container_path(c, ["securityContext", "procMount"]),
 	}
 }
 
 # Seccomp: the profile type must not be Unconfined (pod or container).
 seccomp_unconfined contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	pod_context(p).seccompProfile.type == "Unconfined"
 	v := {
 		"control": "seccomp",
@@ -288,7 +285,7 @@ seccomp_unconfined contains v if {
 }
 
 seccomp_unconfined contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	container_context(c).seccompProfile.type == "Unconfined"
 	v := {
 		"control": "seccomp",
@@ -317,48 +314,48 @@ safe_sysctls_since := {
 	"net.ipv4.tcp_notsent_lowat": 37,
 }
 
-safe_sysctls := {name | some name, since in safe_sysctls_since; apis.reached(since)}
+safe_sysctls := {name | some name, since in safe_sysctls_since; data.confgate.lib.apis.reached(since)}
 
 # Why a sysctl is not safe, for the message.
-sysctl_unsafe_why(name) := sprintf("which is safe only from Kubernetes 1.%d on (target %s)", [safe_sysctls_since[name], apis.target]) if {
+sysctl_unsafe_why(name) := sprintf("which is safe only from Kubernetes 1.%d on (target %s)", [safe_sysctls_since[name], data.confgate.lib.apis.target]) if {
 	safe_sysctls_since[name]
 } else := "which is not in the safe set and can affect other pods or the node"
 
 sysctls contains v if {
-	some p in k8s.pods
-	some i, s in k8s.list(pod_context(p).sysctls)
+	some p in data.confgate.lib.k8s.pods
+	some i, s in data.confgate.lib.k8s.list(pod_context(p).sysctls)
 	name := get(s, "name", "")
 	not name in safe_sysctls
 	v := {
 		"control": "sysctls",
-		"msg": sprintf("%s sets sysctl %q, %s", [pod_who, k8s.text(name), sysctl_unsafe_why(name)]),
+		"msg": sprintf("%s sets sysctl %q, %s", [pod_who, data.confgate.lib.k8s.text(name), sysctl_unsafe_why(name)]),
 		"path": pod_path(p, ["securityContext", "sysctls", i, "name"]),
 	}
 }
 
 # Host probes and lifecycle hooks: httpGet/tcpSocket handlers must not set `host`.
 probe_host contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	some probe in ["livenessProbe", "readinessProbe", "startupProbe"]
 	some action in ["httpGet", "tcpSocket"]
 	host := c.container[probe][action].host
 	not host in {null, ""}
 	v := {
 		"control": "host-probes-lifecycle-hooks",
-		"msg": sprintf("%s sends its %s to host %q instead of the pod", [who(c), probe, k8s.text(host)]),
+		"msg": sprintf("%s sends its %s to host %q instead of the pod", [who(c), probe, data.confgate.lib.k8s.text(host)]),
 		"path": container_path(c, [probe, action, "host"]),
 	}
 }
 
 probe_host contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	some hook in ["postStart", "preStop"]
 	some action in ["httpGet", "tcpSocket"]
 	host := c.container.lifecycle[hook][action].host
 	not host in {null, ""}
 	v := {
 		"control": "host-probes-lifecycle-hooks",
-		"msg": sprintf("%s sends its %s hook to host %q instead of the pod", [who(c), hook, k8s.text(host)]),
+		"msg": sprintf("%s sends its %s hook to host %q instead of the pod", [who(c), hook, data.confgate.lib.k8s.text(host)]),
 		"path": container_path(c, ["lifecycle", hook, action, "host"]),
 	}
 }
@@ -373,8 +370,8 @@ restricted_volume_sources := {
 }
 
 volume_types contains v if {
-	some p in k8s.pods
-	some i, vol in k8s.list(p.spec.volumes)
+	some p in data.confgate.lib.k8s.pods
+	some i, vol in data.confgate.lib.k8s.list(p.spec.volumes)
 	is_object(vol)
 	not restricted_volume_allowed(vol)
 	some key, value in vol
@@ -382,7 +379,7 @@ volume_types contains v if {
 	value != null
 	v := {
 		"control": "volume-types",
-		"msg": sprintf("volume %q of %s uses the %s volume type; restricted allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret", [k8s.text(get(vol, "name", "")), pod_who, key]),
+		"msg": sprintf("volume %q of %s uses the %s volume type; restricted allows only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret", [data.confgate.lib.k8s.text(get(vol, "name", "")), pod_who, key]),
 		"path": pod_path(p, ["volumes", i, key]),
 	}
 }
@@ -394,7 +391,7 @@ restricted_volume_allowed(vol) if {
 
 # Privilege escalation: allowPrivilegeEscalation must be explicitly false (not on Windows).
 privilege_escalation contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not windows(c.pod)
 	not container_context(c).allowPrivilegeEscalation == false
 	v := {
@@ -407,7 +404,7 @@ privilege_escalation contains v if {
 # Running as non-root: runAsNonRoot must be true on the pod or on every container, and nothing
 # may set it to false (not for pods in a user namespace).
 run_as_non_root contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	not user_namespace(p)
 	value := pod_context(p).runAsNonRoot
 	value != null
@@ -420,7 +417,7 @@ run_as_non_root contains v if {
 }
 
 run_as_non_root contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not user_namespace(c.pod)
 	value := container_context(c).runAsNonRoot
 	value != null
@@ -433,7 +430,7 @@ run_as_non_root contains v if {
 }
 
 run_as_non_root contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not user_namespace(c.pod)
 	get(container_context(c), "runAsNonRoot", null) == null
 	not pod_context(c.pod).runAsNonRoot == true
@@ -448,7 +445,7 @@ run_as_non_root contains v if {
 # pod's) it does not run as root, but the restricted level still requires runAsNonRoot: true;
 # without one, the image's user decides and may be root.
 run_as_non_root_missing_msg(c) := sprintf("%s runs as user %v (runAsUser) but does not set runAsNonRoot: true, which the restricted level requires on the container or the pod", [who(c), uid]) if {
-	uid := k8s.effective_sc(c, "runAsUser")
+	uid := data.confgate.lib.k8s.effective_sc(c, "runAsUser")
 	is_number(uid)
 	uid > 0
 } else := sprintf("%s may run as root: runAsNonRoot is true neither on the container nor on the pod, so the image's user decides", [who(c)])
@@ -456,7 +453,7 @@ run_as_non_root_missing_msg(c) := sprintf("%s runs as user %v (runAsUser) but do
 # Running as non-root user: runAsUser must not be 0 (pod or container; not for pods in a user
 # namespace).
 run_as_user contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	not user_namespace(p)
 	pod_context(p).runAsUser == 0
 	v := {
@@ -467,7 +464,7 @@ run_as_user contains v if {
 }
 
 run_as_user contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not user_namespace(c.pod)
 	container_context(c).runAsUser == 0
 	v := {
@@ -484,7 +481,7 @@ seccomp_types := {"RuntimeDefault", "Localhost"}
 pod_seccomp_allowed(p) if pod_context(p).seccompProfile.type in seccomp_types
 
 seccomp_missing contains v if {
-	some p in k8s.pods
+	some p in data.confgate.lib.k8s.pods
 	not windows(p)
 	profile := pod_context(p).seccompProfile
 	profile != null
@@ -493,13 +490,13 @@ seccomp_missing contains v if {
 	t != "Unconfined"
 	v := {
 		"control": "seccomp",
-		"msg": sprintf("%s sets seccomp profile type %q; it must be RuntimeDefault or Localhost", [pod_who, k8s.text(t)]),
+		"msg": sprintf("%s sets seccomp profile type %q; it must be RuntimeDefault or Localhost", [pod_who, data.confgate.lib.k8s.text(t)]),
 		"path": pod_path(p, ["securityContext", "seccompProfile", "type"]),
 	}
 }
 
 seccomp_missing contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not windows(c.pod)
 	profile := container_context(c).seccompProfile
 	profile != null
@@ -508,13 +505,13 @@ seccomp_missing contains v if {
 	t != "Unconfined"
 	v := {
 		"control": "seccomp",
-		"msg": sprintf("%s sets seccomp profile type %q; it must be RuntimeDefault or Localhost", [who(c), k8s.text(t)]),
+		"msg": sprintf("%s sets seccomp profile type %q; it must be RuntimeDefault or Localhost", [who(c), data.confgate.lib.k8s.text(t)]),
 		"path": container_path(c, ["securityContext", "seccompProfile", "type"]),
 	}
 }
 
 seccomp_missing contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not windows(c.pod)
 	get(container_context(c), "seccompProfile", null) == null
 	not pod_seccomp_allowed(c.pod)
@@ -528,7 +525,7 @@ seccomp_missing contains v if {
 # Capabilities: every container must drop ALL and may add back only NET_BIND_SERVICE (not on
 # Windows). Capabilities outside the baseline set are reported by capabilities_added.
 capabilities_not_dropped contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not windows(c.pod)
 	not drops_all(c)
 	v := {
@@ -539,14 +536,14 @@ capabilities_not_dropped contains v if {
 }
 
 drops_all(c) if {
-	some cap in k8s.list(container_context(c).capabilities.drop)
+	some cap in data.confgate.lib.k8s.list(container_context(c).capabilities.drop)
 	cap == "ALL"
 }
 
 capabilities_restricted_added contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	not windows(c.pod)
-	some i, cap in k8s.list(container_context(c).capabilities.add)
+	some i, cap in data.confgate.lib.k8s.list(container_context(c).capabilities.add)
 	cap != "NET_BIND_SERVICE"
 	cap in baseline_capabilities
 	v := {
@@ -558,13 +555,13 @@ capabilities_restricted_added contains v if {
 
 # /proc mount type for pods in a user namespace: restricted still requires Default.
 proc_mount_user_namespace contains v if {
-	some c in k8s.containers
+	some c in data.confgate.lib.k8s.containers
 	user_namespace(c.pod)
 	pm := container_context(c).procMount
 	not pm in {null, "Default"}
 	v := {
 		"control": "proc-mount",
-		"msg": sprintf("%s mounts /proc with procMount %q; restricted requires Default even in a user namespace (hostUsers: false)", [who(c), k8s.text(pm)]),
+		"msg": sprintf("%s mounts /proc with procMount %q; restricted requires Default even in a user namespace (hostUsers: false)", [who(c), data.confgate.lib.k8s.text(pm)]),
 		"path": container_path(c, ["securityContext", "procMount"]),
 	}
 }

@@ -18,9 +18,6 @@
 # judged like any other object; a waiver is the way to accept it.
 package confgate.lib.rbac
 
-import data.confgate.lib.governance as gov
-import data.confgate.lib.k8s
-
 role_kinds := {"Role", "ClusterRole"}
 
 binding_kinds := {"RoleBinding", "ClusterRoleBinding"}
@@ -75,7 +72,7 @@ builtin_role_name(n) if {
 genuine_builtin_role(obj) if {
 	obj.kind == "ClusterRole"
 	builtin_role_name(obj.metadata.name)
-	k8s.labels(obj)["kubernetes.io/bootstrapping"] == "rbac-defaults"
+	data.confgate.lib.k8s.labels(obj)["kubernetes.io/bootstrapping"] == "rbac-defaults"
 }
 
 builtin_role if genuine_builtin_role(input)
@@ -116,11 +113,11 @@ bootstrap_subject(subject) if {
 
 bootstrap_subject(subject) if {
 	input.kind == "ClusterRoleBinding"
-	startswith(k8s.name, "system:controller:")
-	controller := substring(k8s.name, count("system:controller:"), -1)
+	startswith(data.confgate.lib.k8s.name, "system:controller:")
+	controller := substring(data.confgate.lib.k8s.name, count("system:controller:"), -1)
 	controller in bootstrap_controllers
 	input.roleRef.kind == "ClusterRole"
-	input.roleRef.name == k8s.name
+	input.roleRef.name == data.confgate.lib.k8s.name
 	subject.kind == "ServiceAccount"
 	subject.name == controller
 	subject.namespace == "kube-system"
@@ -134,7 +131,7 @@ bootstrap_subject(subject) if {
 rules contains {"rule": r, "path": ["rules", i], "via": ""} if {
 	input.kind in role_kinds
 	not builtin_role
-	some i, r in k8s.list(input.rules)
+	some i, r in data.confgate.lib.k8s.list(input.rules)
 	is_object(r)
 }
 
@@ -143,11 +140,11 @@ rules contains {"rule": r, "path": ["rules", i], "via": ""} if {
 rules contains {"rule": r, "path": ["aggregationRule", "clusterRoleSelectors", k], "via": name} if {
 	input.kind == "ClusterRole"
 	not builtin_role
-	count(k8s.list(input.rules)) == 0
-	some k, sel in k8s.list(input.aggregationRule.clusterRoleSelectors)
+	count(data.confgate.lib.k8s.list(input.rules)) == 0
+	some k, sel in data.confgate.lib.k8s.list(input.aggregationRule.clusterRoleSelectors)
 	some name, role in cluster_roles
-	name != k8s.name
-	gov.selector_matches(sel, k8s.labels(role))
+	name != data.confgate.lib.k8s.name
+	data.confgate.lib.governance.selector_matches(sel, data.confgate.lib.k8s.labels(role))
 	some r in own_or_aggregated_rules(role)
 }
 
@@ -160,14 +157,14 @@ cluster_roles[name] := role if {
 
 # The rules of a ClusterRole of the inventory: its own, or for an aggregated one written
 # without rules, those of the roles it picks (one level further; Rego has no recursion).
-own_or_aggregated_rules(role) := [r | some r in k8s.list(role.rules); is_object(r)] if {
-	count(k8s.list(role.rules)) > 0
+own_or_aggregated_rules(role) := [r | some r in data.confgate.lib.k8s.list(role.rules); is_object(r)] if {
+	count(data.confgate.lib.k8s.list(role.rules)) > 0
 } else := [r |
-	some sel in k8s.list(role.aggregationRule.clusterRoleSelectors)
+	some sel in data.confgate.lib.k8s.list(role.aggregationRule.clusterRoleSelectors)
 	some name, other in cluster_roles
 	name != role.metadata.name
-	gov.selector_matches(sel, k8s.labels(other))
-	some r in k8s.list(other.rules)
+	data.confgate.lib.governance.selector_matches(sel, data.confgate.lib.k8s.labels(other))
+	some r in data.confgate.lib.k8s.list(other.rules)
 	is_object(r)
 ]
 
@@ -270,15 +267,15 @@ grants(r, res, group, target, verbs, sc) if {
 # Subjects of a binding with their index.
 subjects contains {"subject": s, "index": i} if {
 	input.kind in binding_kinds
-	some i, s in k8s.list(input.subjects)
+	some i, s in data.confgate.lib.k8s.list(input.subjects)
 	is_object(s)
 }
 
 # "Kind name" of a subject for messages, with the namespace of service accounts.
-subject_text(s) := sprintf("%s %s/%s", [k8s.text(s.kind), k8s.text(s.namespace), k8s.text(s.name)]) if {
+subject_text(s) := sprintf("%s %s/%s", [data.confgate.lib.k8s.text(s.kind), data.confgate.lib.k8s.text(s.namespace), data.confgate.lib.k8s.text(s.name)]) if {
 	s.kind == "ServiceAccount"
 	is_string(s.namespace)
-} else := sprintf("%s %s", [k8s.text(object.get(s, "kind", "subject")), k8s.text(object.get(s, "name", ""))])
+} else := sprintf("%s %s", [data.confgate.lib.k8s.text(object.get(s, "kind", "subject")), data.confgate.lib.k8s.text(object.get(s, "name", ""))])
 
 # Groups and users that stand for everyone (with or without credentials).
 public_subject(s) if {

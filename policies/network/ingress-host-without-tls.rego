@@ -1,20 +1,18 @@
 package confgate.rules.network
 
-import data.confgate.lib.k8s
-
 deny contains f if {
 	input.kind == "Ingress"
-	tls := [t | some t in k8s.list(input.spec.tls); is_object(t)]
+	tls := [t | some t in data.confgate.lib.k8s.list(input.spec.tls); is_object(t)]
 	count(tls) > 0
 	not ingress_host_without_tls_catch_all(tls)
-	some i, rule in k8s.list(input.spec.rules)
+	some i, rule in data.confgate.lib.k8s.list(input.spec.rules)
 	host := rule.host
 	is_string(host)
 	host != ""
 	not ingress_host_without_tls_covered(tls, host)
 	f := {
 		"id": "CG3010",
-		"msg": sprintf("Ingress %q serves host %q without TLS: no entry of spec.tls lists it", [k8s.name, host]),
+		"msg": sprintf("Ingress %q serves host %q without TLS: no entry of spec.tls lists it", [data.confgate.lib.k8s.name, host]),
 		"path": ["spec", "rules", i, "host"],
 	}
 }
@@ -22,12 +20,12 @@ deny contains f if {
 # A TLS entry without hosts uses the controller's default certificate for every host.
 ingress_host_without_tls_catch_all(tls) if {
 	some t in tls
-	count(k8s.list(object.get(t, "hosts", []))) == 0
+	count(data.confgate.lib.k8s.list(object.get(t, "hosts", []))) == 0
 }
 
 ingress_host_without_tls_covered(tls, host) if {
 	some t in tls
-	some h in k8s.list(t.hosts)
+	some h in data.confgate.lib.k8s.list(t.hosts)
 	ingress_host_without_tls_matches(h, host)
 }
 

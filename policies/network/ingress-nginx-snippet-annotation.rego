@@ -1,7 +1,5 @@
 package confgate.rules.network
 
-import data.confgate.lib.k8s
-
 # ingress-nginx annotations whose value is pasted into the controller's nginx configuration.
 ingress_nginx_snippet_annotation_keys := {
 	"nginx.ingress.kubernetes.io/configuration-snippet",
@@ -13,13 +11,13 @@ ingress_nginx_snippet_annotation_keys := {
 
 deny contains f if {
 	input.kind == "Ingress"
-	some key, value in k8s.annotations(input)
+	some key, value in data.confgate.lib.k8s.annotations(input)
 	key in ingress_nginx_snippet_annotation_keys
 	is_string(value)
 	trim_space(value) != ""
 	f := {
 		"id": "CG3011",
-		"msg": sprintf("Ingress %q injects raw nginx configuration through %s, which runs with the ingress controller's access to every Secret in the cluster", [k8s.name, key]),
+		"msg": sprintf("Ingress %q injects raw nginx configuration through %s, which runs with the ingress controller's access to every Secret in the cluster", [data.confgate.lib.k8s.name, key]),
 		"path": ["metadata", "annotations", key],
 	}
 }

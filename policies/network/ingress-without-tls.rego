@@ -1,7 +1,5 @@
 package confgate.rules.network
 
-import data.confgate.lib.k8s
-
 # Annotations with which a controller terminates TLS from a certificate kept elsewhere.
 ingress_without_tls_cert_annotations := {
 	"alb.ingress.kubernetes.io/certificate-arn",
@@ -16,7 +14,7 @@ deny contains f if {
 	not ingress_without_tls_configured
 	f := {
 		"id": "CG3004",
-		"msg": sprintf("Ingress %q serves plain HTTP: it has no TLS section", [k8s.name]),
+		"msg": sprintf("Ingress %q serves plain HTTP: it has no TLS section", [data.confgate.lib.k8s.name]),
 		"path": ["spec", "tls"],
 	}
 }
@@ -28,6 +26,6 @@ ingress_without_tls_configured if {
 }
 
 ingress_without_tls_configured if {
-	some key in object.keys(k8s.annotations(input))
+	some key in object.keys(data.confgate.lib.k8s.annotations(input))
 	key in ingress_without_tls_cert_annotations
 }

@@ -1,14 +1,11 @@
 package confgate.rules.network
 
-import data.confgate.lib.k8s
-import data.confgate.lib.network as net
-
 deny contains f if {
 	input.kind == "Namespace"
-	ns := k8s.name
+	ns := data.confgate.lib.k8s.name
 	ns != ""
-	not ns in net.system_namespaces
-	policies := net.policies(ns)
+	not ns in data.confgate.lib.network.system_namespaces
+	policies := data.confgate.lib.network.policies(ns)
 	count(policies) > 0
 	not namespace_without_default_deny_found(policies)
 	f := {
@@ -20,5 +17,5 @@ deny contains f if {
 
 namespace_without_default_deny_found(policies) if {
 	some p in policies
-	net.default_deny_ingress(p)
+	data.confgate.lib.network.default_deny_ingress(p)
 }

@@ -1,7 +1,5 @@
 package confgate.rules.network
 
-import data.confgate.lib.k8s
-
 deny contains f if {
 	input.kind == "Service"
 	ips := input.spec.externalIPs
@@ -9,7 +7,7 @@ deny contains f if {
 	count(ips) > 0
 	f := {
 		"id": "CG3003",
-		"msg": sprintf("Service %q claims external IPs %v; traffic for those addresses is captured cluster-wide", [k8s.name, ips]),
+		"msg": sprintf("Service %q claims external IPs %v; traffic for those addresses is captured cluster-wide", [data.confgate.lib.k8s.name, ips]),
 		"path": ["spec", "externalIPs"],
 	}
 }

@@ -1,8 +1,5 @@
 package confgate.rules.network
 
-import data.confgate.lib.k8s
-import data.confgate.lib.network as net
-
 # Well-known ports of remote administration, cluster control planes, databases and caches:
 # services that must never be reachable from outside the cluster.
 service_sensitive_port_names := {
@@ -33,9 +30,9 @@ service_sensitive_port_names := {
 
 deny contains f if {
 	input.kind == "Service"
-	exposures := net.exposures(input)
+	exposures := data.confgate.lib.network.exposures(input)
 	count(exposures) > 0
-	some i, port in k8s.list(input.spec.ports)
+	some i, port in data.confgate.lib.k8s.list(input.spec.ports)
 	is_object(port)
 	some field in ["port", "targetPort"]
 	number := port[field]
@@ -43,7 +40,7 @@ deny contains f if {
 	not service_sensitive_port_shadowed(port, field)
 	f := {
 		"id": "CG3009",
-		"msg": sprintf("Service %q exposes port %v (%s) outside the cluster through %s", [k8s.name, number, what, concat(" and ", sort(exposures))]),
+		"msg": sprintf("Service %q exposes port %v (%s) outside the cluster through %s", [data.confgate.lib.k8s.name, number, what, concat(" and ", sort(exposures))]),
 		"path": ["spec", "ports", i, field],
 	}
 }

@@ -1,15 +1,12 @@
 package confgate.rules.secrets
 
-import data.confgate.lib.k8s
-import data.confgate.lib.secrets
-
 deny contains f if {
 	input.kind == "ConfigMap"
-	some key, value in k8s.map(input.data)
-	some hit in secrets.config_file_secrets(value)
+	some key, value in data.confgate.lib.k8s.map(input.data)
+	some hit in data.confgate.lib.secrets.config_file_secrets(value)
 	f := {
 		"id": "CG4009",
-		"msg": sprintf("ConfigMap %q value %q sets %q (line %d) to %s; ConfigMaps are not meant for secrets", [k8s.name, key, hit.key, hit.line, secret_in_config_file_what[hit.why]]),
+		"msg": sprintf("ConfigMap %q value %q sets %q (line %d) to %s; ConfigMaps are not meant for secrets", [data.confgate.lib.k8s.name, key, hit.key, hit.line, secret_in_config_file_what[hit.why]]),
 		"path": ["data", key],
 	}
 }

@@ -1,7 +1,5 @@
 package confgate.rules.workload
 
-import data.confgate.lib.k8s
-
 # Container runtime sockets, and the directories that hold them.
 container_runtime_socket_paths := {
 	"/var/run/docker.sock", "/run/docker.sock",
@@ -14,14 +12,14 @@ container_runtime_socket_paths := {
 }
 
 deny contains f if {
-	some p in k8s.pods
-	some i, v in k8s.list(p.spec.volumes)
+	some p in data.confgate.lib.k8s.pods
+	some i, v in data.confgate.lib.k8s.list(p.spec.volumes)
 	raw := v.hostPath.path
 	is_string(raw)
 	container_runtime_socket_normalized(raw) in container_runtime_socket_paths
 	f := {
 		"id": "CG1017",
-		"msg": sprintf("volume %q mounts the container runtime socket %q from the node; whoever can reach it controls every container on the node", [k8s.text(object.get(v, "name", "")), raw]),
+		"msg": sprintf("volume %q mounts the container runtime socket %q from the node; whoever can reach it controls every container on the node", [data.confgate.lib.k8s.text(object.get(v, "name", "")), raw]),
 		"path": array.concat(p.path, ["volumes", i, "hostPath", "path"]),
 	}
 }

@@ -1,9 +1,7 @@
 package confgate.rules.workload
 
-import data.confgate.lib.pss
-
 # Pod Security Standards, baseline "Host Namespaces": hostNetwork must be unset or false.
 deny contains f if {
-	some v in pss.host_network
+	some v in data.confgate.lib.pss.host_network
 	f := {"id": "CG1007", "msg": v.msg, "path": v.path}
 }

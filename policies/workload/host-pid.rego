@@ -1,9 +1,7 @@
 package confgate.rules.workload
 
-import data.confgate.lib.pss
-
 # Pod Security Standards, baseline "Host Namespaces": hostPID must be unset or false.
 deny contains f if {
-	some v in pss.host_pid
+	some v in data.confgate.lib.pss.host_pid
 	f := {"id": "CG1005", "msg": v.msg, "path": v.path}
 }

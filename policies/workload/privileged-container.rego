@@ -1,9 +1,7 @@
 package confgate.rules.workload
 
-import data.confgate.lib.pss
-
 # Pod Security Standards, baseline "Privileged Containers": securityContext.privileged must be unset or false.
 deny contains f if {
-	some v in pss.privileged
+	some v in data.confgate.lib.pss.privileged
 	f := {"id": "CG1001", "msg": v.msg, "path": v.path}
 }

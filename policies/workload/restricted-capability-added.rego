@@ -1,9 +1,7 @@
 package confgate.rules.workload
 
-import data.confgate.lib.pss
-
 # Pod Security Standards, restricted "Capabilities": only NET_BIND_SERVICE may be added (Windows pods exempt; capabilities outside the baseline set are CG1009's).
 deny contains f if {
-	some v in pss.capabilities_restricted_added
+	some v in data.confgate.lib.pss.capabilities_restricted_added
 	f := {"id": "CG1022", "msg": v.msg, "path": v.path}
 }

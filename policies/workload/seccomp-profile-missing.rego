@@ -1,9 +1,7 @@
 package confgate.rules.workload
 
-import data.confgate.lib.pss
-
 # Pod Security Standards, restricted "Seccomp": RuntimeDefault or Localhost on the pod or every container (Windows pods exempt).
 deny contains f if {
-	some v in pss.seccomp_missing
+	some v in data.confgate.lib.pss.seccomp_missing
 	f := {"id": "CG1012", "msg": v.msg, "path": v.path}
 }

@@ -1,9 +1,7 @@
 package confgate.rules.workload
 
-import data.confgate.lib.pss
-
 # Pod Security Standards, baseline "SELinux": only standard container types; no user or role.
 deny contains f if {
-	some v in pss.selinux
+	some v in data.confgate.lib.pss.selinux
 	f := {"id": "CG1019", "msg": v.msg, "path": v.path}
 }

@@ -1,9 +1,7 @@
 package confgate.rules.workload
 
-import data.confgate.lib.pss
-
 # Pod Security Standards, baseline "Sysctls": only the safe sysctls.
 deny contains f if {
-	some v in pss.sysctls
+	some v in data.confgate.lib.pss.sysctls
 	f := {"id": "CG1018", "msg": v.msg, "path": v.path}
 }
