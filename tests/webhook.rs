@@ -774,3 +774,23 @@ fn kubectl_apply_through_the_test_api_server_is_decided_by_the_generated_webhook
     let (ok, out) = kubectl(&["apply", "-f", "own.yaml"]);
     assert!(ok, "{out}");
 }
+
+#[test]
+fn a_client_that_trickles_its_body_is_cut_at_the_deadline() {
+    let dir = Scratch::new();
+    let ca = pki(dir.path(), "ca");
+    let s = start(dir.path(), &ca, &["--deadline", "1"]);
+    let started = Instant::now();
+    // 10 bytes of a declared 1,000, then silence.
+    let (status, body) =
+        https_declared(&s.addr, &ca, "POST", "/validate", b"{\"apiVers", 1000).unwrap();
+    assert_eq!(status, 408, "{body}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The server still answers.
+    let r = answer(
+        &s,
+        &ca,
+        &review("t-1", "CREATE", pod("bad", true), Value::Null, false),
+    );
+    assert_eq!(r["allowed"], false);
+}

@@ -178,10 +178,25 @@ async fn validate(State(app): State<App>, headers: HeaderMap, body: Body) -> Res
     if declared.is_some_and(|n| n > app.max_body as u64) {
         return too_large_body(&app);
     }
-    let body: Bytes = match axum::body::to_bytes(body, app.max_body).await {
-        Ok(b) => b,
-        Err(_) => return too_large_body(&app),
-    };
+    // A client that trickles its body is cut at the deadline (the API server sends the
+    // whole review at once).
+    let body: Bytes =
+        match tokio::time::timeout(app.deadline, axum::body::to_bytes(body, app.max_body)).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => return too_large_body(&app),
+            Err(_) => {
+                app.webhook.metrics.rejected(408);
+                return (
+                    StatusCode::REQUEST_TIMEOUT,
+                    [(header::CONNECTION, "close")],
+                    format!(
+                        "the review body did not arrive within {} s\n",
+                        app.deadline.as_secs_f64()
+                    ),
+                )
+                    .into_response();
+            }
+        };
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
