@@ -321,16 +321,7 @@ impl Scanner {
     /// admission webhook's mirror of the cluster).
     pub fn inventory(&self, docs: Vec<Document>, bindings: &Bindings) -> Inventory {
         self.pool.install(|| {
-            let inputs: Vec<EngineValue> = docs
-                .par_iter()
-                .map(|d| EngineValue::from_node(&d.tree))
-                .collect();
-            let data = inventory_data(
-                docs.iter()
-                    .zip(&inputs)
-                    .map(|(d, i)| (crate::k8s::cluster_scoped(&d.resource.kind), &d.resource, i)),
-                crate::k8s::settings_data(bindings.kube_version),
-            );
+            let (_, data) = engine_inputs(&docs, bindings);
             Inventory {
                 data,
                 objects: docs.len(),
@@ -402,16 +393,7 @@ impl Scanner {
         progress: &dyn Progress,
     ) -> Result<ScanOutcome, Diagnostic> {
         let t = std::time::Instant::now();
-        let inputs: Vec<EngineValue> = docs
-            .par_iter()
-            .map(|d| EngineValue::from_node(&d.tree))
-            .collect();
-        let data = inventory_data(
-            docs.iter()
-                .zip(&inputs)
-                .map(|(d, i)| (crate::k8s::cluster_scoped(&d.resource.kind), &d.resource, i)),
-            crate::k8s::settings_data(bindings.kube_version),
-        );
+        let (inputs, data) = engine_inputs(&docs, bindings);
         tracing::debug!(elapsed = ?t.elapsed(), "inventory built");
         let pairs: Vec<(&Document, &EngineValue)> = docs
             .iter()
@@ -559,6 +541,22 @@ pub(crate) fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, Diagnostic> 
         .stack_size(8 * 1024 * 1024)
         .build()
         .map_err(|e| Diagnostic::new(Code::System, format!("cannot start worker threads: {e}")))
+}
+
+/// The engine inputs of `docs` (in parallel) and the `data` they form as an inventory, with
+/// the settings of `bindings`.
+fn engine_inputs(docs: &[Document], bindings: &Bindings) -> (Vec<EngineValue>, EngineValue) {
+    let inputs: Vec<EngineValue> = docs
+        .par_iter()
+        .map(|d| EngineValue::from_node(&d.tree))
+        .collect();
+    let data = inventory_data(
+        docs.iter()
+            .zip(&inputs)
+            .map(|(d, i)| (crate::k8s::cluster_scoped(&d.resource.kind), &d.resource, i)),
+        crate::k8s::settings_data(bindings.kube_version),
+    );
+    (inputs, data)
 }
 
 #[cfg(test)]

@@ -75,14 +75,7 @@ const PORT: u16 = 8443;
 
 /// A problem with the options (exit 2).
 fn check(o: &ManifestOptions) -> Result<(), String> {
-    let dns1123 = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 63
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !s.starts_with('-')
-            && !s.ends_with('-')
-    };
+    let dns1123 = crate::k8s::is_dns1123_label;
     if !dns1123(&o.namespace) {
         return Err(format!(
             "--namespace {:?} is not a valid namespace name (lowercase letters, digits, '-', at most 63)",
