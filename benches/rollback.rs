@@ -90,23 +90,33 @@ fn deploy(dir: &Path, k: &Path, set: &str, ns: &str) {
 }
 
 fn try_deploy(dir: &Path, k: &Path, set: &str, ns: &str) -> Result<(), String> {
+    // The example carries deliberate findings: its baseline (written before) lets it through.
+    let baseline: &[&str] = if dir.join("baseline.json").exists() {
+        &["--baseline", "baseline.json"]
+    } else {
+        &[]
+    };
     let (_, code, what) = confgate(
         dir,
         k,
         &[
-            "deploy",
-            "set",
-            "--set",
-            set,
-            "-n",
-            ns,
-            "--fail-on",
-            "critical",
-            "--apply",
-            "--wait-for-rollout",
-            "--timeout",
-            "600",
-        ],
+            &[
+                "deploy",
+                "set",
+                "--set",
+                set,
+                "-n",
+                ns,
+                "--fail-on",
+                "critical",
+                "--apply",
+                "--wait-for-rollout",
+                "--timeout",
+                "600",
+            ],
+            baseline,
+        ]
+        .concat(),
     );
     if code != 0 {
         return Err(format!("deploy of {set} failed ({code}): {what}"));
