@@ -95,6 +95,14 @@ pub enum Command {
     #[cfg(feature = "cluster")]
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Encrypted backups of the live configuration and gated restores: ACTION is create,
+    /// incremental BASE_ID, list, show ID, verify ID, restore ID, test-restore ID (a
+    /// restore drill), sync --provider P, prune, rekey, keygen or metrics. The original
+    /// suite's forms work too (--create-backup, --create-incremental ID, --restore
+    /// --backup-id ID, --test-restore ID, --sync-to-cloud aws, --verify; BACKUP_ACTION,
+    /// BACKUP_ID).
+    #[cfg(feature = "cluster")]
+    Backup(BackupArgs),
     /// Health and metrics of the deployed configuration per namespace (one check, or
     /// --watch), exported as Prometheus text, JSON or CSV; `monitor history` shows the
     /// recorded checks.
@@ -438,6 +446,106 @@ pub struct RollbackArgs {
     pub auto_rollback: bool,
     #[command(flatten)]
     pub rollback_flags: confgate::settings::RollbackFlags,
+    #[command(flatten)]
+    pub scan: ScanFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate backup`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// create, incremental, list, show, verify, restore, test-restore, sync, prune, rekey,
+    /// keygen or metrics (BACKUP_ACTION; the suite's test = test-restore).
+    #[arg(value_name = "ACTION", env = "BACKUP_ACTION")]
+    pub action: Option<String>,
+    /// The backup (show, verify, restore, test-restore) or the base of an incremental: an
+    /// id, a unique prefix of one, or `latest` (BACKUP_ID).
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+    /// The original suite's --action (same as ACTION).
+    #[arg(long = "action", value_name = "ACTION", hide = true)]
+    pub action_flag: Option<String>,
+    /// The original suite's full backup.
+    #[arg(long, hide = true)]
+    pub create_backup: bool,
+    /// The original suite's incremental backup on BASE_ID.
+    #[arg(long, value_name = "BASE_ID", hide = true)]
+    pub create_incremental: Option<String>,
+    /// The original suite's restore (with --backup-id).
+    #[arg(long, hide = true)]
+    pub restore: bool,
+    /// The backup (the original suite's --backup-id; BACKUP_ID).
+    #[arg(long, env = "BACKUP_ID", value_name = "ID")]
+    pub backup_id: Option<String>,
+    /// The original suite's restore drill of ID.
+    #[arg(long, value_name = "ID", hide = true)]
+    pub test_restore: Option<String>,
+    /// The original suite's sync to a provider (aws, azure, gcs).
+    #[arg(long, value_name = "PROVIDER", hide = true)]
+    pub sync_to_cloud: Option<String>,
+    /// The original suite's integrity check (of --backup-id, else of every backup).
+    #[arg(long, hide = true)]
+    pub verify: bool,
+    /// `sync`: the provider whose store [backup.providers] names (aws, azure, gcs).
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+    /// A description recorded in the backup.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Back up only this namespace (repeatable; default [backup] namespaces, else the
+    /// context's namespace). With restore: restore only these namespaces of the backup.
+    #[arg(long, short = 'n', value_delimiter = ',', value_name = "NS")]
+    pub namespace: Vec<String>,
+    /// Back up every namespace and the cluster-scoped objects.
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+    /// Recorded: the backup is meant to be restored into other environments.
+    #[arg(long)]
+    pub cross_env: bool,
+    /// Only these kinds (backup and restore).
+    #[arg(long, value_delimiter = ',', value_name = "KIND")]
+    pub kinds: Vec<String>,
+    /// Leave out these kinds (backup).
+    #[arg(long, value_delimiter = ',', value_name = "KIND")]
+    pub exclude_kinds: Vec<String>,
+    /// Restore namespace FROM into TO (repeatable).
+    #[arg(long, value_name = "FROM=TO")]
+    pub namespace_map: Vec<String>,
+    /// Show what would happen, change nothing (the default of restore, test-restore,
+    /// prune and sync without --confirm).
+    #[arg(long, env = "CONFGATE_DRY_RUN")]
+    pub dry_run: bool,
+    /// Change the cluster or the store (restore, test-restore, prune, sync, rekey).
+    #[arg(long, env = "CONFGATE_CONFIRM", conflicts_with = "dry_run")]
+    pub confirm: bool,
+    /// Restore even when the restored objects have findings at or above the gate.
+    #[arg(long)]
+    pub allow_findings: bool,
+    /// Take over fields other managers own when restoring.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// test-restore: the scratch namespace (default confgate-drill-<time>).
+    #[arg(long, value_name = "NS")]
+    pub drill_namespace: Option<String>,
+    /// test-restore: leave the scratch namespace for inspection.
+    #[arg(long)]
+    pub keep: bool,
+    /// rekey: the file holding the new master key.
+    #[arg(long, value_name = "FILE")]
+    pub new_key_file: Option<PathBuf>,
+    /// keygen: where to write the new key (created 0600).
+    #[arg(long = "key-output", value_name = "FILE")]
+    pub key_output: Option<PathBuf>,
+    /// metrics: the metric name prefix (default [monitor] metric-prefix, else confgate).
+    #[arg(long, value_name = "PREFIX")]
+    pub metric_prefix: Option<String>,
+    /// Seconds a restore's apply may take (default 600).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    #[command(flatten)]
+    pub flags: confgate::settings::BackupFlags,
     #[command(flatten)]
     pub scan: ScanFlags,
     #[command(flatten)]

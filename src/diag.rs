@@ -56,6 +56,10 @@ pub enum Code {
     Cluster,
     /// The cluster denied a request (missing RBAC permission): what it covers is missing.
     Forbidden,
+    /// A backup store that cannot be reached, read or written.
+    Storage,
+    /// A backup that is corrupted, incomplete, missing a parent or sealed with another key.
+    Backup,
 }
 
 impl Code {
@@ -81,6 +85,8 @@ impl Code {
             Code::Kubeconfig => "a kubeconfig cannot be used",
             Code::Cluster => "a cluster cannot be reached or answered with an error",
             Code::Forbidden => "the cluster denied a request",
+            Code::Storage => "a backup store cannot be reached, read or written",
+            Code::Backup => "a backup is corrupted, incomplete or sealed with another key",
         }
     }
 }

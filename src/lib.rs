@@ -6,6 +6,8 @@
 //! `docs/architecture.md`.
 
 pub mod audit;
+#[cfg(feature = "cluster")]
+pub mod backup;
 pub mod baseline;
 pub mod bench;
 pub mod catalog;

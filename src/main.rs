@@ -72,6 +72,8 @@ fn main() -> ExitCode {
         #[cfg(feature = "cluster")]
         Command::Cluster(c) => cmd::cluster::run(&cli, c, color),
         #[cfg(feature = "cluster")]
+        Command::Backup(args) => cmd::backup::run(&cli, args),
+        #[cfg(feature = "cluster")]
         Command::Monitor(args) => cmd::monitor::run(&cli, args),
         #[cfg(feature = "cluster")]
         Command::Serve(args) => cmd::monitor::serve(&cli, args),

@@ -137,6 +137,11 @@ impl Key {
         })
     }
 
+    /// The key's bytes, for deriving other keys from it (a backup manifest's MAC key).
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The key as base64 (standard, padded), for writing it to a file.
     pub fn to_base64(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(self.0)

@@ -43,7 +43,7 @@ const LAYERS: &[&[&str]] = &[
         "revision",
     ],
     &["deploy"],
-    &["rollback", "monitor", "webhook"],
+    &["rollback", "monitor", "webhook", "backup"],
     &["generate", "validate", "bench", "settings"],
 ];
 

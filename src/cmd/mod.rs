@@ -1,6 +1,8 @@
 //! One file per subcommand: call the library, write the result, return a status.
 
 pub mod audit;
+#[cfg(feature = "cluster")]
+pub mod backup;
 pub mod bench;
 #[cfg(feature = "cluster")]
 pub mod cluster;

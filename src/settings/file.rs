@@ -95,6 +95,8 @@ pub struct FileConfig {
     pub monitor: Option<MonitorSection>,
     /// `[webhook]`: the options of `confgate serve --webhook` and `webhook manifests`.
     pub webhook: Option<WebhookSection>,
+    /// `[backup]`: the options of `confgate backup`.
+    pub backup: Option<BackupSection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -171,6 +173,42 @@ pub struct MonitorSection {
     /// The scan-only build reads the table without using it (one file serves both builds).
     #[cfg(not(feature = "cluster"))]
     pub alerts: Option<toml::Table>,
+}
+
+/// The `[backup]` table: see `settings::backup`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BackupSection {
+    /// Where backups live: a directory (default `<state-dir>/backups`), `s3://bucket/prefix`,
+    /// `az://container/prefix` or `gs://bucket/prefix`.
+    pub store: Option<String>,
+    /// An S3-compatible endpoint (else `AWS_ENDPOINT_URL`).
+    pub endpoint: Option<String>,
+    /// Plain HTTP to the store (emulators; also `CONFGATE_BACKUP_ALLOW_HTTP`).
+    pub allow_http: Option<bool>,
+    /// File holding the master key (else `CONFGATE_BACKUP_KEY`).
+    pub key_file: Option<PathBuf>,
+    /// Command printing the master key (a secret manager's CLI).
+    pub key_command: Option<String>,
+    pub namespaces: Option<Vec<String>>,
+    pub all_namespaces: Option<bool>,
+    pub kinds: Option<Vec<String>>,
+    pub exclude_kinds: Option<Vec<String>>,
+    /// Object JSON per pack (default 32MiB).
+    pub pack_size: Option<Size>,
+    /// Seconds each store request may take (default 30).
+    pub timeout: Option<f64>,
+    /// Retries of a failed store request (default 3).
+    pub retries: Option<usize>,
+    pub state_dir: Option<PathBuf>,
+    /// `[backup.retention]`: keep-last, keep-daily, keep-weekly, keep-monthly, max-age.
+    #[cfg(feature = "cluster")]
+    pub retention: Option<crate::backup::retention::Policy>,
+    #[cfg(not(feature = "cluster"))]
+    pub retention: Option<toml::Table>,
+    /// `[backup.providers]`: the store `backup sync --provider NAME` copies to
+    /// (`aws = "s3://..."`, `azure = "az://..."`, `gcs = "gs://..."`).
+    pub providers: Option<BTreeMap<String, String>>,
 }
 
 /// The `[webhook]` table: see `settings::webhook`.

@@ -10,6 +10,8 @@
 //! methods; nothing else reads the file or the environment.
 
 #[cfg(feature = "cluster")]
+mod backup;
+#[cfg(feature = "cluster")]
 mod cluster;
 #[cfg(feature = "cluster")]
 mod deploy;
@@ -28,12 +30,14 @@ use crate::diag::{Code, Diagnostic};
 use std::path::{Path, PathBuf};
 
 #[cfg(feature = "cluster")]
+pub use backup::{BackupFlags, BackupSettings};
+#[cfg(feature = "cluster")]
 pub use cluster::{ConnectFlags, ReadFlags};
 #[cfg(feature = "cluster")]
 pub use deploy::DeployFlags;
 pub use file::{
-    ClusterSection, DeploySection, FileConfig, GenerateSection, RollbackSection, Size,
-    ValidateSection, WebhookSection, parse_size,
+    BackupSection, ClusterSection, DeploySection, FileConfig, GenerateSection, RollbackSection,
+    Size, ValidateSection, WebhookSection, parse_size,
 };
 pub use generate::GenerateFlags;
 #[cfg(feature = "cluster")]

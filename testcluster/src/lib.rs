@@ -507,6 +507,28 @@ impl TestCluster {
         };
         st.get(&def, ns, name).map(|a| (*a).clone())
     }
+
+    /// Deletes one object directly (as a test's "the object was lost"); `None` when it
+    /// was not there.
+    pub fn delete(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<Value> {
+        let mut st = self.shared.lock_store();
+        let (def, _) = st.registry.find_kind(api_version, kind)?;
+        let ns = if def.namespaced {
+            Some(namespace.unwrap_or("default"))
+        } else {
+            None
+        };
+        let ctx = store::WriteCtx::direct();
+        st.delete(&def, ns, name, Some("Background"), None, &ctx)
+            .ok()
+            .map(|(v, _)| (*v).clone())
+    }
 }
 
 impl Drop for TestCluster {

@@ -272,3 +272,4 @@ pub fn position_of(text: &str, needle: &str, n: usize) -> (u64, u64) {
 pub fn has_ansi(s: &str) -> bool {
     s.contains('\u{1b}')
 }
+pub mod objstore;
