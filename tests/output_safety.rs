@@ -511,6 +511,54 @@ fn malformed_utf16_is_named_as_utf16() {
 }
 
 #[test]
+fn utf16_without_a_byte_order_mark_is_named_as_utf16_not_binary() {
+    let s = Scratch::new();
+    s.write("le.yaml", &utf16(&privileged_pod("le"), false)[2..]);
+    s.write("be.yaml", &utf16(&privileged_pod("be"), true)[2..]);
+    // A binary file with NUL bytes is still called binary.
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend((0u8..=255).cycle().take(600));
+    s.write("tool.yaml", elf);
+    let scan = |file: &str| {
+        let r = s.run(&["scan", file, "-f", "json"]);
+        r.expect_code(2);
+        r.json()
+    };
+    for file in ["le.yaml", "be.yaml"] {
+        let msg = common::one_error_for(&scan(file), file, None);
+        assert!(
+            msg.contains("UTF-16 without a byte order mark is not supported")
+                && msg.contains("save it as UTF-8")
+                && msg.contains("(whole file)")
+                && !msg.contains("binary"),
+            "{file}: {msg}"
+        );
+    }
+    let msg = common::one_error_for(&scan("tool.yaml"), "tool.yaml", Some(1));
+    assert!(msg.contains("binary"), "{msg}");
+}
+
+#[test]
+fn a_stdin_read_error_is_one_whole_file_error() {
+    let s = Scratch::new();
+    s.mkdir("dir");
+    // A directory as stdin: it opens, but reading it fails (EISDIR).
+    let stdin = std::fs::File::open(s.path().join("dir")).unwrap();
+    let out = confgate(s.path())
+        .args(["scan", "-", "-f", "json"])
+        .stdin(Stdio::from(stdin))
+        .output()
+        .unwrap();
+    let r: Run = out.into();
+    r.expect_code(2);
+    let msg = common::one_error_for(&r.json(), "stdin", None);
+    assert!(
+        msg.contains("cannot read stdin") && msg.ends_with("(whole file)"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn a_crafted_file_name_cannot_inject_lines_into_the_text_audit() {
     let s = Scratch::new();
     s.write(EVIL_FILE, EVIL_POD);
