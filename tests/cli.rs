@@ -1460,3 +1460,35 @@ fn unknown_override_ids_and_unsupported_kube_versions_are_errors() {
     s.run(&["scan", "deploy.yaml", "--kube-version", "1.16"])
         .expect_code(1);
 }
+
+#[test]
+fn a_file_over_the_load_timeout_is_one_error_naming_it_and_the_others_are_scanned() {
+    let s = Scratch::new();
+    let mut big = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    for i in 0..50_000 {
+        big.push_str(&format!("  key-{i}: value-{i}\n"));
+    }
+    s.write("big.yaml", big);
+    s.write("pod.yaml", privileged_pod("web"));
+    let r = s.run(&[
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--select",
+        "CG1001",
+        "--load-timeout",
+        "0.000001",
+    ]);
+    r.expect_code(2);
+    let v = r.json();
+    let msg = one_error_for(&v, "big.yaml", None);
+    assert!(
+        msg.contains("load-timeout") && msg.contains("(whole file)"),
+        "{msg}"
+    );
+    assert!(errors(&v)[0]["line"].is_null(), "{v:#}");
+    // A small file never reaches the clock: it is read and checked as usual.
+    one_cg1001_in(&v, "pod.yaml");
+    assert_stderr_reports_one_line_errors(&r, "big.yaml");
+}
