@@ -248,12 +248,18 @@ fn copy_tree(from: &Path, to: &Path) {
 fn generate_onto_a_symlink_keeps_the_link_and_replaces_its_target_atomically() {
     use std::os::unix::fs::MetadataExt;
     let s = Scratch::new();
-    copy_tree(&common::repo_path("tests/fixtures/generate/basic"), s.path());
+    copy_tree(
+        &common::repo_path("tests/fixtures/generate/basic"),
+        s.path(),
+    );
     // out/configmap.yaml is a link into a directory the user keeps elsewhere.
     let target = s.write("kept/configmap.yaml", "old\n");
     s.mkdir("out");
-    std::os::unix::fs::symlink("../kept/configmap.yaml", s.path().join("out/configmap.yaml"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        "../kept/configmap.yaml",
+        s.path().join("out/configmap.yaml"),
+    )
+    .unwrap();
     let before = std::fs::metadata(&target).unwrap().ino();
     let r = common::run(
         confgate(s.path())

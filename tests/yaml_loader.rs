@@ -130,7 +130,8 @@ fn ambiguous_scalars_are_warned_about_with_file_line_and_column() {
 
 /// A ConfigMap with `keys` data keys of `width` digits each, as a file in a scratch dir.
 fn configmap_of_keys(s: &Scratch, keys: usize, width: usize) -> std::path::PathBuf {
-    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many\ndata:\n");
+    let mut text =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many\ndata:\n");
     for i in 0..keys {
         text.push_str(&format!("  key-{i:0width$}: value-{i:0width$}\n"));
     }
@@ -180,7 +181,10 @@ fn a_16_mib_file_of_keys_loads_in_linear_time() {
     let keys = 575_000;
     let path = configmap_of_keys(&s, keys, 7);
     let size = std::fs::metadata(&path).unwrap().len();
-    assert!(size > 15 * 1024 * 1024 && size <= 16 * 1024 * 1024, "{size}");
+    assert!(
+        size > 15 * 1024 * 1024 && size <= 16 * 1024 * 1024,
+        "{size}"
+    );
     let (loaded, took) = load_keys(&path);
     assert_eq!(loaded, keys);
     assert!(took < std::time::Duration::from_secs(100), "{took:?}");
