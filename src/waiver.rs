@@ -11,6 +11,11 @@
 //! reviewer sees it, rather than in a global switch. A critical finding held back this way
 //! still counts, and the scan warns. Any waiver that suppresses findings of more than one
 //! rule warns too, naming the rules, so a broad waiver is always visible.
+//!
+//! Inline ignores follow the same policy: a glob in `confgate.io/ignore` (`"*"`, `CG1*`)
+//! does not suppress critical findings unless the object also carries
+//! `confgate.io/ignore-allow-wildcard-critical: "true"`, and the scan warns when one holds
+//! critical findings back or suppresses findings of more than one rule.
 
 use std::path::Path;
 
@@ -281,32 +286,122 @@ pub enum WaiverStatus {
     Unused,
 }
 
-/// The inline ignore list of a document, if any: (rule patterns, reason).
-pub fn inline_ignores(doc: &Document) -> Option<(Vec<String>, Option<String>)> {
-    let ann = doc.tree.get("metadata")?.get("annotations")?;
-    let text = |k: &str| match ann.get(k).map(|n| &n.kind) {
-        Some(NodeKind::Scalar(serde_json::Value::String(s))) => Some(s.clone()),
-        _ => None,
-    };
-    let list = text(IGNORE_ANNOTATION)?;
-    let rules = list
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    Some((rules, text(IGNORE_REASON_ANNOTATION)))
+/// Lets an inline ignore whose list holds a glob suppress critical findings too (`"true"`).
+pub const IGNORE_ALLOW_WILDCARD_CRITICAL_ANNOTATION: &str =
+    "confgate.io/ignore-allow-wildcard-critical";
+
+/// One entry of a `confgate.io/ignore` list: a rule id or name, or a glob over them.
+#[derive(Clone, Debug)]
+enum InlinePattern {
+    Exact(String),
+    Glob(GlobMatcher),
 }
 
-/// Applies an inline ignore to a finding of `doc`.
-pub fn apply_inline(f: &mut Finding, ignores: &(Vec<String>, Option<String>)) {
-    let (rules, reason) = ignores;
-    let hit = rules
-        .iter()
-        .any(|r| r == "*" || r.eq_ignore_ascii_case(&f.rule_id) || *r == f.rule_name);
-    if hit {
+/// A document's `confgate.io/ignore` annotation, read once for all its findings.
+///
+/// The same policy as waiver files: an entry naming a rule suppresses its findings; an
+/// entry that is a glob (`*`, `CG1*`) does not suppress *critical* findings unless the
+/// document also carries `confgate.io/ignore-allow-wildcard-critical: "true"`, and what
+/// globs suppressed or held back is recorded for the scan's warnings ([`inline_warnings`]).
+#[derive(Clone, Debug)]
+pub struct InlineIgnore {
+    /// The annotation's value as written.
+    pub text: String,
+    patterns: Vec<InlinePattern>,
+    pub reason: Option<String>,
+    pub allow_wildcard_critical: bool,
+}
+
+/// What the globs of one document's inline ignore did, turned into warnings once per scan.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InlineUse {
+    pub file: String,
+    pub document_index: usize,
+    pub line: u32,
+    /// The object, as `Kind/namespace/name`.
+    pub resource: String,
+    /// The annotation's value.
+    pub annotation: String,
+    /// Rules whose findings a glob suppressed.
+    pub suppressed: std::collections::BTreeSet<String>,
+    /// Rules with critical findings a glob matched but was not allowed to suppress.
+    pub held_back: std::collections::BTreeSet<String>,
+}
+
+impl InlineIgnore {
+    /// The inline ignore of `doc`, if it has one.
+    pub fn of(doc: &Document) -> Option<InlineIgnore> {
+        let ann = doc.tree.get("metadata")?.get("annotations")?;
+        let text = |k: &str| match ann.get(k).map(|n| &n.kind) {
+            Some(NodeKind::Scalar(serde_json::Value::String(s))) => Some(s.clone()),
+            _ => None,
+        };
+        let list = text(IGNORE_ANNOTATION)?;
+        let patterns = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let glob = s
+                    .contains(['*', '?', '[', '{'])
+                    .then(|| {
+                        globset::GlobBuilder::new(s)
+                            .case_insensitive(true)
+                            .build()
+                            .ok()
+                    })
+                    .flatten();
+                match glob {
+                    Some(g) => InlinePattern::Glob(g.compile_matcher()),
+                    // Not a glob, or not a valid one: only the rule it spells.
+                    None => InlinePattern::Exact(s.to_string()),
+                }
+            })
+            .collect();
+        Some(InlineIgnore {
+            patterns,
+            reason: text(IGNORE_REASON_ANNOTATION),
+            allow_wildcard_critical: text(IGNORE_ALLOW_WILDCARD_CRITICAL_ANNOTATION)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            text: list,
+        })
+    }
+
+    /// An empty record of what its globs do on `doc`.
+    pub fn usage(&self, doc: &Document) -> InlineUse {
+        InlineUse {
+            file: doc.file.path.clone(),
+            document_index: doc.index,
+            line: doc.tree.span.start.line,
+            resource: doc.resource.to_string(),
+            annotation: self.text.clone(),
+            ..InlineUse::default()
+        }
+    }
+
+    /// Applies to one finding of its document, recording what a glob did in `usage`.
+    pub fn apply(&self, f: &mut Finding, usage: &mut InlineUse) {
+        let exact = self.patterns.iter().any(|p| match p {
+            InlinePattern::Exact(r) => r.eq_ignore_ascii_case(&f.rule_id) || *r == f.rule_name,
+            InlinePattern::Glob(_) => false,
+        });
+        if !exact {
+            let glob = self.patterns.iter().any(|p| match p {
+                InlinePattern::Glob(g) => g.is_match(&f.rule_id) || g.is_match(&f.rule_name),
+                InlinePattern::Exact(_) => false,
+            });
+            if !glob {
+                return;
+            }
+            if f.severity == Severity::Critical && !self.allow_wildcard_critical {
+                usage.held_back.insert(f.rule_id.clone());
+                return;
+            }
+            usage.suppressed.insert(f.rule_id.clone());
+        }
         f.suppressed = Some(Suppression {
             kind: "inSource".to_string(),
-            justification: reason.clone().unwrap_or_else(|| {
+            justification: self.reason.clone().unwrap_or_else(|| {
                 format!("{IGNORE_ANNOTATION} annotation (no {IGNORE_REASON_ANNOTATION} given)")
             }),
             owner: None,
@@ -314,6 +409,46 @@ pub fn apply_inline(f: &mut Finding, ignores: &(Vec<String>, Option<String>)) {
             ticket: None,
         });
     }
+}
+
+/// The warnings about inline ignores whose globs held back critical findings or suppressed
+/// findings of more than one rule; records of the same document (built-in and custom rules
+/// are resolved apart) are merged first.
+pub fn inline_warnings(uses: &[InlineUse]) -> Vec<String> {
+    let mut merged: std::collections::BTreeMap<(&str, usize), InlineUse> =
+        std::collections::BTreeMap::new();
+    for u in uses {
+        let m = merged
+            .entry((u.file.as_str(), u.document_index))
+            .or_insert_with(|| InlineUse {
+                suppressed: Default::default(),
+                held_back: Default::default(),
+                ..u.clone()
+            });
+        m.suppressed.extend(u.suppressed.iter().cloned());
+        m.held_back.extend(u.held_back.iter().cloned());
+    }
+    let mut warnings = Vec::new();
+    for u in merged.values() {
+        let label = format!(
+            "inline {IGNORE_ANNOTATION} {:?} on {} ({}:{})",
+            u.annotation, u.resource, u.file, u.line
+        );
+        if !u.held_back.is_empty() {
+            warnings.push(format!(
+                "{label} matches critical findings of {} but does not suppress them: a glob needs the annotation {IGNORE_ALLOW_WILDCARD_CRITICAL_ANNOTATION}: \"true\" for that; they count",
+                list(&u.held_back)
+            ));
+        }
+        if u.suppressed.len() > 1 {
+            warnings.push(format!(
+                "{label} suppresses findings of {} rules ({}); name the rules unless that is intended",
+                u.suppressed.len(),
+                list(&u.suppressed)
+            ));
+        }
+    }
+    warnings
 }
 
 /// Applies waivers to findings; returns how each waiver fared and the warnings to show.

@@ -828,6 +828,15 @@ fn expect_one_error(s: &Scratch, paths: &[&str], bad: &str, line: Option<u64>) -
     msg
 }
 
+/// [`expect_one_error`] for a problem of the whole file: no line, and the message says so.
+fn expect_whole_file_error(s: &Scratch, paths: &[&str], bad: &str) -> String {
+    let msg = expect_one_error(s, paths, bad, None);
+    let report = scan_json(s, paths).json();
+    assert!(errors(&report)[0]["line"].is_null(), "{report:#}");
+    assert!(msg.ends_with("(whole file)"), "{msg}");
+    msg
+}
+
 #[test]
 fn malformed_yaml_is_one_error_with_its_line() {
     let s = with_good_file();
@@ -924,9 +933,9 @@ fn file_over_the_size_limit_is_refused_without_reading_it() {
     big.set_len(100 * 1024 * 1024).expect("sparse 100 MB");
     drop(big);
     let started = Instant::now();
-    expect_one_error(&s, &["."], "big.yaml", None);
+    expect_whole_file_error(&s, &["."], "big.yaml");
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < Duration::from_secs(20),
         "took {:?}",
         started.elapsed()
     );
@@ -965,7 +974,7 @@ fn symlink_loop_is_one_error_and_the_walk_goes_on() {
         report["summary"]["files"], 1,
         "the loop is not followed: {report:#}"
     );
-    expect_one_error(&s, &["."], "sub/up", None);
+    expect_whole_file_error(&s, &["."], "sub/up");
 }
 
 /// A path that exists but cannot be read, even by root: a symlink to `/proc/self/mem`
@@ -975,7 +984,7 @@ fn symlink_loop_is_one_error_and_the_walk_goes_on() {
 fn unreadable_file_is_one_error() {
     let s = with_good_file();
     std::os::unix::fs::symlink("/proc/self/mem", s.path().join("x.yaml")).expect("symlink");
-    expect_one_error(&s, &["good.yaml", "x.yaml"], "x.yaml", None);
+    expect_whole_file_error(&s, &["good.yaml", "x.yaml"], "x.yaml");
 }
 
 #[cfg(unix)]
@@ -989,14 +998,14 @@ fn file_without_read_permission_is_one_error() {
         eprintln!("skipped: running as root, mode 000 does not stop reads");
         return;
     }
-    expect_one_error(&s, &["."], "locked.yaml", None);
+    expect_whole_file_error(&s, &["."], "locked.yaml");
 }
 
 #[test]
 fn empty_file_is_one_error() {
     let s = with_good_file();
     s.write("empty.yaml", "");
-    expect_one_error(&s, &["."], "empty.yaml", None);
+    expect_whole_file_error(&s, &["."], "empty.yaml");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1459,4 +1468,36 @@ fn unknown_override_ids_and_unsupported_kube_versions_are_errors() {
     }
     s.run(&["scan", "deploy.yaml", "--kube-version", "1.16"])
         .expect_code(1);
+}
+
+#[test]
+fn a_file_over_the_load_timeout_is_one_error_naming_it_and_the_others_are_scanned() {
+    let s = Scratch::new();
+    let mut big = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    for i in 0..50_000 {
+        big.push_str(&format!("  key-{i}: value-{i}\n"));
+    }
+    s.write("big.yaml", big);
+    s.write("pod.yaml", privileged_pod("web"));
+    let r = s.run(&[
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--select",
+        "CG1001",
+        "--load-timeout",
+        "0.000001",
+    ]);
+    r.expect_code(2);
+    let v = r.json();
+    let msg = one_error_for(&v, "big.yaml", None);
+    assert!(
+        msg.contains("load-timeout") && msg.contains("(whole file)"),
+        "{msg}"
+    );
+    assert!(errors(&v)[0]["line"].is_null(), "{v:#}");
+    // A small file never reaches the clock: it is read and checked as usual.
+    one_cg1001_in(&v, "pod.yaml");
+    assert_stderr_reports_one_line_errors(&r, "big.yaml");
 }

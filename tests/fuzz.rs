@@ -6,7 +6,8 @@
 //! Targets: the YAML loader (`source::yaml::parse_all`), `confgate.toml` (`read_config` and
 //! the resolution of scan, validate and generate settings), waiver files
 //! (`waiver::read_waiver_file`) and conftest policy loading (`CustomPolicies::load`, which
-//! hands the text to regorus). Runs are deterministic (a fixed seed) and bounded so that
+//! hands the text to regorus) and, with the `cluster` feature, the admission webhook's
+//! AdmissionReview decoder (`webhook::parse`). Runs are deterministic (a fixed seed) and bounded so that
 //! the whole file stays well under 30 s in a debug build. To fuzz longer or elsewhere:
 //! `CONFGATE_FUZZ_CASES=5000 CONFGATE_FUZZ_SEED=7 cargo test --test fuzz --release`.
 //! A failure prints the input; pin it as a regression test (or a seed) before fixing it.
@@ -72,6 +73,14 @@ fn edit() -> impl Strategy<Value = Edit> {
 
 /// A seed (chosen by index) with a few edits applied, as text.
 fn mutated(seeds: Vec<Vec<u8>>, tokens: &'static [&'static str]) -> impl Strategy<Value = String> {
+    mutated_bytes(seeds, tokens).prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// A seed (chosen by index) with a few edits applied, as bytes (invalid UTF-8 included).
+fn mutated_bytes(
+    seeds: Vec<Vec<u8>>,
+    tokens: &'static [&'static str],
+) -> impl Strategy<Value = Vec<u8>> {
     (any::<usize>(), prop::collection::vec(edit(), 0..8)).prop_map(move |(i, edits)| {
         let mut b = seeds[i % seeds.len()].clone();
         for e in edits {
@@ -109,7 +118,7 @@ fn mutated(seeds: Vec<Vec<u8>>, tokens: &'static [&'static str]) -> impl Strateg
                 }
             }
         }
-        String::from_utf8_lossy(&b).into_owned()
+        b
     })
 }
 
@@ -422,5 +431,80 @@ proptest! {
     #[test]
     fn conftest_policy_loading_survives_mutated_policies(text in mutated(seeds("rego"), REGO_TOKENS)) {
         check_policy(&text);
+    }
+}
+
+#[cfg(feature = "cluster")]
+const ADMISSION_TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "null",
+    "true",
+    "-0",
+    "1e999",
+    "18446744073709551616",
+    "\"\\u0000\"",
+    "\"\\ud800\"",
+    "\"uid\": \"\"",
+    "\"uid\": 7",
+    "\"operation\": \"CONNECT\"",
+    "\"operation\": \"PATCH\"",
+    "\"dryRun\": \"yes\"",
+    "\"object\": []",
+    "\"oldObject\": \"x\"",
+    "\"metadata\": {\"name\": 1}",
+    "\"apiVersion\": \"admission.k8s.io/v1beta1\"",
+    "\"kind\": {\"group\": null}",
+    "\"request\": null",
+    "\u{feff}",
+    "\n",
+];
+
+/// Decodes `body` as the webhook does; never panics, and every refusal is one line.
+#[cfg(feature = "cluster")]
+fn check_admission(body: &[u8]) {
+    match confgate::webhook::parse(body) {
+        Ok(req) => assert!(!req.uid.is_empty(), "a request without a uid was accepted"),
+        Err(confgate::webhook::BadRequest(message)) => {
+            assert!(!message.is_empty());
+            assert!(
+                !message.contains('\n') && !message.contains('\r'),
+                "an error of more than one line: {message:?}"
+            );
+        }
+    }
+}
+
+#[cfg(feature = "cluster")]
+#[test]
+fn admission_seeds_are_valid_reviews() {
+    let seeds = seeds("admission");
+    assert_eq!(seeds.len(), 4);
+    for s in &seeds {
+        assert!(
+            confgate::webhook::parse(s).is_ok(),
+            "{}",
+            String::from_utf8_lossy(s)
+        );
+    }
+}
+
+#[cfg(feature = "cluster")]
+proptest! {
+    #![proptest_config(config(300))]
+
+    #[test]
+    fn admission_review_decoder_survives_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        check_admission(&bytes);
+    }
+
+    #[test]
+    fn admission_review_decoder_survives_mutated_reviews(bytes in mutated_bytes(seeds("admission"), ADMISSION_TOKENS)) {
+        check_admission(&bytes);
     }
 }

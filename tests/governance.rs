@@ -543,3 +543,100 @@ fn regression_a_waiver_expiring_2099_02_30_suppresses_nothing() {
     let o = run(dir.path(), &["scan", "deploy.yaml"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// A privileged Pod (CG1001, critical, and findings of other rules) carrying `annotations`,
+/// alone in a workspace with an empty confgate.toml (every built-in rule runs).
+fn annotated_pod_workspace(annotations: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("confgate.toml"), "").unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\n  annotations:\n{annotations}spec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn regression_an_inline_wildcard_ignore_does_not_suppress_critical_findings_and_warns() {
+    for pattern in ["*", "**", "CG1*"] {
+        let dir = annotated_pod_workspace(&format!(
+            "    confgate.io/ignore: \"{pattern}\"\n    confgate.io/ignore-reason: quiet please\n"
+        ));
+        let o = run(dir.path(), &["scan", "pod.yaml", "--format", "json"]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{pattern}: the critical finding still fails the gate: {stderr}"
+        );
+        let v = json(&o);
+        let rules = suppressed_rules(&v);
+        assert!(
+            rules.contains(&("CG1001".to_string(), false)),
+            "{pattern}: {rules:?}"
+        );
+        assert!(
+            rules.iter().filter(|(_, s)| *s).count() > 1,
+            "{pattern}: the glob still suppresses the other rules' findings: {rules:?}"
+        );
+        let held = stderr
+            .lines()
+            .find(|l| l.contains("critical findings of CG1001"))
+            .unwrap_or_else(|| panic!("{pattern}: no warning on stderr: {stderr}"));
+        assert!(
+            held.starts_with("confgate: warning: ")
+                && held.contains("pod.yaml")
+                && held.contains("confgate.io/ignore-allow-wildcard-critical"),
+            "{held}"
+        );
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains("pod.yaml") && l.contains(" rules (")),
+            "{pattern}: a glob suppressing several rules warns: {stderr}"
+        );
+        let warnings = v["warnings"].as_array().unwrap();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.as_str().unwrap().contains("critical findings of CG1001")),
+            "{warnings:?}"
+        );
+    }
+}
+
+#[test]
+fn an_inline_wildcard_ignore_with_its_permission_suppresses_critical_findings() {
+    let dir = annotated_pod_workspace(
+        "    confgate.io/ignore: \"*\"\n    confgate.io/ignore-allow-wildcard-critical: \"true\"\n",
+    );
+    let o = run(dir.path(), &["scan", "pod.yaml", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json(&o);
+    assert!(suppressed_rules(&v).iter().all(|(_, s)| *s), "{v:#}");
+    // Still visible: it suppresses findings of several rules.
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(" rules ("),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn an_inline_ignore_naming_rules_suppresses_critical_findings_without_a_warning() {
+    let dir = annotated_pod_workspace("    confgate.io/ignore: cg1001, CG5001\n");
+    let o = run(dir.path(), &["scan", "pod.yaml", "--format", "json"]);
+    let v = json(&o);
+    let rules = suppressed_rules(&v);
+    assert!(rules.contains(&("CG1001".to_string(), true)), "{rules:?}");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("confgate.io/ignore"), "{stderr}");
+}

@@ -407,6 +407,32 @@ fn reviews_over_tls_are_decided_as_the_cli_decides() {
 }
 
 #[test]
+fn regression_an_inline_wildcard_ignore_does_not_let_a_privileged_pod_in() {
+    let dir = Scratch::new();
+    let ca = pki(dir.path(), "ca");
+    let s = start(dir.path(), &ca, &[]);
+    let mut ignored = pod("sneaky", true);
+    ignored["metadata"]["annotations"] = json!({"confgate.io/ignore": "*"});
+    let r = answer(
+        &s,
+        &ca,
+        &review("w-1", "CREATE", ignored.clone(), Value::Null, false),
+    );
+    assert_eq!(r["allowed"], false, "{r}");
+    let msg = r["status"]["message"].as_str().unwrap();
+    assert!(msg.contains("CG1001"), "{msg}");
+    // With the explicit permission on the object, the glob suppresses it too.
+    ignored["metadata"]["annotations"]["confgate.io/ignore-allow-wildcard-critical"] =
+        json!("true");
+    let r = answer(
+        &s,
+        &ca,
+        &review("w-2", "CREATE", ignored, Value::Null, false),
+    );
+    assert_eq!(r["allowed"], true, "{r}");
+}
+
+#[test]
 fn a_rotated_certificate_is_served_without_a_restart() {
     let dir = Scratch::new();
     let old_ca = pki(dir.path(), "ca-old");

@@ -103,6 +103,9 @@ pub struct ScanOutcome {
     pub warnings: Vec<String>,
     /// How each waiver fared.
     pub waivers: Vec<crate::waiver::WaiverUse>,
+    /// What the globs of inline `confgate.io/ignore` annotations suppressed or held back
+    /// (one record per document and resolution step; warned about once per scan).
+    pub inline_ignores: Vec<crate::waiver::InlineUse>,
     /// Baseline entries no current finding matched (`None` without a baseline).
     pub absent: Option<Vec<crate::baseline::BaselineEntry>>,
 }
@@ -311,6 +314,7 @@ impl Scanner {
                 all.errors.extend(o.errors);
                 all.resources.extend(o.resources);
                 all.sources.extend(o.sources);
+                all.inline_ignores.extend(o.inline_ignores);
             }
             resolve::per_scan(&mut all, &self.options, bindings.today);
             Ok(all)
@@ -419,11 +423,13 @@ impl Scanner {
         progress.start(pairs.len() as u64);
         let bound = self.policies.bind(data)?;
         let selection = &self.options.selection;
-        type ChunkResult = Result<(Vec<Finding>, Vec<Diagnostic>), Diagnostic>;
+        type ChunkResult =
+            Result<(Vec<Finding>, Vec<Diagnostic>, Vec<crate::waiver::InlineUse>), Diagnostic>;
         let one_chunk = |chunk: &[(&Document, &EngineValue)]| -> ChunkResult {
             let mut worker = bound.worker()?;
             let mut findings = Vec::new();
             let mut errors = Vec::new();
+            let mut inline = Vec::new();
             for (doc, input) in chunk {
                 let (raw, errs) = worker.evaluate_object(
                     Some(&doc.resource.api_version),
@@ -438,7 +444,7 @@ impl Scanner {
                             .then(|| Finding::new(r, rule, doc))
                     })
                     .collect();
-                findings.extend(resolve::per_document(selection, doc, found));
+                findings.extend(resolve::per_document(selection, doc, found, &mut inline));
                 errors.extend(errs.into_iter().map(|e| {
                     Diagnostic::new(
                         if e.timed_out {
@@ -458,7 +464,7 @@ impl Scanner {
                 }));
             }
             progress.advance(chunk.len() as u64);
-            Ok((findings, errors))
+            Ok((findings, errors, inline))
         };
         // One chunk (a webhook review, a single file) runs on the calling thread: no hop
         // into the pool and back for one document.
@@ -483,9 +489,10 @@ impl Scanner {
             ..ScanOutcome::default()
         };
         for r in results {
-            let (f, e) = r?;
+            let (f, e, i) = r?;
             outcome.findings.extend(f);
             outcome.errors.extend(e);
+            outcome.inline_ignores.extend(i);
         }
         if let Some(custom) = &self.custom {
             let (found, errors) = custom.evaluate(pairs, all, data);
@@ -509,9 +516,12 @@ impl Scanner {
             }
             for ((file, index), found) in per_doc {
                 match by_doc.get(&(file.as_str(), index)) {
-                    Some(doc) => outcome
-                        .findings
-                        .extend(resolve::per_document(selection, doc, found)),
+                    Some(doc) => outcome.findings.extend(resolve::per_document(
+                        selection,
+                        doc,
+                        found,
+                        &mut outcome.inline_ignores,
+                    )),
                     None => outcome
                         .findings
                         .extend(resolve::without_document(selection, found)),

@@ -12,22 +12,32 @@ use crate::waiver;
 use super::{ScanOptions, ScanOutcome, Selection};
 
 /// Severity overrides, the inline ignore of `doc` and `--severity`, on `doc`'s findings.
+/// When the inline ignore holds a glob, what the glob did is pushed to `inline` (the
+/// per-scan step turns it into warnings, as waiver-file warnings are).
 pub(super) fn per_document(
     selection: &Selection,
     doc: &Document,
     findings: Vec<Finding>,
+    inline: &mut Vec<waiver::InlineUse>,
 ) -> Vec<Finding> {
-    let ignores = waiver::inline_ignores(doc);
-    findings
+    let ignore = waiver::InlineIgnore::of(doc);
+    let mut usage = ignore.as_ref().map(|ig| ig.usage(doc));
+    let kept = findings
         .into_iter()
         .filter_map(|mut f| {
             override_severity(selection, &mut f);
-            if let Some(ig) = &ignores {
-                waiver::apply_inline(&mut f, ig);
+            if let (Some(ig), Some(u)) = (&ignore, usage.as_mut()) {
+                ig.apply(&mut f, u);
             }
             shown(selection, &f).then_some(f)
         })
-        .collect()
+        .collect();
+    if let Some(u) = usage
+        && !(u.suppressed.is_empty() && u.held_back.is_empty())
+    {
+        inline.push(u);
+    }
+    kept
 }
 
 /// The same for findings that name no scanned document (user rules over combined input).
@@ -66,6 +76,9 @@ pub(super) fn per_scan(outcome: &mut ScanOutcome, options: &ScanOptions, today: 
     let (uses, warnings) = waiver::apply_waivers(&mut outcome.findings, &options.waivers, today);
     outcome.waivers = uses;
     outcome.warnings.extend(warnings);
+    outcome
+        .warnings
+        .extend(waiver::inline_warnings(&outcome.inline_ignores));
     if let Some(b) = &options.baseline {
         outcome.absent = Some(b.classify(&mut outcome.findings));
     }

@@ -116,8 +116,11 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), Di
                 .take(opts.max_file_size + 1)
                 .read_to_end(&mut buf)
                 .map_err(|e| {
-                    Diagnostic::new(Code::Unreadable, format!("cannot read stdin: {e}"))
-                        .file(name.clone())
+                    Diagnostic::new(
+                        Code::Unreadable,
+                        format!("cannot read stdin: {e} (whole file)"),
+                    )
+                    .file(name.clone())
                 })?;
             if buf.len() as u64 > opts.max_file_size {
                 return Err(too_large(&name, None, opts.max_file_size));
@@ -197,6 +200,14 @@ fn decode(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         }
         return Ok(text.into_owned());
     }
+    if bomless_utf16(&bytes) {
+        return Err(Diagnostic::new(
+            Code::UnsupportedInput,
+            "UTF-16 without a byte order mark is not supported: save it as UTF-8 (whole file)"
+                .to_string(),
+        )
+        .file(file.to_string()));
+    }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(Diagnostic::new(
             Code::UnsupportedInput,
@@ -223,6 +234,29 @@ fn decode(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             .line(Some(line)))
         }
     }
+}
+
+/// Looks like UTF-16 text saved without a byte order mark: in the first 512 bytes, at least
+/// three code units in four are a printable ASCII character (or tab, CR, LF) paired with a
+/// NUL byte, the NUL always on the same side (second for little-endian, first for
+/// big-endian). Binary files rarely look like that; YAML in UTF-16 always does.
+fn bomless_utf16(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(512)];
+    let units = head.len() / 2;
+    if units < 2 {
+        return false;
+    }
+    let text = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e);
+    let (mut le, mut be) = (0, 0);
+    for u in head.chunks_exact(2) {
+        if u[1] == 0 && text(u[0]) {
+            le += 1;
+        }
+        if u[0] == 0 && text(u[1]) {
+            be += 1;
+        }
+    }
+    le.max(be) * 4 >= units * 3
 }
 
 fn line_of_byte(bytes: &[u8], at: usize) -> u32 {
