@@ -287,8 +287,39 @@ fn full_incremental_verify_restore_and_drill_round_trip() {
             .contains("confgate_backup_last_size_bytes{stage=\"compressed\"}")
     );
     assert!(metrics.stdout.contains("confgate_backups_total 2\n"));
+    // The monitor exposes the same series next to the health of the namespace.
+    let mon = e.run(
+        &tc,
+        &[
+            "monitor",
+            "-n",
+            "shop",
+            "--export-metrics",
+            "--format",
+            "prometheus",
+        ],
+    );
+    assert!(
+        mon.stdout
+            .contains("confgate_restore_last_verified_timestamp_seconds ")
+            && mon.stdout.contains("confgate_health_score{"),
+        "{}",
+        mon.stdout
+    );
     if let Some(promtool) = which("promtool") {
         let f = e.s.write("metrics.prom", &metrics.stdout);
+        let mf = e.s.write("monitor.prom", &mon.stdout);
+        let out = Command::new(&promtool)
+            .args(["check", "metrics"])
+            .stdin(std::fs::File::open(mf).unwrap())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "promtool on the monitor's exposition: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         let out = Command::new(promtool)
             .args(["check", "metrics"])
             .stdin(std::fs::File::open(f).unwrap())

@@ -69,7 +69,10 @@ fn text(snap: &Snapshot, threshold: u32) -> String {
 
 fn render(snap: &Snapshot, format: MetricsFormat, ms: &MonitorSettings) -> anyhow::Result<String> {
     Ok(match format {
-        MetricsFormat::Prometheus => expose::prometheus(snap, &ms.prefix, None),
+        MetricsFormat::Prometheus => {
+            expose::prometheus(snap, &ms.prefix, None)
+                + &expose::backup_series(Some(&ms.state_dir), &ms.prefix)
+        }
         MetricsFormat::Json => expose::json(snap),
         MetricsFormat::Csv => expose::csv(snap)?,
         MetricsFormat::Text => text(snap, ms.alert_threshold),

@@ -367,6 +367,23 @@ pub fn prometheus(snap: &Snapshot, prefix: &str, counters: Option<&Counters>) ->
 }
 
 /// The snapshot as JSON.
+/// The backup lifecycle series of `state_dir` (nothing when no backup ran there).
+pub fn backup_series(state_dir: Option<&std::path::Path>, prefix: &str) -> String {
+    let Some(dir) = state_dir else {
+        return String::new();
+    };
+    if !crate::backup::state::path(dir).is_file() {
+        return String::new();
+    }
+    match crate::backup::state::read(dir) {
+        Ok(s) => crate::backup::state::prometheus(&s, prefix),
+        Err(e) => {
+            tracing::warn!("{e}");
+            String::new()
+        }
+    }
+}
+
 pub fn json(snap: &Snapshot) -> String {
     format!(
         "{}\n",

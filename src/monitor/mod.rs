@@ -261,6 +261,9 @@ pub struct MonitorOptions {
     pub namespaces: Vec<String>,
     pub all_namespaces: bool,
     pub weights: Weights,
+    /// Where the backup lifecycle is recorded (`backup-state.json`): its series are
+    /// exposed with the others.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 /// Lists `t` in every namespace of `opts` (one cluster-wide list when many or all are

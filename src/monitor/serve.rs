@@ -30,14 +30,19 @@ pub struct Shared {
 struct App {
     shared: Arc<RwLock<Shared>>,
     prefix: Arc<str>,
+    state_dir: Option<Arc<std::path::Path>>,
 }
 
 async fn metrics(State(app): State<App>) -> impl IntoResponse {
     let s = app.shared.read().await;
-    let body = match &s.snapshot {
+    let mut body = match &s.snapshot {
         Some(snap) => expose::prometheus(snap, &app.prefix, Some(&s.counters)),
         None => expose::prometheus(&Snapshot::default(), &app.prefix, Some(&s.counters)),
     };
+    body.push_str(&expose::backup_series(
+        app.state_dir.as_deref(),
+        &app.prefix,
+    ));
     (
         [(
             header::CONTENT_TYPE,
@@ -102,6 +107,7 @@ pub async fn run(
     let app = App {
         shared: shared.clone(),
         prefix: Arc::from(prefix.as_str()),
+        state_dir: opts.state_dir.as_deref().map(Arc::from),
     };
     let router = Router::new()
         .route("/metrics", get(metrics))

@@ -179,6 +179,7 @@ impl Settings {
                 namespaces,
                 all_namespaces: flags.all_namespaces || file.all_namespaces.unwrap_or(false),
                 weights: file.health_weights.unwrap_or_default(),
+                state_dir: Some(state_dir.clone()),
             },
             interval,
             duration: seconds("duration", duration)?,
