@@ -844,3 +844,69 @@ fn a_full_disk_fails_the_backup_without_a_complete_looking_one() {
         assert_eq!(b["complete"], false, "{b}");
     }
 }
+
+#[test]
+fn a_restore_that_fails_mid_way_says_what_was_and_was_not_applied() {
+    let tc = cluster();
+    let e = Env::new();
+    let b = e.run(&tc, &["backup", "create", "-n", "shop", "-f", "json"]);
+    b.expect_code(0);
+    let id = id_of(&b);
+    // Into a namespace the restore creates: its objects are checked when applied, and the
+    // server rejects the Service then.
+    tc.faults().fail(
+        Some("PATCH"),
+        "/api/v1/namespaces/shop-new/services/web",
+        500,
+        20,
+    );
+    let r = e.run(
+        &tc,
+        &[
+            "backup",
+            "restore",
+            &id,
+            "--namespace-map",
+            "shop=shop-new",
+            "--confirm",
+            "--request-timeout",
+            "2",
+        ],
+    );
+    r.expect_code(2);
+    no_secret(&r);
+    assert!(r.stdout.contains("not applied: "), "{}", r.stdout);
+    let not_applied = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("not applied: "))
+        .unwrap();
+    assert!(
+        not_applied.contains("Service/shop-new/web"),
+        "{not_applied}"
+    );
+    assert!(
+        not_applied.contains("Deployment/shop-new/web"),
+        "{not_applied}"
+    );
+    let applied = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("applied: "))
+        .unwrap();
+    assert!(applied.contains("ConfigMap/shop-new/settings"), "{applied}");
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop-new"), "settings")
+            .is_some()
+    );
+    assert!(
+        tc.get("apps/v1", "Deployment", Some("shop-new"), "web")
+            .is_none()
+    );
+    let m = e.run_plain(&["backup", "metrics"]);
+    assert!(
+        m.stdout.contains("confgate_restores_total 0\n"),
+        "{}",
+        m.stdout
+    );
+}
