@@ -789,3 +789,41 @@ fn prometheus_fires_the_shipped_rules_into_a_real_alertmanager() {
         "{fired:?}"
     );
 }
+
+#[test]
+fn a_slow_alert_endpoint_costs_its_timeout_and_the_monitor_finishes() {
+    let tc = cluster();
+    let s = Scratch::new();
+    deploy(
+        &s,
+        &tc,
+        &workload("api", "registry.example.com/api:crashloop", 1),
+        "3",
+    )
+    .expect_code(1);
+    // Answers every request only after 30 s.
+    let slow = common::objstore::FaultyHttp::slow(Duration::from_secs(30));
+    s.write(
+        "confgate.toml",
+        format!(
+            "[monitor]\nalert-threshold = 80\n[monitor.alerts]\ntimeout = 1\n\
+             [[monitor.alerts.routes]]\nkind = \"webhook\"\nurl = \"{}/hook\"\n",
+            slow.endpoint()
+        ),
+    );
+    let started = Instant::now();
+    let r = run_cg(&s, &tc, &["monitor", "-n", NS, "--one-shot"]);
+    r.expect_code(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "three tries of one second each, not 30 s: {:?}",
+        started.elapsed()
+    );
+    assert!(slow.requests() >= 1, "the endpoint was tried");
+    assert!(
+        r.stderr
+            .contains("alert delivery to webhook (127.0.0.1) failed after 3 tries"),
+        "{}",
+        r.stderr
+    );
+}
