@@ -12,6 +12,10 @@
 //! [`Readiness::Failed`]. A malformed value (a string where a number belongs, a missing
 //! field) never panics: it counts as absent. Text that came from the cluster (names,
 //! condition and event messages) is returned with control characters escaped.
+//!
+//! Readiness per kind is in `kinds.rs`, which pods and Events belong to a workload in
+//! `matching.rs`, why pods are not ready in `diagnosis.rs`; the tolerant value readers they
+//! share are here.
 
 use serde_json::{Map, Value};
 

@@ -10,6 +10,9 @@
 //! too, even above the fixed threshold. A notification is sent when an alert starts, when
 //! its severity changes, when it resolves, and (for routes marked `escalate`) once when a
 //! critical alert stays unresolved for `escalate-after` seconds.
+//!
+//! The decisions are in `decide.rs`, delivery in `deliver.rs`; the settings types and the
+//! [`Notice`] they pass between them are here.
 
 use serde::Deserialize;
 

@@ -4,7 +4,7 @@
 //! and after and a live re-scan), [`create_restore_point`] (`--create-backup`) and
 //! [`watch_and_roll_back`] (`--auto-rollback`). Rendering is the command's.
 //!
-//! One file per stage: `impact.rs` (the analysis), `execute.rs` (the lock, health before and
+//! One file per stage: `impact.rs` (the analysis), `run.rs` (the lock, health before and
 //! after), `strategies.rs` (standard, atomic, incremental), `restore.rs` (restore points,
 //! `--auto-rollback`); the helpers they share are here.
 
@@ -19,14 +19,14 @@ use crate::document::Document;
 use crate::health::Weights;
 use crate::scan::{ScanOutcome, Scanner};
 
-mod execute;
 mod impact;
 mod restore;
+mod run;
 mod strategies;
 
-pub use execute::{Ended, Executed, Step, execute, measure};
 pub use impact::{Impact, Unserved, analyse, documents, unserved};
 pub use restore::{Watched, create_restore_point, watch_and_roll_back};
+pub use run::{Ended, Executed, Step, execute, measure};
 
 /// What "healthy" means for a rollback and how often it is measured.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::execute::{Executed, execute, measure};
 use super::impact::{Impact, analyse, documents};
+use super::run::{Executed, execute, measure};
 use super::{RollbackOptions, workload_refs};
 use crate::cluster::Cluster;
 use crate::deploy::{self, wait::WaitProgress};

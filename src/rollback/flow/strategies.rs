@@ -5,10 +5,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::execute::{
-    Ended, Executed, Step, apply_target, measure, settle, stopped_why, wait_healthy,
-};
 use super::impact::{Impact, documents};
+use super::run::{Ended, Executed, Step, apply_target, measure, settle, stopped_why, wait_healthy};
 use super::{RollbackOptions, base_options, clone_docs, workload_refs};
 use crate::cluster::Cluster;
 use crate::cluster::observe::WorkloadRef;

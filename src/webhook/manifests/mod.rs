@@ -8,17 +8,21 @@
 //! self-signed CA and serving certificate come from [`self_signed`]; the private key never
 //! appears in the printed manifests: the command writes it, with the Secret that carries
 //! it, to files of their own (mode 0600).
+//!
+//! The options, their checks and the assembly ([`objects`]) are here; each object's builder
+//! is in `resources.rs`, the certificate side (cert-manager, the self-signed pair, the TLS
+//! Secret) in `certs.rs`.
 
 use serde_json::{Value, json};
 
 use super::FailurePolicy;
 
 mod certs;
-mod objects;
+mod resources;
 
 use certs::cert_manager;
 pub use certs::{SelfSigned, self_signed, service_names, tls_secret};
-use objects::{budget, configuration, default_deny, deployment, network_policy, rbac, service};
+use resources::{budget, configuration, default_deny, deployment, network_policy, rbac, service};
 
 /// Where the serving certificate comes from.
 #[derive(Clone, Debug)]
