@@ -271,7 +271,7 @@ fn event_problem(e: &Value, subject: String, is_pod: bool) -> Problem {
 /// Secret key), OOMKilled (with the memory limit), init containers, failed pods, readiness
 /// probes failing (Warning Unhealthy events), FailedMount and other Warning events about
 /// the pods, and Warning events about the workload itself or its ReplicaSets (FailedCreate
-/// when a quota or admission refuses pods; pass `events` from [`events_for`]). Events of
+/// when a quota or admission refuses pods; pass `events` from [`events_for`](super::events_for)). Events of
 /// pods not in `pods` are left out.
 ///
 /// Deduplicated: the same problem on several pods is one line, of the first pod, ending
