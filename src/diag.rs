@@ -100,6 +100,10 @@ pub struct Location {
     pub line: Option<u32>,
     /// 1-based column.
     pub column: Option<u32>,
+    /// 1-based line where the span ends, when the problem covers a range.
+    pub end_line: Option<u32>,
+    /// 1-based column where the span ends (inclusive).
+    pub end_column: Option<u32>,
 }
 
 /// One problem that is not a finding.
@@ -145,6 +149,17 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the end of the span (line and column, 1-based).
+    pub fn end(
+        mut self,
+        line: impl Into<Option<u32>>,
+        column: impl Into<Option<u32>>,
+    ) -> Diagnostic {
+        self.location.end_line = line.into();
+        self.location.end_column = column.into();
+        self
+    }
+
     pub fn file_name(&self) -> Option<&str> {
         self.location.file.as_deref()
     }
@@ -161,6 +176,17 @@ impl Diagnostic {
     pub fn map_message(mut self, f: impl FnOnce(&str) -> String) -> Diagnostic {
         self.message = f(&self.message);
         self
+    }
+}
+
+/// The message of a serde error (serde_json, serde_yaml) without the
+/// " at line L column C" its `Display` appends: the position belongs in the [`Location`]
+/// (from the error's own `line()`/`column()` or `location()`), not in the message. The one
+/// place that knows this shape of serde's text.
+pub fn serde_message(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(at) if msg[at..].contains(" column ") => &msg[..at],
+        _ => msg,
     }
 }
 
@@ -207,14 +233,18 @@ impl PartialOrd for Diagnostic {
     }
 }
 
-/// The JSON shape of an `errors` entry (the contract: `file`, `line`, `message`; `column`
-/// when known; `code` added).
+/// The JSON shape of an `errors` entry (the contract: `file`, `line`, `message`; `column`,
+/// `end_line` and `end_column` when known; `code` added).
 #[derive(Serialize, Deserialize)]
 struct Wire {
     file: Option<String>,
     line: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     column: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
     message: String,
     #[serde(default = "unknown_code")]
     code: Code,
@@ -232,6 +262,8 @@ impl Serialize for Diagnostic {
             file: self.location.file.clone(),
             line: self.location.line,
             column: self.location.column,
+            end_line: self.location.end_line,
+            end_column: self.location.end_column,
             message: self.message.clone(),
             code: self.code,
         }
@@ -248,6 +280,8 @@ impl<'de> Deserialize<'de> for Diagnostic {
                 file: w.file,
                 line: w.line,
                 column: w.column,
+                end_line: w.end_line,
+                end_column: w.end_column,
             },
             message: w.message,
         })
@@ -274,6 +308,16 @@ mod tests {
     }
 
     #[test]
+    fn serde_positions_are_cut_from_messages() {
+        let json = serde_json::from_str::<serde_json::Value>("{\"a\": }");
+        let msg = json.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains(" at line 1 column "), "{msg}");
+        assert_eq!(serde_message(&msg), "expected value");
+        assert_eq!(serde_message("no position here"), "no position here");
+        assert_eq!(serde_message("ends at line 3"), "ends at line 3");
+    }
+
+    #[test]
     fn messages_are_one_line() {
         let d = Diagnostic::new(Code::PolicyLoad, "first\n  second\r\nthird");
         assert_eq!(d.message, "first second third");
@@ -297,6 +341,23 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(whole["line"], serde_json::Value::Null);
         assert!(whole.get("column").is_none());
+        assert!(whole.get("end_line").is_none());
+        assert!(whole.get("end_column").is_none());
+    }
+
+    #[test]
+    fn a_span_is_serialized_only_when_set() {
+        let d = Diagnostic::new(Code::PolicyLoad, "bad rule")
+            .file("p.rego")
+            .line(2)
+            .column(1)
+            .end(4, 9);
+        let v = serde_json::to_value(&d).unwrap_or_default();
+        assert_eq!(v["end_line"], 4);
+        assert_eq!(v["end_column"], 9);
+        let back: Diagnostic = serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, d);
+        assert_eq!(d.to_string(), "p.rego:2:1: bad rule");
     }
 
     #[test]

@@ -45,9 +45,16 @@ impl Gate {
         f.suppressed.is_none() && f.baseline_state != Some(BaselineState::Unchanged)
     }
 
+    /// Is this severity at or above the gate's `fail_on`? For findings that are known to
+    /// count (a rollback's re-introduced findings, for instance); [`Gate::blocks`] for a
+    /// [`Finding`].
+    pub fn fails_at(&self, severity: Severity) -> bool {
+        severity >= self.fail_on
+    }
+
     /// Does this finding fail the gate?
     pub fn blocks(&self, f: &Finding) -> bool {
-        Gate::counts(f) && f.severity >= self.fail_on
+        Gate::counts(f) && self.fails_at(f.severity)
     }
 
     /// The findings that fail the gate.
@@ -64,7 +71,7 @@ impl Gate {
     pub fn below<'a>(&self, findings: &'a [Finding]) -> impl Iterator<Item = &'a Finding> {
         findings
             .iter()
-            .filter(|f| Gate::counts(f) && f.severity < self.fail_on)
+            .filter(|f| Gate::counts(f) && !self.fails_at(f.severity))
     }
 
     /// The verdict of a run with these findings and `errors` input errors: an error wins,
@@ -105,6 +112,9 @@ mod tests {
         assert!(gate.blocks(&finding(Severity::High)));
         assert!(gate.blocks(&finding(Severity::Critical)));
         assert!(!gate.blocks(&finding(Severity::Medium)));
+        assert!(gate.fails_at(Severity::High));
+        assert!(gate.fails_at(Severity::Critical));
+        assert!(!gate.fails_at(Severity::Medium));
         assert_eq!(gate.below(&[finding(Severity::Medium)]).count(), 1);
     }
 

@@ -207,6 +207,27 @@ pub fn cluster_scoped(kind: &str) -> bool {
     CLUSTER_KINDS.contains(&kind)
 }
 
+/// The kinds cross-resource rules look up in `data.inventory` (RBAC, network policies,
+/// disruption budgets, autoscalers, service accounts, namespaces, the workloads that
+/// selectors and budgets refer to): what the admission webhook mirrors from a cluster.
+pub const INVENTORY_KINDS: &[&str] = &[
+    "Namespace",
+    "ServiceAccount",
+    "Service",
+    "NetworkPolicy",
+    "CiliumNetworkPolicy",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Ingress",
+];
+
 /// A DNS-1123 label: at most 63 lowercase alphanumerics or '-', starting and ending with an
 /// alphanumeric (namespaces, container, volume and port names).
 pub fn is_dns1123_label(s: &str) -> bool {
@@ -277,6 +298,19 @@ mod tests {
         assert!(!is_dns1123_subdomain("a..b"));
         assert!(is_dns1035_label("web"));
         assert!(!is_dns1035_label("1web"));
+    }
+
+    #[test]
+    fn the_inventory_kinds_never_include_secrets_or_configmaps() {
+        assert!(!INVENTORY_KINDS.contains(&"Secret"));
+        assert!(!INVENTORY_KINDS.contains(&"ConfigMap"));
+        for kind in INVENTORY_KINDS {
+            assert_eq!(
+                cluster_scoped(kind),
+                kind.starts_with("Cluster") || *kind == "Namespace",
+                "{kind}"
+            );
+        }
     }
 
     #[test]

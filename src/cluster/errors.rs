@@ -49,6 +49,10 @@ pub fn classify(e: &kube::Error) -> Failure {
     if let kube::Error::Api(s) = e {
         return Failure::Status(s.code);
     }
+    if timed_out(e) {
+        return Failure::Timeout;
+    }
+    // What the error types do not tell apart is read from the chain's text.
     let text = chain(e).to_ascii_lowercase();
     if text.contains("timed out") || text.contains("timeout") || text.contains("deadline") {
         Failure::Timeout
@@ -64,6 +68,27 @@ pub fn classify(e: &kube::Error) -> Failure {
     } else {
         Failure::Other
     }
+}
+
+/// Did a timeout end the request? Decided by the error types along the `source()` chain:
+/// an I/O error of kind `TimedOut` (kube's connect, read and write timeouts), tokio's
+/// `Elapsed` (a `tokio::time::timeout` around a request) or a hyper timeout.
+fn timed_out(e: &kube::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            || err.is::<tokio::time::error::Elapsed>()
+            || err
+                .downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_timeout)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// A TLS failure in words: which check failed.
@@ -161,6 +186,38 @@ mod tests {
         assert!(tls_words("invalid peer certificate: UnknownIssuer").contains("not signed"));
         assert!(tls_words("invalid peer certificate: NotValidForName").contains("address"));
         assert!(tls_words("invalid peer certificate: Expired").contains("expired"));
+    }
+
+    #[test]
+    fn timeouts_are_told_by_their_type_not_their_text() {
+        let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow peer");
+        let e = kube::Error::Service(Box::new(io));
+        assert!(!chain(&e).to_ascii_lowercase().contains("time"));
+        assert_eq!(classify(&e), Failure::Timeout);
+
+        let elapsed = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map(|rt| {
+                rt.block_on(async {
+                    tokio::time::timeout(
+                        std::time::Duration::from_millis(1),
+                        std::future::pending::<()>(),
+                    )
+                    .await
+                })
+            });
+        match elapsed {
+            Ok(Err(elapsed)) => {
+                let e = kube::Error::Service(Box::new(elapsed));
+                assert_eq!(classify(&e), Failure::Timeout);
+            }
+            other => panic!("no elapsed timeout: {other:?}"),
+        }
+
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = kube::Error::Service(Box::new(refused));
+        assert_eq!(classify(&e), Failure::Other);
     }
 
     #[test]

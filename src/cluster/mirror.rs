@@ -19,26 +19,7 @@ use super::Cluster;
 use super::discovery::ResourceType;
 use super::ops::Change;
 
-/// The kinds cross-resource rules look up in `data.inventory` (RBAC, network policies,
-/// disruption budgets, autoscalers, service accounts, namespaces, the workloads that
-/// selectors and budgets refer to).
-pub const INVENTORY_KINDS: &[&str] = &[
-    "Namespace",
-    "ServiceAccount",
-    "Service",
-    "NetworkPolicy",
-    "CiliumNetworkPolicy",
-    "PodDisruptionBudget",
-    "HorizontalPodAutoscaler",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "Ingress",
-];
+pub use crate::k8s::INVENTORY_KINDS;
 
 /// The served types to mirror: the preferred version of each [`INVENTORY_KINDS`] kind that
 /// can be listed and watched.

@@ -385,9 +385,9 @@ fn read_profile(path: &PathBuf, display: String) -> Result<ProfileFile, Diagnost
 pub fn yaml_error(file: &str, e: &serde_yaml::Error) -> Diagnostic {
     let line = e.location().map(|l| l.line() as u32);
     let msg = e.to_string();
-    let msg = match msg.rfind(" at line ") {
-        Some(at) if line.is_some() && msg[at..].contains(" column ") => msg[..at].to_string(),
-        _ => msg,
+    let msg = match line {
+        Some(_) => crate::diag::serde_message(&msg),
+        None => &msg,
     };
     crate::generate::error(Some(file), line, msg)
 }

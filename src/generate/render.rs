@@ -231,11 +231,10 @@ fn parse_rendered(text: &str, shown: &str) -> Result<Vec<Yaml>, Diagnostic> {
                 // The stream cannot go on after a syntax error: stop at the first one.
                 let line = e.location().map(|l| l.line());
                 let msg = e.to_string();
-                let msg = msg
-                    .rfind(" at line ")
-                    .filter(|_| line.is_some())
-                    .map_or(msg.as_str(), |at| &msg[..at])
-                    .to_string();
+                let msg = match line {
+                    Some(_) => crate::diag::serde_message(&msg),
+                    None => &msg,
+                };
                 return Err(crate::generate::error(
                     Some(shown),
                     None,

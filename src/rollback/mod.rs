@@ -159,7 +159,7 @@ pub fn refused<'a>(delta: &'a PolicyDelta, gate: &Gate) -> Vec<&'a DeltaFinding>
     delta
         .reintroduced
         .iter()
-        .filter(|f| f.severity >= gate.fail_on)
+        .filter(|f| gate.fails_at(f.severity))
         .collect()
 }
 

@@ -98,14 +98,9 @@ pub(super) fn json_syntax(file: &SourceFile) -> Option<Problem> {
         err.column() as u32,
         "",
         ProblemKind::Syntax,
-        format!("invalid JSON: {}", strip_position(&err.to_string())),
+        format!(
+            "invalid JSON: {}",
+            crate::diag::serde_message(&err.to_string())
+        ),
     ))
-}
-
-/// serde_json appends " at line L column C"; the position is reported separately.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
 }

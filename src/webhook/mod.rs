@@ -173,7 +173,7 @@ impl Webhook {
             .scan_against(docs, &inventory, &self.scanner.bindings())
             .map_err(|d| d.message)?;
         if let Some(e) = outcome.errors.first() {
-            return Err(crate::engine::one_line(&e.message));
+            return Err(e.message.clone());
         }
         Ok(outcome.findings)
     }
@@ -238,7 +238,7 @@ fn documents(
     let text = crate::cluster::live::to_yaml(&value)?;
     let loaded = crate::source::load_text(name, text, load, true);
     if let Some(e) = loaded.errors.first() {
-        return Err(crate::engine::one_line(&e.message));
+        return Err(e.message.clone());
     }
     Ok(loaded.documents)
 }

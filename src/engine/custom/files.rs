@@ -87,14 +87,12 @@ pub(crate) fn yaml_documents(
 ) -> Result<Vec<crate::source::yaml::RawDoc>, Diagnostic> {
     let (docs, errors) = crate::source::yaml::parse_all(text);
     if let Some(e) = errors.first() {
-        // Policy load errors name `file:line`; the column stays in the message.
-        let column = e.column_number().unwrap_or(1);
-        return Err(Diagnostic::new(
-            Code::PolicyLoad,
-            format!("invalid YAML at column {column}: {}", e.message),
-        )
-        .file(display)
-        .line(e.line_number()));
+        return Err(
+            Diagnostic::new(Code::PolicyLoad, format!("invalid YAML: {}", e.message))
+                .file(display)
+                .line(e.line_number())
+                .column(e.column_number()),
+        );
     }
     Ok(docs)
 }

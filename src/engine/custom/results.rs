@@ -43,8 +43,9 @@ pub(crate) type Hits<K> = Vec<(K, Hit)>;
 /// Failed evaluations (one-line messages), by rule.
 pub(crate) type Failures<K> = Vec<(K, Failure)>;
 
-/// Why a user rule produced nothing for a document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a user rule produced nothing for a document. Displayed as its message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub(crate) struct Failure {
     /// It ran out of time (`policy-timeout`) rather than failing.
     pub timed_out: bool,
@@ -52,18 +53,13 @@ pub(crate) struct Failure {
     pub message: String,
 }
 
+// Not thiserror's `#[from]`: a message is not a source error, and `timed_out` has to be set.
 impl From<String> for Failure {
     fn from(message: String) -> Failure {
         Failure {
             timed_out: false,
             message,
         }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
     }
 }
 
