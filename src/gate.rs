@@ -45,9 +45,14 @@ impl Gate {
         f.suppressed.is_none() && f.baseline_state != Some(BaselineState::Unchanged)
     }
 
+    /// Is this severity at or above the gate (for a finding known to count)?
+    pub fn fails_at(&self, severity: Severity) -> bool {
+        severity >= self.fail_on
+    }
+
     /// Does this finding fail the gate?
     pub fn blocks(&self, f: &Finding) -> bool {
-        Gate::counts(f) && f.severity >= self.fail_on
+        Gate::counts(f) && self.fails_at(f.severity)
     }
 
     /// The findings that fail the gate.
@@ -105,6 +110,8 @@ mod tests {
         assert!(gate.blocks(&finding(Severity::High)));
         assert!(gate.blocks(&finding(Severity::Critical)));
         assert!(!gate.blocks(&finding(Severity::Medium)));
+        assert!(gate.fails_at(Severity::High) && gate.fails_at(Severity::Critical));
+        assert!(!gate.fails_at(Severity::Medium));
         assert_eq!(gate.below(&[finding(Severity::Medium)]).count(), 1);
     }
 
