@@ -6,7 +6,7 @@
 
 mod common;
 
-use confgate_testcluster::{Options, TestCluster};
+use confgate_testcluster::{Options, Rule, TestCluster, User};
 use serde_json::Value;
 
 use common::*;
@@ -304,6 +304,41 @@ fn missing_permissions_are_listed_all_at_once_before_anything_is_applied() {
 }
 
 #[test]
+fn a_user_who_may_not_even_read_namespaces_gets_every_missing_permission_at_once() {
+    // May ask what it may do, nothing else: the namespace check must not come first.
+    let tc = TestCluster::start(Options {
+        users: vec![User {
+            name: "reviewer".into(),
+            token: "reviewer-token".into(),
+            rules: vec![Rule::new(
+                &["create"],
+                &["authorization.k8s.io"],
+                &["selfsubjectaccessreviews"],
+            )],
+        }],
+        ..Default::default()
+    })
+    .unwrap();
+    tc.load_yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
+        .unwrap();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    let r = deploy(&s, &tc, &["--apply", "--context", "testcluster-reviewer"]);
+    r.expect_code(2);
+    assert!(r.stdout.contains("permissions missing"), "{}", r.stdout);
+    for p in [
+        "get namespaces (cluster-wide)",
+        "patch deployments.apps in namespace shop",
+        "create services in namespace shop",
+        "get configmaps in namespace shop",
+        "create secrets in namespace shop",
+    ] {
+        assert!(r.stdout.contains(p), "{p}: {}", r.stdout);
+    }
+    assert!(tc.objects().iter().all(|o| o["metadata"]["name"] != "web"));
+}
+
+#[test]
 fn fields_of_another_manager_are_conflicts_unless_forced() {
     let tc = cluster();
     let s = Scratch::new();
@@ -531,7 +566,8 @@ fn a_failed_rollout_is_rolled_back_to_the_previous_revision_when_asked() {
     r.expect_code(1);
     assert!(r.stdout.contains("not ready"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("rolled back to revision 1"),
+        r.stdout
+            .contains("rolled back to revision 1: its rollout succeeded"),
         "{}",
         r.stdout
     );
@@ -743,4 +779,326 @@ fn validate_stops_an_invalid_set_before_anything_is_applied() {
     );
     s.write("app/app.yaml", app("registry.example.com/web:1.0"));
     deploy(&s, &tc, &["--apply", "--validate"]).expect_code(0);
+}
+
+const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets, singular: widget}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n";
+
+#[test]
+fn a_dry_run_counts_what_can_only_be_checked_when_applied_as_created() {
+    let tc = cluster();
+    let s = Scratch::new();
+    // A custom resource of a CRD in the set, and a ConfigMap in a namespace the set creates:
+    // neither can be dry-run by the server yet.
+    s.write(
+        "app/app.yaml",
+        format!(
+            "{WIDGET_CRD}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w}}\nspec: {{size: 3}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: fresh}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings, namespace: fresh}}\ndata: {{MODE: fast}}\n"
+        ),
+    );
+    let r = deploy(&s, &tc, &[]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains(
+            "would apply: 4 created (2 checked when applied), 0 changed, 0 unchanged, 0 pruned"
+        ),
+        "{}",
+        r.stdout
+    );
+    for shown in ["Widget/shop/w", "ConfigMap/fresh/settings"] {
+        assert!(
+            r.stdout
+                .contains(&format!("# {shown}: created, checked when applied")),
+            "{shown}: {}",
+            r.stdout
+        );
+    }
+    assert!(r.stdout.contains("+  size: 3"), "{}", r.stdout);
+    let json = deploy(&s, &tc, &["--format", "json"]);
+    json.expect_code(0);
+    let v = json.json();
+    let deferred: Vec<&str> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["deferred"] == true)
+        .filter_map(|o| o["object"].as_str())
+        .collect();
+    let mut deferred = deferred;
+    deferred.sort();
+    assert_eq!(
+        deferred,
+        ["ConfigMap/fresh/settings", "Widget/shop/w"],
+        "{v}"
+    );
+    assert!(tc.get("v1", "Namespace", None, "fresh").is_none());
+    assert!(
+        tc.get(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            None,
+            "widgets.example.com"
+        )
+        .is_none()
+    );
+}
+
+/// A Secret of the set; `value` is its password.
+fn secret(value: &str, string_data: bool) -> String {
+    use base64::Engine as _;
+    if string_data {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: web-db}}\ntype: Opaque\nstringData:\n  password: {value}\n"
+        )
+    } else {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: web-db}}\ntype: Opaque\ndata:\n  password: {}\n",
+            base64::engine::general_purpose::STANDARD.encode(value)
+        )
+    }
+}
+
+#[test]
+fn a_dry_run_masks_secret_values_and_counts_changed_objects() {
+    use base64::Engine as _;
+    let tc = cluster();
+    let s = Scratch::new();
+    let (old, new) = ("Old-db-pass-4417", "New-db-pass-9352");
+    s.write(
+        "app/app.yaml",
+        format!(
+            "{}---\n{}",
+            app("registry.example.com/web:1.0"),
+            secret(old, false)
+        ),
+    );
+    deploy(&s, &tc, &["--apply"]).expect_code(0);
+    s.write(
+        "app/app.yaml",
+        format!(
+            "{}---\n{}",
+            app("registry.example.com/web:1.1"),
+            secret(new, false)
+        ),
+    );
+    let r = deploy(&s, &tc, &["--dry-run"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout
+            .contains("would apply: 0 created, 2 changed, 2 unchanged, 0 pruned"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("*** (changed)"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("+        - image: registry.example.com/web:1.1"),
+        "{}",
+        r.stdout
+    );
+    let b64 = |v: &str| base64::engine::general_purpose::STANDARD.encode(v);
+    for leaked in [old.to_string(), new.to_string(), b64(old), b64(new)] {
+        assert!(
+            !r.stdout.contains(&leaked) && !r.stderr.contains(&leaked),
+            "{leaked} leaked:\n{}\n{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+    // Nothing changed.
+    assert_eq!(
+        image_of(&tc).as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+}
+
+#[test]
+fn verify_accepts_a_secret_written_with_string_data() {
+    let tc = cluster();
+    let s = Scratch::new();
+    let value = "Plain-db-pass-7781";
+    s.write(
+        "app/app.yaml",
+        format!(
+            "{}---\n{}",
+            app("registry.example.com/web:1.0"),
+            secret(value, true)
+        ),
+    );
+    let r = deploy(&s, &tc, &["--apply", "--verify"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout
+            .contains("verify: the live objects hold what was applied"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(value) && !r.stderr.contains(value));
+    // The server kept the value in `data`, as kube-apiserver does.
+    use base64::Engine as _;
+    let live = tc.get("v1", "Secret", Some("shop"), "web-db").unwrap();
+    assert_eq!(
+        live["data"]["password"],
+        base64::engine::general_purpose::STANDARD
+            .encode(value)
+            .as_str(),
+        "{live}"
+    );
+    assert!(live.get("stringData").is_none(), "{live}");
+}
+
+#[test]
+fn history_max_from_the_command_line_keeps_that_many_revisions() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    for _ in 0..3 {
+        deploy(&s, &tc, &["--apply", "--history-max", "2"]).expect_code(0);
+    }
+    let h = history(&s, &tc);
+    let numbers: Vec<u64> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["number"].as_u64())
+        .collect();
+    assert_eq!(numbers, [2, 3], "{h}");
+}
+
+#[test]
+fn the_git_commit_is_recorded_when_the_set_is_in_a_repository() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(s.path())
+            .args([
+                "-c",
+                "user.name=CI",
+                "-c",
+                "user.email=ci@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+    };
+    let Ok(init) = git(&["init", "-q"]) else {
+        eprintln!("skipped: git not found");
+        return;
+    };
+    assert!(init.status.success());
+    assert!(git(&["add", "."]).unwrap().status.success());
+    let commit = git(&["commit", "-q", "-m", "the set"]).unwrap();
+    assert!(
+        commit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&commit.stderr)
+    );
+    let head = git(&["rev-parse", "HEAD"]).unwrap();
+    let sha = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    assert_eq!(sha.len(), 40, "{sha}");
+    deploy(&s, &tc, &["--apply"]).expect_code(0);
+    let h = history(&s, &tc);
+    assert_eq!(h[0]["commit"], sha.as_str(), "{h}");
+}
+
+#[test]
+fn a_rollback_that_does_not_become_ready_either_is_reported_so() {
+    let tc = cluster();
+    let s = Scratch::new();
+    s.write("app/app.yaml", app("registry.example.com/never-ready:1.0"));
+    deploy(
+        &s,
+        &tc,
+        &["--apply", "--wait-for-rollout", "--timeout", "2"],
+    )
+    .expect_code(1);
+    s.write("app/app.yaml", app("registry.example.com/never-ready:2.0"));
+    let r = deploy(
+        &s,
+        &tc,
+        &[
+            "--apply",
+            "--wait-for-rollout",
+            "--timeout",
+            "2",
+            "--rollback-on-failure",
+        ],
+    );
+    r.expect_code(1);
+    assert!(
+        r.stdout
+            .contains("rolled back to revision 1, but it did not become ready either"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("its rollout succeeded"), "{}", r.stdout);
+    let h = history(&s, &tc);
+    assert_eq!(h[2]["rollout"]["state"], "timed-out", "{h}");
+}
+
+/// A scratch directory whose `confgate.toml` names the set: `[deploy]` alone says what,
+/// where and how.
+fn configured(tc: &TestCluster, validate: bool) -> Scratch {
+    let s = Scratch::new();
+    s.write(
+        "confgate.toml",
+        format!(
+            "fail-on = \"critical\"\n[deploy]\nconfig-dir = \"app\"\nnamespace = \"shop\"\nset = \"web\"\nvalidate = {validate}\n[cluster]\nkubeconfig = \"{}\"\n",
+            tc.kubeconfig_path().display()
+        ),
+    );
+    s
+}
+
+#[test]
+fn deploy_settings_come_from_the_deploy_section_and_confgate_variables() {
+    let tc = cluster();
+    let s = configured(&tc, true);
+    s.write(
+        "app/app.yaml",
+        app("registry.example.com/web:1.0").replace("replicas: 2", "replicas: two"),
+    );
+    // `validate = true` in [deploy]: the invalid set stops before anything is applied.
+    let r = s.run(&["deploy", "--apply"]);
+    r.expect_code(1);
+    assert!(r.stdout.contains("the set is not valid"), "{}", r.stdout);
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_none()
+    );
+    s.write("app/app.yaml", app("registry.example.com/web:1.0"));
+    // No --apply: the dry run is the default, with the set and namespace of [deploy].
+    let r = s.run(&["deploy"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout
+            .contains("deploy of set web into namespace shop (dry run"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_none()
+    );
+    // CONFGATE_DRY_RUN=true: a dry run too.
+    let r = run(confgate(s.path())
+        .env("CONFGATE_DRY_RUN", "true")
+        .args(["deploy"]));
+    r.expect_code(0);
+    assert!(r.stdout.contains("dry run"), "{}", r.stdout);
+    // CONFGATE_APPLY=true is --apply (and CONFGATE_DESCRIPTION --description).
+    let r = run(confgate(s.path())
+        .env("CONFGATE_APPLY", "true")
+        .env("CONFGATE_DESCRIPTION", "from the environment")
+        .args(["deploy"]));
+    r.expect_code(0);
+    assert!(r.stdout.contains("revision 1 recorded"), "{}", r.stdout);
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "web-config")
+            .is_some()
+    );
+    let h = history(&s, &tc);
+    assert_eq!(h[0]["description"], "from the environment", "{h}");
 }

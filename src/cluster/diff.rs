@@ -45,6 +45,10 @@ pub struct ObjectDiff {
     /// The cleaned object after the apply (Secret values masked).
     #[serde(skip)]
     pub after: Value,
+    /// Not dry-run by the server (its CRD or namespace is created by the same deploy): the
+    /// object as written, checked when applied.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deferred: bool,
 }
 
 /// What a Secret value shows as in a diff.
@@ -209,6 +213,7 @@ pub fn compare(
         diff,
         before,
         after,
+        deferred: false,
     })
 }
 

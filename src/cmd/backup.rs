@@ -773,14 +773,15 @@ fn render_restore(r: &Restored, gate: confgate::gate::Gate, json: bool) -> anyho
         .diffs
         .iter()
         .filter(|d| d.change == confgate::cluster::diff::Change::Create)
-        .count()
-        + r.deferred.len();
+        .count();
     let changed = r
         .diffs
         .iter()
         .filter(|d| d.change == confgate::cluster::diff::Change::Update)
         .count();
-    let unchanged = (r.diffs.len() + r.deferred.len()).saturating_sub(created + changed);
+    // Objects the dry run defers (their namespace is created by the restore) are among
+    // the creations.
+    let unchanged = r.diffs.len().saturating_sub(created + changed);
     match r.stopped {
         Some(restore::Stopped::Gate) => {
             text.push_str(&format!(

@@ -12,19 +12,12 @@ use crate::Status;
 use crate::cli::{Cli, DeployArgs, DeploySub, ListFormat};
 
 /// `deploy --validate` found the set invalid: its report, and whether the tool failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("the set is not valid")]
 struct Invalid {
     report: String,
     tool_error: bool,
 }
-
-impl std::fmt::Display for Invalid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the set is not valid")
-    }
-}
-
-impl std::error::Error for Invalid {}
 
 /// A progress line on a terminal while the rollout is waited for.
 struct Bar(indicatif::ProgressBar);
@@ -87,7 +80,7 @@ pub fn run_flags(
             anyhow::bail!("deploy works on one context; {} were given", clusters.len());
         };
         let (opts, paths) = settings.deploy(deploy_flags, c.default_namespace())?;
-        if deploy_flags.validate {
+        if settings.deploy_validates(deploy_flags) {
             let vflags = confgate::settings::ValidateFlags {
                 paths: paths.clone(),
                 ..Default::default()
@@ -183,7 +176,7 @@ pub fn status(o: &Outcome, gate: confgate::gate::Gate) -> Status {
         Some(Stopped::Gate | Stopped::Rollout) => Status::Findings,
         None => {
             let live_blocking = o.verified.as_ref().is_some_and(|v| {
-                v.live_only.iter().any(|f| f.severity >= gate.fail_on) || !v.drift.is_empty()
+                v.live_only.iter().any(|f| gate.fails_at(f.severity)) || !v.drift.is_empty()
             });
             if live_blocking {
                 Status::Findings
@@ -250,10 +243,16 @@ pub fn summary(o: &Outcome, opts: &deploy::DeployOptions) -> String {
         }
     }
     if !o.diffs.is_empty() || !o.applied.is_empty() {
+        let deferred = o.diffs.iter().filter(|d| d.deferred).count();
         t.push_str(&format!(
-            "{}: {} created, {} changed, {} unchanged, {} pruned\n",
+            "{}: {} created{}, {} changed, {} unchanged, {} pruned\n",
             if o.dry_run { "would apply" } else { "applied" },
             count(o, Change::Create),
+            if o.dry_run && deferred > 0 {
+                format!(" ({deferred} checked when applied)")
+            } else {
+                String::new()
+            },
             count(o, Change::Update),
             count(o, Change::Unchanged),
             o.pruned.len()
@@ -301,7 +300,19 @@ pub fn summary(o: &Outcome, opts: &deploy::DeployOptions) -> String {
         t.push_str(&format!("revision {n} recorded\n"));
     }
     if let Some(n) = o.restored {
-        t.push_str(&format!("rolled back to revision {n}\n"));
+        match &o.restored_rollout {
+            Some(confgate::revision::Rollout::Succeeded) => t.push_str(&format!(
+                "rolled back to revision {n}: its rollout succeeded\n"
+            )),
+            Some(r) => t.push_str(&format!(
+                "rolled back to revision {n}, but it did not become ready either: rollout {}{}\n",
+                r.state(),
+                r.reason()
+                    .map(|x| format!(" ({})", e(x)))
+                    .unwrap_or_default()
+            )),
+            None => t.push_str(&format!("rolled back to revision {n}\n")),
+        }
     }
     for err in &o.errors {
         t.push_str(&format!("error: {}\n", e(&err.to_string())));
@@ -332,6 +343,7 @@ fn json(o: &Outcome) -> anyhow::Result<String> {
         "verify": o.verified,
         "revision": o.revision,
         "restored": o.restored,
+        "restored_rollout": o.restored_rollout,
         "errors": o.errors,
     });
     Ok(format!("{}\n", serde_json::to_string_pretty(&v)?))

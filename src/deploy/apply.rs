@@ -27,7 +27,8 @@ pub struct Conflict {
 /// What the dry-run pass found.
 #[derive(Debug, Default)]
 pub struct Checked {
-    /// Per object: the change it would make (with a masked diff).
+    /// Per object: the change it would make (with a masked diff); deferred objects are
+    /// creations marked `deferred`.
     pub diffs: Vec<ObjectDiff>,
     pub conflicts: Vec<Conflict>,
     pub errors: Vec<Diagnostic>,
@@ -140,12 +141,33 @@ fn created_namespaces(items: &[Item]) -> Vec<String> {
 /// How many objects the dry-run pass checks at once (each is a GET and a dry-run apply).
 const CHECK_CONCURRENCY: usize = 8;
 
+/// What a deferred object would do: created (its type or namespace does not exist yet),
+/// shown as written (cleaned, Secret values masked) under a note that the server checks it
+/// only when it is applied.
+pub fn deferred_diff(item: &Item, why: &str) -> Result<ObjectDiff, Diagnostic> {
+    let shown = item.shown();
+    let mut d = diff::compare(None, item.object.clone(), &shown, &item.file)?;
+    d.deferred = true;
+    d.diff = format!(
+        "# {shown}: created, checked when applied ({why})\n{}",
+        d.diff
+    );
+    Ok(d)
+}
+
 /// What the dry run of one object found.
 enum Checked1 {
-    Deferred(String),
+    Deferred(ObjectDiff),
     Diff(ObjectDiff),
     Conflicts(Vec<Conflict>),
     Error(Diagnostic),
+}
+
+fn deferred(item: &Item, why: &str) -> Checked1 {
+    match deferred_diff(item, why) {
+        Ok(d) => Checked1::Deferred(d),
+        Err(e) => Checked1::Error(e),
+    }
 }
 
 async fn check_one(
@@ -165,7 +187,10 @@ async fn check_one(
                     .is_some_and(|g| item.api_version.starts_with(&format!("{g}/")))
         });
         if defined_here {
-            return Checked1::Deferred(item.shown());
+            return deferred(
+                item,
+                "its CustomResourceDefinition is created by this deploy",
+            );
         }
         return Checked1::Error(
             Diagnostic::new(
@@ -190,7 +215,7 @@ async fn check_one(
             .get_object(types.get("v1", "Namespace").unwrap_or(t), None, ns)
             .await;
         if !matches!(live_ns, Ok(Some(_))) {
-            return Checked1::Deferred(item.shown());
+            return deferred(item, &format!("namespace {ns} is created by this deploy"));
         }
     }
     let live = match cluster
@@ -253,7 +278,10 @@ pub async fn check(cluster: &Cluster, types: &Types, items: &[Item], force: bool
         .buffered(CHECK_CONCURRENCY);
     while let Some(r) = results.next().await {
         match r {
-            Checked1::Deferred(d) => out.deferred.push(d),
+            Checked1::Deferred(d) => {
+                out.deferred.push(d.object.clone());
+                out.diffs.push(d);
+            }
             Checked1::Diff(d) => out.diffs.push(d),
             Checked1::Conflicts(c) => out.conflicts.extend(c),
             Checked1::Error(e) => out.errors.push(e),

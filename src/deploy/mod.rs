@@ -145,6 +145,8 @@ pub struct Outcome {
     pub revision: Option<u64>,
     /// The revision re-applied by `--rollback-on-failure`.
     pub restored: Option<u64>,
+    /// How the rollout of the re-applied revision ended (it may fail too).
+    pub restored_rollout: Option<crate::revision::Rollout>,
     pub errors: Vec<Diagnostic>,
 }
 
@@ -155,9 +157,18 @@ impl Outcome {
     }
 }
 
-/// The permissions a deploy of `items` needs.
-fn needed(items: &[Item], types: &Types, opts: &DeployOptions) -> Vec<Permission> {
+/// The permissions a deploy of `items` needs (`reads_namespace`: it reads the set's
+/// namespace to see whether it exists).
+fn needed(
+    items: &[Item],
+    types: &Types,
+    opts: &DeployOptions,
+    reads_namespace: bool,
+) -> Vec<Permission> {
     let mut out = Vec::new();
+    if reads_namespace {
+        out.push(Permission::new("get", "", "namespaces", None));
+    }
     for i in items {
         if let Some(t) = types.get(&i.api_version, &i.kind) {
             let ns = i.namespace.as_deref();
@@ -183,6 +194,26 @@ fn needed(items: &[Item], types: &Types, opts: &DeployOptions) -> Vec<Permission
         out.push(Permission::new("list", "", "events", ns));
     }
     out
+}
+
+/// Asks for `needed` at once: the missing ones go to `out.missing` (or the failure to ask
+/// to `out.errors`) and the deploy stops there.
+async fn preflight(
+    cluster: &Cluster,
+    needed: &[Permission],
+    out: &mut Outcome,
+) -> Result<(), Stopped> {
+    match access::missing(cluster, needed).await {
+        Ok(m) if m.is_empty() => Ok(()),
+        Ok(m) => {
+            out.missing = m;
+            Err(Stopped::Permissions)
+        }
+        Err(e) => {
+            out.errors.push(e);
+            Err(Stopped::Permissions)
+        }
+    }
 }
 
 /// Applies the set's ApplySet parent listing the kinds of `items` (`what`: apply/update).
@@ -260,6 +291,9 @@ async fn restore(
     };
     let state = match wait::wait(cluster, types, &items, opts.timeout, ready_opts, progress).await {
         Ok(r) if r.ready => crate::revision::Rollout::Succeeded,
+        Ok(r) if r.timed_out => crate::revision::Rollout::TimedOut {
+            reason: r.summary(),
+        },
         Ok(r) => crate::revision::Rollout::Failed {
             reason: r.summary(),
         },
@@ -284,10 +318,11 @@ async fn restore(
     rev.rollout = state.clone();
     match store.record(rev).await {
         Ok(n) => {
-            if let Err(e) = store.set_rollout(n, state).await {
+            if let Err(e) = store.set_rollout(n, state.clone()).await {
                 out.errors.push(e);
             }
             out.restored = Some(prev.number);
+            out.restored_rollout = Some(state);
         }
         Err(e) => out.errors.push(e),
     }
@@ -374,18 +409,37 @@ async fn run<'c>(
             return out.stop(Stopped::Check);
         }
     };
-    // 2. The namespace.
+    // 2. Every member is labelled with the set's ApplySet id.
+    let parent_name = plan::parent_name(&opts.set);
+    let id = plan::applyset_id(&parent_name, &opts.namespace);
+    for i in &mut items {
+        plan::label_member(&mut i.object, &id);
+    }
+    // 3. Permissions, all at once (reading the set's namespace included), before the
+    //    cluster is read.
     let ns_type = types.get("v1", "Namespace").cloned();
     let has_ns_item = items
         .iter()
         .any(|i| i.kind == "Namespace" && i.name == opts.namespace);
+    let reads_namespace = ns_type.is_some() && !has_ns_item;
+    if let Err(stop) = preflight(
+        cluster,
+        &needed(&items, &types, opts, reads_namespace),
+        &mut out,
+    )
+    .await
+    {
+        return out.stop(stop);
+    }
+    // 4. The namespace.
     if let Some(t) = &ns_type
-        && !has_ns_item
+        && reads_namespace
     {
         match cluster.get_object(t, None, &opts.namespace).await {
             Ok(Some(_)) => {}
             Ok(None) if opts.create_namespace => {
-                let object = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": opts.namespace}});
+                let mut object = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": opts.namespace}});
+                plan::label_member(&mut object, &id);
                 items.insert(
                     0,
                     Item {
@@ -398,6 +452,13 @@ async fn run<'c>(
                         line: 0,
                     },
                 );
+                let create: Vec<Permission> = ["create", "patch"]
+                    .iter()
+                    .map(|v| Permission::new(v, &t.group, &t.plural, None))
+                    .collect();
+                if let Err(stop) = preflight(cluster, &create, &mut out).await {
+                    return out.stop(stop);
+                }
             }
             Ok(None) => {
                 out.errors.push(Diagnostic::new(
@@ -414,24 +475,6 @@ async fn run<'c>(
                 out.errors.push(e);
                 return out.stop(Stopped::Check);
             }
-        }
-    }
-    // 3. Every member is labelled with the set's ApplySet id.
-    let parent_name = plan::parent_name(&opts.set);
-    let id = plan::applyset_id(&parent_name, &opts.namespace);
-    for i in &mut items {
-        plan::label_member(&mut i.object, &id);
-    }
-    // 4. Permissions, all at once.
-    match access::missing(cluster, &needed(&items, &types, opts)).await {
-        Ok(m) if !m.is_empty() => {
-            out.missing = m;
-            return out.stop(Stopped::Permissions);
-        }
-        Ok(_) => {}
-        Err(e) => {
-            out.errors.push(e);
-            return out.stop(Stopped::Permissions);
         }
     }
     // 5. A server-side dry run of everything.

@@ -46,27 +46,74 @@ fn key(f: &Finding) -> (String, String, String, String) {
 }
 
 /// Leaf fields of `applied` whose value differs in `live` (Secret values named, never shown).
+///
+/// The API server folds a Secret's `stringData` into `data` (base64): each `stringData`
+/// value is compared, encoded, with the live `data` value of its key, which it overrides.
 pub fn drift(item: &Item, applied: &Value, live: &Value) -> Vec<String> {
     let secret = item.kind == "Secret";
     let mut out = Vec::new();
-    walk(applied, live, &mut String::new(), &mut |path, want, got| {
-        if path.starts_with("status") {
-            return;
-        }
-        let shown = if secret && (path.starts_with("data") || path.starts_with("stringData")) {
-            format!("{}: {path} differs from what was applied", item.shown())
-        } else {
-            format!(
-                "{}: {path} is {} live, {} was applied",
-                item.shown(),
-                got.map(|g| g.to_string())
-                    .unwrap_or_else(|| "absent".into()),
-                want
-            )
-        };
-        out.push(shown);
-    });
+    let mut applied = applied.clone();
+    if secret {
+        out.extend(string_data_drift(item, &mut applied, live));
+    }
+    walk(
+        &applied,
+        live,
+        &mut String::new(),
+        &mut |path, want, got| {
+            if path.starts_with("status") {
+                return;
+            }
+            let shown = if secret && (path.starts_with("data") || path.starts_with("stringData")) {
+                format!("{}: {path} differs from what was applied", item.shown())
+            } else {
+                format!(
+                    "{}: {path} is {} live, {} was applied",
+                    item.shown(),
+                    got.map(|g| g.to_string())
+                        .unwrap_or_else(|| "absent".into()),
+                    want
+                )
+            };
+            out.push(shown);
+        },
+    );
     out
+}
+
+/// Takes `stringData` out of a Secret's `applied` (with the `data` keys it overrides) and
+/// compares each value, base64-encoded, with the live `data` value of its key. Names keys,
+/// never values.
+fn string_data_drift(item: &Item, applied: &mut Value, live: &Value) -> Vec<String> {
+    use base64::Engine as _;
+    let Some(m) = applied.as_object_mut() else {
+        return Vec::new();
+    };
+    let Some(Value::Object(string_data)) = m.remove("stringData") else {
+        return Vec::new();
+    };
+    if let Some(Value::Object(data)) = m.get_mut("data") {
+        for k in string_data.keys() {
+            data.remove(k);
+        }
+    }
+    let live_data = live.get("data");
+    string_data
+        .iter()
+        .filter(|(k, v)| {
+            let want = base64::engine::general_purpose::STANDARD.encode(text(v));
+            live_data
+                .and_then(|d| d.get(k.as_str()))
+                .and_then(Value::as_str)
+                != Some(want.as_str())
+        })
+        .map(|(k, _)| {
+            format!(
+                "{}: stringData.{k} differs from what was applied",
+                item.shown()
+            )
+        })
+        .collect()
 }
 
 fn walk(
@@ -159,28 +206,31 @@ pub async fn verify(
     })
     .await
     .map_err(|e| Diagnostic::new(Code::System, format!("verification stopped: {e}")))??;
-    let known: BTreeSet<_> = file_findings.iter().map(key).collect();
-    for f in outcome
-        .findings
-        .iter()
-        .filter(|f| crate::gate::Gate::counts(f))
-    {
-        if !known.contains(&key(f)) {
-            out.live_only.push(LiveFinding {
-                rule_id: f.rule_id.clone(),
-                severity: f.severity,
-                object: format!(
-                    "{}/{}/{}",
-                    f.resource.kind,
-                    f.resource.namespace.as_deref().unwrap_or("-"),
-                    f.resource.name
-                ),
-                path: f.path.clone(),
-                message: f.message.clone(),
-            });
-        }
-    }
+    out.live_only = live_only(file_findings, &outcome.findings);
     Ok(out)
+}
+
+/// The findings of the live objects that still count and that the scan of the files did
+/// not have (matched by rule, kind, name and path: a file may omit the namespace and the
+/// positions differ).
+pub fn live_only(file_findings: &[Finding], live_findings: &[Finding]) -> Vec<LiveFinding> {
+    let known: BTreeSet<_> = file_findings.iter().map(key).collect();
+    live_findings
+        .iter()
+        .filter(|f| crate::gate::Gate::counts(f) && !known.contains(&key(f)))
+        .map(|f| LiveFinding {
+            rule_id: f.rule_id.clone(),
+            severity: f.severity,
+            object: format!(
+                "{}/{}/{}",
+                f.resource.kind,
+                f.resource.namespace.as_deref().unwrap_or("-"),
+                f.resource.name
+            ),
+            path: f.path.clone(),
+            message: f.message.clone(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -231,6 +281,88 @@ mod tests {
             "{}",
             d[0]
         );
+    }
+
+    #[test]
+    fn secret_string_data_is_compared_with_the_live_data_it_became() {
+        // What the server stores for `stringData: {password: s3cret-value}`.
+        let applied = v("data: {user: YWRtaW4=}\nstringData: {password: s3cret-value}");
+        let live = v("data: {user: YWRtaW4=, password: czNjcmV0LXZhbHVl}\ntype: Opaque");
+        assert!(drift(&item("Secret"), &applied, &live).is_empty());
+        // stringData overrides a data value of the same key.
+        let both = v("data: {password: b2xk}\nstringData: {password: s3cret-value}");
+        assert!(drift(&item("Secret"), &both, &live).is_empty());
+        let changed = v("data: {user: YWRtaW4=, password: b3RoZXI=}");
+        let d = drift(&item("Secret"), &applied, &changed);
+        assert_eq!(
+            d,
+            ["Secret/a/x: stringData.password differs from what was applied"]
+        );
+        let gone = drift(&item("Secret"), &applied, &v("data: {user: YWRtaW4=}"));
+        assert_eq!(gone.len(), 1);
+        for line in d.iter().chain(&gone) {
+            assert!(
+                !line.contains("s3cret") && !line.contains("czNjcmV0"),
+                "{line}"
+            );
+        }
+    }
+
+    fn finding(rule: &str, name: &str, namespace: Option<&str>, path: &str) -> Finding {
+        let json = serde_json::json!({
+            "rule_id": rule, "rule_name": "r", "severity": "high",
+            "message": "m", "file": "a.yaml", "line": 1, "column": 1, "end_line": 1,
+            "end_column": 2, "document_index": 0, "source": null,
+            "resource": {"api_version": "apps/v1", "kind": "Deployment", "namespace": namespace, "name": name},
+            "path": path, "frameworks": {}, "fingerprint": "f", "suppressed": null
+        });
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn only_findings_the_files_did_not_have_are_live_only() {
+        let files = [
+            finding("CG1001", "web", None, "spec.template"),
+            finding("CG1002", "web", None, "spec.x"),
+        ];
+        let mut waived = finding("CG1003", "web", Some("shop"), "spec.y");
+        waived.suppressed = Some(crate::finding::Suppression {
+            kind: "external".into(),
+            justification: "j".into(),
+            owner: None,
+            expires: None,
+            ticket: None,
+        });
+        let live = [
+            // The same finding on the live object (which has its namespace): not new.
+            finding("CG1001", "web", Some("shop"), "spec.template"),
+            // Added live, e.g. by a mutating webhook.
+            finding(
+                "CG1001",
+                "web",
+                Some("shop"),
+                "spec.template.spec.containers[1]",
+            ),
+            finding("CG1002", "api", Some("shop"), "spec.x"),
+            waived,
+        ];
+        let got = live_only(&files, &live);
+        let shown: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|f| (f.rule_id.as_str(), f.object.as_str(), f.path.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "CG1001",
+                    "Deployment/shop/web",
+                    "spec.template.spec.containers[1]"
+                ),
+                ("CG1002", "Deployment/shop/api", "spec.x"),
+            ]
+        );
+        assert!(live_only(&files, &files).is_empty());
     }
 
     #[test]

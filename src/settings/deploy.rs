@@ -139,6 +139,18 @@ pub fn git_commit(path: &std::path::Path) -> Option<String> {
 }
 
 impl Settings {
+    /// Whether `deploy` validates the set first: `--validate` (`CONFGATE_VALIDATE`), else
+    /// `validate` of `[deploy]`.
+    pub fn deploy_validates(&self, flags: &DeployFlags) -> bool {
+        flags.validate
+            || self
+                .file
+                .deploy
+                .as_ref()
+                .and_then(|d| d.validate)
+                .unwrap_or(false)
+    }
+
     /// `deploy`'s options and the paths it deploys; `default_namespace` is the context's.
     pub fn deploy(
         &self,
@@ -147,11 +159,14 @@ impl Settings {
     ) -> Result<(DeployOptions, Vec<String>), Diagnostic> {
         let file = self.file.deploy.clone().unwrap_or_default();
         let mut paths = flags.paths.clone();
-        if let Some(d) = flags
-            .config_dir
-            .clone()
-            .or_else(|| file.config_dir.as_ref().map(|d| self.dir_abs().join(d)))
-        {
+        // `config-dir` of `[deploy]` is the default set: only when neither PATHs nor
+        // `--config-dir` name one (`generate --deploy` gives its output directory).
+        let config_dir = match &flags.config_dir {
+            Some(d) => Some(d.clone()),
+            None if paths.is_empty() => file.config_dir.as_ref().map(|d| self.dir_abs().join(d)),
+            None => None,
+        };
+        if let Some(d) = config_dir {
             paths.push(d.display().to_string());
         }
         if paths.is_empty() {
@@ -223,5 +238,70 @@ impl Settings {
             },
         };
         Ok((opts, paths))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::DeploySection;
+    use std::path::Path;
+
+    fn settings(section: DeploySection) -> Settings {
+        let file = crate::settings::FileConfig {
+            deploy: Some(section),
+            ..Default::default()
+        };
+        Settings::from_file(file, Path::new("/repo"), Path::new("/repo/sub"))
+    }
+
+    fn paths(s: &Settings, flags: &DeployFlags) -> Vec<String> {
+        let flags = DeployFlags {
+            set: Some("web".into()),
+            ..flags.clone()
+        };
+        match s.deploy(&flags, "default") {
+            Ok((_, p)) => p,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn the_files_config_dir_is_used_only_when_nothing_else_names_the_manifests() {
+        let s = settings(DeploySection {
+            config_dir: Some("deploy/prod".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            paths(&s, &DeployFlags::default()),
+            ["/repo/deploy/prod".to_string()]
+        );
+        // `generate --deploy` and `deploy PATH`: the PATHs alone, never planned twice.
+        let given = DeployFlags {
+            paths: vec!["out/prod".into()],
+            ..Default::default()
+        };
+        assert_eq!(paths(&s, &given), ["out/prod".to_string()]);
+        let flag = DeployFlags {
+            config_dir: Some("other".into()),
+            ..Default::default()
+        };
+        assert_eq!(paths(&s, &flag), ["other".to_string()]);
+    }
+
+    #[test]
+    fn validate_comes_from_the_flag_or_the_section() {
+        let on = settings(DeploySection {
+            validate: Some(true),
+            ..Default::default()
+        });
+        let off = settings(DeploySection::default());
+        assert!(on.deploy_validates(&DeployFlags::default()));
+        assert!(!off.deploy_validates(&DeployFlags::default()));
+        let flag = DeployFlags {
+            validate: true,
+            ..Default::default()
+        };
+        assert!(off.deploy_validates(&flag));
     }
 }

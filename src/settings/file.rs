@@ -120,6 +120,8 @@ pub struct DeploySection {
     pub config_dir: Option<PathBuf>,
     pub namespace: Option<String>,
     pub create_namespace: Option<bool>,
+    /// Validate the set before deploying (as `--validate`).
+    pub validate: Option<bool>,
     pub wait_for_rollout: Option<bool>,
     pub timeout: Option<f64>,
     pub verify: Option<bool>,
