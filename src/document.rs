@@ -255,8 +255,9 @@ impl fmt::Display for ResourceId {
     }
 }
 
-/// One Kubernetes object with its origin and positions.
-#[derive(Debug)]
+/// One Kubernetes object with its origin and positions. Cloning copies the tree (the
+/// source text is shared).
+#[derive(Clone, Debug)]
 pub struct Document {
     pub file: Arc<SourceFile>,
     /// Index of the YAML document in its file.

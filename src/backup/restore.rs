@@ -254,7 +254,7 @@ pub async fn restore_objects(
 ) -> Result<(), Diagnostic> {
     out.selected = objects.len();
     let docs = documents(id, &objects, &scanner.options().load);
-    let plan_docs = clone_docs(&docs);
+    let plan_docs = docs.to_vec();
     let s = scanner.clone();
     let scan = tokio::task::spawn_blocking(move || s.scan_documents(docs))
         .await
@@ -294,19 +294,6 @@ pub async fn restore_objects(
         out.stopped = Some(Stopped::Apply);
     }
     Ok(())
-}
-
-fn clone_docs(docs: &[Document]) -> Vec<Document> {
-    docs.iter()
-        .map(|d| Document {
-            file: d.file.clone(),
-            index: d.index,
-            item: d.item,
-            tree: d.tree.clone(),
-            source: d.source.clone(),
-            resource: d.resource.clone(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -269,15 +269,18 @@ impl Store {
         }
     }
 
-    /// The relative paths of every file of backup `id`.
-    pub async fn files(&self, id: &str) -> Result<Vec<String>, Diagnostic> {
-        let dir = self.path(id);
-        let metas: Vec<object_store::ObjectMeta> = self
-            .inner
-            .list(Some(&dir))
+    /// Every file of backup `id`, as the store describes it.
+    async fn metas(&self, id: &str) -> Result<Vec<object_store::ObjectMeta>, Diagnostic> {
+        self.inner
+            .list(Some(&self.path(id)))
             .try_collect()
             .await
-            .map_err(|e| self.err("cannot list", id, &e))?;
+            .map_err(|e| self.err("cannot list", id, &e))
+    }
+
+    /// The relative paths of every file of backup `id`.
+    pub async fn files(&self, id: &str) -> Result<Vec<String>, Diagnostic> {
+        let metas = self.metas(id).await?;
         let base = self
             .prefix
             .as_ref()
@@ -294,13 +297,7 @@ impl Store {
 
     /// Seconds since the epoch of the newest file of backup `id`.
     pub async fn last_modified(&self, id: &str) -> Result<Option<i64>, Diagnostic> {
-        let dir = self.path(id);
-        let metas: Vec<object_store::ObjectMeta> = self
-            .inner
-            .list(Some(&dir))
-            .try_collect()
-            .await
-            .map_err(|e| self.err("cannot list", id, &e))?;
+        let metas = self.metas(id).await?;
         Ok(metas.iter().map(|m| m.last_modified.timestamp()).max())
     }
 

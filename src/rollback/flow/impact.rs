@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::{RollbackOptions, base_options, clone_docs, scan, workload_refs};
+use super::{RollbackOptions, base_options, scan, workload_refs};
 use crate::cluster::observe::WorkloadRef;
 use crate::cluster::{Cluster, live};
 use crate::deploy::{self, Outcome, apply::Types};
@@ -221,7 +221,7 @@ pub async fn analyse(
                 cluster,
                 scanner.clone(),
                 gate,
-                clone_docs(&docs),
+                docs.to_vec(),
                 &base_options(opts),
                 &deploy::wait::NoWaitProgress,
             )

@@ -66,19 +66,6 @@ pub struct RollbackOptions {
     pub author: String,
 }
 
-fn clone_docs(docs: &[Document]) -> Vec<Document> {
-    docs.iter()
-        .map(|d| Document {
-            file: d.file.clone(),
-            index: d.index,
-            item: d.item,
-            tree: d.tree.clone(),
-            source: d.source.clone(),
-            resource: d.resource.clone(),
-        })
-        .collect()
-}
-
 fn workload_refs(docs: &[Document], namespace: &str) -> Vec<WorkloadRef> {
     let mut out: Vec<WorkloadRef> = docs
         .iter()

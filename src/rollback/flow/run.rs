@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::impact::{Impact, documents};
 use super::strategies::{incremental, whole};
-use super::{HealthCheck, RollbackOptions, base_options, clone_docs, scan};
+use super::{HealthCheck, RollbackOptions, base_options, scan};
 use crate::cluster::Cluster;
 use crate::cluster::observe::{self, WorkloadRef};
 use crate::deploy::{self, Outcome, wait::WaitProgress};
@@ -292,7 +292,7 @@ pub(super) async fn apply_target(
         cluster,
         scanner.clone(),
         gate,
-        clone_docs(&impact.docs),
+        impact.docs.to_vec(),
         &d,
         progress,
     )

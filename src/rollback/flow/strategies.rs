@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::impact::{Impact, documents};
 use super::run::{Ended, Executed, Step, apply_target, measure, settle, stopped_why, wait_healthy};
-use super::{RollbackOptions, base_options, clone_docs, workload_refs};
+use super::{RollbackOptions, base_options, workload_refs};
 use crate::cluster::Cluster;
 use crate::cluster::observe::WorkloadRef;
 use crate::deploy::{self, Stopped, plan, wait::WaitProgress};
@@ -203,22 +203,10 @@ pub(super) async fn incremental(
     let mut applied_refs: Vec<WorkloadRef> = Vec::new();
     for (k, step) in steps.iter().enumerate() {
         let step_start = Instant::now();
-        let docs: Vec<Document> = clone_docs(
-            &step
-                .iter()
-                .map(|&j| {
-                    let d = &impact.docs[order[j]];
-                    Document {
-                        file: d.file.clone(),
-                        index: d.index,
-                        item: d.item,
-                        tree: d.tree.clone(),
-                        source: d.source.clone(),
-                        resource: d.resource.clone(),
-                    }
-                })
-                .collect::<Vec<_>>(),
-        );
+        let docs: Vec<Document> = step
+            .iter()
+            .map(|&j| impact.docs[order[j]].clone())
+            .collect();
         let what = if step.len() == 1 {
             let r = &impact.docs[order[step[0]]].resource;
             format!("step {}/{total}: {}/{}", k + 1, r.kind, r.name)
