@@ -541,6 +541,10 @@ pub struct BackupArgs {
     /// metrics: the metric name prefix (default [monitor] metric-prefix, else confgate).
     #[arg(long, value_name = "PREFIX")]
     pub metric_prefix: Option<String>,
+    /// Do not scan what is backed up (the manifest then has no scan summary; a restore
+    /// always scans what it restores).
+    #[arg(long)]
+    pub no_scan: bool,
     /// Seconds a restore's apply may take (default 600).
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use super::format::{
     self, BackupKind, Entry, FORMAT, GZIP, Manifest, Pack, ScanSummary, Totals, canonical,
-    sha256_hex,
+    pack_name, sha256_hex,
 };
 use super::store::Store;
 use super::{keys, load};
@@ -43,7 +43,8 @@ pub struct CreateOptions {
     pub parent: Option<String>,
     /// Object JSON per pack before a new pack is started.
     pub pack_bytes: usize,
-    /// Scan the backed-up objects and record the summary.
+    /// Scan what the backup stores (a full backup: every object; an incremental: the new
+    /// and changed ones) and record the summary.
     pub scan: bool,
 }
 
@@ -157,11 +158,6 @@ impl PackWriter {
     }
 }
 
-/// The file name of pack `n`.
-pub fn pack_name(n: u32) -> String {
-    format!("pack-{n:04}.bin")
-}
-
 /// How a backup went.
 #[derive(Debug)]
 pub struct Created {
@@ -216,7 +212,7 @@ pub async fn create(
         exclude_kinds: opts.exclude_kinds.clone(),
         ..ReadOptions::default()
     };
-    let keep_for_scan = scanner.is_some();
+    let keep_for_scan = scanner.is_some() && opts.scan;
     let id_for_read = id.clone();
     let read = async move {
         let mut entries: Vec<Entry> = Vec::new();
@@ -253,6 +249,7 @@ pub async fn create(
                     namespace.clone(),
                     name.clone(),
                 );
+                let mut stored_here = false;
                 let entry = match base.get(&identity).filter(|e| e.sha256 == hash) {
                     Some(e) => {
                         totals.unchanged += 1;
@@ -262,6 +259,7 @@ pub async fn create(
                         }
                     }
                     None => {
+                        stored_here = true;
                         totals.changed += 1;
                         totals.stored_raw_bytes += bytes.len() as u64;
                         let (pack, offset, length) = writer.add(&bytes);
@@ -281,7 +279,8 @@ pub async fn create(
                     }
                 };
                 entries.push(entry);
-                if keep_for_scan && !secret {
+                // An unchanged object was scanned with the backup that stores it.
+                if keep_for_scan && !secret && stored_here {
                     kept.push(o);
                 }
             }
@@ -345,9 +344,20 @@ pub async fn create(
             ))
     });
 
-    let scan = match scanner {
-        Some((scanner, gate)) => summarise(scanner, gate, kept).await?,
-        None => ScanSummary::default(),
+    let scan = match scanner.filter(|_| opts.scan) {
+        Some((scanner, gate)) => {
+            let mut s = summarise(scanner, gate, kept).await?;
+            s.scope = if parent.is_some() {
+                "changed".into()
+            } else {
+                "all".into()
+            };
+            s
+        }
+        None => ScanSummary {
+            scope: "none".into(),
+            ..ScanSummary::default()
+        },
     };
     let mut manifest = Manifest {
         format: FORMAT.into(),
@@ -406,5 +416,6 @@ async fn summarise(
         findings,
         blocking: gate.blocking(&outcome.findings).count() as u64,
         fail_on: gate.fail_on.as_str().to_string(),
+        scope: String::new(),
     })
 }

@@ -33,6 +33,11 @@ pub const MANIFEST: &str = "manifest.json";
 /// The compression of packs.
 pub const GZIP: &str = "gzip";
 
+/// The file name of pack `n` inside a backup's directory.
+pub fn pack_name(n: u32) -> String {
+    format!("pack-{n:04}.bin")
+}
+
 /// Full or incremental.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -140,6 +145,11 @@ pub struct ScanSummary {
     /// Findings at or above the gate.
     pub blocking: u64,
     pub fail_on: String,
+    /// What was scanned: `all` objects (a full backup), the `changed` ones (an incremental:
+    /// the others were scanned with the backup that stores them), or `none` (`--no-scan`).
+    /// Secrets are not scanned here; every restore scans what it restores.
+    #[serde(default)]
+    pub scope: String,
 }
 
 /// A backup's manifest.

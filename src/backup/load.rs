@@ -9,8 +9,7 @@ use std::io::Read as _;
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::create::pack_name;
-use super::format::{Entry, Manifest, sha256_hex};
+use super::format::{Entry, Manifest, pack_name, sha256_hex};
 use super::keys;
 use super::store::Store;
 use crate::diag::{Code, Diagnostic};

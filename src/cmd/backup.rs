@@ -619,7 +619,7 @@ async fn with_cluster(
                     _ => None,
                 },
                 pack_bytes: bs.pack_bytes,
-                scan: true,
+                scan: !args.no_scan && bs.scan,
             };
             match create::create(c, store, &master, Some((&scanner, gate)), &opts).await {
                 Ok(created) => {

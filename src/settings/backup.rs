@@ -38,6 +38,8 @@ pub struct BackupSettings {
     pub kinds: Vec<String>,
     pub exclude_kinds: Vec<String>,
     pub pack_bytes: usize,
+    /// Scan what is backed up.
+    pub scan: bool,
     pub state_dir: PathBuf,
     pub retention: Policy,
     pub providers: BTreeMap<String, String>,
@@ -134,6 +136,7 @@ impl Settings {
             kinds: file.kinds.clone().unwrap_or_default(),
             exclude_kinds: file.exclude_kinds.clone().unwrap_or_default(),
             pack_bytes: usize::try_from(pack_bytes).unwrap_or(32 * 1024 * 1024),
+            scan: file.scan.unwrap_or(true),
             state_dir,
             retention,
             providers: file.providers.clone().unwrap_or_default(),

@@ -188,6 +188,8 @@ pub struct BackupSection {
     pub endpoint: Option<String>,
     /// Plain HTTP to the store (emulators; also `CONFGATE_BACKUP_ALLOW_HTTP`).
     pub allow_http: Option<bool>,
+    /// Scan what is backed up and record the summary (default true).
+    pub scan: Option<bool>,
     /// File holding the master key (else `CONFGATE_BACKUP_KEY`).
     pub key_file: Option<PathBuf>,
     /// Command printing the master key (a secret manager's CLI).
