@@ -85,7 +85,6 @@ pub fn skipped(obj: &Value) -> bool {
 
 /// A pack being filled.
 struct PackWriter {
-    id: String,
     key: Key,
     limit: usize,
     index: u32,
@@ -151,7 +150,6 @@ impl PackWriter {
         if let Some(tx) = &self.tx {
             let _ = tx.send((self.index, sealed, pack));
         }
-        let _ = &self.id;
         self.index += 1;
         self.raw = 0;
         self.objects = 0;
@@ -196,7 +194,6 @@ pub async fn create(
 
     let (tx, mut rx) = mpsc::unbounded_channel::<(u32, Vec<u8>, Pack)>();
     let mut writer = PackWriter {
-        id: id.clone(),
         key: data_key.clone(),
         limit: opts.pack_bytes.max(1),
         index: 0,
