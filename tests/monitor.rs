@@ -375,6 +375,70 @@ fn watch_mode_checks_until_the_duration_and_keeps_a_history_that_survives_corrup
     assert!(file.exists());
 }
 
+/// `--watch` reads through watch streams: the pods are listed once and then followed,
+/// however many checks run, and a change made during the watch shows in a later check.
+#[test]
+fn watch_mode_follows_watch_streams_instead_of_listing_every_check() {
+    let tc = cluster();
+    let s = Scratch::new();
+    deploy(
+        &s,
+        &tc,
+        &workload("api", "registry.example.com/api:1.0", 1),
+        "60",
+    )
+    .expect_code(0);
+    let pods = format!("/api/v1/namespaces/{NS}/pods");
+    let before = tc.request_count(&pods);
+    let k = tc.kubeconfig_path().display().to_string();
+    let dir = s.path().to_path_buf();
+    let watch = std::thread::spawn(move || {
+        run_in(
+            &dir,
+            &[
+                "monitor",
+                "-n",
+                NS,
+                "--watch",
+                "--interval",
+                "0.5",
+                "--duration",
+                "6",
+                "--kubeconfig",
+                &k,
+            ],
+        )
+    });
+    let history = s.path().join(".confgate/monitor-history.jsonl");
+    let start = Instant::now();
+    while !history.exists() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no first check");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A second workload appears while the monitor watches (its pods made by the controller).
+    let mut extra = workload("extra", "registry.example.com/extra:1.0", 2);
+    extra = extra.replacen("metadata:\n", &format!("metadata:\n  namespace: {NS}\n"), 1);
+    tc.load_yaml(&extra).unwrap();
+    let r = watch.join().unwrap();
+    r.expect_code(0);
+    let checks = r.stdout.matches("namespaces checked").count();
+    assert!(checks >= 6, "{checks} checks:\n{}", r.stdout);
+    // One list and the watch it starts (re-opened at most once in 6 s), not a list a check.
+    let reads = tc.request_count(&pods) - before;
+    assert!(
+        (1..=3).contains(&reads),
+        "{reads} pod reads for {checks} checks"
+    );
+    let last = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(NS))
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(last.contains("/3 ready"), "last check: {last}\n{}", r.stdout);
+}
+
 #[test]
 fn serve_metrics_is_scraped_by_a_real_prometheus_and_a_taken_port_is_an_error() {
     let tc = cluster();

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 
 use super::Cluster;
 use super::discovery::ResourceType;
-use super::ops::Change;
+use super::ops::{Change, Selectors};
 
 pub use crate::k8s::INVENTORY_KINDS;
 
@@ -74,6 +74,14 @@ impl Mirror {
             .unwrap_or(false)
     }
 
+    /// Every type was listed once or is failing now (waiting longer tells nothing new).
+    pub fn settled(&self) -> bool {
+        self.state
+            .lock()
+            .map(|s| s.synced.union(&s.failing.keys().cloned().collect()).count() >= self.types)
+            .unwrap_or(true)
+    }
+
     /// The failures of the types failing now (type: message).
     pub fn failing(&self) -> Vec<String> {
         self.state
@@ -91,6 +99,19 @@ impl Mirror {
                     .values()
                     .flat_map(|m| m.values().cloned())
                     .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The objects of one mirrored type (by its qualified name, e.g. `deployments.apps`).
+    pub fn objects_of(&self, qualified: &str) -> Vec<Value> {
+        self.state
+            .lock()
+            .map(|s| {
+                s.objects
+                    .get(qualified)
+                    .map(|m| m.values().cloned().collect())
+                    .unwrap_or_default()
             })
             .unwrap_or_default()
     }
@@ -172,21 +193,58 @@ fn version_of(v: &Value) -> Option<String> {
 
 /// Keeps `mirror` current for `types` until the task is dropped.
 pub async fn run(cluster: Cluster, types: Vec<ResourceType>, mirror: Arc<Mirror>) {
-    let tasks = types.into_iter().map(|t| {
+    let follows = types
+        .into_iter()
+        .map(|t| Follow {
+            t,
+            namespace: None,
+            fields: None,
+        })
+        .collect();
+    run_selected(cluster, follows, mirror).await
+}
+
+/// One type to follow: in one namespace or all, only the objects matching a field
+/// selector when given (e.g. Events of `type=Warning`). Its objects are kept under
+/// [`Follow::name`].
+#[derive(Clone, Debug)]
+pub struct Follow {
+    pub t: ResourceType,
+    pub namespace: Option<String>,
+    pub fields: Option<String>,
+}
+
+impl Follow {
+    /// The type's qualified name, with `@namespace` when one namespace is followed.
+    pub fn name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{}@{ns}", self.t.qualified()),
+            None => self.t.qualified(),
+        }
+    }
+}
+
+/// [`run`] for [`Follow`]s (each kept under its own name; a [`Mirror`] made for them
+/// counts one type per follow).
+pub async fn run_selected(cluster: Cluster, follows: Vec<Follow>, mirror: Arc<Mirror>) {
+    let tasks = follows.into_iter().map(|f| {
         let cluster = cluster.clone();
         let mirror = mirror.clone();
-        async move { follow(&cluster, &t, &mirror).await }
+        async move { follow(&cluster, &f, &mirror).await }
     });
     futures::future::join_all(tasks).await;
 }
 
-async fn follow(cluster: &Cluster, t: &ResourceType, mirror: &Mirror) {
-    let name = t.qualified();
+async fn follow(cluster: &Cluster, f: &Follow, mirror: &Mirror) {
+    let sel = Selectors::fields(f.fields.as_deref());
+    let t = &f.t;
+    let ns = f.namespace.as_deref();
+    let name = f.name();
     // The server ends each watch before the client's read timeout would cut it.
     let watch_secs = (cluster.timeout().as_secs().saturating_sub(1)).clamp(1, 290) as u32;
     let mut backoff = Duration::from_millis(500);
     loop {
-        let (items, mut rv) = match cluster.list_versioned(t, None, None).await {
+        let (items, mut rv) = match cluster.list_selected(t, ns, &sel).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::warn!(resource = %name, error = %e.message, "inventory list failed");
@@ -199,7 +257,7 @@ async fn follow(cluster: &Cluster, t: &ResourceType, mirror: &Mirror) {
         mirror.replace(&name, items);
         backoff = Duration::from_millis(500);
         'watching: loop {
-            let stream = match cluster.watch_type(t, &rv, watch_secs).await {
+            let stream = match cluster.watch_selected(t, ns, &rv, watch_secs, &sel).await {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!(resource = %name, error = %e.message, "inventory watch failed");

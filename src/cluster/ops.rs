@@ -199,6 +199,18 @@ impl Cluster {
         namespace: Option<&str>,
         labels: Option<&str>,
     ) -> Result<(Vec<Value>, String), Diagnostic> {
+        self.list_selected(t, namespace, &Selectors::labels(labels))
+            .await
+    }
+
+    /// Every object of a type matching label and field selectors (all pages), with the
+    /// list's resourceVersion.
+    pub async fn list_selected(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        sel: &Selectors<'_>,
+    ) -> Result<(Vec<Value>, String), Diagnostic> {
         let ns = namespace.filter(|_| t.namespaced);
         let what = match ns {
             Some(n) => format!("list {} in namespace {n}", t.qualified()),
@@ -212,10 +224,13 @@ impl Cluster {
             if !token.is_empty() {
                 lp = lp.continue_token(&token);
             }
-            if let Some(l) = labels {
+            if let Some(l) = sel.labels {
                 lp = lp.labels(l);
             }
-            let page: Value = retry::read(self, &what, || {
+            if let Some(f) = sel.fields {
+                lp = lp.fields(f);
+            }
+            let mut page: Value = retry::read(self, &what, || {
                 let req = kube::core::Request::new(url.clone()).list(&lp);
                 async move {
                     let req = req.map_err(kube::Error::BuildRequest)?;
@@ -223,8 +238,9 @@ impl Cluster {
                 }
             })
             .await?;
-            if let Some(items) = page.get("items").and_then(Value::as_array) {
-                out.extend(items.iter().cloned().map(|mut v| {
+            // The items are moved out of the page, not copied (a page of pods is large).
+            if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
+                out.extend(items.into_iter().map(|mut v| {
                     typed(&mut v, t);
                     v
                 }));
@@ -425,12 +441,38 @@ impl Cluster {
         resource_version: &str,
         timeout_secs: u32,
     ) -> Result<impl Stream<Item = Result<Change, Diagnostic>> + use<'_>, Diagnostic> {
+        self.watch_selected(
+            t,
+            None,
+            resource_version,
+            timeout_secs,
+            &Selectors::default(),
+        )
+        .await
+    }
+
+    /// [`Self::watch_type`] of the objects matching label and field selectors, in one
+    /// namespace or all.
+    pub async fn watch_selected(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        resource_version: &str,
+        timeout_secs: u32,
+        sel: &Selectors<'_>,
+    ) -> Result<impl Stream<Item = Result<Change, Diagnostic>> + use<'_>, Diagnostic> {
         let what = format!("watch {}", t.qualified());
-        let wp = WatchParams {
+        let mut wp = WatchParams {
             bookmarks: true,
             ..WatchParams::default().timeout(timeout_secs)
         };
-        let api = self.api(t, None);
+        if let Some(l) = sel.labels {
+            wp = wp.labels(l);
+        }
+        if let Some(f) = sel.fields {
+            wp = wp.fields(f);
+        }
+        let api = self.api(t, namespace);
         let stream = tokio::time::timeout(self.timeout(), api.watch(&wp, resource_version))
             .await
             .map_err(|_| self.timed_out(&what))?
@@ -452,6 +494,29 @@ impl Cluster {
                 )),
                 Err(d) => Err(d),
             }))
+    }
+}
+
+/// Label and field selectors of a list or a watch (`labelSelector`, `fieldSelector`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Selectors<'a> {
+    pub labels: Option<&'a str>,
+    pub fields: Option<&'a str>,
+}
+
+impl<'a> Selectors<'a> {
+    pub fn labels(labels: Option<&'a str>) -> Selectors<'a> {
+        Selectors {
+            labels,
+            fields: None,
+        }
+    }
+
+    pub fn fields(fields: Option<&'a str>) -> Selectors<'a> {
+        Selectors {
+            labels: None,
+            fields,
+        }
     }
 }
 

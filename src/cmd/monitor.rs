@@ -154,8 +154,22 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<Status> {
         let started = Instant::now();
         let mut last;
         let mut wait = ms.interval;
+        // --watch follows the cluster with watch streams (started once its API can be
+        // discovered); one check lists.
+        let mut feed = None;
+        let mut cache = confgate::monitor::ScanCache::default();
         loop {
-            let snap = confgate::monitor::collect(c, &scanner, &ms.options).await;
+            if args.watch && feed.is_none() {
+                feed = confgate::monitor::Feed::start(c, &ms.options).await.ok();
+            }
+            let snap = confgate::monitor::collect_with(
+                c,
+                &scanner,
+                &ms.options,
+                feed.as_ref(),
+                &mut cache,
+            )
+            .await;
             let records = history::records(&snap, &ms.options.namespaces);
             if let Err(e) = hist.append(&records) {
                 eprintln!("confgate: warning: history not written: {e}");

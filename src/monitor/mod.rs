@@ -2,13 +2,15 @@
 //! and confgate's own lifecycle (the last deploy and rollback of every set, from the
 //! revision store).
 //!
-//! One monitoring pass ([`collect`]) reads the namespaces' pods, workloads and Events (one
-//! cluster-wide list per type when many namespaces are watched, else one list per
-//! namespace, a few at a time), scans the live workloads once with the same rules as
-//! `confgate scan`, and summarises each namespace with a pure function ([`summarise`]):
+//! One monitoring pass ([`collect`]) reads the namespaces' pods, workloads and Warning
+//! Events (the kinds side by side; one cluster-wide list per kind when many namespaces are
+//! watched, else one list per namespace), scans the live workloads once with the same
+//! rules as `confgate scan`, and summarises each namespace with a pure function ([`summarise`]):
 //! the shared health score ([`crate::health`]), pods by phase, replicas, restarts, live
 //! findings and the security/compliance scores. [`expose`] renders a [`Snapshot`] as
-//! Prometheus text, JSON or CSV.
+//! Prometheus text, JSON or CSV. `--watch` and `serve --metrics` read through a [`Feed`]
+//! (list once, then watch streams) and reuse the last live scan while the workloads stay
+//! the same ([`ScanCache`]).
 
 pub mod alert;
 pub mod expose;
@@ -272,10 +274,12 @@ async fn list_grouped(
     cluster: &Cluster,
     t: &ResourceType,
     opts: &MonitorOptions,
+    fields: Option<&str>,
 ) -> Result<BTreeMap<String, Vec<Value>>, Diagnostic> {
+    let sel = crate::cluster::ops::Selectors::fields(fields);
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     if opts.all_namespaces || opts.namespaces.len() > 4 {
-        for o in cluster.list_objects(t, None, None).await? {
+        for o in cluster.list_selected(t, None, &sel).await?.0 {
             let ns = str_at(&o, "/metadata/namespace").to_string();
             if opts.all_namespaces || opts.namespaces.contains(&ns) {
                 out.entry(ns).or_default().push(o);
@@ -286,43 +290,166 @@ async fn list_grouped(
         let lists = futures::future::join_all(
             opts.namespaces
                 .iter()
-                .map(|ns| cluster.list_objects(t, Some(ns.as_str()), None)),
+                .map(|ns| cluster.list_selected(t, Some(ns.as_str()), &sel)),
         )
         .await;
         for (ns, r) in opts.namespaces.iter().zip(lists) {
-            out.insert(ns.clone(), r?);
+            out.insert(ns.clone(), r?.0);
         }
     }
     Ok(out)
 }
 
-/// One monitoring pass over the namespaces of `opts`.
-pub async fn collect(cluster: &Cluster, scanner: &Arc<Scanner>, opts: &MonitorOptions) -> Snapshot {
-    let started = Instant::now();
-    let mut snap = Snapshot {
-        taken_at: jiff::Timestamp::now().as_second(),
-        context: cluster.context().to_string(),
-        reachable: true,
-        ..Snapshot::default()
-    };
-    let kinds = [
-        ("v1", "Pod"),
-        ("apps/v1", "Deployment"),
-        ("apps/v1", "StatefulSet"),
-        ("apps/v1", "DaemonSet"),
-        ("v1", "Event"),
-    ];
-    let mut lists: Vec<BTreeMap<String, Vec<Value>>> = Vec::new();
-    for (v, k) in kinds {
-        let listed = match cluster.resource_type(v, k).await {
-            Ok(t) => list_grouped(cluster, &t, opts).await,
-            Err(e) => Err(e),
+/// The kinds a pass reads, in the order of [`Lists`]: pods, the workloads, and the
+/// Warning Events (the only Events the health score counts, selected by the server).
+const KINDS: [(&str, &str, Option<&str>); 5] = [
+    ("v1", "Pod", None),
+    ("apps/v1", "Deployment", None),
+    ("apps/v1", "StatefulSet", None),
+    ("apps/v1", "DaemonSet", None),
+    ("v1", "Event", Some("type=Warning")),
+];
+
+/// What a pass read, per kind of [`KINDS`], grouped by namespace.
+type Lists = Vec<BTreeMap<String, Vec<Value>>>;
+
+/// The watched namespaces' objects, kept current by watch streams for `--watch` and
+/// `serve --metrics`: each kind of a pass is listed once, then followed (a re-list only
+/// after the server expires a watch or the connection is lost), so a pass reads memory
+/// instead of re-listing every pod.
+pub struct Feed {
+    mirror: Arc<crate::cluster::mirror::Mirror>,
+    /// The mirror's names of each kind of [`KINDS`] (one per followed namespace; none when
+    /// the kind is not served or cannot be watched).
+    names: Vec<Vec<String>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Feed {
+    /// Starts following the kinds of a pass (the served ones) in the background: in each
+    /// watched namespace when a few are watched (what namespace-scoped permissions allow),
+    /// cluster-wide otherwise. An error when the cluster's API cannot be discovered (try
+    /// again on a later pass).
+    pub async fn start(cluster: &Cluster, opts: &MonitorOptions) -> Result<Feed, Diagnostic> {
+        use crate::cluster::mirror::{Follow, Mirror, run_selected};
+        let served = crate::cluster::discovery::discover(cluster).await?;
+        let scopes: Vec<Option<String>> = if opts.all_namespaces || opts.namespaces.len() > 4 {
+            vec![None]
+        } else {
+            opts.namespaces.iter().cloned().map(Some).collect()
         };
-        match listed {
+        let mut follows = Vec::new();
+        let mut names = Vec::new();
+        for (v, k, fields) in KINDS {
+            let mut of_kind = Vec::new();
+            if let Some(t) = served
+                .iter()
+                .find(|t| t.api_version == v && t.kind == k)
+                .filter(|t| t.can("list") && t.can("watch"))
+            {
+                for ns in &scopes {
+                    let f = Follow {
+                        t: t.clone(),
+                        namespace: ns.clone(),
+                        fields: fields.map(str::to_string),
+                    };
+                    of_kind.push(f.name());
+                    follows.push(f);
+                }
+            }
+            names.push(of_kind);
+        }
+        let mirror = Mirror::new(follows.len());
+        let task = tokio::spawn(run_selected(cluster.clone(), follows, mirror.clone()));
+        Ok(Feed {
+            mirror,
+            names,
+            task,
+        })
+    }
+
+    /// Every followed kind was listed, waiting for it up to `limit` (or until each kind
+    /// not listed yet is failing).
+    async fn ready(&self, limit: std::time::Duration) -> bool {
+        let wait = async {
+            while !self.mirror.settled() {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, wait).await;
+        // A kind failing now may be stale (its watch is down): the pass lists instead.
+        self.mirror.synced() && self.mirror.failing().is_empty()
+    }
+
+    fn lists(&self, opts: &MonitorOptions) -> Lists {
+        self.names
+            .iter()
+            .map(|names| {
+                let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+                for name in names {
+                    for o in self.mirror.objects_of(name) {
+                        let ns = str_at(&o, "/metadata/namespace").to_string();
+                        if opts.all_namespaces || opts.namespaces.contains(&ns) {
+                            out.entry(ns).or_default().push(o);
+                        }
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The live scan of the last pass, kept while the scanned workloads stay the same (a
+/// watch pass over an unchanged cluster scans nothing).
+#[derive(Default)]
+pub struct ScanCache {
+    last: Option<([u8; 32], Arc<LiveScan>)>,
+}
+
+/// What a pass keeps of a live scan.
+pub struct LiveScan {
+    rules: Vec<crate::catalog::Rule>,
+    findings: Vec<Finding>,
+}
+
+/// Lists the kinds of a pass side by side. The cluster is unreachable when the pod list
+/// fails for anything but a denial.
+async fn list_all(
+    cluster: &Cluster,
+    served: &[ResourceType],
+    opts: &MonitorOptions,
+    snap: &mut Snapshot,
+) -> Lists {
+    let listed = futures::future::join_all(KINDS.iter().map(|(v, k, fields)| async move {
+        let t = served
+            .iter()
+            .find(|t| t.api_version == *v && t.kind == *k)
+            .ok_or_else(|| {
+                Diagnostic::new(
+                    Code::InvalidObject,
+                    format!(
+                        "{v} {k} is not served by {} (context {})",
+                        cluster.server(),
+                        cluster.context()
+                    ),
+                )
+            })?;
+        list_grouped(cluster, t, opts, *fields).await
+    }))
+    .await;
+    let mut lists = Vec::new();
+    for (i, l) in listed.into_iter().enumerate() {
+        match l {
             Ok(l) => lists.push(l),
             Err(e) => {
-                // The first read failing for anything but a denial: the cluster is lost.
-                if e.code != Code::Forbidden && lists.is_empty() {
+                if i == 0 && e.code != Code::Forbidden {
                     snap.reachable = false;
                 }
                 snap.errors.push(e.to_string());
@@ -330,12 +457,64 @@ pub async fn collect(cluster: &Cluster, scanner: &Arc<Scanner>, opts: &MonitorOp
             }
         }
     }
+    lists
+}
+
+/// One monitoring pass over the namespaces of `opts`, listing everything it reads.
+pub async fn collect(cluster: &Cluster, scanner: &Arc<Scanner>, opts: &MonitorOptions) -> Snapshot {
+    collect_with(cluster, scanner, opts, None, &mut ScanCache::default()).await
+}
+
+/// One monitoring pass reading the workloads from `feed` when given (once it has listed
+/// everything; a pass before that lists), and reusing the live scan of `cache` when the
+/// workloads did not change.
+pub async fn collect_with(
+    cluster: &Cluster,
+    scanner: &Arc<Scanner>,
+    opts: &MonitorOptions,
+    feed: Option<&Feed>,
+    cache: &mut ScanCache,
+) -> Snapshot {
+    let started = Instant::now();
+    let mut snap = Snapshot {
+        taken_at: jiff::Timestamp::now().as_second(),
+        context: cluster.context().to_string(),
+        reachable: true,
+        ..Snapshot::default()
+    };
+    let fed = match feed {
+        Some(f) => f.ready(cluster.timeout()).await,
+        None => false,
+    };
+    // One discovery per pass (the Secret type of the revision stores; the kinds listed).
+    let served = match crate::cluster::discovery::discover(cluster).await {
+        Ok(s) => s,
+        Err(e) => {
+            if e.code != Code::Forbidden {
+                snap.reachable = false;
+            }
+            snap.errors.push(e.to_string());
+            Vec::new()
+        }
+    };
     if !snap.reachable {
         snap.seconds = started.elapsed().as_secs_f64();
         return snap;
     }
+    let mut lists = match feed {
+        // The streams keep memory current but do not prove the cluster is there: the
+        // pass's own reads (discovery above, the revision stores below) do.
+        Some(f) if fed => f.lists(opts),
+        _ => list_all(cluster, &served, opts, &mut snap).await,
+    };
+    let listed = started.elapsed();
+    if !snap.reachable {
+        snap.seconds = started.elapsed().as_secs_f64();
+        return snap;
+    }
+    let names_seen = lists.iter().flat_map(|l| l.keys().cloned());
     let mut names: Vec<String> = if opts.all_namespaces {
-        let mut n: Vec<String> = lists.iter().flat_map(|l| l.keys().cloned()).collect();
+        let mut n: Vec<String> = names_seen.collect();
         n.sort();
         n.dedup();
         n
@@ -343,90 +522,12 @@ pub async fn collect(cluster: &Cluster, scanner: &Arc<Scanner>, opts: &MonitorOp
         opts.namespaces.clone()
     };
     names.dedup();
-    let take = |i: usize, ns: &str| lists[i].get(ns).cloned().unwrap_or_default();
-    // One scan of every watched workload, its findings grouped by namespace afterwards.
-    let mut workloads_by_ns: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    let mut manifests = Vec::new();
-    for ns in &names {
-        let w: Vec<Value> = (1..4).flat_map(|i| take(i, ns)).collect();
-        for o in &w {
-            let mut m = o.clone();
-            crate::cluster::clean::clean(&mut m);
-            manifests.push(m);
-        }
-        workloads_by_ns.insert(ns.clone(), w);
-    }
-    let load = scanner.options().load.clone();
-    let docs: Vec<crate::document::Document> = manifests
-        .iter()
-        .filter_map(|m| {
-            let text = crate::cluster::live::to_yaml(m).ok()?;
-            let name = format!(
-                "cluster/{}/{}/{}/{}",
-                snap.context,
-                str_at(m, "/metadata/namespace"),
-                str_at(m, "/kind"),
-                str_at(m, "/metadata/name")
-            );
-            Some(crate::source::load_text(name, text, &load, true).documents)
-        })
-        .flatten()
-        .collect();
-    let s = scanner.clone();
-    let scanned = tokio::task::spawn_blocking(move || s.scan_documents(docs)).await;
-    let outcome = match scanned {
-        Ok(Ok(o)) => Some(o),
-        Ok(Err(e)) => {
-            snap.errors.push(e.to_string());
-            None
-        }
-        Err(e) => {
-            snap.errors.push(format!("the live scan stopped: {e}"));
-            None
-        }
-    };
-    let now = jiff::Timestamp::now().as_second();
-    for ns in &names {
-        let workloads = workloads_by_ns.remove(ns).unwrap_or_default();
-        let findings: Vec<&Finding> = outcome
-            .as_ref()
-            .map(|o| {
-                o.findings
-                    .iter()
-                    .filter(|f| f.resource.namespace.as_deref() == Some(ns.as_str()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let compliance: BTreeMap<String, u32> = match &outcome {
-            Some(o) if !workloads.is_empty() => {
-                let owned: Vec<Finding> = findings.iter().map(|f| (*f).clone()).collect();
-                crate::compliance::framework_scores(&o.rules, &owned)
-                    .into_iter()
-                    .map(|(f, s)| (f.to_string(), s.score))
-                    .collect()
-            }
-            _ => BTreeMap::new(),
-        };
-        let scanned_n = if outcome.is_some() {
-            workloads.len()
-        } else {
-            0
-        };
-        snap.namespaces.push(summarise(
-            ns,
-            &workloads,
-            &take(0, ns),
-            &take(4, ns),
-            &findings,
-            scanned_n,
-            compliance,
-            &opts.weights,
-            now,
-        ));
-    }
     // confgate's lifecycle: the revision stores of the watched namespaces.
-    match cluster.resource_type("v1", "Secret").await {
-        Ok(t) => {
+    match served
+        .iter()
+        .find(|t| t.api_version == "v1" && t.kind == "Secret")
+    {
+        Some(t) => {
             let selector = format!(
                 "{}=0,{}=confgate",
                 crate::revision::encode::LABEL_CHUNK,
@@ -439,9 +540,12 @@ pub async fn collect(cluster: &Cluster, scanner: &Arc<Scanner>, opts: &MonitorOp
                 names.iter().map(|n| Some(n.as_str())).collect()
             };
             for ns in scopes {
-                match cluster.list_objects(&t, ns, Some(&selector)).await {
+                match cluster.list_objects(t, ns, Some(&selector)).await {
                     Ok(l) => chunk0s.extend(l),
                     Err(e) => {
+                        if fed && e.code != Code::Forbidden {
+                            snap.reachable = false;
+                        }
                         snap.errors.push(e.to_string());
                         break;
                     }
@@ -449,10 +553,138 @@ pub async fn collect(cluster: &Cluster, scanner: &Arc<Scanner>, opts: &MonitorOp
             }
             snap.sets = sets_of(&chunk0s);
         }
-        Err(e) => snap.errors.push(e.to_string()),
+        None => snap
+            .errors
+            .push(format!("v1 Secret is not served by {}", cluster.server())),
+    }
+    if !snap.reachable {
+        snap.sets.clear();
+        snap.seconds = started.elapsed().as_secs_f64();
+        return snap;
+    }
+    let mut take = |i: usize, ns: &str| lists[i].remove(ns).unwrap_or_default();
+    // One scan of every watched workload, its findings grouped by namespace afterwards.
+    // (namespace, workloads, pods, Warning Events)
+    type Objects = Vec<Value>;
+    let mut per_ns: Vec<(String, Objects, Objects, Objects)> = Vec::new();
+    let mut manifests = Vec::new();
+    for ns in &names {
+        let w: Vec<Value> = (1..4).flat_map(|i| take(i, ns)).collect();
+        for o in &w {
+            let mut m = o.clone();
+            crate::cluster::clean::clean(&mut m);
+            manifests.push(m);
+        }
+        per_ns.push((ns.clone(), w, take(0, ns), take(4, ns)));
+    }
+    let live = live_scan(scanner, &snap.context, &manifests, cache, &mut snap.errors).await;
+    drop(manifests);
+    let scanned_at = started.elapsed();
+    let now = jiff::Timestamp::now().as_second();
+    for (ns, workloads, pods, events) in per_ns {
+        let findings: Vec<&Finding> = live
+            .as_ref()
+            .map(|o| {
+                o.findings
+                    .iter()
+                    .filter(|f| f.resource.namespace.as_deref() == Some(ns.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let compliance: BTreeMap<String, u32> = match &live {
+            Some(o) if !workloads.is_empty() => {
+                let owned: Vec<Finding> = findings.iter().map(|f| (*f).clone()).collect();
+                crate::compliance::framework_scores(&o.rules, &owned)
+                    .into_iter()
+                    .map(|(f, s)| (f.to_string(), s.score))
+                    .collect()
+            }
+            _ => BTreeMap::new(),
+        };
+        let scanned_n = if live.is_some() { workloads.len() } else { 0 };
+        snap.namespaces.push(summarise(
+            &ns,
+            &workloads,
+            &pods,
+            &events,
+            &findings,
+            scanned_n,
+            compliance,
+            &opts.weights,
+            now,
+        ));
     }
     snap.seconds = started.elapsed().as_secs_f64();
+    tracing::debug!(
+        read_s = listed.as_secs_f64(),
+        scan_s = (scanned_at - listed).as_secs_f64(),
+        total_s = snap.seconds,
+        watched = fed,
+        "monitoring pass"
+    );
     snap
+}
+
+/// The live scan of `manifests` (cleaned workloads), or the cached one when they are the
+/// same as last time.
+async fn live_scan(
+    scanner: &Arc<Scanner>,
+    context: &str,
+    manifests: &[Value],
+    cache: &mut ScanCache,
+    errors: &mut Vec<String>,
+) -> Option<Arc<LiveScan>> {
+    use sha2::Digest;
+    let load = scanner.options().load.clone();
+    let mut key = sha2::Sha256::new();
+    let texts: Vec<(String, String)> = manifests
+        .iter()
+        .filter_map(|m| {
+            let text = crate::cluster::live::to_yaml(m).ok()?;
+            let name = format!(
+                "cluster/{context}/{}/{}/{}",
+                str_at(m, "/metadata/namespace"),
+                str_at(m, "/kind"),
+                str_at(m, "/metadata/name")
+            );
+            key.update(name.as_bytes());
+            key.update([0]);
+            key.update(text.as_bytes());
+            key.update([0]);
+            Some((name, text))
+        })
+        .collect();
+    let key: [u8; 32] = key.finalize().into();
+    if let Some((_, live)) = cache.last.as_ref().filter(|(k, _)| *k == key) {
+        return Some(live.clone());
+    }
+    let s = scanner.clone();
+    let scanned = tokio::task::spawn_blocking(move || {
+        let docs: Vec<crate::document::Document> = texts
+            .into_iter()
+            .flat_map(|(name, text)| crate::source::load_text(name, text, &load, true).documents)
+            .collect();
+        s.scan_documents(docs)
+    })
+    .await;
+    match scanned {
+        Ok(Ok(o)) => {
+            let live = Arc::new(LiveScan {
+                rules: o.rules,
+                findings: o.findings,
+            });
+            cache.last = Some((key, live.clone()));
+            Some(live)
+        }
+        Ok(Err(e)) => {
+            errors.push(e.to_string());
+            None
+        }
+        Err(e) => {
+            errors.push(format!("the live scan stopped: {e}"));
+            None
+        }
+    }
 }
 
 #[cfg(test)]

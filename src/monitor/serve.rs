@@ -1,5 +1,5 @@
-//! `confgate serve --metrics`: a monitoring pass every interval in the background, its last
-//! snapshot served as Prometheus text on `/metrics`; `/healthz` answers while the process
+//! `confgate serve --metrics`: a monitoring pass every interval in the background (reading
+//! through a [`super::Feed`]: watch streams, not a re-list per pass), its last snapshot served as Prometheus text on `/metrics`; `/healthz` answers while the process
 //! runs, `/readyz` once a pass could read the cluster.
 
 use std::net::SocketAddr;
@@ -115,8 +115,14 @@ pub async fn run(
         .route("/readyz", get(readyz))
         .with_state(app);
     let pass = tokio::spawn(async move {
+        let mut feed = None;
+        let mut cache = super::ScanCache::default();
         loop {
-            let snap = super::collect(&cluster, &scanner, &opts).await;
+            if feed.is_none() {
+                feed = super::Feed::start(&cluster, &opts).await.ok();
+            }
+            let snap =
+                super::collect_with(&cluster, &scanner, &opts, feed.as_ref(), &mut cache).await;
             {
                 let mut s = shared.write().await;
                 s.counters.checks += 1;
