@@ -109,6 +109,7 @@ fn main() {
             ])
             .arg(&k)
             .env_remove("CONFGATE_CONFIG")
+            .env("CONFGATE_LOG", "confgate=debug")
             .output()
             .unwrap_or_else(|e| fail(e));
         let size = std::fs::metadata(dir.join("m.prom"))
@@ -121,6 +122,13 @@ fn main() {
             out.status.code().unwrap_or(-1),
             size / 1024
         );
+        // Where the time went (the pass's own debug lines).
+        for l in String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.contains("scanner ready") || l.contains("monitoring pass"))
+        {
+            println!("      {}", l.trim());
+        }
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

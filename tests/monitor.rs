@@ -432,11 +432,14 @@ fn watch_mode_follows_watch_streams_instead_of_listing_every_check() {
     let last = r
         .stdout
         .lines()
-        .filter(|l| l.starts_with(NS))
-        .last()
+        .rfind(|l| l.starts_with(NS))
         .unwrap_or_default()
         .to_string();
-    assert!(last.contains("/3 ready"), "last check: {last}\n{}", r.stdout);
+    assert!(
+        last.contains("/3 ready"),
+        "last check: {last}\n{}",
+        r.stdout
+    );
 }
 
 #[test]

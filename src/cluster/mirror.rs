@@ -199,6 +199,7 @@ pub async fn run(cluster: Cluster, types: Vec<ResourceType>, mirror: Arc<Mirror>
             t,
             namespace: None,
             fields: None,
+            keep: None,
         })
         .collect();
     run_selected(cluster, follows, mirror).await
@@ -212,6 +213,9 @@ pub struct Follow {
     pub t: ResourceType,
     pub namespace: Option<String>,
     pub fields: Option<String>,
+    /// What of each object is kept (e.g. a pod's status without its spec); all of it when
+    /// `None`.
+    pub keep: Option<fn(Value) -> Value>,
 }
 
 impl Follow {
@@ -237,6 +241,7 @@ pub async fn run_selected(cluster: Cluster, follows: Vec<Follow>, mirror: Arc<Mi
 
 async fn follow(cluster: &Cluster, f: &Follow, mirror: &Mirror) {
     let sel = Selectors::fields(f.fields.as_deref());
+    let keep = f.keep.unwrap_or(|v| v);
     let t = &f.t;
     let ns = f.namespace.as_deref();
     let name = f.name();
@@ -254,7 +259,7 @@ async fn follow(cluster: &Cluster, f: &Follow, mirror: &Mirror) {
                 continue;
             }
         };
-        mirror.replace(&name, items);
+        mirror.replace(&name, items.into_iter().map(keep).collect());
         backoff = Duration::from_millis(500);
         'watching: loop {
             let stream = match cluster.watch_selected(t, ns, &rv, watch_secs, &sel).await {
@@ -272,7 +277,7 @@ async fn follow(cluster: &Cluster, f: &Follow, mirror: &Mirror) {
                 match change {
                     Ok(Change::Put(v)) => {
                         rv = version_of(&v).unwrap_or(rv);
-                        mirror.put(&name, v);
+                        mirror.put(&name, keep(v));
                     }
                     Ok(Change::Gone(v)) => {
                         rv = version_of(&v).unwrap_or(rv);

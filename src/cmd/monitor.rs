@@ -19,8 +19,11 @@ use crate::Status;
 use crate::cli::{Cli, MonitorArgs, MonitorSub, ServeArgs};
 
 fn scanner(settings: &confgate::settings::Settings) -> anyhow::Result<Arc<Scanner>> {
+    let t = Instant::now();
     let scan = settings.scan(&confgate::settings::ScanFlags::default())?;
-    Ok(Arc::new(Scanner::new(&scan.scan)?))
+    let s = Arc::new(Scanner::new(&scan.scan)?);
+    tracing::debug!(elapsed_s = t.elapsed().as_secs_f64(), "scanner ready");
+    Ok(s)
 }
 
 /// One line per namespace.

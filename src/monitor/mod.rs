@@ -310,6 +310,68 @@ const KINDS: [(&str, &str, Option<&str>); 5] = [
     ("v1", "Event", Some("type=Warning")),
 ];
 
+/// What a pass keeps of an object of kind `i` of [`KINDS`]: of a pod, its metadata and
+/// status (the health score and the pod counts read nothing else; a pod's spec is most of
+/// its size); of an Event, what [`crate::health`] reads; workloads whole (they are scanned).
+fn keep_for(i: usize) -> Option<fn(Value) -> Value> {
+    match i {
+        0 => Some(pod_view),
+        4 => Some(event_view),
+        _ => None,
+    }
+}
+
+/// The `keys` of an object, moved out of it.
+fn pick(v: Option<&mut Value>, keys: &[&str]) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(m) = v.and_then(Value::as_object_mut) {
+        for k in keys {
+            if let Some(x) = m.remove(*k) {
+                out.insert((*k).to_string(), x);
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn pod_view(mut v: Value) -> Value {
+    let mut out = pick(Some(&mut v), &["apiVersion", "kind", "status"]);
+    out["metadata"] = pick(
+        v.get_mut("metadata"),
+        &[
+            "name",
+            "namespace",
+            "labels",
+            "ownerReferences",
+            "resourceVersion",
+        ],
+    );
+    out
+}
+
+fn event_view(mut v: Value) -> Value {
+    let mut out = pick(
+        Some(&mut v),
+        &[
+            "apiVersion",
+            "kind",
+            "type",
+            "reason",
+            "involvedObject",
+            "lastTimestamp",
+            "eventTime",
+            "series",
+            "firstTimestamp",
+            "count",
+        ],
+    );
+    out["metadata"] = pick(
+        v.get_mut("metadata"),
+        &["name", "namespace", "creationTimestamp", "resourceVersion"],
+    );
+    out
+}
+
 /// What a pass read, per kind of [`KINDS`], grouped by namespace.
 type Lists = Vec<BTreeMap<String, Vec<Value>>>;
 
@@ -340,7 +402,7 @@ impl Feed {
         };
         let mut follows = Vec::new();
         let mut names = Vec::new();
-        for (v, k, fields) in KINDS {
+        for (i, (v, k, fields)) in KINDS.into_iter().enumerate() {
             let mut of_kind = Vec::new();
             if let Some(t) = served
                 .iter()
@@ -352,6 +414,7 @@ impl Feed {
                         t: t.clone(),
                         namespace: ns.clone(),
                         fields: fields.map(str::to_string),
+                        keep: keep_for(i),
                     };
                     of_kind.push(f.name());
                     follows.push(f);
@@ -447,7 +510,16 @@ async fn list_all(
     let mut lists = Vec::new();
     for (i, l) in listed.into_iter().enumerate() {
         match l {
-            Ok(l) => lists.push(l),
+            Ok(mut l) => {
+                if let Some(keep) = keep_for(i) {
+                    for objects in l.values_mut() {
+                        for o in objects.iter_mut() {
+                            *o = keep(o.take());
+                        }
+                    }
+                }
+                lists.push(l)
+            }
             Err(e) => {
                 if i == 0 && e.code != Code::Forbidden {
                     snap.reachable = false;
@@ -744,6 +816,44 @@ mod tests {
             s.health
         );
         assert_eq!(s.findings.len(), Severity::ALL.len());
+    }
+
+    #[test]
+    fn a_pass_keeps_a_pods_status_and_an_events_times_and_scores_them_the_same() {
+        let pod = v(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: api-1, namespace: a, uid: x, annotations: {big: text}}\nspec: {containers: [{name: c, image: nginx}]}\nstatus: {phase: Running, containerStatuses: [{restartCount: 3, state: {waiting: {reason: CrashLoopBackOff}}}]}",
+        );
+        let event = v(
+            "apiVersion: v1\nkind: Event\nmetadata: {name: e, namespace: a, uid: y}\ntype: Warning\nreason: BackOff\nmessage: long text\nlastTimestamp: '2026-05-28T20:25:00Z'\ninvolvedObject: {kind: Pod, name: api-1}",
+        );
+        let kept_pod = pod_view(pod.clone());
+        assert!(kept_pod.get("spec").is_none());
+        assert!(kept_pod["metadata"].get("annotations").is_none());
+        assert_eq!(kept_pod["metadata"]["name"], "api-1");
+        assert_eq!(kept_pod["status"], pod["status"]);
+        let kept_event = event_view(event.clone());
+        assert!(kept_event.get("message").is_none());
+        assert_eq!(kept_event["lastTimestamp"], event["lastTimestamp"]);
+        let score = |pods: &[Value], events: &[Value]| {
+            summarise(
+                "a",
+                &[],
+                pods,
+                events,
+                &[],
+                0,
+                BTreeMap::new(),
+                &Weights::default(),
+                1_780_000_000,
+            )
+        };
+        let whole = score(std::slice::from_ref(&pod), std::slice::from_ref(&event));
+        let kept = score(&[kept_pod], &[kept_event]);
+        assert_eq!(whole.health.score, kept.health.score);
+        assert!(whole.health.score < 100);
+        assert_eq!(whole.container_restarts, kept.container_restarts);
+        // Not an object: kept as an empty one, no panic.
+        assert_eq!(pod_view(Value::Null)["metadata"], serde_json::json!({}));
     }
 
     #[test]
