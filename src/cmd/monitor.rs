@@ -131,9 +131,7 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<Status> {
         let hist = History::new(&ms.state_dir);
         let mut alerter = Alerter::new(ms.alert_threshold, &ms.alerts);
         let targets = alert::targets(&ms.alerts)?;
-        let sender = alert::Sender::new(std::time::Duration::from_secs_f64(
-            ms.alerts.timeout.unwrap_or(5.0).clamp(0.1, 60.0),
-        ))?;
+        let sender = alert::Sender::new(ms.alerts.delivery_timeout())?;
         let past = match ms.alerts.adaptive {
             Some(_) => match hist.read(jiff::Timestamp::now().as_second() - 7 * 86_400) {
                 Ok((r, warnings)) => {

@@ -168,6 +168,13 @@ impl Settings {
                 "interval: give a positive number of seconds",
             ));
         }
+        // Files named in the routes are relative to confgate.toml's directory.
+        let mut alerts = file.alerts.unwrap_or_default();
+        for r in &mut alerts.routes {
+            for p in [&mut r.password_file, &mut r.ca_file].into_iter().flatten() {
+                *p = self.dir_abs().join(&*p);
+            }
+        }
         let state_dir = flags
             .state_dir
             .clone()
@@ -191,7 +198,7 @@ impl Settings {
                 .map(str::to_string)
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:9464".into()),
-            alerts: file.alerts.unwrap_or_default(),
+            alerts,
         })
     }
 }
