@@ -11,6 +11,7 @@
 //! Prometheus text, JSON or CSV.
 
 pub mod alert;
+pub mod chart;
 pub mod expose;
 pub mod history;
 pub mod serve;

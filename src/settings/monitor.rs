@@ -37,6 +37,18 @@ impl MetricsFormat {
     }
 }
 
+/// How `monitor history` writes the recorded checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// One line per namespace per check.
+    #[default]
+    Text,
+    Json,
+    Csv,
+    /// A self-contained page with a chart of health over time per namespace.
+    Html,
+}
+
 /// The flags `monitor` and `serve --metrics` share.
 #[derive(Args, Debug, Clone, Default)]
 pub struct MonitorFlags {
