@@ -30,8 +30,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 port, out, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-cert = sys.argv[5] if len(sys.argv) > 6 else None
-key = sys.argv[6] if len(sys.argv) > 6 else None
+mode = sys.argv[5] if len(sys.argv) > 7 else None
+cert, key = (sys.argv[6], sys.argv[7]) if mode else (None, None)
 
 class Handler:
     async def handle_DATA(self, server, session, envelope):
@@ -39,7 +39,7 @@ class Handler:
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "data": envelope.content.decode("utf-8", "replace"),
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             "login": session.auth_data if isinstance(session.auth_data, str) else None,
         }
         with open(out, "a") as f:
@@ -51,10 +51,13 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False, auth_data=auth_data.login.decode() if ok else None)
 
 kw = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
-if cert:
+if mode:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
+if mode == "starttls":
     kw.update(tls_context=ctx, require_starttls=True, auth_require_tls=True)
+elif mode == "implicit":
+    kw.update(ssl_context=ctx)
 c = Controller(Handler(), hostname="127.0.0.1", port=port, **kw)
 c.start()
 print("ready", flush=True)
@@ -76,7 +79,8 @@ impl Drop for Smtp {
 }
 
 impl Smtp {
-    fn start(dir: &Path, tls: Option<(&Path, &Path)>) -> Smtp {
+    /// `tls`: `("starttls" | "implicit", cert, key)`.
+    fn start(dir: &Path, tls: Option<(&str, &Path, &Path)>) -> Smtp {
         let ok = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .status()
@@ -88,20 +92,24 @@ impl Smtp {
         );
         let script = dir.join("smtpd.py");
         std::fs::write(&script, SERVER).unwrap();
-        let mailbox = dir.join("mailbox.jsonl");
+        let mailbox = dir.join(format!(
+            "mailbox-{}.jsonl",
+            tls.map(|t| t.0).unwrap_or("plain")
+        ));
         let port = free_port();
         let mut cmd = Command::new("python3");
         cmd.arg(&script)
             .arg(port.to_string())
             .arg(&mailbox)
             .args([USER, PASSWORD]);
-        if let Some((cert, key)) = tls {
-            cmd.arg(cert).arg(key);
+        if let Some((mode, cert, key)) = tls {
+            cmd.arg(mode).arg(cert).arg(key);
         }
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            // Its tracebacks of refused handshakes are expected; kept out of the test output.
+            .stderr(std::fs::File::create(dir.join("smtpd.log")).unwrap())
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -254,12 +262,10 @@ fn email_alerts_reach_a_real_smtp_server_with_auth_and_a_dead_server_is_reported
     assert!(!r.stdout.contains(PASSWORD) && !r.stderr.contains(PASSWORD));
 }
 
-#[test]
-fn email_alerts_over_required_starttls_trust_the_routes_ca_and_a_wrong_password_is_reported() {
+/// A test CA (`ca.pem` in `s`) and a server certificate for 127.0.0.1 it signed:
+/// (cert file, key file).
+fn test_pki(s: &Scratch) -> (std::path::PathBuf, std::path::PathBuf) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let s = Scratch::new();
-    let tc = unhealthy_cluster(&s);
-    // A test CA and a server certificate for 127.0.0.1.
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
@@ -270,13 +276,22 @@ fn email_alerts_over_required_starttls_trust_the_routes_ca_and_a_wrong_password_
         .unwrap()
         .signed_by(&key, &issuer)
         .unwrap();
-    let dir = s.mkdir("smtp");
-    let cert_file = s.write("smtp/cert.pem", cert.pem());
-    let key_file = s.write("smtp/key.pem", key.serialize_pem());
     s.write("ca.pem", ca_cert.pem());
+    (
+        s.write("smtp/cert.pem", cert.pem()),
+        s.write("smtp/key.pem", key.serialize_pem()),
+    )
+}
+
+#[test]
+fn email_alerts_over_required_starttls_trust_the_routes_ca_and_a_wrong_password_is_reported() {
+    let s = Scratch::new();
+    let tc = unhealthy_cluster(&s);
+    let (cert_file, key_file) = test_pki(&s);
+    let dir = s.mkdir("smtp");
     s.write("secrets/smtp-password", format!("{PASSWORD}\n"));
     s.write("secrets/wrong", "not-the-password-FAKE\n");
-    let smtp = Smtp::start(&dir, Some((&cert_file, &key_file)));
+    let smtp = Smtp::start(&dir, Some(("starttls", &cert_file, &key_file)));
     let port = smtp.port;
     s.write(
         "confgate.toml",
@@ -317,6 +332,31 @@ fn email_alerts_over_required_starttls_trust_the_routes_ca_and_a_wrong_password_
     assert_eq!(smtp.messages().len(), 1);
     assert!(r.stderr.contains("TLS failed"), "{}", r.stderr);
     assert!(!r.stderr.contains(PASSWORD));
+}
+
+#[test]
+fn email_alerts_over_implicit_tls_reach_an_smtps_server() {
+    let s = Scratch::new();
+    let tc = unhealthy_cluster(&s);
+    let (cert_file, key_file) = test_pki(&s);
+    let smtp = Smtp::start(&s.mkdir("smtp"), Some(("implicit", &cert_file, &key_file)));
+    s.write(
+        "confgate.toml",
+        format!(
+            "[monitor]\nalert-threshold = 80\n[monitor.alerts]\ntimeout = 2\n\
+             [[monitor.alerts.routes]]\nkind = \"email\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = true\n\
+             ca-file = \"ca.pem\"\nusername = \"{USER}\"\npassword-env = \"TEST_SMTP_PASSWORD\"\n\
+             from = \"{USER}\"\nto = [\"oncall@example.com\"]\n",
+            port = smtp.port
+        ),
+    );
+    let r = watch(&s, &tc, "1");
+    r.expect_code(1);
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1, "{mail:?}\n{}", r.stderr);
+    assert_eq!(mail[0]["tls"], true, "{mail:?}");
+    assert_eq!(mail[0]["login"], USER);
+    assert!(!r.stdout.contains(PASSWORD) && !r.stderr.contains(PASSWORD));
 }
 
 #[test]
