@@ -202,7 +202,7 @@ fn header(data: &str, name: &str) -> Option<String> {
 }
 
 #[test]
-fn email_alerts_reach_a_real_smtp_server_with_auth_and_a_dead_server_is_reported() {
+fn email_alerts_reach_a_real_smtp_server_with_auth_escalate_and_a_dead_server_is_reported() {
     let s = Scratch::new();
     let tc = unhealthy_cluster(&s);
     let smtp = Smtp::start(&s.mkdir("smtp"), None);
@@ -210,10 +210,13 @@ fn email_alerts_reach_a_real_smtp_server_with_auth_and_a_dead_server_is_reported
     s.write(
         "confgate.toml",
         format!(
-            "[monitor]\nalert-threshold = 80\n[monitor.alerts]\ncritical-threshold = 50\ntimeout = 1\n\
+            "[monitor]\nalert-threshold = 80\n[monitor.alerts]\ncritical-threshold = 50\nescalate-after = 0\ntimeout = 1\n\
              [[monitor.alerts.routes]]\nkind = \"email\"\nhost = \"127.0.0.1\"\nport = {port}\nstarttls = \"none\"\n\
              username = \"{USER}\"\npassword-env = \"TEST_SMTP_PASSWORD\"\nfrom = \"confgate <{USER}>\"\n\
              to = [\"oncall@example.com\", \"Team Lead <lead@example.com>\"]\n\
+             [[monitor.alerts.routes]]\nkind = \"email\"\nhost = \"127.0.0.1\"\nport = {port}\nstarttls = \"none\"\n\
+             username = \"{USER}\"\npassword-env = \"TEST_SMTP_PASSWORD\"\nfrom = \"{USER}\"\n\
+             to = [\"pager@example.com\"]\nseverity = \"critical\"\nescalate = true\n\
              [[monitor.alerts.routes]]\nkind = \"email\"\nhost = \"127.0.0.1\"\nport = {dead}\nstarttls = \"none\"\n\
              username = \"{USER}\"\npassword-env = \"TEST_SMTP_PASSWORD\"\nfrom = \"{USER}\"\nto = [\"nobody@example.com\"]\n",
             port = smtp.port
@@ -223,8 +226,15 @@ fn email_alerts_reach_a_real_smtp_server_with_auth_and_a_dead_server_is_reported
     r.expect_code(1);
     // One message (deduplicated across the checks), authenticated, to both recipients.
     let mail = smtp.messages();
-    assert_eq!(mail.len(), 1, "{mail:?}\n{}", r.stderr);
-    let m = &mail[0];
+    assert_eq!(mail.len(), 2, "{mail:?}\n{}", r.stderr);
+    let (team, pager): (Vec<&Value>, Vec<&Value>) = mail
+        .iter()
+        .partition(|m| m["rcpt_tos"] != serde_json::json!(["pager@example.com"]));
+    // The on-call route gets the escalation only (escalate-after = 0: at the next check).
+    assert_eq!(pager.len(), 1, "{mail:?}");
+    let page = pager[0]["data"].as_str().unwrap();
+    assert!(page.contains("escalated to you"), "{page}");
+    let m = team[0];
     assert_eq!(m["mail_from"], USER);
     assert_eq!(m["login"], USER);
     assert_eq!(
