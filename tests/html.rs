@@ -484,6 +484,8 @@ fn the_rollback_impact_renders_as_a_section_of_the_report() {
     assert!(d.contains("About <strong>2</strong> pods will restart"));
 }
 
+// `monitor` is part of the cluster build.
+#[cfg(feature = "cluster")]
 #[test]
 fn the_monitor_history_chart_renders_in_chromium_with_its_polylines() {
     // A history with a gap (health unknown) and a dip under the threshold.
