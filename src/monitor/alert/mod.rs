@@ -170,7 +170,8 @@ pub struct AlertSection {
     /// (default 600).
     pub escalate_after: Option<f64>,
     pub adaptive: Option<Adaptive>,
-    /// Seconds one delivery may take (default 5); it is tried 3 times.
+    /// Seconds one delivery may take (default 5); it is tried 3 times. For e-mail it bounds
+    /// each SMTP exchange, and one try (connect, TLS, AUTH, send) gets twice as long.
     pub timeout: Option<f64>,
     #[serde(default)]
     pub routes: Vec<Route>,
