@@ -226,9 +226,15 @@ pub enum MonitorSub {
         /// How far back: 90s, 30m, 24h, 7d (default 24h).
         #[arg(long, default_value = "24h")]
         since: String,
-        /// text, json or csv.
-        #[arg(long, short = 'f', value_enum, default_value_t = confgate::settings::MetricsFormat::Text)]
-        format: confgate::settings::MetricsFormat,
+        /// text, json, csv or html (a chart of health over time per namespace).
+        #[arg(long, short = 'f', value_enum, default_value_t = confgate::settings::HistoryFormat::Text)]
+        format: confgate::settings::HistoryFormat,
+        /// Where to write (atomically; default stdout).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The threshold line of the html chart (default: [monitor] alert-threshold, or 80).
+        #[arg(long, env = "CONFGATE_ALERT_THRESHOLD", value_name = "SCORE")]
+        alert_threshold: Option<u32>,
         /// Where the history is kept (default `.confgate` next to confgate.toml).
         #[arg(long, env = "CONFGATE_STATE_DIR", value_name = "DIR")]
         state_dir: Option<PathBuf>,

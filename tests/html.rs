@@ -483,3 +483,74 @@ fn the_rollback_impact_renders_as_a_section_of_the_report() {
     assert!(d.contains("migrate Ingress web to networking.k8s.io/v1"));
     assert!(d.contains("About <strong>2</strong> pods will restart"));
 }
+
+// `monitor` is part of the cluster build.
+#[cfg(feature = "cluster")]
+#[test]
+fn the_monitor_history_chart_renders_in_chromium_with_its_polylines() {
+    // A history with a gap (health unknown) and a dip under the threshold.
+    let state = scratch().join("monitor-state");
+    std::fs::create_dir_all(&state).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut lines = String::new();
+    for (i, (ns, h)) in [
+        ("shop", Some(100)),
+        ("shop", Some(60)),
+        ("shop", None),
+        ("shop", Some(85)),
+        ("web<b>", Some(90)),
+        ("web<b>", Some(92)),
+        ("shop", Some(88)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        lines.push_str(
+            &serde_json::json!({"t": now - 600 + 60 * i as i64, "context": "test", "namespace": ns,
+                "health": h, "pods_running": 1, "pods_not_running": 0, "restarts": 0, "findings": 0})
+            .to_string(),
+        );
+        lines.push('\n');
+    }
+    std::fs::write(state.join("monitor-history.jsonl"), lines).unwrap();
+    let out = scratch().join("monitor-history.html");
+    let (code, _, stderr) = confgate(&[
+        "monitor",
+        "history",
+        "--format",
+        "html",
+        "--state-dir",
+        state.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert_self_contained(&html);
+    assert!(!html.contains("web<b>"), "names are escaped");
+    let d = dom(&out, "");
+    // Chromium parsed the inline SVG: two runs for shop, one for the other namespace.
+    let re = Regex::new(r#"<polyline class="health" points="([0-9., ]+)""#).unwrap();
+    let runs: Vec<&str> = re
+        .captures_iter(&d)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    assert_eq!(runs.len(), 3, "{d}");
+    assert!(d.contains(r#"<line class="threshold""#), "{d}");
+    assert!(d.contains("<svg"), "{d}");
+    assert!(d.contains("web&lt;b&gt;"), "{d}");
+    let shot = artifacts().join("monitor-history.png");
+    let _ = std::fs::remove_file(&shot);
+    browse(
+        &out,
+        "",
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=900,900",
+        ],
+    );
+    assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"));
+}

@@ -894,3 +894,77 @@ fn a_slow_alert_endpoint_costs_its_timeout_and_the_monitor_finishes() {
         r.stderr
     );
 }
+
+/// A history of `ns` with one check a minute ending now: healths in order, `None` unknown.
+fn write_history(dir: &std::path::Path, ns: &str, healths: &[Option<u32>]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut text = String::new();
+    for (i, h) in healths.iter().enumerate() {
+        let t = now - 60 * (healths.len() - i) as i64;
+        text.push_str(
+            &serde_json::json!({"t": t, "context": "test", "namespace": ns, "health": h,
+                "pods_running": 1, "pods_not_running": 0, "restarts": 0, "findings": 0})
+            .to_string(),
+        );
+        text.push('\n');
+    }
+    std::fs::write(dir.join("monitor-history.jsonl"), text).unwrap();
+}
+
+#[test]
+fn history_as_html_is_a_self_contained_svg_chart_per_namespace_with_the_threshold() {
+    let s = Scratch::new();
+    s.write("confgate.toml", "[monitor]\nalert-threshold = 70\n");
+    write_history(
+        &s.path().join(".confgate"),
+        "shop",
+        &[Some(100), Some(90), None, Some(40), Some(95)],
+    );
+    let r = s.run(&[
+        "monitor",
+        "history",
+        "--format",
+        "html",
+        "--output",
+        "chart.html",
+    ]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.is_empty(),
+        "written to --output only: {}",
+        r.stdout
+    );
+    let html = std::fs::read_to_string(s.path().join("chart.html")).unwrap();
+    assert!(html.contains("<svg"), "{html}");
+    assert!(html.contains(r#"data-namespace="shop""#), "{html}");
+    // The unknown check breaks the line in two; it is marked on the axis.
+    assert_eq!(
+        html.matches(r#"<polyline class="health""#).count(),
+        2,
+        "{html}"
+    );
+    assert_eq!(
+        html.matches(r#"<circle class="unknown""#).count(),
+        1,
+        "{html}"
+    );
+    // The threshold line at 70: y = 12 + 30 % of 180.
+    assert!(
+        html.contains(r#"<line class="threshold" x1="44" x2="708" y1="66" y2="66"/>"#),
+        "{html}"
+    );
+    assert!(html.contains("lowest 40, highest 100"), "{html}");
+    for remote in ["http://", "https://", "<script", "<link"] {
+        assert!(!html.contains(remote), "{remote} in {html}");
+    }
+    // The other formats still go to stdout; a bad --format is a usage error.
+    let r = s.run(&["monitor", "history", "--format", "json"]);
+    r.expect_code(0);
+    assert_eq!(r.json().as_array().unwrap().len(), 5);
+    s.run(&["monitor", "history", "--format", "prometheus"])
+        .expect_code(2);
+}

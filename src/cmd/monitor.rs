@@ -10,10 +10,10 @@ use confgate::cluster;
 use confgate::diag::{Code, Diagnostic};
 use confgate::monitor::alert::{self, Alerter};
 use confgate::monitor::history::{self, History};
-use confgate::monitor::{Snapshot, expose};
+use confgate::monitor::{Snapshot, chart, expose};
 use confgate::report::escape;
 use confgate::scan::Scanner;
-use confgate::settings::{MetricsFormat, MonitorSettings};
+use confgate::settings::{HistoryFormat, MetricsFormat, MonitorSettings};
 
 use crate::Status;
 use crate::cli::{Cli, MonitorArgs, MonitorSub, ServeArgs};
@@ -103,10 +103,19 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<Status> {
     if let Some(MonitorSub::History {
         since,
         format,
+        output,
+        alert_threshold,
         state_dir,
     }) = &args.sub
     {
-        return show_history(&settings, since, *format, state_dir.as_deref());
+        return show_history(
+            &settings,
+            since,
+            *format,
+            output.as_deref(),
+            *alert_threshold,
+            state_dir.as_deref(),
+        );
     }
     let connect = settings.connect(&args.connect)?;
     let scanner = scanner(&settings)?;
@@ -134,9 +143,7 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<Status> {
         let hist = History::new(&ms.state_dir);
         let mut alerter = Alerter::new(ms.alert_threshold, &ms.alerts);
         let targets = alert::targets(&ms.alerts)?;
-        let sender = alert::Sender::new(std::time::Duration::from_secs_f64(
-            ms.alerts.timeout.unwrap_or(5.0).clamp(0.1, 60.0),
-        ))?;
+        let sender = alert::Sender::new(ms.alerts.delivery_timeout())?;
         let past = match ms.alerts.adaptive {
             Some(_) => match hist.read(jiff::Timestamp::now().as_second() - 7 * 86_400) {
                 Ok((r, warnings)) => {
@@ -238,7 +245,9 @@ pub fn run(cli: &Cli, args: &MonitorArgs) -> anyhow::Result<Status> {
 fn show_history(
     settings: &confgate::settings::Settings,
     since: &str,
-    format: MetricsFormat,
+    format: HistoryFormat,
+    output: Option<&std::path::Path>,
+    alert_threshold: Option<u32>,
     state_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<Status> {
     let secs = history::parse_since(since).ok_or_else(|| {
@@ -255,7 +264,7 @@ fn show_history(
         &flags,
         None,
         Some(MetricsFormat::Text),
-        None,
+        alert_threshold,
         None,
         "default",
     )?;
@@ -265,8 +274,13 @@ fn show_history(
         eprintln!("confgate: warning: {w}");
     }
     let body = match format {
-        MetricsFormat::Json => format!("{}\n", serde_json::to_string_pretty(&records)?),
-        MetricsFormat::Csv => {
+        HistoryFormat::Html => {
+            let page = chart::html(&records, ms.alert_threshold, since)?;
+            super::write_output(output, &page)?;
+            return Ok(Status::Clean);
+        }
+        HistoryFormat::Json => format!("{}\n", serde_json::to_string_pretty(&records)?),
+        HistoryFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             for r in &records {
                 w.serialize(r)?;
@@ -274,14 +288,7 @@ fn show_history(
             String::from_utf8_lossy(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
                 .into_owned()
         }
-        MetricsFormat::Prometheus => {
-            return Err(Diagnostic::new(
-                Code::Settings,
-                "monitor history writes text, json or csv",
-            )
-            .into());
-        }
-        MetricsFormat::Text => {
+        HistoryFormat::Text => {
             let mut t = String::new();
             if records.is_empty() {
                 t.push_str(&format!("no checks recorded in the last {since}\n"));
@@ -305,7 +312,7 @@ fn show_history(
             t
         }
     };
-    super::write_output(None, body.as_bytes())?;
+    super::write_output(output, body.as_bytes())?;
     Ok(Status::Clean)
 }
 

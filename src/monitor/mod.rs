@@ -13,6 +13,7 @@
 //! the same ([`ScanCache`]).
 
 pub mod alert;
+pub mod chart;
 pub mod expose;
 pub mod history;
 pub mod serve;

@@ -41,7 +41,7 @@ pub use file::{
 };
 pub use generate::GenerateFlags;
 #[cfg(feature = "cluster")]
-pub use monitor::{MetricsFormat, MonitorFlags, MonitorSettings};
+pub use monitor::{HistoryFormat, MetricsFormat, MonitorFlags, MonitorSettings};
 #[cfg(feature = "cluster")]
 pub use rollback::{RollbackFlags, RollbackSettings};
 pub use scan::{MAX_SECONDS, ScanFlags, ScanSettings, seconds};

@@ -37,6 +37,18 @@ impl MetricsFormat {
     }
 }
 
+/// How `monitor history` writes the recorded checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// One line per namespace per check.
+    #[default]
+    Text,
+    Json,
+    Csv,
+    /// A self-contained page with a chart of health over time per namespace.
+    Html,
+}
+
 /// The flags `monitor` and `serve --metrics` share.
 #[derive(Args, Debug, Clone, Default)]
 pub struct MonitorFlags {
@@ -168,6 +180,13 @@ impl Settings {
                 "interval: give a positive number of seconds",
             ));
         }
+        // Files named in the routes are relative to confgate.toml's directory.
+        let mut alerts = file.alerts.unwrap_or_default();
+        for r in &mut alerts.routes {
+            for p in [&mut r.password_file, &mut r.ca_file].into_iter().flatten() {
+                *p = self.dir_abs().join(&*p);
+            }
+        }
         let state_dir = flags
             .state_dir
             .clone()
@@ -191,7 +210,7 @@ impl Settings {
                 .map(str::to_string)
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:9464".into()),
-            alerts: file.alerts.unwrap_or_default(),
+            alerts,
         })
     }
 }

@@ -1,15 +1,17 @@
 //! Delivery: the JSON payload of each channel kind (Slack, Teams, a generic webhook,
-//! Alertmanager), the routes' targets, and the [`Sender`] that posts with a time limit and
-//! bounded retries. A failure names the channel and its host, never the URL.
+//! Alertmanager), the routes' targets (an e-mail route becomes a [`Mailer`]), and the
+//! [`Sender`] that posts or mails with a time limit and bounded retries. A failure names the
+//! channel and its host, never the URL or a password.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::email::{self, Mailer};
 use super::{AlertSection, Kind, Notice, Route};
 use crate::diag::{Code, Diagnostic};
 
-fn title(n: &Notice) -> String {
+pub(super) fn title(n: &Notice) -> String {
     let what = if n.subject == "(cluster)" {
         format!("cluster {}", n.context)
     } else {
@@ -80,26 +82,50 @@ pub fn payload(kind: Kind, n: &Notice) -> Value {
             }
             json!([alert])
         }
+        Kind::Email => json!({
+            "subject": email::subject(n),
+            "body": email::body(n),
+        }),
     }
 }
 
-/// A route resolved for sending: its URL read from the file or the environment.
-#[derive(Clone, Debug)]
+/// Where a target delivers.
+enum Dest {
+    /// The URL (a secret), read from the file or the environment.
+    Http(String),
+    Smtp(Box<Mailer>),
+}
+
+/// A route resolved for sending.
 pub struct Target {
     pub route: Route,
-    url: String,
+    dest: Dest,
+}
+
+/// Names the target only: its URL and password are secrets.
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("kind", &self.route.kind)
+            .field("shown", &self.shown())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Target {
     /// `kind (host)`: how failures name it (never the URL: it is a secret).
     pub fn shown(&self) -> String {
-        let host = self
-            .url
-            .parse::<hyper::Uri>()
-            .ok()
-            .and_then(|u| u.host().map(str::to_string))
-            .unwrap_or_else(|| "?".into());
-        format!("{} ({host})", self.route.kind.as_str())
+        match &self.dest {
+            Dest::Smtp(m) => m.shown(),
+            Dest::Http(url) => {
+                let host = url
+                    .parse::<hyper::Uri>()
+                    .ok()
+                    .and_then(|u| u.host().map(str::to_string))
+                    .unwrap_or_else(|| "?".into());
+                format!("{} ({host})", self.route.kind.as_str())
+            }
+        }
     }
 }
 
@@ -107,6 +133,14 @@ impl Target {
 pub fn targets(section: &AlertSection) -> Result<Vec<Target>, Diagnostic> {
     let mut out = Vec::new();
     for (i, r) in section.routes.iter().enumerate() {
+        if r.kind == Kind::Email {
+            let m = email::mailer(i, r, section.delivery_timeout())?;
+            out.push(Target {
+                route: r.clone(),
+                dest: Dest::Smtp(Box::new(m)),
+            });
+            continue;
+        }
         let url = match (&r.url, &r.url_env) {
             (Some(u), _) => u.clone(),
             (None, Some(var)) => std::env::var(var).map_err(|_| {
@@ -145,7 +179,7 @@ pub fn targets(section: &AlertSection) -> Result<Vec<Target>, Diagnostic> {
         }
         out.push(Target {
             route: r.clone(),
-            url,
+            dest: Dest::Http(url),
         });
     }
     Ok(out)
@@ -199,21 +233,44 @@ impl Sender {
         }
     }
 
-    /// Sends `n` to `t`, trying 3 times; the error names the target, never its URL.
+    /// Sends `n` to `t`, trying 3 times; the error names the target, never its URL or
+    /// password.
     pub async fn send(&self, t: &Target, n: &Notice) -> Result<(), String> {
-        let url = match t.route.kind {
-            Kind::Alertmanager => format!("{}/api/v2/alerts", t.url.trim_end_matches('/')),
-            _ => t.url.clone(),
-        };
-        let body = payload(t.route.kind, n);
         let mut last = String::new();
-        for attempt in 0..3u32 {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(300 * u64::from(attempt))).await;
+        match &t.dest {
+            Dest::Http(url) => {
+                let url = match t.route.kind {
+                    Kind::Alertmanager => {
+                        format!("{}/api/v2/alerts", url.trim_end_matches('/'))
+                    }
+                    _ => url.clone(),
+                };
+                let body = payload(t.route.kind, n);
+                for attempt in 0..3u32 {
+                    if attempt > 0 {
+                        tokio::time::sleep(Duration::from_millis(300 * u64::from(attempt))).await;
+                    }
+                    match self.post_once(&url, &body).await {
+                        Ok(()) => return Ok(()),
+                        Err(e) => last = e,
+                    }
+                }
             }
-            match self.post_once(&url, &body).await {
-                Ok(()) => return Ok(()),
-                Err(e) => last = e,
+            Dest::Smtp(m) => {
+                let message = m
+                    .message(n)
+                    .map_err(|e| format!("alert delivery to {} failed: {e}", t.shown()))?;
+                for attempt in 0..3u32 {
+                    if attempt > 0 {
+                        tokio::time::sleep(Duration::from_millis(300 * u64::from(attempt))).await;
+                    }
+                    // An SMTP delivery is several exchanges: the limit is per try, twice
+                    // the per-exchange timeout.
+                    match m.send_once(&message, self.timeout * 2).await {
+                        Ok(()) => return Ok(()),
+                        Err(e) => last = e,
+                    }
+                }
             }
         }
         Err(format!(

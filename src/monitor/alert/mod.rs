@@ -1,8 +1,9 @@
 //! Alerts that reach people: the decisions (which namespace is alerting, at which
 //! severity, when a critical alert escalates, when it resolves) are pure ([`Alerter`]);
 //! delivery posts JSON to Slack and Microsoft Teams incoming webhooks, a generic webhook,
-//! and Alertmanager's `/api/v2/alerts`, with a time limit and bounded retries. Webhook URLs
-//! are secrets: a delivery failure names the channel and its host, never the URL.
+//! and Alertmanager's `/api/v2/alerts`, and sends e-mail over SMTP (`email.rs`), with a time
+//! limit and bounded retries. Webhook URLs and SMTP passwords are secrets: a delivery failure
+//! names the channel and its host, never the URL or the password.
 //!
 //! Severity: a health under `threshold` is a warning, under `critical-threshold` (or an
 //! unreachable cluster) is critical. With `adaptive`, a namespace whose health falls more
@@ -11,20 +12,29 @@
 //! its severity changes, when it resolves, and (for routes marked `escalate`) once when a
 //! critical alert stays unresolved for `escalate-after` seconds.
 //!
-//! The decisions are in `decide.rs`, delivery in `deliver.rs`; the settings types and the
+//! The decisions are in `decide.rs`, delivery in `deliver.rs` (and `email.rs`); the settings
+//! types and the
 //! [`Notice`] they pass between them are here.
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
 mod decide;
 mod deliver;
+mod email;
 
 pub use decide::{Alerter, baseline, routed};
 pub use deliver::{Sender, Target, payload, targets};
+pub use email::{Starttls, body as email_body, subject as email_subject};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    #[default]
     Warning,
     Critical,
 }
@@ -38,13 +48,16 @@ impl Level {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Slack,
     Teams,
+    #[default]
     Webhook,
     Alertmanager,
+    /// E-mail over SMTP.
+    Email,
 }
 
 impl Kind {
@@ -54,12 +67,14 @@ impl Kind {
             Kind::Teams => "teams",
             Kind::Webhook => "webhook",
             Kind::Alertmanager => "alertmanager",
+            Kind::Email => "email",
         }
     }
 }
 
-/// One `[[monitor.alerts.routes]]` entry.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+/// One `[[monitor.alerts.routes]]` entry. The HTTP kinds take `url`/`url-env`; `email`
+/// takes the SMTP fields (`host` … `to`).
+#[derive(Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Route {
     pub kind: Kind,
@@ -74,6 +89,52 @@ pub struct Route {
     /// `escalate-after` seconds (the on-call route).
     #[serde(default)]
     pub escalate: bool,
+    /// E-mail: the SMTP server's host name.
+    pub host: Option<String>,
+    /// E-mail: the port (default 465 with `tls`, 25 without STARTTLS, else 587).
+    pub port: Option<u16>,
+    /// E-mail: STARTTLS `required` (default), `opportunistic` or `none`.
+    #[serde(default)]
+    pub starttls: Starttls,
+    /// E-mail: implicit TLS from the first byte (SMTPS, port 465) instead of STARTTLS.
+    #[serde(default)]
+    pub tls: bool,
+    /// E-mail: a PEM file of CA certificates trusted besides the system's.
+    pub ca_file: Option<PathBuf>,
+    /// E-mail: the AUTH user name.
+    pub username: Option<String>,
+    /// E-mail: the environment variable holding the password.
+    pub password_env: Option<String>,
+    /// E-mail: a file holding the password (trailing newline ignored).
+    pub password_file: Option<PathBuf>,
+    /// E-mail: the sender address.
+    pub from: Option<String>,
+    /// E-mail: the recipients.
+    #[serde(default)]
+    pub to: Vec<String>,
+}
+
+/// Without `url`, which may be a secret (a Slack webhook URL is one).
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("kind", &self.kind)
+            .field("url", &self.url.as_ref().map(|_| "<redacted>"))
+            .field("url_env", &self.url_env)
+            .field("severity", &self.severity)
+            .field("escalate", &self.escalate)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("starttls", &self.starttls)
+            .field("tls", &self.tls)
+            .field("ca_file", &self.ca_file)
+            .field("username", &self.username)
+            .field("password_env", &self.password_env)
+            .field("password_file", &self.password_file)
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .finish()
+    }
 }
 
 fn warning() -> Level {
@@ -109,10 +170,18 @@ pub struct AlertSection {
     /// (default 600).
     pub escalate_after: Option<f64>,
     pub adaptive: Option<Adaptive>,
-    /// Seconds one delivery may take (default 5); it is tried 3 times.
+    /// Seconds one delivery may take (default 5); it is tried 3 times. For e-mail it bounds
+    /// each SMTP exchange, and one try (connect, TLS, AUTH, send) gets twice as long.
     pub timeout: Option<f64>,
     #[serde(default)]
     pub routes: Vec<Route>,
+}
+
+impl AlertSection {
+    /// The time limit of one delivery try (`timeout`, 0.1 to 60 s, default 5).
+    pub fn delivery_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout.unwrap_or(5.0).clamp(0.1, 60.0))
+    }
 }
 
 /// A notification to send.

@@ -124,6 +124,7 @@ fn routes_by_level_and_escalation_and_payload_shapes() {
         url_env: None,
         severity,
         escalate,
+        ..Route::default()
     };
     let mut n = Notice {
         subject: "shop".into(),
@@ -170,6 +171,7 @@ fn a_route_needs_an_http_url_and_failures_never_show_it() {
             url_env: None,
             severity: Level::Warning,
             escalate: false,
+            ..Route::default()
         }],
         ..AlertSection::default()
     };
@@ -181,10 +183,91 @@ fn a_route_needs_an_http_url_and_failures_never_show_it() {
             url_env: None,
             severity: Level::Warning,
             escalate: false,
+            ..Route::default()
         }],
         ..AlertSection::default()
     };
     let t = targets(&ok).unwrap_or_default();
     assert_eq!(t[0].shown(), "slack (hooks.slack.com)");
     assert!(!t[0].shown().contains("secret-token"));
+}
+
+#[test]
+fn an_email_says_what_fired_or_resolved_and_its_target_never_shows_the_password() {
+    let mut n = Notice {
+        subject: "shop".into(),
+        context: "prod".into(),
+        level: Level::Critical,
+        state: "firing",
+        health: Some(42),
+        summary: "health 42 is under 50".into(),
+        since: 0,
+        escalation: false,
+    };
+    assert_eq!(email_subject(&n), "[CRITICAL] FIRING namespace shop (prod)");
+    let b = email_body(&n);
+    assert!(b.starts_with("An alert is firing."), "{b}");
+    for line in [
+        "Namespace: shop",
+        "Context:   prod",
+        "Health:    42/100",
+        "Summary:   health 42 is under 50",
+    ] {
+        assert!(b.contains(line), "{line}: {b}");
+    }
+    n.state = "resolved";
+    n.health = None;
+    assert_eq!(
+        email_subject(&n),
+        "[CRITICAL] RESOLVED namespace shop (prod)"
+    );
+    let b = email_body(&n);
+    assert!(b.starts_with("The alert is resolved."), "{b}");
+    assert!(b.contains("Health:    unknown"), "{b}");
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "hunter2-FAKE\n").unwrap_or_else(|e| panic!("{e}"));
+    let section = AlertSection {
+        routes: vec![Route {
+            kind: Kind::Email,
+            host: Some("smtp.example.com".into()),
+            username: Some("u".into()),
+            password_file: Some(pw),
+            from: Some("confgate <a@example.com>".into()),
+            to: vec!["b@example.com".into()],
+            ..Route::default()
+        }],
+        ..AlertSection::default()
+    };
+    let t = targets(&section).unwrap_or_default();
+    assert_eq!(t[0].shown(), "email (smtp.example.com:587)");
+    assert!(!format!("{t:?}").contains("hunter2"));
+    // No recipients, or a username without a password: a settings error.
+    let mut r = section.routes[0].clone();
+    r.to.clear();
+    let e = targets(&AlertSection {
+        routes: vec![r],
+        ..AlertSection::default()
+    });
+    assert!(e.is_err());
+    let mut r = section.routes[0].clone();
+    r.password_file = None;
+    assert!(
+        targets(&AlertSection {
+            routes: vec![r],
+            ..AlertSection::default()
+        })
+        .is_err()
+    );
+}
+
+#[test]
+fn a_route_debug_hides_its_url() {
+    let r = Route {
+        kind: Kind::Slack,
+        url: Some("https://hooks.slack.com/services/T0/B0/secret-token".into()),
+        ..Route::default()
+    };
+    assert!(!format!("{r:?}").contains("secret-token"));
 }
