@@ -116,6 +116,47 @@ pub enum Command {
     #[cfg(feature = "cluster")]
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// One look at a namespace: cluster version, the current revision (when, by whom),
+    /// drift from the files, health, live findings by severity, the last backup and
+    /// verified restore, waivers expiring soon. Exit 1 when something needs attention.
+    #[cfg(feature = "cluster")]
+    Status(StatusArgs),
+}
+
+/// `confgate status`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// The set's manifests, compared with the cluster (default: config-dir of [deploy];
+    /// without any, drift is not checked).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Directory of the set's manifests (as deploy --config-dir).
+    #[arg(long, env = "CONFGATE_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// The deployed set (default: [deploy] set, else the name of the manifests' directory;
+    /// without any, every set of the namespace).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: Option<String>,
+    /// The namespace (CONFGATE_NAMESPACE, else NAMESPACE, else the context's).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Health under this (0–100) needs attention (default [monitor] alert-threshold, 80).
+    #[arg(long, env = "CONFGATE_HEALTH_THRESHOLD", value_name = "SCORE")]
+    pub health_threshold: Option<u32>,
+    /// A last backup older than this needs attention (90m, 25h, 7d; default: no policy).
+    #[arg(long, env = "CONFGATE_BACKUP_MAX_AGE", value_name = "AGE")]
+    pub backup_max_age: Option<String>,
+    /// Directory of confgate's local state, where the backup state is (default .confgate).
+    #[arg(long, env = "CONFGATE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate webhook ...`.

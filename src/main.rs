@@ -79,6 +79,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::monitor::serve(&cli, args),
         #[cfg(feature = "cluster")]
         Command::Webhook(c) => cmd::webhook::run(c),
+        #[cfg(feature = "cluster")]
+        Command::Status(args) => cmd::status::run(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

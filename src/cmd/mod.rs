@@ -17,6 +17,8 @@ pub mod report;
 pub mod rollback;
 pub mod rules;
 pub mod scan;
+#[cfg(feature = "cluster")]
+pub mod status;
 pub mod validate;
 pub mod waivers;
 #[cfg(feature = "cluster")]
