@@ -121,6 +121,60 @@ pub enum Command {
     /// verified restore, waivers expiring soon. Exit 1 when something needs attention.
     #[cfg(feature = "cluster")]
     Status(StatusArgs),
+    /// generate → validate → backup → scan → deploy (rollout wait, rolled back when it
+    /// fails) → monitor for --duration (rolled back when the health stays under
+    /// --health-threshold) → audit, stopping at the first failed stage with its exit code;
+    /// a step-by-step summary. --dry-run (DRY_RUN) changes nothing in the cluster.
+    #[cfg(feature = "cluster")]
+    FullCycle(FullCycleArgs),
+}
+
+/// `confgate full-cycle`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct FullCycleArgs {
+    /// The environment (profiles/ENV.yaml; CONFGATE_ENVIRONMENT, else ENVIRONMENT).
+    #[arg(long, short = 'e', value_name = "ENV", conflicts_with = "environments")]
+    pub environment: Option<String>,
+    /// Several environments in order (dev,staging,prod), stopping at the first failure.
+    #[arg(long, value_delimiter = ',', value_name = "ENV,...")]
+    pub environments: Vec<String>,
+    /// Target namespace (default: generate's, `namespace` of [generate]).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The deployed set's name (default: the environment).
+    #[arg(long, value_name = "NAME")]
+    pub set: Option<String>,
+    /// Run every stage without changing the cluster (CONFGATE_DRY_RUN, else DRY_RUN): the
+    /// generated files go to a scratch directory, the deploy is a server-side dry run, and
+    /// a rollback is only reported.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not take the pre-deploy backup.
+    #[arg(long)]
+    pub skip_backup: bool,
+    /// Where generate writes (CONFGATE_OUTPUT_DIR, else OUTPUT_DIR; default [generate]
+    /// output-dir).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Where the stages' reports go, one directory per environment (default
+    /// <state-dir>/reports).
+    #[arg(long, env = "CONFGATE_REPORT_DIR", value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// The gate of generate, scan and audit (default high).
+    #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
+    pub fail_on: Option<Severity>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the summary to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub rollback: confgate::settings::RollbackFlags,
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate status`.

@@ -81,6 +81,8 @@ fn main() -> ExitCode {
         Command::Webhook(c) => cmd::webhook::run(c),
         #[cfg(feature = "cluster")]
         Command::Status(args) => cmd::status::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::FullCycle(args) => cmd::full_cycle::run(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

@@ -277,3 +277,360 @@ fn status_takes_the_namespace_from_the_original_suites_variable() {
     let r = run(&mut c);
     assert_eq!(r.json()["namespace"], "shop");
 }
+
+// ---------------------------------------------------------------------------------------
+// full-cycle
+// ---------------------------------------------------------------------------------------
+
+const TEMPLATE: &str = r#"apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {app: web}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  LOG_LEVEL: {{ log_level | json_encode }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+{%- if fail_after != "" %}
+      annotations:
+        testcluster.confgate.dev/fail-after: {{ fail_after | json_encode }}
+{%- endif %}
+    spec:
+      containers:
+      - name: web
+        image: {{ image }}
+        resources:
+          requests: {cpu: 100m, memory: 128Mi}
+          limits: {cpu: 500m, memory: 256Mi}
+        readinessProbe:
+          httpGet: {path: /readyz, port: 8080}
+        livenessProbe:
+          httpGet: {path: /healthz, port: 8080}
+        securityContext:
+          allowPrivilegeEscalation: false
+          runAsNonRoot: true
+          privileged: {{ privileged }}
+"#;
+
+/// A generate project: profiles for dev, staging and prod, one template, confgate.toml.
+fn project(e: &Env) {
+    e.s.write(
+        "confgate.toml",
+        "fail-on = \"critical\"\n[generate]\nnamespace = \"shop-{environment}\"\n",
+    );
+    e.s.write(
+        "profiles/base.yaml",
+        "variables:\n  image: {type: string, default: \"registry.example.com/web:1.0\"}\n  \
+         log_level: {type: string, default: info}\n  privileged: {type: bool, default: false}\n  \
+         fail_after: {type: string, default: \"\"}\n",
+    );
+    for env in ["dev", "staging", "prod"] {
+        e.s.write(&format!("profiles/{env}.yaml"), "values: {}\n");
+    }
+    e.s.write("templates/app.yaml.tera", TEMPLATE);
+}
+
+fn full_cycle(e: &Env, args: &[&str]) -> Run {
+    let mut all = vec![
+        "full-cycle",
+        "-f",
+        "json",
+        "--interval",
+        "1",
+        "--duration",
+        "2",
+    ];
+    all.extend_from_slice(args);
+    e.run(&all)
+}
+
+fn stages(r: &Run, cycle: usize) -> Vec<(String, String)> {
+    r.json()["cycles"][cycle]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap().to_string(),
+                s["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn image_in(tc: &TestCluster, ns: &str) -> Option<String> {
+    tc.get("apps/v1", "Deployment", Some(ns), "web")
+        .and_then(|d| {
+            d["spec"]["template"]["spec"]["containers"][0]["image"]
+                .as_str()
+                .map(str::to_string)
+        })
+}
+
+fn all_passed() -> Vec<(String, String)> {
+    [
+        "generate", "validate", "backup", "scan", "deploy", "monitor", "audit",
+    ]
+    .iter()
+    .map(|s| (s.to_string(), "passed".to_string()))
+    .collect()
+}
+
+#[test]
+fn full_cycle_runs_every_stage_writes_the_reports_and_leaves_a_healthy_status() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    project(&e);
+    let r = full_cycle(&e, &["--environment", "dev"]);
+    r.expect_code(0);
+    assert_eq!(stages(&r, 0), all_passed(), "{}", r.stdout);
+    let j = r.json();
+    assert_eq!(j["cycles"][0]["namespace"], "shop-dev");
+    assert_eq!(j["cycles"][0]["revision"], 1);
+    for s in j["cycles"][0]["stages"].as_array().unwrap() {
+        for rep in s["reports"].as_array().unwrap() {
+            assert!(
+                std::path::Path::new(rep.as_str().unwrap()).is_file(),
+                "{rep}"
+            );
+        }
+    }
+    let reports = e.s.path().join("state/reports/dev");
+    for f in [
+        "validate.json",
+        "scan.json",
+        "deploy.json",
+        "monitor.json",
+        "audit.json",
+    ] {
+        assert!(reports.join(f).is_file(), "{f}");
+    }
+    assert_eq!(
+        image_in(&tc, "shop-dev").as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+    assert!(e.s.path().join("generated/dev").is_dir());
+    // The pre-deploy backup is recorded, and status sees a healthy, drift-free set.
+    let st = e.run(&[
+        "status",
+        "generated/dev",
+        "--set",
+        "dev",
+        "-n",
+        "shop-dev",
+        "-f",
+        "json",
+        "--backup-max-age",
+        "1h",
+    ]);
+    st.expect_code(0);
+    assert_eq!(st.json()["drift"], serde_json::json!([]));
+    assert_eq!(st.json()["sets"][0]["revision"], 1);
+    // The text summary lists every stage.
+    let t = e.run(&[
+        "full-cycle",
+        "-e",
+        "dev",
+        "--interval",
+        "1",
+        "--duration",
+        "1",
+    ]);
+    t.expect_code(0);
+    for s in [
+        "generate", "validate", "backup", "scan", "deploy", "monitor", "audit",
+    ] {
+        assert!(
+            t.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(s) && l.contains("passed")),
+            "{s}: {}",
+            t.stdout
+        );
+    }
+    assert!(t.stdout.contains("all stages passed"), "{}", t.stdout);
+}
+
+#[test]
+fn a_change_that_fails_the_gate_stops_the_cycle_with_exit_1_and_changes_nothing() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    project(&e);
+    e.s.write("profiles/dev.yaml", "values: {privileged: true}\n");
+    let r = full_cycle(&e, &["-e", "dev"]);
+    r.expect_code(1);
+    assert_eq!(
+        stages(&r, 0),
+        [("generate".to_string(), "failed".to_string())],
+        "{}",
+        r.stdout
+    );
+    assert!(tc.get("v1", "Namespace", None, "shop-dev").is_none());
+    // With several environments, the later ones do not run.
+    e.s.write("profiles/dev.yaml", "values: {}\n");
+    e.s.write("profiles/staging.yaml", "values: {privileged: true}\n");
+    let r = full_cycle(&e, &["--environments", "dev,staging,prod"]);
+    r.expect_code(1);
+    assert_eq!(stages(&r, 0), all_passed());
+    assert_eq!(stages(&r, 1)[0].1, "failed");
+    assert_eq!(r.json()["not_run"], serde_json::json!(["prod"]));
+    assert!(image_in(&tc, "shop-dev").is_some());
+    assert!(image_in(&tc, "shop-staging").is_none());
+    assert!(tc.get("v1", "Namespace", None, "shop-prod").is_none());
+}
+
+#[test]
+fn a_bad_image_is_rolled_back_automatically_by_the_deploy_stage() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    project(&e);
+    full_cycle(&e, &["-e", "staging"]).expect_code(0);
+    e.s.write(
+        "profiles/staging.yaml",
+        "values: {image: \"registry.example.com/never-ready:2.0\"}\n",
+    );
+    let r = full_cycle(&e, &["-e", "staging", "--timeout", "4"]);
+    r.expect_code(1);
+    let st = stages(&r, 0);
+    assert_eq!(
+        st.last().unwrap(),
+        &("deploy".to_string(), "failed".to_string()),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(st.len(), 5);
+    assert_eq!(r.json()["cycles"][0]["rolled_back_to"], 1, "{}", r.stdout);
+    assert_eq!(
+        image_in(&tc, "shop-staging").as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+}
+
+#[test]
+fn health_that_stays_under_the_threshold_after_the_rollout_is_rolled_back_by_the_monitor() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    project(&e);
+    full_cycle(&e, &["-e", "prod"]).expect_code(0);
+    // Ready at first, then the containers exit and crash-loop.
+    e.s.write(
+        "profiles/prod.yaml",
+        "values: {image: \"registry.example.com/web:2.0\", fail_after: \"2s\"}\n",
+    );
+    let started = std::time::Instant::now();
+    let r = e.run(&[
+        "full-cycle",
+        "-e",
+        "prod",
+        "-f",
+        "json",
+        "--interval",
+        "1",
+        "--duration",
+        "30",
+        "--consecutive",
+        "2",
+        "--health-threshold",
+        "80",
+    ]);
+    r.expect_code(1);
+    let st = stages(&r, 0);
+    assert_eq!(
+        st[4],
+        ("deploy".to_string(), "passed".to_string()),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        st[5],
+        ("monitor".to_string(), "failed".to_string()),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.json()["cycles"][0]["rolled_back_to"], 1, "{}", r.stdout);
+    assert_eq!(
+        image_in(&tc, "shop-prod").as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+    eprintln!(
+        "monitor-stage detection and rollback: {:.1} s in all",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn dry_run_from_the_suites_variable_changes_nothing() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    project(&e);
+    let mut c = e.cmd(&[
+        "full-cycle",
+        "-f",
+        "json",
+        "--duration",
+        "1",
+        "--interval",
+        "1",
+    ]);
+    c.env("DRY_RUN", "true").env("ENVIRONMENT", "dev");
+    let r = run(&mut c);
+    r.expect_code(0);
+    let j = r.json();
+    assert_eq!(j["cycles"][0]["dry_run"], true);
+    assert_eq!(j["cycles"][0]["environment"], "dev");
+    let st = stages(&r, 0);
+    assert_eq!(
+        st[4],
+        ("deploy".to_string(), "passed".to_string()),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        st[5],
+        ("monitor".to_string(), "skipped".to_string()),
+        "{}",
+        r.stdout
+    );
+    assert!(tc.get("v1", "Namespace", None, "shop-dev").is_none());
+    assert!(image_in(&tc, "shop-dev").is_none());
+    assert!(
+        !e.s.path().join("generated").exists(),
+        "nothing generated in place"
+    );
+    // CONFGATE_DRY_RUN=false wins over DRY_RUN=true.
+    let mut c = e.cmd(&[
+        "full-cycle",
+        "-f",
+        "json",
+        "--duration",
+        "1",
+        "--interval",
+        "1",
+    ]);
+    c.env("DRY_RUN", "true")
+        .env("CONFGATE_DRY_RUN", "false")
+        .env("ENVIRONMENT", "dev");
+    let r = run(&mut c);
+    r.expect_code(0);
+    assert_eq!(r.json()["cycles"][0]["dry_run"], false);
+    assert!(image_in(&tc, "shop-dev").is_some());
+}

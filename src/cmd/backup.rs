@@ -571,6 +571,24 @@ async fn rekey(
     Ok(Status::Clean)
 }
 
+/// Records a finished backup in the lifecycle state the metrics and `status` read (a state
+/// that cannot be written does not fail the backup).
+pub fn record_backup(state_dir: &std::path::Path, m: &Manifest) {
+    let _ = state::update(state_dir, |s| {
+        s.backups_total += 1;
+        s.last_backup = Some(BackupRun {
+            id: m.id.clone(),
+            kind: format!("{:?}", m.kind).to_ascii_lowercase(),
+            finished: jiff::Timestamp::now().as_second(),
+            duration_seconds: m.duration_seconds,
+            objects: m.totals.objects,
+            raw_bytes: m.totals.stored_raw_bytes,
+            compressed_bytes: m.totals.compressed_bytes,
+            stored_bytes: m.totals.stored_bytes,
+        });
+    });
+}
+
 async fn with_cluster(
     settings: &confgate::settings::Settings,
     args: &BackupArgs,
@@ -624,19 +642,7 @@ async fn with_cluster(
             match create::create(c, store, &master, Some((&scanner, gate)), &opts).await {
                 Ok(created) => {
                     let m = created.manifest;
-                    let _ = state::update(&bs.state_dir, |s| {
-                        s.backups_total += 1;
-                        s.last_backup = Some(BackupRun {
-                            id: m.id.clone(),
-                            kind: format!("{:?}", m.kind).to_ascii_lowercase(),
-                            finished: jiff::Timestamp::now().as_second(),
-                            duration_seconds: m.duration_seconds,
-                            objects: m.totals.objects,
-                            raw_bytes: m.totals.stored_raw_bytes,
-                            compressed_bytes: m.totals.compressed_bytes,
-                            stored_bytes: m.totals.stored_bytes,
-                        });
-                    });
+                    record_backup(&bs.state_dir, &m);
                     let ratio = if m.totals.compressed_bytes > 0 {
                         m.totals.stored_raw_bytes as f64 / m.totals.compressed_bytes as f64
                     } else {

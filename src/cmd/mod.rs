@@ -8,6 +8,8 @@ pub mod bench;
 pub mod cluster;
 #[cfg(feature = "cluster")]
 pub mod deploy;
+#[cfg(feature = "cluster")]
+pub mod full_cycle;
 pub mod generate;
 #[cfg(feature = "cluster")]
 pub mod monitor;

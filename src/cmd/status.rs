@@ -12,14 +12,13 @@ use confgate::settings::{BackupFlags, DeployFlags, MonitorFlags, ScanFlags};
 
 use crate::Status;
 use crate::cli::{Cli, ListFormat, StatusArgs};
+use confgate::settings::legacy;
 
 /// The namespace given: the flag, else `CONFGATE_NAMESPACE`, else the original suite's
 /// `NAMESPACE`.
 pub fn namespace_from_env(flag: Option<&str>) -> Option<String> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     flag.map(str::to_string)
-        .or_else(|| env("CONFGATE_NAMESPACE"))
-        .or_else(|| env("NAMESPACE"))
+        .or_else(|| legacy::var("CONFGATE_NAMESPACE", "NAMESPACE"))
 }
 
 pub fn run(cli: &Cli, args: &StatusArgs) -> anyhow::Result<Status> {
