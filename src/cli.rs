@@ -127,6 +127,47 @@ pub enum Command {
     /// a step-by-step summary. --dry-run (DRY_RUN) changes nothing in the cluster.
     #[cfg(feature = "cluster")]
     FullCycle(FullCycleArgs),
+    /// List what confgate left behind — revisions beyond the history limit, backups outside
+    /// retention (never orphaning an incremental), stale generated files (--environment),
+    /// finished restore-drill namespaces — and remove it with --confirm.
+    #[cfg(feature = "cluster")]
+    Cleanup(CleanupArgs),
+}
+
+/// `confgate cleanup`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct CleanupArgs {
+    /// Backups older than this are outside retention (overrides [backup.retention]
+    /// max-age), and drill namespaces older than this are finished (default 1h).
+    #[arg(long, value_name = "AGE")]
+    pub older_than: Option<String>,
+    /// List only (the default without --confirm).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Remove what is listed.
+    #[arg(long, env = "CONFGATE_CONFIRM", conflicts_with = "dry_run")]
+    pub confirm: bool,
+    /// The namespace whose revisions are pruned (CONFGATE_NAMESPACE, else NAMESPACE, else
+    /// the context's).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Only this set's revisions (default: every set of the namespace).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: Option<String>,
+    /// Revisions kept per set (default [deploy] history-max, else 10).
+    #[arg(long, value_name = "N")]
+    pub history_max: Option<usize>,
+    /// Also remove the files of generate's output for ENV that it no longer produces
+    /// (CONFGATE_ENVIRONMENT, else ENVIRONMENT).
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: Option<String>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate full-cycle`.

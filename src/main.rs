@@ -83,6 +83,8 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::run(&cli, args),
         #[cfg(feature = "cluster")]
         Command::FullCycle(args) => cmd::full_cycle::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::Cleanup(args) => cmd::cleanup::run(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

@@ -634,3 +634,144 @@ fn dry_run_from_the_suites_variable_changes_nothing() {
     assert_eq!(r.json()["cycles"][0]["dry_run"], false);
     assert!(image_in(&tc, "shop-dev").is_some());
 }
+
+// ---------------------------------------------------------------------------------------
+// cleanup
+// ---------------------------------------------------------------------------------------
+
+fn removals(r: &Run) -> Vec<(String, String, bool)> {
+    r.json()["removals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["what"].as_str().unwrap().to_string(),
+                x["name"].as_str().unwrap().to_string(),
+                x["removed"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cleanup_lists_without_confirm_and_removes_with_it() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("confgate.toml", "[backup.retention]\nkeep-last = 1\n");
+    for level in ["info", "warn", "debug"] {
+        e.s.write("app/app.yaml", app("registry.example.com/web:1.0", level));
+        e.deploy(&["--apply"]).expect_code(0);
+    }
+    e.run(&["backup", "create", "-n", "shop", "-f", "json"])
+        .expect_code(0);
+    let second = e.run(&["backup", "create", "-n", "shop", "-f", "json"]);
+    second.expect_code(0);
+    let newest = second.json()["id"].as_str().unwrap().to_string();
+    // A drill left behind two hours ago, and one that may still run.
+    let old = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2);
+    tc.load_yaml(&format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: confgate-drill-old\n  \
+         labels: {{confgate.dev/drill: b1}}\n  creationTimestamp: \"{old}\"\n---\n\
+         apiVersion: v1\nkind: Namespace\nmetadata:\n  name: confgate-drill-now\n  \
+         labels: {{confgate.dev/drill: b2}}\n"
+    ))
+    .unwrap();
+    let args = ["cleanup", "-n", "shop", "--history-max", "1", "-f", "json"];
+    let r = e.run(&args);
+    r.expect_code(0);
+    let listed = removals(&r);
+    assert!(listed.iter().all(|x| !x.2), "nothing removed: {listed:?}");
+    let names: Vec<&str> = listed.iter().map(|x| x.1.as_str()).collect();
+    assert!(names.contains(&"shop/web revision 1"), "{names:?}");
+    assert!(names.contains(&"shop/web revision 2"), "{names:?}");
+    assert!(!names.contains(&"shop/web revision 3"), "{names:?}");
+    assert!(names.contains(&"confgate-drill-old"), "{names:?}");
+    assert!(!names.contains(&"confgate-drill-now"), "{names:?}");
+    assert_eq!(
+        listed.iter().filter(|x| x.0 == "backup").count(),
+        1,
+        "{listed:?}"
+    );
+    assert!(
+        !names.contains(&newest.as_str()),
+        "the newest backup is kept"
+    );
+    assert!(
+        tc.get("v1", "Namespace", None, "confgate-drill-old")
+            .is_some()
+    );
+    let hist = e.run(&[
+        "deploy", "history", "--set", "web", "-n", "shop", "-f", "json",
+    ]);
+    assert_eq!(hist.json().as_array().unwrap().len(), 3);
+    // With --confirm.
+    let mut all = args.to_vec();
+    all.push("--confirm");
+    let r = e.run(&all);
+    r.expect_code(0);
+    let done = removals(&r);
+    assert_eq!(done.len(), listed.len());
+    assert!(done.iter().all(|x| x.2), "{done:?}");
+    let hist = e.run(&[
+        "deploy", "history", "--set", "web", "-n", "shop", "-f", "json",
+    ]);
+    let revs = hist.json();
+    assert_eq!(revs.as_array().unwrap().len(), 1, "{revs}");
+    assert_eq!(revs[0]["number"], 3);
+    assert!(
+        tc.get("v1", "Namespace", None, "confgate-drill-old")
+            .is_none()
+            || tc
+                .get("v1", "Namespace", None, "confgate-drill-old")
+                .unwrap()["status"]["phase"]
+                == "Terminating"
+    );
+    assert!(
+        tc.get("v1", "Namespace", None, "confgate-drill-now")
+            .is_some()
+    );
+    let list = e.run(&["backup", "list", "-f", "json"]);
+    assert!(list.stdout.contains(&newest), "{}", list.stdout);
+    // Nothing left: a second run lists nothing.
+    let r = e.run(&["cleanup", "-n", "shop", "--history-max", "1"]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("nothing to clean up"), "{}", r.stdout);
+}
+
+#[test]
+fn cleanup_removes_generated_files_that_are_no_longer_generated() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    project(&e);
+    // A template that is later removed leaves its generated file behind.
+    e.s.write(
+        "templates/old.yaml.tera",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\ndata: {a: b}\n",
+    );
+    e.run(&["generate", "-e", "dev"]).expect_code(0);
+    std::fs::remove_file(e.s.path().join("templates/old.yaml.tera")).unwrap();
+    let stale = e.s.path().join("generated/dev/old.yaml");
+    assert!(stale.exists());
+    // A file confgate did not write is never touched.
+    let mine = e.s.write(
+        "generated/dev/mine.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine}\n",
+    );
+    let r = e.run(&["cleanup", "-e", "dev", "-n", "shop", "-f", "json"]);
+    r.expect_code(0);
+    assert_eq!(
+        removals(&r),
+        [(
+            "generated-file".to_string(),
+            "generated/dev/old.yaml".to_string(),
+            false
+        )]
+    );
+    assert!(stale.exists());
+    e.run(&["cleanup", "-e", "dev", "-n", "shop", "--confirm"])
+        .expect_code(0);
+    assert!(!stale.exists());
+    assert!(mine.exists());
+    assert!(e.s.path().join("generated/dev/app.yaml").exists());
+}

@@ -362,13 +362,14 @@ async fn verify(
     })
 }
 
-async fn prune(
+/// The backups of `store` as retention sees them: complete ones with their creation time
+/// and what they need, incomplete ones only once older than `incomplete-after` (younger,
+/// they may still be written).
+pub async fn retention_candidates(
     store: &Store,
     bs: &BackupSettings,
-    args: &BackupArgs,
-    json: bool,
-) -> anyhow::Result<Status> {
-    let now = jiff::Timestamp::now().as_second();
+    now: i64,
+) -> anyhow::Result<Vec<Candidate>> {
     let mut candidates = Vec::new();
     for l in store.list().await? {
         if l.complete {
@@ -415,6 +416,17 @@ async fn prune(
             }
         }
     }
+    Ok(candidates)
+}
+
+async fn prune(
+    store: &Store,
+    bs: &BackupSettings,
+    args: &BackupArgs,
+    json: bool,
+) -> anyhow::Result<Status> {
+    let now = jiff::Timestamp::now().as_second();
+    let candidates = retention_candidates(store, bs, now).await?;
     let decisions = retention::decide(&candidates, &bs.retention, now);
     let apply = args.confirm && !args.dry_run;
     let mut text = String::new();

@@ -5,6 +5,8 @@ pub mod audit;
 pub mod backup;
 pub mod bench;
 #[cfg(feature = "cluster")]
+pub mod cleanup;
+#[cfg(feature = "cluster")]
 pub mod cluster;
 #[cfg(feature = "cluster")]
 pub mod deploy;

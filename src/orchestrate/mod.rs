@@ -2,5 +2,6 @@
 //! decide is pure and tested here on literal values; the I/O calls the library functions
 //! the single commands use (`deploy`, `monitor`, `backup`, `revision`), never a copy.
 
+pub mod cleanup;
 pub mod cycle;
 pub mod status;
