@@ -70,6 +70,15 @@ pub enum Command {
     /// --kube-version), ConfigMap data against JSON Schemas, business rules for the
     /// environment, and with --security-compliance the scan; scored report.
     Validate(ValidateFlags),
+    /// The original suite's `security-scan`: `scan` with --full-scan (every rule, the
+    /// default), --quick (high and critical only), --compliance-check FRAMEWORK (GDPR,
+    /// SOC2, CIS, NIST, or a framework id) and --export-report FILE (format from its
+    /// extension: .html, .json, .sarif, .csv, .md, .xml).
+    SecurityScan(SecurityScanArgs),
+    /// The original suite's `security-audit` / `complete-security-audit`: `audit` with
+    /// --detailed-report, --compliance FRAMEWORK, --quick and --export-report [FILE].
+    #[command(visible_alias = "complete-security-audit")]
+    SecurityAudit(SecurityAuditArgs),
     /// Scan and audit: security score, compliance checklists, risk matrix, recommendations.
     #[command(mut_arg("format", |a| a
         .help("Output format: text, json or html")
@@ -102,11 +111,13 @@ pub enum Command {
     /// --backup-id ID, --test-restore ID, --sync-to-cloud aws, --verify; BACKUP_ACTION,
     /// BACKUP_ID).
     #[cfg(feature = "cluster")]
+    #[command(visible_alias = "backup-restore")]
     Backup(BackupArgs),
     /// Health and metrics of the deployed configuration per namespace (one check, or
     /// --watch), exported as Prometheus text, JSON or CSV; `monitor history` shows the
     /// recorded checks.
     #[cfg(feature = "cluster")]
+    #[command(visible_alias = "advanced-monitor")]
     Monitor(MonitorArgs),
     /// Long-running endpoints: --webhook (the validating admission webhook over HTTPS),
     /// --metrics (/metrics, /healthz, /readyz).
@@ -120,6 +131,7 @@ pub enum Command {
     /// drift from the files, health, live findings by severity, the last backup and
     /// verified restore, waivers expiring soon. Exit 1 when something needs attention.
     #[cfg(feature = "cluster")]
+    #[command(visible_aliases = ["generate-incident-report", "generate-maintenance-report"])]
     Status(StatusArgs),
     /// generate → validate → backup → scan → deploy (rollout wait, rolled back when it
     /// fails) → monitor for --duration (rolled back when the health stays under
@@ -250,6 +262,10 @@ pub struct StatusArgs {
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The original suite's `generate-incident-report --type T` / `--incident-type T`:
+    /// recorded in the report's title.
+    #[arg(long = "type", visible_alias = "incident-type", value_name = "TYPE")]
+    pub incident_type: Option<String>,
     #[command(flatten)]
     pub connect: confgate::settings::ConnectFlags,
 }
@@ -433,6 +449,44 @@ pub struct AuditArgs {
     pub scan: ScanArgs,
 }
 
+/// `confgate security-scan` (the original suite's options over `scan`'s).
+#[derive(Args, Debug)]
+pub struct SecurityScanArgs {
+    /// Every rule (the default; accepted for the suite's pipelines).
+    #[arg(long, conflicts_with = "quick")]
+    pub full_scan: bool,
+    /// Only findings of high and critical severity.
+    #[arg(long)]
+    pub quick: bool,
+    /// Only the rules mapped to this framework (GDPR, SOC2, CIS, NIST, or a framework id).
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub compliance_check: Option<String>,
+    /// Write the report to FILE, in the format its extension names.
+    #[arg(long, value_name = "FILE")]
+    pub export_report: Option<PathBuf>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// `confgate security-audit` / `complete-security-audit`.
+#[derive(Args, Debug)]
+pub struct SecurityAuditArgs {
+    /// Accepted for the suite's pipelines: the audit always details every check.
+    #[arg(long)]
+    pub detailed_report: bool,
+    /// Only this framework's checklist (GDPR, SOC2, CIS, NIST, or a framework id).
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub compliance: Option<String>,
+    /// Only findings of high and critical severity.
+    #[arg(long)]
+    pub quick: bool,
+    /// Write the HTML audit to FILE (default security-audit.html).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "security-audit.html")]
+    pub export_report: Option<PathBuf>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum WaiversCommand {
     /// Scan and list unused, expired and expiring waivers (exit 1 when any is expired or
@@ -549,7 +603,7 @@ pub struct RollbackArgs {
     #[arg(long, visible_alias = "list-backups")]
     pub list: bool,
     /// Return to this revision.
-    #[arg(long, visible_alias = "target", value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
+    #[arg(long, visible_alias = "target", env = "CONFGATE_ROLLBACK_TARGET", value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
     pub target_revision: Option<u64>,
     /// Return to the revision before the current one.
     #[arg(long, conflicts_with = "to_last_healthy")]

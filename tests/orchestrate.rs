@@ -775,3 +775,155 @@ fn cleanup_removes_generated_files_that_are_no_longer_generated() {
     assert!(mine.exists());
     assert!(e.s.path().join("generated/dev/app.yaml").exists());
 }
+
+// ---------------------------------------------------------------------------------------
+// The original suite's commands and variables
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn security_scan_takes_the_suites_options() {
+    let s = Scratch::new();
+    s.write("app/pod.yaml", privileged_pod("web"));
+    // --full-scan: the scan's findings and exit code.
+    let r = s.run(&["security-scan", "--full-scan", "app", "-f", "json"]);
+    r.expect_code(1);
+    assert!(findings(&r.json()).iter().any(|f| f["rule_id"] == "CG1001"));
+    // --compliance-check GDPR: only rules mapped to GDPR.
+    let g = s.run(&[
+        "security-scan",
+        "--compliance-check",
+        "GDPR",
+        "app",
+        "-f",
+        "json",
+    ]);
+    let all = findings(&r.json()).len();
+    let gdpr = findings(&g.json()).len();
+    assert!(gdpr < all, "GDPR {gdpr} of {all}");
+    let r = s.run(&["security-scan", "--compliance-check", "HIPAA", "app"]);
+    r.expect_code(2);
+    // --quick: high and critical only.
+    let q = s.run(&["security-scan", "--quick", "app", "-f", "json"]);
+    for f in findings(&q.json()) {
+        assert!(
+            f["severity"] == "high" || f["severity"] == "critical",
+            "{f}"
+        );
+    }
+    // --export-report FILE: the format from the extension.
+    let out = s.path().join("security-report.html");
+    s.run(&[
+        "security-scan",
+        "app",
+        "--export-report",
+        out.to_str().unwrap(),
+    ])
+    .expect_code(1);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("<html") || html.contains("<!DOCTYPE"),
+        "{html:.200}"
+    );
+}
+
+#[test]
+fn complete_security_audit_is_the_audit() {
+    let s = Scratch::new();
+    s.write("app/pod.yaml", privileged_pod("web"));
+    let r = s.run(&[
+        "complete-security-audit",
+        "--compliance",
+        "SOC2",
+        "--detailed-report",
+        "app",
+        "-f",
+        "json",
+    ]);
+    r.expect_code(1);
+    assert!(r.json()["summary"].is_object(), "{}", r.stdout);
+    let out = s.path().join("audit.html");
+    s.run(&[
+        "security-audit",
+        "app",
+        "--export-report",
+        out.to_str().unwrap(),
+    ])
+    .expect_code(1);
+    assert!(std::fs::read_to_string(&out).unwrap().contains("<html"));
+}
+
+#[test]
+fn the_suites_backup_restore_monitor_and_rollback_forms_work() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    e.deploy(&["--apply", "--wait-for-rollout", "--timeout", "60"])
+        .expect_code(0);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "warn"));
+    e.deploy(&["--apply", "--wait-for-rollout", "--timeout", "60"])
+        .expect_code(0);
+    // backup-restore --action create, with NAMESPACE from the suite's variable.
+    let mut c = e.cmd(&["backup-restore", "--action", "create", "-f", "json"]);
+    c.env("NAMESPACE", "shop");
+    let r = run(&mut c);
+    r.expect_code(0);
+    assert_eq!(r.json()["kind"], "full");
+    // advanced-monitor: the monitor.
+    let r = e.run(&[
+        "advanced-monitor",
+        "--namespace",
+        "shop",
+        "--export-metrics",
+        "--format",
+        "json",
+    ]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("\"namespaces\""), "{}", r.stdout);
+    // ROLLBACK_TARGET=1 rollback --set web: the impact of returning to revision 1.
+    let mut c = e.cmd(&["rollback", "--set", "web", "-n", "shop"]);
+    c.env("ROLLBACK_TARGET", "1");
+    let r = run(&mut c);
+    r.expect_code(0);
+    assert!(r.stdout.contains("revision 1"), "{}", r.stdout);
+    assert!(r.stdout.contains("--confirm"), "{}", r.stdout);
+    // generate-incident-report --type: the status, titled.
+    let r = e.run(&[
+        "generate-incident-report",
+        "--type",
+        "outage",
+        "-n",
+        "shop",
+        "--set",
+        "web",
+    ]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.starts_with("incident report (outage)"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn the_suites_environment_and_output_variables_reach_generate_and_confgate_names_win() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    project(&e);
+    let mut c = e.cmd(&["generate"]);
+    c.env("ENVIRONMENT", "dev")
+        .env("OUTPUT_DIR", "custom-configs");
+    run(&mut c).expect_code(0);
+    assert!(e.s.path().join("custom-configs/app.yaml").is_file());
+    let mut c = e.cmd(&["generate"]);
+    c.env("ENVIRONMENT", "dev")
+        .env("OUTPUT_DIR", "custom-configs")
+        .env("CONFGATE_OUTPUT_DIR", "mine");
+    run(&mut c).expect_code(0);
+    assert!(e.s.path().join("mine/app.yaml").is_file());
+    // LOG_LEVEL=DEBUG turns on debug logs.
+    let mut c = e.cmd(&["generate", "-e", "dev", "--dry-run"]);
+    c.env("LOG_LEVEL", "DEBUG");
+    let r = run(&mut c);
+    r.expect_code(0);
+    assert!(r.stderr.contains("DEBUG"), "{}", r.stderr);
+}

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cleanup;
 #[cfg(feature = "cluster")]
 pub mod cluster;
+pub mod compat;
 #[cfg(feature = "cluster")]
 pub mod deploy;
 #[cfg(feature = "cluster")]

@@ -103,8 +103,21 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> anyhow::Result<Status> {
         Ok(status::collect(c, scanner, scan.gate, opts).await)
     })?;
     let out = match args.format {
-        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        ListFormat::Text => text(&report),
+        ListFormat::Json => {
+            let mut v = serde_json::to_value(&report)?;
+            if let (Some(t), Some(m)) = (&args.incident_type, v.as_object_mut()) {
+                m.insert("incident_type".into(), serde_json::Value::String(t.clone()));
+            }
+            format!("{}\n", serde_json::to_string_pretty(&v)?)
+        }
+        ListFormat::Text => match &args.incident_type {
+            Some(t) => format!(
+                "incident report ({})\n{}",
+                escape::control(t),
+                text(&report)
+            ),
+            None => text(&report),
+        },
     };
     super::write_output(args.output.as_deref(), out.as_bytes())?;
     Ok(if report.attention.is_empty() {
