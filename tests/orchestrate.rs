@@ -862,10 +862,16 @@ fn the_suites_backup_restore_monitor_and_rollback_forms_work() {
     e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "warn"));
     e.deploy(&["--apply", "--wait-for-rollout", "--timeout", "60"])
         .expect_code(0);
-    // backup-restore --action create, with NAMESPACE from the suite's variable.
-    let mut c = e.cmd(&["backup-restore", "--action", "create", "-f", "json"]);
-    c.env("NAMESPACE", "shop");
-    let r = run(&mut c);
+    // backup-restore --action create.
+    let r = e.run(&[
+        "backup-restore",
+        "--action",
+        "create",
+        "-n",
+        "shop",
+        "-f",
+        "json",
+    ]);
     r.expect_code(0);
     assert_eq!(r.json()["kind"], "full");
     // advanced-monitor: the monitor.
