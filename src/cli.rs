@@ -144,6 +144,66 @@ pub enum Command {
     /// finished restore-drill namespaces — and remove it with --confirm.
     #[cfg(feature = "cluster")]
     Cleanup(CleanupArgs),
+    /// Provoke a failure in a scratch namespace (the set deployed there first; never the
+    /// live namespace) and measure detection and recovery times against the target:
+    /// deployment-failure (an image that cannot be pulled → rollout wait → rollback),
+    /// service-outage (workloads scaled to zero → drift → deploy again). Exit 1 when a
+    /// scenario was not detected, not recovered within the target, or not verified.
+    #[cfg(feature = "cluster")]
+    DisasterTest(DisasterTestArgs),
+}
+
+#[cfg(feature = "cluster")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DisasterFormat {
+    Text,
+    Json,
+    Html,
+}
+
+/// `confgate disaster-test`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct DisasterTestArgs {
+    /// The set's manifests (default: config-dir of [deploy]).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// The scenario (repeatable; default every scenario).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub scenario: Vec<confgate::orchestrate::disaster::Scenario>,
+    /// The scratch namespace (default confgate-dr-<scenario>-<time>).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Run in --namespace even though it exists (what runs there is broken on purpose).
+    #[arg(long)]
+    pub allow_existing_namespace: bool,
+    /// Seconds a rollout (and a detection) may take (default 60).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Recovery (RTO) target in seconds (default 120: the suite's rollback < 2 min).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    pub recovery_target: f64,
+    /// Leave the scratch namespaces for inspection (`cleanup` removes them later).
+    #[arg(long)]
+    pub keep: bool,
+    /// Accepted for the suite's pipelines: every scenario verifies the recovered set.
+    #[arg(long)]
+    pub extended_validation: bool,
+    /// Accepted for the suite's pipelines: disaster-test never asks.
+    #[arg(long)]
+    pub automated: bool,
+    /// The gate the set must pass to be deployed (default high).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    #[arg(long, short = 'f', value_enum, default_value_t = DisasterFormat::Text)]
+    pub format: DisasterFormat,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate cleanup`.

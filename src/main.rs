@@ -119,6 +119,8 @@ fn main() -> ExitCode {
         Command::FullCycle(args) => cmd::full_cycle::run(&cli, args),
         #[cfg(feature = "cluster")]
         Command::Cleanup(args) => cmd::cleanup::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::DisasterTest(args) => cmd::disaster_test::run(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

@@ -933,3 +933,66 @@ fn the_suites_environment_and_output_variables_reach_generate_and_confgate_names
     r.expect_code(0);
     assert!(r.stderr.contains("DEBUG"), "{}", r.stderr);
 }
+
+// ---------------------------------------------------------------------------------------
+// disaster-test
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn disaster_tests_measure_detection_and_recovery_in_a_scratch_namespace() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    let out = e.s.path().join("dr.json");
+    let r = e.run(&[
+        "disaster-test",
+        "app",
+        "--fail-on",
+        "critical",
+        "--timeout",
+        "20",
+        "-f",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    r.expect_code(0);
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{report:#}");
+    for (res, name) in results.iter().zip(["deployment-failure", "service-outage"]) {
+        assert_eq!(res["scenario"], name, "{report:#}");
+        let d = res["detection_seconds"].as_f64().unwrap();
+        let rec = res["recovery_seconds"].as_f64().unwrap();
+        assert!(d > 0.0 && rec > 0.0 && rec <= 120.0, "{res:#}");
+        assert_eq!(res["verified"], true, "{res:#}");
+        assert_eq!(res["cleaned_up"], true, "{res:#}");
+        let ns = res["namespace"].as_str().unwrap();
+        assert!(ns.starts_with("confgate-dr-"), "{ns}");
+        eprintln!("{name}: detection {d:.1} s, recovery {rec:.1} s");
+    }
+    assert_eq!(report["passed"], true);
+    // The live namespace was never touched.
+    assert!(
+        tc.get("apps/v1", "Deployment", Some("shop"), "web")
+            .is_none()
+    );
+    // A namespace in use is refused without the explicit flag.
+    e.deploy(&["--apply"]).expect_code(0);
+    let r = e.run(&[
+        "disaster-test",
+        "app",
+        "--scenario",
+        "service-outage",
+        "-n",
+        "shop",
+        "--fail-on",
+        "critical",
+    ]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("--allow-existing-namespace"),
+        "{}",
+        r.stderr
+    );
+}

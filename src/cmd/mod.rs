@@ -12,6 +12,8 @@ pub mod compat;
 #[cfg(feature = "cluster")]
 pub mod deploy;
 #[cfg(feature = "cluster")]
+pub mod disaster_test;
+#[cfg(feature = "cluster")]
 pub mod full_cycle;
 pub mod generate;
 #[cfg(feature = "cluster")]

@@ -4,4 +4,5 @@
 
 pub mod cleanup;
 pub mod cycle;
+pub mod disaster;
 pub mod status;
