@@ -996,3 +996,51 @@ fn disaster_tests_measure_detection_and_recovery_in_a_scratch_namespace() {
         r.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The pipeline examples
+// ---------------------------------------------------------------------------------------
+
+/// Every `confgate …` command line of a pipeline file.
+fn confgate_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let at = l.find("confgate ")?;
+            let before = &l[..at];
+            // A run: or script line, not a comment or a name.
+            (before.trim_start().starts_with("- ")
+                || before.contains("run:")
+                || before.trim_start().starts_with("- ENVIRONMENT=")
+                || before.trim().is_empty()
+                || before.trim_end().ends_with('='))
+            .then(|| l[at..].trim().to_string())
+        })
+        .filter(|l| !l.starts_with("confgate full cycle") && !l.starts_with("confgate on"))
+        .collect()
+}
+
+#[test]
+fn the_pipeline_examples_parse_and_every_confgate_command_line_is_accepted() {
+    for file in [
+        "examples/ci/gitlab-ci.yml",
+        "examples/github/full-cycle.yml",
+    ] {
+        let text = read_repo(file);
+        let _: serde_json::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{file} is not YAML: {e}"));
+        let lines = confgate_lines(&text);
+        assert!(lines.len() >= 2, "{file}: {lines:?}");
+        for l in &lines {
+            // The command line as the shell would split it, without what follows `||`.
+            let cmd = l
+                .split("||")
+                .next()
+                .unwrap()
+                .replace("\"$ENVIRONMENT\"", "dev");
+            let mut args: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+            args.push("--help");
+            let r = run_in_repo(&args);
+            assert_eq!(r.code, 0, "{file}: `{l}` is not accepted:\n{}", r.stderr);
+        }
+    }
+}
