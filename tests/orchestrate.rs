@@ -1044,3 +1044,79 @@ fn the_pipeline_examples_parse_and_every_confgate_command_line_is_accepted() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The daily workflow, end to end
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_daily_workflow_goes_dev_staging_prod_and_ends_healthy() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    project(&e);
+    // 1. Every environment in order.
+    let r = full_cycle(&e, &["--environments", "dev,staging,prod"]);
+    r.expect_code(0);
+    for i in 0..3 {
+        assert_eq!(stages(&r, i), all_passed(), "{}", r.stdout);
+    }
+    // 2. A broken change is stopped by the gate in dev; dev keeps running what it ran.
+    e.s.write(
+        "profiles/dev.yaml",
+        "values: {privileged: true, image: \"registry.example.com/web:9\"}\n",
+    );
+    let r = full_cycle(&e, &["-e", "dev"]);
+    r.expect_code(1);
+    assert_eq!(stages(&r, 0)[0].1, "failed");
+    assert_eq!(
+        image_in(&tc, "shop-dev").as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+    e.s.write("profiles/dev.yaml", "values: {}\n");
+    // 3. A bad image is rolled back automatically in staging.
+    e.s.write(
+        "profiles/staging.yaml",
+        "values: {image: \"registry.example.com/never-ready:2.0\"}\n",
+    );
+    let r = full_cycle(&e, &["-e", "staging", "--timeout", "4"]);
+    r.expect_code(1);
+    assert_eq!(r.json()["cycles"][0]["rolled_back_to"], 1, "{}", r.stdout);
+    assert_eq!(
+        image_in(&tc, "shop-staging").as_deref(),
+        Some("registry.example.com/web:1.0")
+    );
+    e.s.write("profiles/staging.yaml", "values: {}\n");
+    full_cycle(&e, &["-e", "staging"]).expect_code(0);
+    // 4. An outage of prod's set, rehearsed in a scratch namespace, is detected and recovered.
+    let r = e.run(&[
+        "disaster-test",
+        "generated/prod",
+        "--scenario",
+        "service-outage",
+        "--timeout",
+        "20",
+        "-f",
+        "json",
+    ]);
+    r.expect_code(0);
+    assert_eq!(r.json()["passed"], true);
+    // 5. Every environment reports healthy, without drift.
+    for env in ["dev", "staging", "prod"] {
+        let ns = format!("shop-{env}");
+        let files = format!("generated/{env}");
+        let st = e.run(&[
+            "status",
+            &files,
+            "--set",
+            env,
+            "-n",
+            &ns,
+            "-f",
+            "json",
+            "--backup-max-age",
+            "1h",
+        ]);
+        st.expect_code(0);
+        assert_eq!(st.json()["drift"], serde_json::json!([]), "{env}");
+    }
+}
