@@ -147,7 +147,8 @@ pub enum Command {
     /// Provoke a failure in a scratch namespace (the set deployed there first; never the
     /// live namespace) and measure detection and recovery times against the target:
     /// deployment-failure (an image that cannot be pulled → rollout wait → rollback),
-    /// service-outage (workloads scaled to zero → drift → deploy again). Exit 1 when a
+    /// service-outage (workloads scaled to zero → drift → deploy again), data-loss (the
+    /// namespace deleted → restore from a backup, with a backup key). Exit 1 when a
     /// scenario was not detected, not recovered within the target, or not verified.
     #[cfg(feature = "cluster")]
     DisasterTest(DisasterTestArgs),
@@ -202,6 +203,9 @@ pub struct DisasterTestArgs {
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The backup store and key of data-loss.
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
     #[command(flatten)]
     pub connect: confgate::settings::ConnectFlags,
 }

@@ -959,8 +959,11 @@ fn disaster_tests_measure_detection_and_recovery_in_a_scratch_namespace() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     r.expect_code(0);
     let results = report["results"].as_array().unwrap();
-    assert_eq!(results.len(), 2, "{report:#}");
-    for (res, name) in results.iter().zip(["deployment-failure", "service-outage"]) {
+    assert_eq!(results.len(), 3, "{report:#}");
+    for (res, name) in results
+        .iter()
+        .zip(["deployment-failure", "service-outage", "data-loss"])
+    {
         assert_eq!(res["scenario"], name, "{report:#}");
         let d = res["detection_seconds"].as_f64().unwrap();
         let rec = res["recovery_seconds"].as_f64().unwrap();
@@ -1087,12 +1090,13 @@ fn the_daily_workflow_goes_dev_staging_prod_and_ends_healthy() {
     );
     e.s.write("profiles/staging.yaml", "values: {}\n");
     full_cycle(&e, &["-e", "staging"]).expect_code(0);
-    // 4. An outage of prod's set, rehearsed in a scratch namespace, is detected and recovered.
+    // 4. A namespace deletion of prod's set, rehearsed in a scratch namespace, is restored
+    //    from a backup and compared object by object.
     let r = e.run(&[
         "disaster-test",
         "generated/prod",
         "--scenario",
-        "service-outage",
+        "data-loss",
         "--timeout",
         "20",
         "-f",
@@ -1100,6 +1104,8 @@ fn the_daily_workflow_goes_dev_staging_prod_and_ends_healthy() {
     ]);
     r.expect_code(0);
     assert_eq!(r.json()["passed"], true);
+    assert_eq!(r.json()["results"][0]["scenario"], "data-loss");
+    assert_eq!(r.json()["results"][0]["verified"], true);
     // 5. Every environment reports healthy, without drift.
     for env in ["dev", "staging", "prod"] {
         let ns = format!("shop-{env}");

@@ -21,8 +21,22 @@ pub fn run(cli: &Cli, args: &DisasterTestArgs) -> anyhow::Result<Status> {
     })?;
     let connect = settings.connect(&args.connect)?;
     let scanner = Arc::new(Scanner::new(&scan.scan)?);
+    // data-loss backs up and restores: with a master key (else it is left out of the
+    // default list, and refused when named).
+    let bs = settings.backup(&args.backup)?;
+    let backup = match bs.key.master() {
+        Ok(key) => Some((
+            confgate::backup::Store::open(&bs.store, &settings.cwd, &bs.store_options)?,
+            key,
+        )),
+        Err(_) => None,
+    };
     let scenarios: Vec<Scenario> = if args.scenario.is_empty() {
-        vec![Scenario::DeploymentFailure, Scenario::ServiceOutage]
+        let mut all = vec![Scenario::DeploymentFailure, Scenario::ServiceOutage];
+        if backup.is_some() {
+            all.push(Scenario::DataLoss);
+        }
+        all
     } else {
         args.scenario.clone()
     };
@@ -92,6 +106,7 @@ pub fn run(cli: &Cli, args: &DisasterTestArgs) -> anyhow::Result<Status> {
                 recovery_target: Duration::from_secs_f64(args.recovery_target.max(0.0)),
                 detection_timeout: Duration::from_secs_f64(args.timeout.max(1.0)),
                 keep: args.keep,
+                backup: backup.clone(),
             };
             out.push(disaster::run(&drill, sc).await);
         }

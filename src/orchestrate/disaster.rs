@@ -7,6 +7,9 @@
 //!   by the rollout wait, recovered by a rollback to the last healthy revision.
 //! - `service-outage`: the workloads scaled to zero behind confgate's back; detected as drift
 //!   from the files (a deploy dry run, polled), recovered by deploying the set again.
+//! - `data-loss`: a backup of the scratch namespace, then the namespace deleted; detected
+//!   when the set's objects are gone, recovered by restoring the backup, compared object by
+//!   object.
 //!
 //! The timings are measured on the cluster; the verdicts are pure ([`DrillResult::passed`]).
 
@@ -32,6 +35,7 @@ pub const BROKEN_IMAGE: &str = "registry.invalid/confgate-disaster-test:does-not
 pub enum Scenario {
     DeploymentFailure,
     ServiceOutage,
+    DataLoss,
 }
 
 impl Scenario {
@@ -39,6 +43,7 @@ impl Scenario {
         match self {
             Scenario::DeploymentFailure => "deployment-failure",
             Scenario::ServiceOutage => "service-outage",
+            Scenario::DataLoss => "data-loss",
         }
     }
 }
@@ -149,6 +154,8 @@ pub struct Drill<'a> {
     /// How long detection may take before the drill gives up.
     pub detection_timeout: Duration,
     pub keep: bool,
+    /// The store and master key `data-loss` backs up to and restores from.
+    pub backup: Option<(crate::backup::Store, crate::seal::Key)>,
 }
 
 async fn run_deploy(d: &Drill<'_>, objs: &[Value], opts: &DeployOptions) -> Outcome {
@@ -193,6 +200,7 @@ pub async fn run(d: &Drill<'_>, scenario: Scenario) -> DrillResult {
         match scenario {
             Scenario::DeploymentFailure => deployment_failure(d, &mut r).await,
             Scenario::ServiceOutage => service_outage(d, &mut r).await,
+            Scenario::DataLoss => data_loss(d, &mut r).await,
         }
     }
     if !d.keep {
@@ -425,6 +433,202 @@ async fn service_outage(d: &Drill<'_>, r: &mut DrillResult) {
         "deployed the set again: ready after {recovery:.1} s"
     ));
     r.verified = verify(d, r).await;
+}
+
+/// How many of `objects` (apiVersion, kind, name) exist in the scratch namespace.
+async fn present(d: &Drill<'_>, objects: &[(String, String, String)]) -> usize {
+    let ns = d.deploy.namespace.as_str();
+    let mut n = 0;
+    for (v, k, name) in objects {
+        if let Ok(t) = d.cluster.resource_type(v, k).await
+            && let Ok(Some(_)) = d.cluster.get_object(&t, Some(ns), name).await
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The `spec` and `data` of each of `objects` as live now (absent ones left out).
+async fn contents(
+    d: &Drill<'_>,
+    objects: &[(String, String, String)],
+) -> std::collections::BTreeMap<String, (Value, Value)> {
+    let ns = d.deploy.namespace.as_str();
+    let mut out = std::collections::BTreeMap::new();
+    for (v, k, name) in objects {
+        if let Ok(t) = d.cluster.resource_type(v, k).await
+            && let Ok(Some(o)) = d.cluster.get_object(&t, Some(ns), name).await
+        {
+            let part = |p: &str| o.get(p).cloned().unwrap_or(Value::Null);
+            out.insert(format!("{k}/{name}"), (part("spec"), part("data")));
+        }
+    }
+    out
+}
+
+async fn data_loss(d: &Drill<'_>, r: &mut DrillResult) {
+    let Some((store, key)) = &d.backup else {
+        r.errors.push(
+            "data-loss needs a backup key (CONFGATE_BACKUP_KEY, --key-file or [backup] key-command)"
+                .into(),
+        );
+        return;
+    };
+    let ns = d.deploy.namespace.clone();
+    let opts = crate::backup::create::CreateOptions {
+        namespaces: vec![ns.clone()],
+        description: Some("disaster-test: data-loss".into()),
+        ..Default::default()
+    };
+    let created = match crate::backup::create::create(
+        d.cluster,
+        store,
+        key,
+        Some((&d.scanner, d.gate)),
+        &opts,
+    )
+    .await
+    {
+        Ok(c) => c.manifest,
+        Err(e) => {
+            r.errors.push(e.to_string());
+            return;
+        }
+    };
+    r.steps.push(format!(
+        "backed up namespace {ns}: {} objects as {}",
+        created.totals.objects, created.id
+    ));
+    // What the set's objects hold before the loss, to compare object by object.
+    let watched = watched_objects(&d.objects);
+    let before = contents(d, &watched).await;
+    // The loss: the whole namespace deleted.
+    let started = Instant::now();
+    let ns_type = match d.cluster.resource_type("v1", "Namespace").await {
+        Ok(t) => t,
+        Err(e) => {
+            r.errors.push(e.to_string());
+            return;
+        }
+    };
+    if let Err(e) = d.cluster.delete_object(&ns_type, None, &ns, false).await {
+        r.errors
+            .push(e.diagnostic("delete the namespace").to_string());
+        return;
+    }
+    r.steps.push(format!("deleted namespace {ns}"));
+    // Detection: the set's objects are gone.
+    loop {
+        if present(d, &watched).await == 0 {
+            break;
+        }
+        if started.elapsed() > d.detection_timeout {
+            r.errors
+                .push("the deleted objects were still there at the timeout".into());
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let detection = started.elapsed().as_secs_f64();
+    r.detection_seconds = Some(detection);
+    r.steps.push(format!(
+        "detected after {detection:.1} s: none of the set's {} objects is left",
+        watched.len()
+    ));
+    // Recovery: the backup restored (gated, applied through deploy).
+    let t = Instant::now();
+    let ropts = crate::backup::restore::RestoreOptions {
+        namespace_map: Vec::new(),
+        kinds: Vec::new(),
+        namespaces: Vec::new(),
+        apply: true,
+        allow_findings: true,
+        force_conflicts: true,
+        timeout: d.deploy.timeout,
+    };
+    let restored = crate::backup::restore::restore(
+        d.cluster,
+        store,
+        key,
+        &d.scanner,
+        d.gate,
+        &created.id,
+        &ropts,
+    )
+    .await;
+    let recovery = t.elapsed().as_secs_f64();
+    if restored.stopped.is_some() || !restored.errors.is_empty() {
+        r.errors.push(format!(
+            "the restore of {} failed: {}",
+            created.id,
+            restored
+                .errors
+                .first()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| format!("stopped at {:?}", restored.stopped))
+        ));
+        return;
+    }
+    r.recovery_seconds = Some(recovery);
+    let back = present(d, &watched).await;
+    r.steps.push(format!(
+        "restored {} objects from {} in {recovery:.1} s; {back} of the set's {} objects are back",
+        restored.applied.len(),
+        created.id,
+        watched.len()
+    ));
+    if back != watched.len() {
+        r.errors.push(format!(
+            "only {back} of {} objects came back",
+            watched.len()
+        ));
+        return;
+    }
+    if before.is_empty() || before.len() != watched.len() {
+        r.errors.push(format!(
+            "only {} of the set's {} objects could be read before the loss",
+            before.len(),
+            watched.len()
+        ));
+        return;
+    }
+    let after = contents(d, &watched).await;
+    let differ: Vec<&String> = before
+        .iter()
+        .filter(|(k, v)| after.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    if differ.is_empty() {
+        r.verified = true;
+        r.steps.push(format!(
+            "verified object by object: the {} restored objects hold what they held before",
+            before.len()
+        ));
+    } else {
+        r.errors.push(format!(
+            "restored objects differ from before the loss: {}",
+            differ
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+}
+
+/// (apiVersion, kind, name) of each of `objects`.
+fn watched_objects(objects: &[Value]) -> Vec<(String, String, String)> {
+    objects
+        .iter()
+        .filter_map(|o| {
+            Some((
+                o.get("apiVersion")?.as_str()?.to_string(),
+                o.get("kind")?.as_str()?.to_string(),
+                o.pointer("/metadata/name")?.as_str()?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// The set in the scratch namespace holds what the files say again (a deploy dry run finds
