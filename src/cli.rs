@@ -70,6 +70,15 @@ pub enum Command {
     /// --kube-version), ConfigMap data against JSON Schemas, business rules for the
     /// environment, and with --security-compliance the scan; scored report.
     Validate(ValidateFlags),
+    /// The original suite's `security-scan`: `scan` with --full-scan (every rule, the
+    /// default), --quick (high and critical only), --compliance-check FRAMEWORK (GDPR,
+    /// SOC2, CIS, NIST, or a framework id) and --export-report FILE (format from its
+    /// extension: .html, .json, .sarif, .csv, .md, .xml).
+    SecurityScan(SecurityScanArgs),
+    /// The original suite's `security-audit` / `complete-security-audit`: `audit` with
+    /// --detailed-report, --compliance FRAMEWORK, --quick and --export-report [FILE].
+    #[command(visible_alias = "complete-security-audit")]
+    SecurityAudit(SecurityAuditArgs),
     /// Scan and audit: security score, compliance checklists, risk matrix, recommendations.
     #[command(mut_arg("format", |a| a
         .help("Output format: text, json or html")
@@ -102,11 +111,13 @@ pub enum Command {
     /// --backup-id ID, --test-restore ID, --sync-to-cloud aws, --verify; BACKUP_ACTION,
     /// BACKUP_ID).
     #[cfg(feature = "cluster")]
+    #[command(visible_alias = "backup-restore")]
     Backup(BackupArgs),
     /// Health and metrics of the deployed configuration per namespace (one check, or
     /// --watch), exported as Prometheus text, JSON or CSV; `monitor history` shows the
     /// recorded checks.
     #[cfg(feature = "cluster")]
+    #[command(visible_alias = "advanced-monitor")]
     Monitor(MonitorArgs),
     /// Long-running endpoints: --webhook (the validating admission webhook over HTTPS),
     /// --metrics (/metrics, /healthz, /readyz).
@@ -116,6 +127,211 @@ pub enum Command {
     #[cfg(feature = "cluster")]
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// One look at a namespace: cluster version, the current revision (when, by whom),
+    /// drift from the files, health, live findings by severity, the last backup and
+    /// verified restore, waivers expiring soon. Exit 1 when something needs attention.
+    #[cfg(feature = "cluster")]
+    #[command(visible_aliases = ["generate-incident-report", "generate-maintenance-report"])]
+    Status(StatusArgs),
+    /// generate → validate → backup → scan → deploy (rollout wait, rolled back when it
+    /// fails) → monitor for --duration (rolled back when the health stays under
+    /// --health-threshold) → audit, stopping at the first failed stage with its exit code;
+    /// a step-by-step summary. --dry-run (DRY_RUN) changes nothing in the cluster.
+    #[cfg(feature = "cluster")]
+    FullCycle(FullCycleArgs),
+    /// List what confgate left behind — revisions beyond the history limit, backups outside
+    /// retention (never orphaning an incremental), stale generated files (--environment),
+    /// finished restore-drill namespaces — and remove it with --confirm.
+    #[cfg(feature = "cluster")]
+    Cleanup(CleanupArgs),
+    /// Provoke a failure in a scratch namespace (the set deployed there first; never the
+    /// live namespace) and measure detection and recovery times against the target:
+    /// deployment-failure (an image that cannot be pulled → rollout wait → rollback),
+    /// service-outage (workloads scaled to zero → drift → deploy again), data-loss (the
+    /// namespace deleted → restore from a backup, with a backup key). Exit 1 when a
+    /// scenario was not detected, not recovered within the target, or not verified.
+    #[cfg(feature = "cluster")]
+    DisasterTest(DisasterTestArgs),
+}
+
+#[cfg(feature = "cluster")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DisasterFormat {
+    Text,
+    Json,
+    Html,
+}
+
+/// `confgate disaster-test`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct DisasterTestArgs {
+    /// The set's manifests (default: config-dir of [deploy]).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// The scenario (repeatable; default every scenario).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub scenario: Vec<confgate::orchestrate::disaster::Scenario>,
+    /// The scratch namespace (default confgate-dr-<scenario>-<time>).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Run in --namespace even though it exists (what runs there is broken on purpose).
+    #[arg(long)]
+    pub allow_existing_namespace: bool,
+    /// Seconds a rollout (and a detection) may take (default 60).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Recovery (RTO) target in seconds (default 120: the suite's rollback < 2 min).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    pub recovery_target: f64,
+    /// Leave the scratch namespaces for inspection (`cleanup` removes them later).
+    #[arg(long)]
+    pub keep: bool,
+    /// Accepted for the suite's pipelines: every scenario verifies the recovered set.
+    #[arg(long)]
+    pub extended_validation: bool,
+    /// Accepted for the suite's pipelines: disaster-test never asks.
+    #[arg(long)]
+    pub automated: bool,
+    /// The gate the set must pass to be deployed (default high).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    #[arg(long, short = 'f', value_enum, default_value_t = DisasterFormat::Text)]
+    pub format: DisasterFormat,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The backup store and key of data-loss.
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate cleanup`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct CleanupArgs {
+    /// Backups older than this are outside retention (overrides [backup.retention]
+    /// max-age), and drill namespaces older than this are finished (default 1h).
+    #[arg(long, value_name = "AGE")]
+    pub older_than: Option<String>,
+    /// List only (the default without --confirm).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Remove what is listed.
+    #[arg(long, env = "CONFGATE_CONFIRM", conflicts_with = "dry_run")]
+    pub confirm: bool,
+    /// The namespace whose revisions are pruned (CONFGATE_NAMESPACE, else NAMESPACE, else
+    /// the context's).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Only this set's revisions (default: every set of the namespace).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: Option<String>,
+    /// Revisions kept per set (default [deploy] history-max, else 10).
+    #[arg(long, value_name = "N")]
+    pub history_max: Option<usize>,
+    /// Also remove the files of generate's output for ENV that it no longer produces
+    /// (CONFGATE_ENVIRONMENT, else ENVIRONMENT).
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: Option<String>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate full-cycle`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct FullCycleArgs {
+    /// The environment (profiles/ENV.yaml; CONFGATE_ENVIRONMENT, else ENVIRONMENT).
+    #[arg(long, short = 'e', value_name = "ENV", conflicts_with = "environments")]
+    pub environment: Option<String>,
+    /// Several environments in order (dev,staging,prod), stopping at the first failure.
+    #[arg(long, value_delimiter = ',', value_name = "ENV,...")]
+    pub environments: Vec<String>,
+    /// Target namespace (default: generate's, `namespace` of [generate]).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The deployed set's name (default: the environment).
+    #[arg(long, value_name = "NAME")]
+    pub set: Option<String>,
+    /// Run every stage without changing the cluster (CONFGATE_DRY_RUN, else DRY_RUN): the
+    /// generated files go to a scratch directory, the deploy is a server-side dry run, and
+    /// a rollback is only reported.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not take the pre-deploy backup.
+    #[arg(long)]
+    pub skip_backup: bool,
+    /// Where generate writes (CONFGATE_OUTPUT_DIR, else OUTPUT_DIR; default [generate]
+    /// output-dir).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Where the stages' reports go, one directory per environment (default
+    /// <state-dir>/reports).
+    #[arg(long, env = "CONFGATE_REPORT_DIR", value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// The gate of generate, scan and audit (default high).
+    #[arg(long, value_enum, env = "CONFGATE_FAIL_ON")]
+    pub fail_on: Option<Severity>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the summary to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub rollback: confgate::settings::RollbackFlags,
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate status`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// The set's manifests, compared with the cluster (default: config-dir of [deploy];
+    /// without any, drift is not checked).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Directory of the set's manifests (as deploy --config-dir).
+    #[arg(long, env = "CONFGATE_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// The deployed set (default: [deploy] set, else the name of the manifests' directory;
+    /// without any, every set of the namespace).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: Option<String>,
+    /// The namespace (CONFGATE_NAMESPACE, else NAMESPACE, else the context's).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Health under this (0–100) needs attention (default [monitor] alert-threshold, 80).
+    #[arg(long, env = "CONFGATE_HEALTH_THRESHOLD", value_name = "SCORE")]
+    pub health_threshold: Option<u32>,
+    /// A last backup older than this needs attention (90m, 25h, 7d; default: no policy).
+    #[arg(long, env = "CONFGATE_BACKUP_MAX_AGE", value_name = "AGE")]
+    pub backup_max_age: Option<String>,
+    /// Directory of confgate's local state, where the backup state is (default .confgate).
+    #[arg(long, env = "CONFGATE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The original suite's `generate-incident-report --type T` / `--incident-type T`:
+    /// recorded in the report's title.
+    #[arg(long = "type", visible_alias = "incident-type", value_name = "TYPE")]
+    pub incident_type: Option<String>,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 /// `confgate webhook ...`.
@@ -303,6 +519,44 @@ pub struct AuditArgs {
     pub scan: ScanArgs,
 }
 
+/// `confgate security-scan` (the original suite's options over `scan`'s).
+#[derive(Args, Debug)]
+pub struct SecurityScanArgs {
+    /// Every rule (the default; accepted for the suite's pipelines).
+    #[arg(long, conflicts_with = "quick")]
+    pub full_scan: bool,
+    /// Only findings of high and critical severity.
+    #[arg(long)]
+    pub quick: bool,
+    /// Only the rules mapped to this framework (GDPR, SOC2, CIS, NIST, or a framework id).
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub compliance_check: Option<String>,
+    /// Write the report to FILE, in the format its extension names.
+    #[arg(long, value_name = "FILE")]
+    pub export_report: Option<PathBuf>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// `confgate security-audit` / `complete-security-audit`.
+#[derive(Args, Debug)]
+pub struct SecurityAuditArgs {
+    /// Accepted for the suite's pipelines: the audit always details every check.
+    #[arg(long)]
+    pub detailed_report: bool,
+    /// Only this framework's checklist (GDPR, SOC2, CIS, NIST, or a framework id).
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub compliance: Option<String>,
+    /// Only findings of high and critical severity.
+    #[arg(long)]
+    pub quick: bool,
+    /// Write the HTML audit to FILE (default security-audit.html).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "security-audit.html")]
+    pub export_report: Option<PathBuf>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum WaiversCommand {
     /// Scan and list unused, expired and expiring waivers (exit 1 when any is expired or
@@ -419,7 +673,7 @@ pub struct RollbackArgs {
     #[arg(long, visible_alias = "list-backups")]
     pub list: bool,
     /// Return to this revision.
-    #[arg(long, visible_alias = "target", value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
+    #[arg(long, visible_alias = "target", env = "CONFGATE_ROLLBACK_TARGET", value_name = "N", conflicts_with_all = ["to_previous", "to_last_healthy"])]
     pub target_revision: Option<u64>,
     /// Return to the revision before the current one.
     #[arg(long, conflicts_with = "to_last_healthy")]

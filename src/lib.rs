@@ -27,6 +27,8 @@ pub mod health;
 pub mod k8s;
 #[cfg(feature = "cluster")]
 pub mod monitor;
+#[cfg(feature = "cluster")]
+pub mod orchestrate;
 pub mod report;
 #[cfg(feature = "cluster")]
 pub mod revision;

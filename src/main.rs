@@ -7,8 +7,6 @@ mod cmd;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use cli::{Cli, ColorChoice, Command};
 
 // The scan allocates and frees many small values on every worker thread; glibc's malloc
@@ -33,8 +31,42 @@ impl From<confgate::gate::Verdict> for Status {
     }
 }
 
+/// The original suite's variables that stand in for a `CONFGATE_*` one when only they are
+/// set (the `CONFGATE_*` name wins when both are).
+const LEGACY_ENV: &[(&str, &str)] = &[
+    ("CONFGATE_ENVIRONMENT", "ENVIRONMENT"),
+    ("CONFGATE_NAMESPACE", "NAMESPACE"),
+    ("CONFGATE_DRY_RUN", "DRY_RUN"),
+    ("CONFGATE_OUTPUT_DIR", "OUTPUT_DIR"),
+    ("CONFGATE_ROLLBACK_TARGET", "ROLLBACK_TARGET"),
+    ("CONFGATE_DURATION", "MONITOR_DURATION"),
+];
+
+/// Every option reading `CONFGATE_X` reads the suite's name instead when only that is set.
+fn legacy_env(cmd: clap::Command) -> clap::Command {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    cmd.mut_args(|a| {
+        let found = a
+            .get_env()
+            .and_then(|e| e.to_str())
+            .and_then(|e| LEGACY_ENV.iter().find(|(c, _)| *c == e));
+        match found {
+            Some((c, l)) if !set(c) && set(l) => a.env(*l),
+            _ => a,
+        }
+    })
+    .mut_subcommands(legacy_env)
+}
+
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = legacy_env(Cli::command());
+    let matches = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -65,6 +97,8 @@ fn main() -> ExitCode {
         Command::Generate(args) => cmd::generate::run(&cli, args, color),
         Command::Validate(args) => cmd::validate::run(&cli, args, color),
         Command::Audit(args) => cmd::audit::run(&cli, args),
+        Command::SecurityScan(args) => cmd::compat::security_scan(&cli, args, color),
+        Command::SecurityAudit(args) => cmd::compat::security_audit(&cli, args),
         #[cfg(feature = "cluster")]
         Command::Deploy(args) => cmd::deploy::run(&cli, args),
         #[cfg(feature = "cluster")]
@@ -79,6 +113,14 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::monitor::serve(&cli, args),
         #[cfg(feature = "cluster")]
         Command::Webhook(c) => cmd::webhook::run(c),
+        #[cfg(feature = "cluster")]
+        Command::Status(args) => cmd::status::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::FullCycle(args) => cmd::full_cycle::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::Cleanup(args) => cmd::cleanup::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::DisasterTest(args) => cmd::disaster_test::run(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,
@@ -107,9 +149,12 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Log lines on stderr; `ansi` is the `--color` choice for stderr (off with `never`).
 fn init_logging(verbose: u8, quiet: bool, ansi: bool) {
+    // LOG_LEVEL (the original suite's; CONFGATE_LOG_LEVEL wins) when no -v/-q is given.
+    let env_level = confgate::settings::legacy::var("CONFGATE_LOG_LEVEL", "LOG_LEVEL")
+        .and_then(|v| confgate::settings::legacy::log_level(&v));
     let level = match (quiet, verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
+        (false, 0) => env_level.unwrap_or("warn"),
         (false, 1) => "debug",
         (false, _) => "trace",
     };

@@ -45,6 +45,7 @@ const LAYERS: &[&[&str]] = &[
     &["deploy"],
     &["rollback", "monitor", "webhook", "backup"],
     &["generate", "validate", "bench", "settings"],
+    &["orchestrate"],
 ];
 
 /// Files of `src/` that make up the binary rather than the library.

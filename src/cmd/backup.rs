@@ -362,13 +362,14 @@ async fn verify(
     })
 }
 
-async fn prune(
+/// The backups of `store` as retention sees them: complete ones with their creation time
+/// and what they need, incomplete ones only once older than `incomplete-after` (younger,
+/// they may still be written).
+pub async fn retention_candidates(
     store: &Store,
     bs: &BackupSettings,
-    args: &BackupArgs,
-    json: bool,
-) -> anyhow::Result<Status> {
-    let now = jiff::Timestamp::now().as_second();
+    now: i64,
+) -> anyhow::Result<Vec<Candidate>> {
     let mut candidates = Vec::new();
     for l in store.list().await? {
         if l.complete {
@@ -415,6 +416,17 @@ async fn prune(
             }
         }
     }
+    Ok(candidates)
+}
+
+async fn prune(
+    store: &Store,
+    bs: &BackupSettings,
+    args: &BackupArgs,
+    json: bool,
+) -> anyhow::Result<Status> {
+    let now = jiff::Timestamp::now().as_second();
+    let candidates = retention_candidates(store, bs, now).await?;
     let decisions = retention::decide(&candidates, &bs.retention, now);
     let apply = args.confirm && !args.dry_run;
     let mut text = String::new();
@@ -571,6 +583,24 @@ async fn rekey(
     Ok(Status::Clean)
 }
 
+/// Records a finished backup in the lifecycle state the metrics and `status` read (a state
+/// that cannot be written does not fail the backup).
+pub fn record_backup(state_dir: &std::path::Path, m: &Manifest) {
+    let _ = state::update(state_dir, |s| {
+        s.backups_total += 1;
+        s.last_backup = Some(BackupRun {
+            id: m.id.clone(),
+            kind: format!("{:?}", m.kind).to_ascii_lowercase(),
+            finished: jiff::Timestamp::now().as_second(),
+            duration_seconds: m.duration_seconds,
+            objects: m.totals.objects,
+            raw_bytes: m.totals.stored_raw_bytes,
+            compressed_bytes: m.totals.compressed_bytes,
+            stored_bytes: m.totals.stored_bytes,
+        });
+    });
+}
+
 async fn with_cluster(
     settings: &confgate::settings::Settings,
     args: &BackupArgs,
@@ -624,19 +654,7 @@ async fn with_cluster(
             match create::create(c, store, &master, Some((&scanner, gate)), &opts).await {
                 Ok(created) => {
                     let m = created.manifest;
-                    let _ = state::update(&bs.state_dir, |s| {
-                        s.backups_total += 1;
-                        s.last_backup = Some(BackupRun {
-                            id: m.id.clone(),
-                            kind: format!("{:?}", m.kind).to_ascii_lowercase(),
-                            finished: jiff::Timestamp::now().as_second(),
-                            duration_seconds: m.duration_seconds,
-                            objects: m.totals.objects,
-                            raw_bytes: m.totals.stored_raw_bytes,
-                            compressed_bytes: m.totals.compressed_bytes,
-                            stored_bytes: m.totals.stored_bytes,
-                        });
-                    });
+                    record_backup(&bs.state_dir, &m);
                     let ratio = if m.totals.compressed_bytes > 0 {
                         m.totals.stored_raw_bytes as f64 / m.totals.compressed_bytes as f64
                     } else {

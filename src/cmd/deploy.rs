@@ -323,7 +323,7 @@ pub fn summary(o: &Outcome, opts: &deploy::DeployOptions) -> String {
     t
 }
 
-fn json(o: &Outcome) -> anyhow::Result<String> {
+pub fn json(o: &Outcome) -> anyhow::Result<String> {
     let v = serde_json::json!({
         "set": o.set,
         "namespace": o.namespace,

@@ -5,9 +5,16 @@ pub mod audit;
 pub mod backup;
 pub mod bench;
 #[cfg(feature = "cluster")]
+pub mod cleanup;
+#[cfg(feature = "cluster")]
 pub mod cluster;
+pub mod compat;
 #[cfg(feature = "cluster")]
 pub mod deploy;
+#[cfg(feature = "cluster")]
+pub mod disaster_test;
+#[cfg(feature = "cluster")]
+pub mod full_cycle;
 pub mod generate;
 #[cfg(feature = "cluster")]
 pub mod monitor;
@@ -17,6 +24,8 @@ pub mod report;
 pub mod rollback;
 pub mod rules;
 pub mod scan;
+#[cfg(feature = "cluster")]
+pub mod status;
 pub mod validate;
 pub mod waivers;
 #[cfg(feature = "cluster")]

@@ -17,6 +17,7 @@ mod cluster;
 mod deploy;
 mod file;
 mod generate;
+pub mod legacy;
 #[cfg(feature = "cluster")]
 mod monitor;
 #[cfg(feature = "cluster")]
