@@ -336,7 +336,7 @@ fn pick(v: Option<&mut Value>, keys: &[&str]) -> Value {
 }
 
 fn pod_view(mut v: Value) -> Value {
-    let mut out = pick(Some(&mut v), &["apiVersion", "kind", "status"]);
+    let mut out = pick(Some(&mut v), &["apiVersion", "kind"]);
     out["metadata"] = pick(
         v.get_mut("metadata"),
         &[
@@ -347,6 +347,34 @@ fn pod_view(mut v: Value) -> Value {
             "resourceVersion",
         ],
     );
+    let status = v.get_mut("status");
+    let mut kept = serde_json::Map::new();
+    if let Some(st) = status.and_then(Value::as_object_mut) {
+        if let Some(phase) = st.remove("phase") {
+            kept.insert("phase".into(), phase);
+        }
+        for key in ["containerStatuses", "initContainerStatuses"] {
+            if let Some(Value::Array(cs)) = st.remove(key) {
+                let cs = cs.into_iter().map(container_view).collect();
+                kept.insert(key.into(), Value::Array(cs));
+            }
+        }
+    }
+    out["status"] = Value::Object(kept);
+    out
+}
+
+/// Of a container status: its name, readiness, restart count, why it waits and when it
+/// last terminated (what the pod counts and the health score read).
+fn container_view(mut c: Value) -> Value {
+    let mut out = pick(Some(&mut c), &["name", "ready", "restartCount"]);
+    let at = |c: &Value, p: &str| c.pointer(p).cloned();
+    if let Some(reason) = at(&c, "/state/waiting/reason") {
+        out["state"] = serde_json::json!({"waiting": {"reason": reason}});
+    }
+    if let Some(t) = at(&c, "/lastState/terminated/finishedAt") {
+        out["lastState"] = serde_json::json!({"terminated": {"finishedAt": t}});
+    }
     out
 }
 
@@ -822,7 +850,7 @@ mod tests {
     #[test]
     fn a_pass_keeps_a_pods_status_and_an_events_times_and_scores_them_the_same() {
         let pod = v(
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: api-1, namespace: a, uid: x, annotations: {big: text}}\nspec: {containers: [{name: c, image: nginx}]}\nstatus: {phase: Running, containerStatuses: [{restartCount: 3, state: {waiting: {reason: CrashLoopBackOff}}}]}",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: api-1, namespace: a, uid: x, annotations: {big: text}}\nspec: {containers: [{name: c, image: nginx}]}\nstatus: {phase: Running, podIP: 10.0.0.1, conditions: [{type: Ready, status: 'False'}], containerStatuses: [{name: c, image: nginx, restartCount: 3, state: {waiting: {reason: CrashLoopBackOff, message: long}}, lastState: {terminated: {finishedAt: '2026-05-28T20:24:00Z', exitCode: 1}}}]}",
         );
         let event = v(
             "apiVersion: v1\nkind: Event\nmetadata: {name: e, namespace: a, uid: y}\ntype: Warning\nreason: BackOff\nmessage: long text\nlastTimestamp: '2026-05-28T20:25:00Z'\ninvolvedObject: {kind: Pod, name: api-1}",
@@ -830,8 +858,18 @@ mod tests {
         let kept_pod = pod_view(pod.clone());
         assert!(kept_pod.get("spec").is_none());
         assert!(kept_pod["metadata"].get("annotations").is_none());
+        assert!(kept_pod["status"].get("conditions").is_none());
+        assert!(
+            kept_pod["status"]["containerStatuses"][0]
+                .get("image")
+                .is_none()
+        );
         assert_eq!(kept_pod["metadata"]["name"], "api-1");
-        assert_eq!(kept_pod["status"], pod["status"]);
+        assert_eq!(kept_pod["status"]["phase"], "Running");
+        assert_eq!(
+            kept_pod.pointer("/status/containerStatuses/0/state/waiting/reason"),
+            pod.pointer("/status/containerStatuses/0/state/waiting/reason")
+        );
         let kept_event = event_view(event.clone());
         assert!(kept_event.get("message").is_none());
         assert_eq!(kept_event["lastTimestamp"], event["lastTimestamp"]);
