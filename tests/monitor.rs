@@ -73,6 +73,34 @@ fn deploy(s: &Scratch, tc: &TestCluster, text: &str, timeout: &str) -> Run {
     )
 }
 
+/// Starts `confgate monitor -n NS --watch ARGS --kubeconfig …` in the background and
+/// returns once its first check is in the history.
+fn watch_in_background(
+    s: &Scratch,
+    tc: &TestCluster,
+    args: &[&str],
+) -> std::thread::JoinHandle<Run> {
+    let k = tc.kubeconfig_path().display().to_string();
+    let dir = s.path().to_path_buf();
+    let mut all: Vec<String> = ["monitor", "-n", NS, "--watch"]
+        .iter()
+        .chain(args)
+        .map(|a| a.to_string())
+        .collect();
+    all.extend(["--kubeconfig".to_string(), k]);
+    let watch = std::thread::spawn(move || {
+        let args: Vec<&str> = all.iter().map(String::as_str).collect();
+        run_in(&dir, &args)
+    });
+    let history = s.path().join(".confgate/monitor-history.jsonl");
+    let start = Instant::now();
+    while !history.exists() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no first check");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    watch
+}
+
 fn promtool_check_metrics(text: &str) {
     let mut child = Command::new(tool("promtool"))
         .args(["check", "metrics"])
@@ -265,33 +293,18 @@ fn losing_the_cluster_during_watch_is_health_unknown_an_alert_and_a_reconnect() 
         "60",
     )
     .expect_code(0);
-    let k = tc.kubeconfig_path().display().to_string();
-    let dir = s.path().to_path_buf();
-    let watch = std::thread::spawn(move || {
-        run_in(
-            &dir,
-            &[
-                "monitor",
-                "-n",
-                NS,
-                "--watch",
-                "--interval",
-                "1",
-                "--duration",
-                "12",
-                "--request-timeout",
-                "2",
-                "--kubeconfig",
-                &k,
-            ],
-        )
-    });
-    let history = s.path().join(".confgate/monitor-history.jsonl");
-    let start = Instant::now();
-    while !history.exists() {
-        assert!(start.elapsed() < Duration::from_secs(60), "no first check");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let watch = watch_in_background(
+        &s,
+        &tc,
+        &[
+            "--interval",
+            "1",
+            "--duration",
+            "12",
+            "--request-timeout",
+            "2",
+        ],
+    );
     tc.faults().fail(None, "/", 503, 1_000_000);
     std::thread::sleep(Duration::from_secs(3));
     tc.faults().clear();
@@ -390,31 +403,7 @@ fn watch_mode_follows_watch_streams_instead_of_listing_every_check() {
     .expect_code(0);
     let pods = format!("/api/v1/namespaces/{NS}/pods");
     let before = tc.request_count(&pods);
-    let k = tc.kubeconfig_path().display().to_string();
-    let dir = s.path().to_path_buf();
-    let watch = std::thread::spawn(move || {
-        run_in(
-            &dir,
-            &[
-                "monitor",
-                "-n",
-                NS,
-                "--watch",
-                "--interval",
-                "0.5",
-                "--duration",
-                "6",
-                "--kubeconfig",
-                &k,
-            ],
-        )
-    });
-    let history = s.path().join(".confgate/monitor-history.jsonl");
-    let start = Instant::now();
-    while !history.exists() {
-        assert!(start.elapsed() < Duration::from_secs(60), "no first check");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let watch = watch_in_background(&s, &tc, &["--interval", "0.5", "--duration", "6"]);
     // A second workload appears while the monitor watches (its pods made by the controller).
     let mut extra = workload("extra", "registry.example.com/extra:1.0", 2);
     extra = extra.replacen("metadata:\n", &format!("metadata:\n  namespace: {NS}\n"), 1);

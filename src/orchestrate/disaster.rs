@@ -373,24 +373,8 @@ async fn service_outage(d: &Drill<'_>, r: &mut DrillResult) {
     }
     r.steps.push(format!("scaled {scaled} workloads to zero"));
     // Detection: drift from the files, polled.
-    let check = DeployOptions {
-        apply: false,
-        wait: false,
-        verify: false,
-        gated_by_caller: true,
-        record: false,
-        lock: false,
-        rollback_on_failure: false,
-        ..d.deploy.clone()
-    };
     let detected = loop {
-        let o = run_deploy(d, &d.objects, &check).await;
-        let drift: Vec<String> = o
-            .diffs
-            .iter()
-            .filter(|x| x.change != Change::Unchanged)
-            .map(|x| x.object.clone())
-            .collect();
+        let (_, drift) = drift_of(d).await;
         if !drift.is_empty() {
             break Some(drift);
         }
@@ -631,9 +615,8 @@ fn watched_objects(objects: &[Value]) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// The set in the scratch namespace holds what the files say again (a deploy dry run finds
-/// nothing to change).
-async fn verify(d: &Drill<'_>, r: &mut DrillResult) -> bool {
+/// A deploy dry run of the set: whether it stopped, and the objects it would change.
+async fn drift_of(d: &Drill<'_>) -> (bool, Vec<String>) {
     let check = DeployOptions {
         apply: false,
         wait: false,
@@ -645,13 +628,20 @@ async fn verify(d: &Drill<'_>, r: &mut DrillResult) -> bool {
         ..d.deploy.clone()
     };
     let o = run_deploy(d, &d.objects, &check).await;
-    let drift: Vec<String> = o
+    let drift = o
         .diffs
         .iter()
         .filter(|x| x.change != Change::Unchanged)
         .map(|x| x.object.clone())
         .collect();
-    if o.stopped.is_none() && drift.is_empty() {
+    (o.stopped.is_some(), drift)
+}
+
+/// The set in the scratch namespace holds what the files say again (a deploy dry run finds
+/// nothing to change).
+async fn verify(d: &Drill<'_>, r: &mut DrillResult) -> bool {
+    let (stopped, drift) = drift_of(d).await;
+    if !stopped && drift.is_empty() {
         r.steps
             .push("verified: the live objects hold what the files say".into());
         true
