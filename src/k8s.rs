@@ -228,6 +228,27 @@ pub const INVENTORY_KINDS: &[&str] = &[
     "Ingress",
 ];
 
+/// The kinds a file scan keeps in its inventory (`data.inventory`) for the built-in rules:
+/// every kind a built-in policy looks up there (the webhook's [`INVENTORY_KINDS`], the
+/// workloads that selectors, budgets and autoscalers refer to, and what the storage,
+/// limit and isolation rules read). Other objects are evaluated and dropped, so a scan's
+/// memory does not hold every ConfigMap of a monorepo; user policies may read anything, so
+/// with them the whole scan stays the inventory. `tests/streaming.rs` checks that a scan
+/// with this inventory finds exactly what a scan with every object in it finds.
+pub fn scan_inventory_kind(kind: &str) -> bool {
+    const MORE: &[&str] = &[
+        "ScaledObject",
+        "LimitRange",
+        "PersistentVolumeClaim",
+        "StorageClass",
+        "CiliumClusterwideNetworkPolicy",
+        "GlobalNetworkPolicy",
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+    ];
+    INVENTORY_KINDS.contains(&kind) || is_workload(kind) || MORE.contains(&kind)
+}
+
 /// A DNS-1123 label: at most 63 lowercase alphanumerics or '-', starting and ending with an
 /// alphanumeric (namespaces, container, volume and port names).
 pub fn is_dns1123_label(s: &str) -> bool {

@@ -17,7 +17,8 @@ pub fn scan(
     args: &ScanArgs,
 ) -> anyhow::Result<(settings::ScanSettings, confgate::scan::ScanOutcome)> {
     let settings = super::settings(cli.config.as_deref())?;
-    let s = settings.scan(&args.flags)?;
+    let mut s = settings.scan(&args.flags)?;
+    s.scan.sources = report::sources_needed(s.format);
     #[cfg(feature = "cluster")]
     if args.live.cluster {
         let outcome = super::cluster::live_scan(&settings, &s, args)?;

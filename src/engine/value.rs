@@ -24,6 +24,12 @@ impl EngineValue {
         EngineValue(node_value(n))
     }
 
+    /// The value of `n` without the subtree at `skip` (a path of mapping keys), e.g. the pod
+    /// spec of a workload kept in a scan's inventory, which no cross-resource rule reads.
+    pub fn from_node_without(n: &Node, skip: &[&str]) -> EngineValue {
+        EngineValue(node_value_without(n, skip))
+    }
+
     pub fn from_json(v: serde_json::Value) -> EngineValue {
         EngineValue(Value::from(v))
     }
@@ -49,6 +55,30 @@ fn node_value(n: &Node) -> Value {
                 .collect::<BTreeMap<_, _>>(),
         ),
     }
+}
+
+fn node_value_without(n: &Node, skip: &[&str]) -> Value {
+    let (first, rest) = match (skip.split_first(), &n.kind) {
+        (Some(split), NodeKind::Map(_)) => split,
+        _ => return node_value(n),
+    };
+    let NodeKind::Map(entries) = &n.kind else {
+        return node_value(n);
+    };
+    Value::from(
+        entries
+            .iter()
+            .filter(|e| !(rest.is_empty() && e.key == *first))
+            .map(|e| {
+                let v = if e.key == *first {
+                    node_value_without(&e.value, rest)
+                } else {
+                    node_value(&e.value)
+                };
+                (Value::from(e.key.as_str()), v)
+            })
+            .collect::<BTreeMap<_, _>>(),
+    )
 }
 
 /// `data` with more objects in its inventory (added, or replacing the object of the same

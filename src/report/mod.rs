@@ -66,6 +66,22 @@ pub fn report_error(format: &str, message: impl std::fmt::Display) -> Diagnostic
     )
 }
 
+/// The source texts a report in `format` reads (code frames, the HTML page's re-read of
+/// every document); a scan keeps only those.
+pub fn sources_needed(format: OutputFormat) -> crate::scan::SourceRetention {
+    use crate::scan::SourceRetention;
+    match format {
+        OutputFormat::Text => SourceRetention::WithFindings,
+        OutputFormat::Html => SourceRetention::All,
+        OutputFormat::Json
+        | OutputFormat::Sarif
+        | OutputFormat::Csv
+        | OutputFormat::Junit
+        | OutputFormat::Github
+        | OutputFormat::Markdown => SourceRetention::None,
+    }
+}
+
 /// Renders the report in `format`.
 pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     match format {

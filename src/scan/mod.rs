@@ -17,6 +17,7 @@ mod inventory;
 mod resolve;
 mod selection;
 mod shard;
+mod stream;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -61,6 +62,23 @@ pub struct ScanOptions {
     pub waivers: Vec<crate::waiver::CompiledWaiver>,
     /// Findings of an earlier scan: only new findings count for the gate.
     pub baseline: Option<crate::baseline::Baseline>,
+    /// Which source texts a file scan keeps for its reports (`ScanOutcome::sources`).
+    pub sources: SourceRetention,
+}
+
+/// Which source texts a file scan keeps in [`ScanOutcome::sources`]: a code frame needs the
+/// text of the files with findings, the HTML report and the audit re-read every document,
+/// SARIF, JSON, CSV and JUnit need none (a kept entry then has an empty text). Keeping less
+/// is what lets a 100,000-document scan run in bounded memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SourceRetention {
+    /// Every scanned file's text (library callers, HTML, audit).
+    #[default]
+    All,
+    /// The text of files with at least one finding (text reports).
+    WithFindings,
+    /// No text.
+    None,
 }
 
 impl Default for ScanOptions {
@@ -76,6 +94,7 @@ impl Default for ScanOptions {
             custom: None,
             waivers: Vec::new(),
             baseline: None,
+            sources: SourceRetention::All,
         }
     }
 }
@@ -222,17 +241,26 @@ impl Scanner {
         self.pool.install(|| {
             let t = std::time::Instant::now();
             let found = source::discover(paths, &opts.load, cwd);
-            tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), "discovered");
-            let loaded = source::load_all(&found.inputs, &opts.load);
-            tracing::debug!(documents = loaded.documents.len(), elapsed = ?t.elapsed(), "loaded");
+            tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), rss_mib = ?crate::bench::current_rss_mib(), "discovered");
             let owns = |file: &str| opts.shard.is_none_or(|s| s.owns(file));
-            let mut outcome = self.evaluate(
-                loaded.documents,
-                &self.bindings(),
-                &|d: &Document| owns(&d.file.path),
-                progress,
-            )?;
-            tracing::debug!(elapsed = ?t.elapsed(), "evaluated");
+            let (mut outcome, load_errors) = if self.custom.is_none() {
+                // Built-in rules only: two passes, nothing but the inventory and the
+                // findings kept (see stream.rs).
+                self.scan_streamed(&found.inputs, &owns, progress)?
+            } else {
+                // User policies may read any object of the inventory and the combined
+                // input: every document stays in memory.
+                let loaded = source::load_all(&found.inputs, &opts.load);
+                tracing::debug!(documents = loaded.documents.len(), elapsed = ?t.elapsed(), "loaded");
+                let outcome = self.evaluate(
+                    loaded.documents,
+                    &self.bindings(),
+                    &|d: &Document| owns(&d.file.path),
+                    progress,
+                )?;
+                (outcome, loaded.errors)
+            };
+            tracing::debug!(elapsed = ?t.elapsed(), rss_mib = ?crate::bench::current_rss_mib(), "evaluated");
             outcome.files = found
                 .inputs
                 .iter()
@@ -248,8 +276,7 @@ impl Scanner {
                     .filter(|e| e.file_name().is_none_or(owns)),
             );
             outcome.errors.extend(
-                loaded
-                    .errors
+                load_errors
                     .into_iter()
                     .filter(|e| e.file_name().is_none_or(owns)),
             );
@@ -355,44 +382,12 @@ impl Scanner {
             Result<(Vec<Finding>, Vec<Diagnostic>, Vec<crate::waiver::InlineUse>), Diagnostic>;
         let one_chunk = |chunk: &[(&Document, &EngineValue)]| -> ChunkResult {
             let mut worker = bound.worker()?;
-            let mut findings = Vec::new();
-            let mut errors = Vec::new();
-            let mut inline = Vec::new();
+            let mut found = Evaluated::default();
             for (doc, input) in chunk {
-                let (raw, errs) = worker.evaluate_object(
-                    Some(&doc.resource.api_version),
-                    &doc.resource.kind,
-                    input,
-                );
-                let found = raw
-                    .iter()
-                    .filter_map(|r| {
-                        let rule = &self.rules[*self.builtin.get(r.id.as_str())?];
-                        rule.applies_to_object(&doc.resource.api_version, &doc.resource.kind)
-                            .then(|| Finding::new(r, rule, doc))
-                    })
-                    .collect();
-                findings.extend(resolve::per_document(selection, doc, found, &mut inline));
-                errors.extend(errs.into_iter().map(|e| {
-                    Diagnostic::new(
-                        if e.timed_out {
-                            Code::PolicyTimeout
-                        } else {
-                            Code::PolicyEval
-                        },
-                        format!(
-                            "policy {} failed on {}: {}",
-                            e.package.trim_start_matches("data."),
-                            doc.resource,
-                            e.message
-                        ),
-                    )
-                    .file(doc.file.path.clone())
-                    .line(Some(doc.tree.span.start.line))
-                }));
+                self.evaluate_one(&mut worker, doc, input, &mut found);
             }
             progress.advance(chunk.len() as u64);
-            Ok((findings, errors, inline))
+            Ok((found.findings, found.errors, found.inline))
         };
         // One chunk (a webhook review, a single file) runs on the calling thread: no hop
         // into the pool and back for one document.
@@ -465,6 +460,60 @@ impl Scanner {
         }
         Ok(outcome)
     }
+}
+
+impl Scanner {
+    /// Evaluates one document with a worker: its findings resolved against their rules and
+    /// the document (positions, inline ignores, overrides), and its policy errors.
+    fn evaluate_one(
+        &self,
+        worker: &mut crate::engine::Worker<'_>,
+        doc: &Document,
+        input: &EngineValue,
+        out: &mut Evaluated,
+    ) {
+        let (raw, errs) =
+            worker.evaluate_object(Some(&doc.resource.api_version), &doc.resource.kind, input);
+        let found = raw
+            .iter()
+            .filter_map(|r| {
+                let rule = &self.rules[*self.builtin.get(r.id.as_str())?];
+                rule.applies_to_object(&doc.resource.api_version, &doc.resource.kind)
+                    .then(|| Finding::new(r, rule, doc))
+            })
+            .collect();
+        out.findings.extend(resolve::per_document(
+            &self.options.selection,
+            doc,
+            found,
+            &mut out.inline,
+        ));
+        out.errors.extend(errs.into_iter().map(|e| {
+            Diagnostic::new(
+                if e.timed_out {
+                    Code::PolicyTimeout
+                } else {
+                    Code::PolicyEval
+                },
+                format!(
+                    "policy {} failed on {}: {}",
+                    e.package.trim_start_matches("data."),
+                    doc.resource,
+                    e.message
+                ),
+            )
+            .file(doc.file.path.clone())
+            .line(Some(doc.tree.span.start.line))
+        }));
+    }
+}
+
+/// What evaluating some documents produced.
+#[derive(Default)]
+struct Evaluated {
+    findings: Vec<Finding>,
+    errors: Vec<Diagnostic>,
+    inline: Vec<crate::waiver::InlineUse>,
 }
 
 /// Scans paths once: a scanner built for one call (tests and one-shot callers).

@@ -306,6 +306,7 @@ pub(super) fn resolve(
             engine: flags.engine.or(file.engine).unwrap_or_default(),
             jobs: flags.jobs.or(file.jobs).unwrap_or(0),
             policy_timeout: timeout,
+            sources: crate::scan::SourceRetention::All,
         },
         format: flags.format.or(file.format).unwrap_or(OutputFormat::Text),
         output: flags.output.clone().or_else(|| file.output.clone()),

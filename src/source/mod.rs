@@ -267,27 +267,23 @@ fn line_of_byte(bytes: &[u8], at: usize) -> u32 {
         + 1
 }
 
+/// Reads and decodes one input: its display name and text.
+pub fn read_text(input: &Input, opts: &LoadOptions) -> Result<(String, String), Diagnostic> {
+    let (name, bytes) = read_input(input, opts)?;
+    let text = decode(&name, bytes)?;
+    Ok((name, text))
+}
+
 /// Loads one input into documents.
 pub fn load_one(input: &Input, opts: &LoadOptions) -> Loaded {
     let mut out = Loaded {
         files: 1,
         ..Loaded::default()
     };
-    let (name, bytes) = match read_input(input, opts) {
-        Ok(x) => x,
-        Err(e) => {
-            out.errors.push(e);
-            return out;
-        }
-    };
-    let text = match decode(&name, bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            out.errors.push(e);
-            return out;
-        }
-    };
-    parse_text(&mut out, name, text, opts, false);
+    match read_text(input, opts) {
+        Ok((name, text)) => parse_text(&mut out, name, text, opts, false, true),
+        Err(e) => out.errors.push(e),
+    }
     out
 }
 
@@ -298,11 +294,29 @@ pub fn load_text(name: String, text: String, opts: &LoadOptions, live: bool) -> 
         files: 1,
         ..Loaded::default()
     };
-    parse_text(&mut out, name, text, opts, live);
+    parse_text(&mut out, name, text, opts, live, true);
     out
 }
 
-fn parse_text(out: &mut Loaded, name: String, text: String, opts: &LoadOptions, live: bool) {
+/// [`load_text`] of a text already loaded once: the same documents, without logging its
+/// warnings a second time (the evaluation pass of a streamed scan).
+pub fn reload_text(name: String, text: String, opts: &LoadOptions) -> Loaded {
+    let mut out = Loaded {
+        files: 1,
+        ..Loaded::default()
+    };
+    parse_text(&mut out, name, text, opts, false, false);
+    out
+}
+
+fn parse_text(
+    out: &mut Loaded,
+    name: String,
+    text: String,
+    opts: &LoadOptions,
+    live: bool,
+    warn: bool,
+) {
     if text.trim().is_empty() {
         out.errors.push(
             Diagnostic::new(
@@ -332,7 +346,9 @@ fn parse_text(out: &mut Loaded, name: String, text: String, opts: &LoadOptions, 
         prev_end = raw.root.span.end.line.max(raw.start_line);
         for a in &raw.ambiguous {
             let message = ambiguity_warning(a);
-            tracing::warn!("{}:{}:{}: {}", name, a.at.line, a.at.column, message);
+            if warn {
+                tracing::warn!("{}:{}:{}: {}", name, a.at.line, a.at.column, message);
+            }
             out.ambiguous.push(AmbiguousScalar {
                 file: name.clone(),
                 scalar: a.clone(),

@@ -1,0 +1,233 @@
+//! The streamed file scan: memory bounded by what must be kept.
+//!
+//! A scan of a large repository used to hold every document three times at once (its
+//! marked tree with positions, its engine value, the whole source text) until the report
+//! was written. With only built-in rules, a file scan now makes two passes over its inputs:
+//!
+//! 1. every file is read and parsed (in parallel); of its documents only the engine values of
+//!    the kinds built-in rules look up across documents ([`crate::k8s::scan_inventory_kind`])
+//!    are kept, without the pod specs of workloads (no cross-resource rule reads them), to
+//!    form `data.inventory`;
+//! 2. the files (of the shard) are read and parsed again, a bounded number at a time (one
+//!    per worker), each document is evaluated against that inventory and its findings are
+//!    resolved (positions, inline ignores) while its tree is at hand; then the documents are
+//!    dropped, and the source text only kept when [`SourceRetention`] asks for it.
+//!
+//! What stays is the inventory (the objects of those kinds, shared with nothing else) and
+//! the findings. Parsing twice costs a few percent of a scan (parsing is ~10% of it).
+//! Standard input is read once and its text kept for the second pass.
+
+use rayon::prelude::*;
+
+use super::{Evaluated, Progress, ScanOutcome, ScannedResource, Scanner, SourceRetention};
+use crate::diag::Diagnostic;
+use crate::document::{ResourceId, SourceFile};
+use crate::engine::EngineValue;
+use crate::source::{self, Input, Loaded};
+use std::sync::Arc;
+
+/// What the first pass keeps of one input.
+#[derive(Default)]
+struct Scouted {
+    /// The inventory objects of the input, in order.
+    inventory: Vec<(ResourceId, EngineValue)>,
+    /// Its documents (for progress and the per-scan counts).
+    documents: usize,
+    errors: Vec<Diagnostic>,
+    /// The text of standard input, which cannot be read twice.
+    stdin: Option<(String, String)>,
+}
+
+impl Scanner {
+    /// Scans `inputs` in two passes (module docs); evaluates and reports only the inputs
+    /// `owns` picks, with all of them in the inventory. Returns the outcome (resolved) and
+    /// the load errors of the first pass. Must run inside the scanner's pool.
+    pub(super) fn scan_streamed(
+        &self,
+        inputs: &[Input],
+        owns: &(dyn Fn(&str) -> bool + Sync),
+        progress: &dyn Progress,
+    ) -> Result<(ScanOutcome, Vec<Diagnostic>), Diagnostic> {
+        let opts = &self.options;
+        let t = std::time::Instant::now();
+        let scouted: Vec<Scouted> = inputs
+            .par_iter()
+            .with_max_len(1)
+            .map(|i| scout(i, &opts.load))
+            .collect();
+        let bindings = self.bindings();
+        let data = crate::engine::inventory_data(
+            scouted.iter().flat_map(|s| {
+                s.inventory
+                    .iter()
+                    .map(|(r, v)| (crate::k8s::cluster_scoped(&r.kind), r, v))
+            }),
+            crate::k8s::settings_data(bindings.kube_version),
+        );
+        let inventory: usize = scouted.iter().map(|s| s.inventory.len()).sum();
+        tracing::debug!(
+            inventory,
+            elapsed = ?t.elapsed(),
+            rss_mib = ?crate::bench::current_rss_mib(),
+            "first pass: inventory built"
+        );
+
+        let owned: Vec<(&Input, &Scouted)> = inputs
+            .iter()
+            .zip(&scouted)
+            .filter(|(i, _)| owns(&display_name(i, &opts.load)))
+            .collect();
+        let total: usize = owned.iter().map(|(_, s)| s.documents).sum();
+        progress.start(total as u64);
+        let bound = self.policies.bind(&data)?;
+        let threads = rayon::current_num_threads().max(1);
+        let chunk = owned.len().div_ceil(threads * 8).max(1);
+        type Chunk = Result<(Evaluated, Vec<ScannedResource>, Vec<Arc<SourceFile>>), Diagnostic>;
+        let one_chunk = |chunk: &[(&Input, &Scouted)]| -> Chunk {
+            let mut worker = bound.worker()?;
+            let mut found = Evaluated::default();
+            let mut resources = Vec::new();
+            let mut sources = Vec::new();
+            for (input, scouted) in chunk {
+                let loaded = match reload(input, scouted, &opts.load) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        found.errors.push(e);
+                        continue;
+                    }
+                };
+                let before = found.findings.len();
+                let file = loaded.documents.first().map(|d| d.file.clone());
+                for doc in &loaded.documents {
+                    let value = EngineValue::from_node(&doc.tree);
+                    self.evaluate_one(&mut worker, doc, &value, &mut found);
+                    resources.push(ScannedResource {
+                        file: doc.file.path.clone(),
+                        document_index: doc.index,
+                        resource: (&doc.resource).into(),
+                    });
+                }
+                progress.advance(loaded.documents.len() as u64);
+                drop(loaded);
+                if let Some(file) = file {
+                    let keep = match opts.sources {
+                        SourceRetention::All => true,
+                        SourceRetention::WithFindings => found.findings.len() > before,
+                        SourceRetention::None => false,
+                    };
+                    sources.push(if keep {
+                        file
+                    } else {
+                        Arc::new(SourceFile {
+                            path: file.path.clone(),
+                            text: String::new(),
+                            live: file.live,
+                        })
+                    });
+                }
+            }
+            Ok((found, resources, sources))
+        };
+        let results: Vec<Chunk> = if owned.len() <= chunk {
+            vec![one_chunk(&owned)]
+        } else {
+            owned.par_chunks(chunk).map(one_chunk).collect()
+        };
+        progress.finish();
+        drop(bound);
+        tracing::debug!(
+            elapsed = ?t.elapsed(),
+            rss_mib = ?crate::bench::current_rss_mib(),
+            "second pass: documents evaluated"
+        );
+
+        let mut outcome = ScanOutcome {
+            documents: total,
+            rules: self.rules.clone(),
+            ..ScanOutcome::default()
+        };
+        for r in results {
+            let (found, resources, sources) = r?;
+            outcome.findings.extend(found.findings);
+            outcome.errors.extend(found.errors);
+            outcome.inline_ignores.extend(found.inline);
+            outcome.resources.extend(resources);
+            for s in sources {
+                outcome.sources.entry(s.path.clone()).or_insert(s);
+            }
+        }
+        super::resolve::per_scan(&mut outcome, opts, bindings.today);
+        let errors = scouted.into_iter().flat_map(|s| s.errors).collect();
+        Ok((outcome, errors))
+    }
+}
+
+/// The name an input's findings and errors carry.
+fn display_name(input: &Input, opts: &source::LoadOptions) -> String {
+    match input {
+        Input::File { display, .. } => display.clone(),
+        Input::Stdin => opts.stdin_name.clone(),
+    }
+}
+
+/// The first pass over one input: its load errors, document count and inventory objects.
+fn scout(input: &Input, opts: &source::LoadOptions) -> Scouted {
+    let (name, text) = match source::read_text(input, opts) {
+        Ok(x) => x,
+        Err(e) => {
+            return Scouted {
+                errors: vec![e],
+                ..Scouted::default()
+            };
+        }
+    };
+    let stdin = matches!(input, Input::Stdin).then(|| (name.clone(), text.clone()));
+    let loaded = source::load_text(name, text, opts, false);
+    Scouted {
+        inventory: loaded
+            .documents
+            .iter()
+            .filter(|d| crate::k8s::scan_inventory_kind(&d.resource.kind))
+            .map(|d| (d.resource.clone(), inventory_value(d)))
+            .collect(),
+        documents: loaded.documents.len(),
+        errors: loaded.errors,
+        stdin,
+    }
+}
+
+/// The value of a document in the inventory: the document without its pod spec (the
+/// containers, volumes and the rest of a workload's template, most of its size), which
+/// cross-resource rules never read: they look at a workload's kind, metadata, replicas,
+/// selector and pod-template metadata (labels and annotations).
+fn inventory_value(d: &crate::document::Document) -> EngineValue {
+    match crate::k8s::pod_template_path(&d.resource.api_version, &d.resource.kind) {
+        Some(template) => {
+            let mut skip: Vec<&str> = template.to_vec();
+            skip.push("spec");
+            EngineValue::from_node_without(&d.tree, &skip)
+        }
+        None => EngineValue::from_node(&d.tree),
+    }
+}
+
+/// The second pass over one input: its documents again. A file that cannot be read any
+/// more (removed between the passes) is an error of that file.
+fn reload(
+    input: &Input,
+    scouted: &Scouted,
+    opts: &source::LoadOptions,
+) -> Result<Loaded, Diagnostic> {
+    match (&scouted.stdin, input) {
+        (Some((name, text)), _) => Ok(source::reload_text(name.clone(), text.clone(), opts)),
+        (None, Input::Stdin) => Ok(Loaded::default()),
+        (None, Input::File { .. }) if !scouted.errors.is_empty() && scouted.documents == 0 => {
+            Ok(Loaded::default())
+        }
+        (None, Input::File { .. }) => {
+            let (name, text) = source::read_text(input, opts)
+                .map_err(|e| e.map_message(|m| format!("{m}; it changed while being scanned")))?;
+            Ok(source::reload_text(name, text, opts))
+        }
+    }
+}
