@@ -5,6 +5,8 @@
 //! fingerprints, errors and resources, on every rule fixture, the bundled example and the
 //! shared corpus.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use confgate::scan::{ScanOptions, ScanOutcome, Scanner, SourceRetention};
