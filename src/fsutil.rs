@@ -26,16 +26,26 @@ const MAX_LINKS: usize = 40;
 /// rw-r--r-- rather than the temporary file's private 0600), through symlinks to their
 /// target, straight into devices and FIFOs; a directory is an error.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] of output produced as it is written (a large report streamed rather
+/// than built whole): `write` gets a buffered writer onto the temporary file (or the
+/// device, FIFO, symlink target); the file only appears once `write` succeeded.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let target = resolve_links(path)?;
     match std::fs::symlink_metadata(&target) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => replace(&target, bytes, None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => replace(&target, write, None),
         Err(e) => Err(e),
         Ok(m) if m.is_dir() => Err(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
             "is a directory; name a file",
         )),
-        Ok(m) if m.is_file() => replace(&target, bytes, Some(m.permissions())),
-        Ok(_) => write_through(&target, bytes),
+        Ok(m) if m.is_file() => replace(&target, write, Some(m.permissions())),
+        Ok(_) => write_through(&target, write),
     }
 }
 
@@ -45,15 +55,15 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let target = resolve_links(path)?;
     match std::fs::symlink_metadata(&target) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            replace(&target, bytes, private_permissions())
+            replace(&target, |w| w.write_all(bytes), private_permissions())
         }
         Err(e) => Err(e),
         Ok(m) if m.is_dir() => Err(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
             "is a directory; name a file",
         )),
-        Ok(m) if m.is_file() => replace(&target, bytes, private_permissions()),
-        Ok(_) => write_through(&target, bytes),
+        Ok(m) if m.is_file() => replace(&target, |w| w.write_all(bytes), private_permissions()),
+        Ok(_) => write_through(&target, |w| w.write_all(bytes)),
     }
 }
 
@@ -92,7 +102,7 @@ fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {
 /// The temporary-file-and-rename write onto a regular (or new) file.
 fn replace(
     path: &Path,
-    bytes: &[u8],
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     existing: Option<std::fs::Permissions>,
 ) -> std::io::Result<()> {
     let dir = match path.parent() {
@@ -100,7 +110,11 @@ fn replace(
         _ => Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
     tmp.as_file().sync_all()?;
     if let Some(perms) = existing.or_else(new_file_permissions) {
         tmp.as_file().set_permissions(perms)?;
@@ -111,11 +125,14 @@ fn replace(
 
 /// Writes into a device, FIFO or socket as it is.
 #[cfg(unix)]
-fn write_through(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_through(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     use rustix::fs::OFlags;
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
-    let mut file = std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .write(true)
         .custom_flags(OFlags::NONBLOCK.bits() as i32)
         .open(path)
@@ -128,15 +145,20 @@ fn write_through(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         })?;
     let flags = rustix::fs::fcntl_getfl(&file)?;
     rustix::fs::fcntl_setfl(&file, flags - OFlags::NONBLOCK)?;
-    file.write_all(bytes)?;
-    file.flush()
+    let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+    write(&mut w)?;
+    w.flush()
 }
 
 #[cfg(not(unix))]
-fn write_through(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-    file.write_all(bytes)?;
-    file.flush()
+fn write_through(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new().write(true).open(path)?;
+    let mut w = std::io::BufWriter::new(file);
+    write(&mut w)?;
+    w.flush()
 }
 
 #[cfg(unix)]

@@ -60,6 +60,37 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// [`write_output`] of a report written as it is produced (`--output FILE` atomically,
+/// otherwise stdout).
+pub fn write_report(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), confgate::diag::Diagnostic>,
+) -> anyhow::Result<()> {
+    // The report's own error, if any, rather than the I/O error that carries it.
+    let mut failed = None;
+    let run = |w: &mut dyn Write| {
+        write(w).map_err(|d| {
+            let e = std::io::Error::other(d.to_string());
+            failed = Some(d);
+            e
+        })
+    };
+    let result = match path {
+        Some(p) if p.as_os_str() != "-" => confgate::fsutil::write_atomic_with(p, run)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display())),
+        _ => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            run(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| anyhow::anyhow!("cannot write the report: {e}"))
+        }
+    };
+    match (result, failed) {
+        (Err(_), Some(d)) => Err(d.into()),
+        (r, _) => r,
+    }
+}
+
 /// The text of `--template FILE`, if given.
 pub fn read_template(path: Option<&Path>) -> anyhow::Result<Option<String>> {
     path.map(|p| {

@@ -40,8 +40,9 @@ pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
         template,
         sarif_category: s.sarif_category.clone(),
     };
-    let bytes = report::render(s.format, &ctx)?;
-    super::write_output(s.output.as_deref(), &bytes)?;
+    super::write_report(s.output.as_deref(), |w| {
+        report::render_to(s.format, &ctx, w)
+    })?;
     if let Some(path) = &s.write_baseline {
         let baseline = confgate::baseline::Baseline::from_findings(&outcome.findings);
         confgate::fsutil::write_atomic(path, &baseline.to_json()?)

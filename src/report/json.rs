@@ -49,6 +49,14 @@ struct BaselineSummary {
 }
 
 pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
+    let mut out = Vec::new();
+    render_to(ctx, &mut out)?;
+    Ok(out)
+}
+
+/// Writes the report as it is serialized: the findings are never copied into a tree or a
+/// string of their own.
+pub fn render_to(ctx: &ReportContext<'_>, w: &mut dyn std::io::Write) -> Result<(), Diagnostic> {
     let o = ctx.outcome;
     let report = Report {
         tool: Tool {
@@ -82,8 +90,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
             absent: absent.len(),
         }),
     };
-    let mut out = serde_json::to_vec_pretty(&report)
-        .map_err(|e| crate::report::report_error("json", e.to_string()))?;
-    out.push(b'\n');
-    Ok(out)
+    let fail = |e: String| crate::report::report_error("json", e);
+    serde_json::to_writer_pretty(&mut *w, &report).map_err(|e| fail(e.to_string()))?;
+    w.write_all(b"\n").map_err(|e| fail(e.to_string()))
 }

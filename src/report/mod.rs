@@ -96,4 +96,23 @@ pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, 
     }
 }
 
+/// Writes the report in `format` to `w`; SARIF and JSON are streamed as they are
+/// serialized (a scan of 100,000 documents never holds its whole report in memory), the
+/// other formats are rendered and then written.
+pub fn render_to(
+    format: OutputFormat,
+    ctx: &ReportContext<'_>,
+    w: &mut dyn std::io::Write,
+) -> Result<(), Diagnostic> {
+    match format {
+        OutputFormat::Json => json::render_to(ctx, w),
+        OutputFormat::Sarif => sarif::render_to(ctx, w),
+        other => {
+            let bytes = render(other, ctx)?;
+            w.write_all(&bytes)
+                .map_err(|e| report_error(&format!("{other:?}").to_lowercase(), e))
+        }
+    }
+}
+
 pub use crate::{TOOL_NAME, TOOL_VERSION};

@@ -205,7 +205,40 @@ fn result(f: &Finding, index: usize, live: bool) -> SResult {
     b
 }
 
+/// One result of the run, made only when it is written: a finding (with its rule index and
+/// whether it is a live object) or a baseline entry no finding matched.
+enum Item<'a> {
+    Found(&'a Finding, usize, bool),
+    Absent(&'a crate::baseline::BaselineEntry, usize),
+}
+
+impl Item<'_> {
+    fn result(&self) -> SResult {
+        match self {
+            Item::Found(f, i, live) => result(f, *i, *live),
+            Item::Absent(e, i) => absent_result(e, *i),
+        }
+    }
+}
+
 pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
+    let mut out = Vec::new();
+    render_to(ctx, &mut out)?;
+    Ok(out)
+}
+
+/// Writes the log with its results produced one at a time: the run is serialized with an
+/// empty `results` array, and the results are written into it as they are made, each
+/// indented as it would be inside the whole document, so the bytes are those of
+/// serializing the whole log at once (a test checks it) without ever holding 25,000 results
+/// and their text together.
+pub fn render_to(ctx: &ReportContext<'_>, w: &mut dyn std::io::Write) -> Result<(), Diagnostic> {
+    let (sarif, items) = log(ctx);
+    write_streamed(&sarif, &items, w)
+}
+
+/// The log with an empty `results` array, and the results to write into it.
+fn log<'a>(ctx: &ReportContext<'a>) -> (Sarif, Vec<Item<'a>>) {
     let o = ctx.outcome;
     // Rules: every rule that ran, once, in id order; results refer to them by index.
     let mut rules: Vec<&Rule> = o.rules.iter().collect();
@@ -217,7 +250,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
 
-    let mut results = Vec::new();
+    let mut items = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for f in &o.findings {
         if !seen.insert((&f.fingerprint, &f.file, f.line, f.column)) {
@@ -225,18 +258,19 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
         }
         if let Some(i) = index.get(f.rule_id.as_str()) {
             let live = o.sources.get(&f.file).is_some_and(|s| s.live);
-            results.push(result(f, *i, live));
+            items.push(Item::Found(f, *i, live));
         }
     }
+    drop(seen);
     for e in o.absent.iter().flatten() {
         if let Some(i) = index.get(e.rule_id.as_str()) {
-            results.push(absent_result(e, *i));
+            items.push(Item::Absent(e, *i));
         }
     }
-    let total = results.len();
+    let total = items.len();
     let mut notes = Vec::new();
     if total > GITHUB_RESULT_CAP {
-        results.truncate(GITHUB_RESULT_CAP);
+        items.truncate(GITHUB_RESULT_CAP);
         notes.push(
             Notification::builder()
                 .level(json!("warning"))
@@ -301,7 +335,7 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
         .build();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .results(results)
+        .results(Vec::new())
         .invocations(vec![invocation])
         .automation_details(
             RunAutomationDetails::builder()
@@ -321,8 +355,93 @@ pub fn render(ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build();
-    let mut out = serde_json::to_vec_pretty(&sarif)
-        .map_err(|e| crate::report::report_error("sarif", e.to_string()))?;
-    out.push(b'\n');
-    Ok(out)
+    (sarif, items)
+}
+
+fn write_streamed(
+    sarif: &Sarif,
+    items: &[Item<'_>],
+    w: &mut dyn std::io::Write,
+) -> Result<(), Diagnostic> {
+    let fail = |e: String| crate::report::report_error("sarif", e);
+    let log = serde_json::to_string_pretty(sarif).map_err(|e| fail(e.to_string()))?;
+    // The one empty `results` array of the run: a JSON string cannot hold this unescaped.
+    let marker = "\"results\": []";
+    let (head, tail) = match log.find(marker) {
+        Some(at) => (&log[..at], &log[at + marker.len()..]),
+        None => return Err(fail("the run has no results array".to_string())),
+    };
+    // The run's members are indented by 6 spaces, so its results by 8.
+    let io = |e: std::io::Error| fail(e.to_string());
+    w.write_all(head.as_bytes()).map_err(io)?;
+    if items.is_empty() {
+        w.write_all(marker.as_bytes()).map_err(io)?;
+    } else {
+        w.write_all(b"\"results\": [").map_err(io)?;
+        let mut one = Vec::new();
+        for (n, item) in items.iter().enumerate() {
+            one.clear();
+            serde_json::to_writer_pretty(&mut one, &item.result())
+                .map_err(|e| fail(e.to_string()))?;
+            w.write_all(if n == 0 {
+                b"\n        "
+            } else {
+                b",\n        "
+            })
+            .map_err(io)?;
+            for (k, line) in one.split(|b| *b == b'\n').enumerate() {
+                if k > 0 {
+                    w.write_all(b"\n        ").map_err(io)?;
+                }
+                w.write_all(line).map_err(io)?;
+            }
+        }
+        w.write_all(b"\n      ]").map_err(io)?;
+    }
+    w.write_all(tail.as_bytes()).map_err(io)?;
+    w.write_all(b"\n").map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streamed log is, byte for byte, the log serialized whole with its results.
+    #[test]
+    fn streamed_results_are_the_bytes_of_the_whole_log() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let opts = crate::scan::ScanOptions {
+            jobs: 1,
+            ..crate::scan::ScanOptions::default()
+        };
+        let outcome = match crate::scan::scan(&["tests/fixtures/rules".to_string()], &opts, dir) {
+            Ok(o) => o,
+            Err(e) => panic!("{e}"),
+        };
+        assert!(outcome.findings.len() > 100);
+        for outcome in [outcome, crate::scan::ScanOutcome::default()] {
+            let ctx = ReportContext {
+                outcome: &outcome,
+                color: false,
+                gate: crate::gate::Gate::new(Severity::High),
+                template: None,
+                sarif_category: None,
+            };
+            let (mut whole, items) = log(&ctx);
+            let mut streamed = Vec::new();
+            if let Err(e) = write_streamed(&whole, &items, &mut streamed) {
+                panic!("{e}");
+            }
+            whole.runs[0].results = Some(items.iter().map(Item::result).collect());
+            let mut expected = match serde_json::to_vec_pretty(&whole) {
+                Ok(v) => v,
+                Err(e) => panic!("{e}"),
+            };
+            expected.push(b'\n');
+            assert_eq!(
+                String::from_utf8_lossy(&streamed),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+    }
 }
