@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::catalog::Catalog;
 use crate::engine::EngineMode;
-use crate::report::{OutputFormat, ReportContext, render};
+use crate::report::{OutputFormat, ReportContext};
 use crate::scan::{ScanOptions, Selection, scan};
 use crate::source::{self, LoadOptions};
 
@@ -117,6 +117,7 @@ pub fn full_scan(
             select: select.to_vec(),
             ..Selection::default()
         },
+        sources: crate::report::sources_needed(OutputFormat::Sarif),
         ..ScanOptions::default()
     };
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
@@ -128,8 +129,11 @@ pub fn full_scan(
         template: None,
         sarif_category: None,
     };
-    let bytes = render(OutputFormat::Sarif, &ctx).map_err(|e| e.to_string())?;
-    crate::fsutil::write_atomic(out, &bytes).map_err(|e| e.to_string())?;
+    crate::fsutil::write_atomic_with(out, |w| {
+        crate::report::render_to(OutputFormat::Sarif, &ctx, w)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    })
+    .map_err(|e| e.to_string())?;
     Ok((
         outcome.documents,
         outcome.findings.len(),
@@ -328,6 +332,234 @@ pub fn run(o: &BenchOptions) -> Result<String, String> {
                 r.id,
                 r.name,
                 ((m.best.as_secs_f64() - base).max(0.0)) * 1000.0
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// One scan run in a process of its own (`confgate scan DIR --format sarif --output F`):
+/// wall time and the child's own peak RSS, so each size is measured from a fresh process
+/// as a user's CI job would run it.
+#[derive(Clone, Copy, Debug)]
+pub struct ChildRun {
+    pub seconds: f64,
+    pub peak_rss_mib: f64,
+}
+
+/// The variable naming a file into which `confgate` writes its peak RSS (MiB) when it exits
+/// (how the scale benchmark reads a child's peak without `unsafe` `wait4`).
+pub const PEAK_RSS_FILE_VAR: &str = "CONFGATE_BENCH_PEAK_RSS_FILE";
+
+/// Runs `exe scan <dir> --format sarif --output <out> -q` and measures it.
+pub fn child_scan(exe: &Path, dir: &Path, out: &Path) -> Result<ChildRun, String> {
+    use std::process::{Command, Stdio};
+    let rss_file = out.with_extension("rss");
+    let _ = std::fs::remove_file(&rss_file);
+    let started = Instant::now();
+    let status = Command::new(exe)
+        .arg("scan")
+        .arg(dir)
+        .args(["--format", "sarif", "--output"])
+        .arg(out)
+        .arg("-q")
+        .env(PEAK_RSS_FILE_VAR, &rss_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    // Exit 0 (clean), 1 (findings) and 2 (some inputs broken: the real corpus has a few on
+    // purpose) are scans that ran to the end; a signal is not.
+    if status.code().is_none_or(|c| c > 2) {
+        return Err(format!("the scan of {} failed: {status}", dir.display()));
+    }
+    let peak_rss_mib = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| format!("{} did not report its peak RSS", exe.display()))?;
+    Ok(ChildRun {
+        seconds,
+        peak_rss_mib,
+    })
+}
+
+/// At the end of a command: the peak RSS into the file [`PEAK_RSS_FILE_VAR`] names, if set.
+pub fn report_peak_rss() {
+    if let (Some(path), Some(mib)) = (std::env::var_os(PEAK_RSS_FILE_VAR), peak_rss_mib()) {
+        let _ = crate::fsutil::write_atomic(Path::new(&path), format!("{mib:.1}\n").as_bytes());
+    }
+}
+
+/// `copies` copies of `corpus` under `dir` (`c01/`, `c02/`, …), hard-linked where the file
+/// system allows (no disk used), copied otherwise: a repository `copies` times the size,
+/// with the real corpus's variety.
+pub fn replicate_corpus(corpus: &Path, dir: &Path, copies: usize) -> Result<(), String> {
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(corpus)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    for c in 1..=copies {
+        let root = dir.join(format!("c{c:02}"));
+        for f in &files {
+            let rel = f.strip_prefix(corpus).map_err(|e| e.to_string())?;
+            let to = root.join(rel);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+            if std::fs::hard_link(f, &to).is_err() {
+                std::fs::copy(f, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the scale benchmark measures.
+#[derive(Clone, Debug)]
+pub struct ScaleOptions {
+    pub corpus: PathBuf,
+    /// The `confgate` executable whose scans are measured.
+    pub exe: PathBuf,
+    /// Runs of the corpus scan (the median and the best are reported).
+    pub runs: usize,
+    /// Only the corpus scan and parse-only (the CI step).
+    pub quick: bool,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Documents in the YAML/JSON files below `dir` (parsed, all threads).
+fn count_documents(dir: &Path) -> usize {
+    parse_only(dir, 0).map(|(_, d)| d).unwrap_or(0)
+}
+
+/// The scan at scale (issue floors: corpus median < 0.6 s; 20,000 documents < 8 s and
+/// < 350 MB; 100,000 documents < 45 s and < 1 GB, RSS growing at most 40% from 20,000 to
+/// 100,000): each size scanned by a fresh `confgate scan --format sarif` process, then
+/// parse-only times and, unless quick, the cost of each Rego package on the corpus.
+pub fn run_scale(o: &ScaleOptions) -> Result<String, String> {
+    if !o.corpus.is_dir() {
+        return Err(format!("corpus {} is not a directory", o.corpus.display()));
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("confgate-bench-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let sarif = tmp.path().join("out.sarif");
+    let mut out = String::new();
+    let docs = count_documents(&o.corpus);
+    let _ = writeln!(
+        out,
+        "confgate bench --scale — every built-in rule, SARIF written, one process per scan ({})",
+        o.exe.display()
+    );
+    let _ = writeln!(
+        out,
+        "{:<44} {:>9} {:>9} {:>10} {:>9}",
+        "input", "documents", "seconds", "peak RSS", "floor"
+    );
+    let mut times = Vec::new();
+    let mut rss: f64 = 0.0;
+    // One warm-up run: the first reads the corpus from disk.
+    child_scan(&o.exe, &o.corpus, &sarif)?;
+    for _ in 0..o.runs.max(1) {
+        let r = child_scan(&o.exe, &o.corpus, &sarif)?;
+        times.push(r.seconds);
+        rss = rss.max(r.peak_rss_mib);
+    }
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let _ = writeln!(
+        out,
+        "{:<44} {:>9} {:>9.3} {:>6.0} MiB {:>9}",
+        format!("corpus, median of {}", times.len()),
+        docs,
+        median(times.clone()),
+        rss,
+        "< 0.6 s"
+    );
+    let _ = writeln!(out, "{:<44} {:>9} {:>9.3}", "corpus, best", docs, best);
+
+    let mut sizes = Vec::new();
+    if !o.quick {
+        for (copies, floor) in [(11, "< 8 s, < 350 MB"), (55, "< 45 s, < 1 GB")] {
+            let dir = tmp.path().join(format!("x{copies}"));
+            replicate_corpus(&o.corpus, &dir, copies)?;
+            let n = count_documents(&dir);
+            let r = child_scan(&o.exe, &dir, &sarif)?;
+            let _ = writeln!(
+                out,
+                "{:<44} {:>9} {:>9.3} {:>6.0} MiB {:>9}",
+                format!("corpus × {copies}"),
+                n,
+                r.seconds,
+                r.peak_rss_mib,
+                floor
+            );
+            sizes.push((copies, n, r, dir));
+        }
+        if let [(_, _, small, _), (_, _, large, _)] = sizes.as_slice() {
+            let _ = writeln!(
+                out,
+                "peak RSS growth from × 11 to × 55: {:+.0}% (floor ≤ +40%)",
+                100.0 * (large.peak_rss_mib / small.peak_rss_mib - 1.0)
+            );
+        }
+    }
+
+    let _ = writeln!(out, "parse only (in this process, 2 threads, best of 3):");
+    let mut parse_dirs = vec![("corpus".to_string(), o.corpus.clone())];
+    for (copies, _, _, dir) in &sizes {
+        parse_dirs.push((format!("corpus × {copies}"), dir.clone()));
+    }
+    let mut corpus_parse = f64::NAN;
+    for (label, dir) in &parse_dirs {
+        let m = best_of(3, label, || {
+            let (_, d) = parse_only(dir, 2).unwrap_or((0, 0));
+            (d, 0, 0)
+        });
+        if label == "corpus" {
+            corpus_parse = m.best.as_secs_f64();
+        }
+        let _ = writeln!(
+            out,
+            "  {:<42} {:>9} {:>9.3}",
+            label,
+            m.documents,
+            m.best.as_secs_f64()
+        );
+    }
+    if !o.quick {
+        let _ = writeln!(
+            out,
+            "per Rego package on the corpus (scan with only its rules, 2 threads, best of 3, minus parse):"
+        );
+        let cat = Catalog::builtin().map_err(|e| e.to_string())?;
+        let mut by_pkg: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for r in &cat.rules {
+            by_pkg.entry(r.package()).or_default().push(r.id.clone());
+        }
+        for (pkg, ids) in &by_pkg {
+            let m = best_of(3, pkg, || {
+                full_scan(&o.corpus, EngineMode::Rvm, 2, ids, &sarif).unwrap_or((0, 0, 1))
+            });
+            let _ = writeln!(
+                out,
+                "  {:<42} {:>3} rules {:>9.1} ms",
+                pkg.trim_start_matches("data."),
+                ids.len(),
+                ((m.best.as_secs_f64() - corpus_parse).max(0.0)) * 1000.0
             );
         }
     }

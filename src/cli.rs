@@ -941,4 +941,15 @@ pub struct BenchArgs {
     /// Also measure each rule alone (slower).
     #[arg(long)]
     pub per_rule: bool,
+    /// The scan at scale instead: the corpus, 11 and 55 copies of it (~20,000 and ~100,000
+    /// documents), each scanned with SARIF by a fresh `confgate scan` process (wall time and
+    /// that process's peak RSS), parse-only times and the cost of each Rego package.
+    #[arg(long)]
+    pub scale: bool,
+    /// With --scale: only the corpus runs and parse-only (the short bench CI prints).
+    #[arg(long, requires = "scale")]
+    pub quick: bool,
+    /// With --scale: scans of the corpus (median and best reported).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }

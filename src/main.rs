@@ -122,6 +122,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "cluster")]
         Command::DisasterTest(args) => cmd::disaster_test::run(&cli, args),
     };
+    confgate::bench::report_peak_rss();
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,
         Ok(Status::Findings) => ExitCode::from(1),
