@@ -148,8 +148,9 @@ pub struct Rule {
     pub help: String,
     /// Kinds the rule applies to; `*` for any, `workload` for every pod-spec kind.
     pub kinds: Vec<String>,
+    /// Controls per framework (shared with every finding of the rule).
     #[serde(default)]
-    pub frameworks: BTreeMap<Framework, Vec<String>>,
+    pub frameworks: std::sync::Arc<BTreeMap<Framework, Vec<String>>>,
     /// The rule reports secret material: values at its paths are redacted in every output.
     #[serde(default)]
     pub sensitive: bool,

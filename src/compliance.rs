@@ -35,7 +35,7 @@ pub fn framework_scores(
     let mut controls: BTreeMap<Framework, BTreeMap<&str, bool>> = BTreeMap::new();
     for r in rules {
         let fails = firing.contains(r.id.as_str());
-        for (f, ids) in &r.frameworks {
+        for (f, ids) in r.frameworks.iter() {
             let m = controls.entry(*f).or_default();
             for c in ids {
                 let failed = m.entry(c.as_str()).or_insert(false);

@@ -79,7 +79,8 @@ pub struct Finding {
     pub source: Option<String>,
     pub resource: ResourceRef,
     pub path: String,
-    pub frameworks: BTreeMap<Framework, Vec<String>>,
+    /// The rule's controls per framework, shared by all its findings (not copied into each).
+    pub frameworks: std::sync::Arc<BTreeMap<Framework, Vec<String>>>,
     pub fingerprint: String,
     pub suppressed: Option<Suppression>,
     /// Against `--baseline`: new or unchanged (absent only in SARIF).

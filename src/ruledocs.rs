@@ -33,7 +33,7 @@ pub enum ExportFormat {
 pub fn mapping_rows(catalog: &Catalog, only: Option<Framework>) -> Vec<MappingRow> {
     let mut rows = Vec::new();
     for r in &catalog.rules {
-        for (f, controls) in &r.frameworks {
+        for (f, controls) in r.frameworks.iter() {
             if only.is_some_and(|o| o != *f) {
                 continue;
             }
@@ -129,7 +129,7 @@ pub fn rule_page(r: &Rule) -> String {
             s,
             "## Compliance mappings\n\n| Framework | Controls |\n|---|---|"
         );
-        for (f, controls) in &r.frameworks {
+        for (f, controls) in r.frameworks.iter() {
             let _ = writeln!(
                 s,
                 "| {} (`{}`) | {} |",

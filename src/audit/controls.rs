@@ -178,7 +178,7 @@ pub fn checklists(
     // framework → control → rules that ran and map to it.
     let mut mapped: BTreeMap<Framework, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for r in rules {
-        for (fw, ids) in &r.frameworks {
+        for (fw, ids) in r.frameworks.iter() {
             for c in ids {
                 mapped
                     .entry(*fw)
@@ -355,7 +355,7 @@ mod tests {
         let rules = Catalog::builtin().unwrap().rules;
         let mut problems = Vec::new();
         for r in &rules {
-            for (fw, ids) in &r.frameworks {
+            for (fw, ids) in r.frameworks.iter() {
                 let Some(cat) = cats.iter().find(|c| c.framework == *fw) else {
                     continue;
                 };

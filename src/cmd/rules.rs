@@ -61,7 +61,7 @@ pub fn run(c: &RulesCommand) -> anyhow::Result<Status> {
             );
             if !r.frameworks.is_empty() {
                 s.push_str("\nFrameworks:\n");
-                for (f, controls) in &r.frameworks {
+                for (f, controls) in r.frameworks.iter() {
                     s.push_str(&format!("  {f}: {}\n", controls.join(", ")));
                 }
             }

@@ -71,6 +71,7 @@ impl PolicySet {
         mode: EngineMode,
         timeout: Duration,
     ) -> Result<PolicySet, Diagnostic> {
+        let started = std::time::Instant::now();
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(false);
         if mode == EngineMode::Interpreter {
@@ -110,31 +111,71 @@ impl PolicySet {
         let probe = Value::from(
             serde_json::json!({"apiVersion": "v1", "kind": "Probe", "metadata": {"name": "probe"}}),
         );
-        for p in &packages {
+        // Each package probed and compiled on its own engine clone, the packages shared
+        // out over the cores: this is most of confgate's start-up time.
+        let one = |engine: &mut regorus::Engine,
+                   p: &PackageSpec|
+         -> Result<Option<Arc<Program>>, Diagnostic> {
             engine.set_input(probe.clone());
             if let Err(e) = engine.eval_rule(p.entry())
                 && !timed_out(&e)
             {
                 return Err(builtin_error(&e, sources));
             }
-        }
-        let mut programs = Vec::new();
-        if mode == EngineMode::Rvm {
-            for p in &packages {
-                let entry: Rc<str> = p.entry().into();
-                let compiled = engine
-                    .compile_with_entrypoint(&entry)
-                    .map_err(|e| builtin_error(&e, sources))?;
-                let program =
-                    Compiler::compile_from_policy(&compiled, &[entry.as_ref()]).map_err(|e| {
-                        Diagnostic::new(
-                            Code::PolicyLoad,
-                            format!("cannot compile {}: {e}", p.package),
-                        )
-                    })?;
-                programs.push(program);
+            if mode != EngineMode::Rvm {
+                return Ok(None);
             }
+            let entry: Rc<str> = p.entry().into();
+            let compiled = engine
+                .compile_with_entrypoint(&entry)
+                .map_err(|e| builtin_error(&e, sources))?;
+            Compiler::compile_from_policy(&compiled, &[entry.as_ref()])
+                .map(Some)
+                .map_err(|e| {
+                    Diagnostic::new(
+                        Code::PolicyLoad,
+                        format!("cannot compile {}: {e}", p.package),
+                    )
+                })
+        };
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(packages.len())
+            .max(1);
+        let mut done: Vec<(usize, Result<Option<Arc<Program>>, Diagnostic>)> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers)
+                    .map(|w| {
+                        let mut clone = engine.clone();
+                        let (packages, one) = (&packages, &one);
+                        scope.spawn(move || {
+                            packages
+                                .iter()
+                                .enumerate()
+                                .skip(w)
+                                .step_by(workers)
+                                .map(|(i, p)| (i, one(&mut clone, p)))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+        if done.len() != packages.len() {
+            return Err(Diagnostic::new(
+                Code::PolicyLoad,
+                "a policy compilation thread failed".to_string(),
+            ));
         }
+        done.sort_by_key(|(i, _)| *i);
+        let mut programs = Vec::new();
+        for (_, r) in done {
+            programs.extend(r?);
+        }
+        tracing::debug!(elapsed = ?started.elapsed(), "policies probed and compiled");
         Ok(PolicySet {
             mode,
             packages,

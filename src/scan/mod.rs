@@ -170,7 +170,9 @@ impl Scanner {
     /// Loads the catalog, checks the selection, and loads and compiles the built-in policies
     /// of the selected rules and the user policies.
     pub fn new(options: &ScanOptions) -> Result<Scanner, Diagnostic> {
+        let t = std::time::Instant::now();
         let catalog = Catalog::builtin()?;
+        tracing::debug!(elapsed = ?t.elapsed(), "catalog loaded");
         let custom = match &options.custom {
             Some(c) => Some(CustomPolicies::load(c, &c.base_dir)?),
             None => None,
@@ -187,6 +189,7 @@ impl Scanner {
             options.engine,
             options.policy_timeout,
         )?;
+        tracing::debug!(elapsed = ?t.elapsed(), "policies compiled");
         let mut rules: Vec<Rule> = selected.into_iter().cloned().collect();
         let builtin = rules
             .iter()

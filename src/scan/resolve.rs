@@ -63,9 +63,16 @@ fn shown(selection: &Selection, f: &Finding) -> bool {
 
 /// Order, deduplication, waivers and baseline, once for the whole scan.
 pub(super) fn per_scan(outcome: &mut ScanOutcome, options: &ScanOptions, today: i64) {
-    outcome
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // In place (a stable sort would allocate half the findings again): the tie-breakers
+    // after the sort key make the order total, so it is the same on every run.
+    outcome.findings.sort_unstable_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.document_index.cmp(&b.document_index))
+            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+            .then_with(|| (a.end_line, a.end_column).cmp(&(b.end_line, b.end_column)))
+            .then_with(|| a.severity.cmp(&b.severity))
+    });
     outcome.findings.dedup_by(|a, b| {
         a.file == b.file
             && a.document_index == b.document_index

@@ -146,8 +146,15 @@ impl Scanner {
             rules: self.rules.clone(),
             ..ScanOutcome::default()
         };
-        for r in results {
-            let (found, resources, sources) = r?;
+        let results: Vec<(Evaluated, Vec<ScannedResource>, Vec<Arc<SourceFile>>)> =
+            results.into_iter().collect::<Result<_, _>>()?;
+        outcome
+            .findings
+            .reserve_exact(results.iter().map(|r| r.0.findings.len()).sum());
+        outcome
+            .resources
+            .reserve_exact(results.iter().map(|r| r.1.len()).sum());
+        for (found, resources, sources) in results {
             outcome.findings.extend(found.findings);
             outcome.errors.extend(found.errors);
             outcome.inline_ignores.extend(found.inline);

@@ -1,8 +1,6 @@
 //! What user rules return, read into findings: shared by the conftest and Gatekeeper
 //! back ends so that both turn results, errors and catalog entries out the same way.
 
-use std::collections::BTreeMap;
-
 use regorus::Value;
 
 use crate::catalog::{Rule, Severity};
@@ -195,7 +193,7 @@ pub(crate) fn user_rule(
         remediation,
         help,
         kinds: vec!["*".to_string()],
-        frameworks: BTreeMap::new(),
+        frameworks: Default::default(),
         sensitive: false,
         category: "custom".to_string(),
     }
