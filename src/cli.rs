@@ -152,6 +152,31 @@ pub enum Command {
     /// scenario was not detected, not recovered within the target, or not verified.
     #[cfg(feature = "cluster")]
     DisasterTest(DisasterTestArgs),
+    /// Check what the commands need — kubeconfig and cluster, the permissions of scan,
+    /// deploy, rollback and backup, the backup key, a remote backup store, the Prometheus,
+    /// Alertmanager and webhook endpoints of the settings, the state directory, the
+    /// policies — one line per check with a fix. Exit 1 when something is missing.
+    #[cfg(feature = "cluster")]
+    Doctor(DoctorArgs),
+}
+
+/// `confgate doctor`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// The namespace whose permissions are checked (CONFGATE_NAMESPACE, else NAMESPACE,
+    /// else the context's).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 #[cfg(feature = "cluster")]

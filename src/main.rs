@@ -121,6 +121,8 @@ fn main() -> ExitCode {
         Command::Cleanup(args) => cmd::cleanup::run(&cli, args),
         #[cfg(feature = "cluster")]
         Command::DisasterTest(args) => cmd::disaster_test::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::Doctor(args) => cmd::doctor::run(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

@@ -14,6 +14,8 @@ pub mod deploy;
 #[cfg(feature = "cluster")]
 pub mod disaster_test;
 #[cfg(feature = "cluster")]
+pub mod doctor;
+#[cfg(feature = "cluster")]
 pub mod full_cycle;
 pub mod generate;
 #[cfg(feature = "cluster")]

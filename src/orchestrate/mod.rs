@@ -5,4 +5,5 @@
 pub mod cleanup;
 pub mod cycle;
 pub mod disaster;
+pub mod doctor;
 pub mod status;

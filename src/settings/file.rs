@@ -169,6 +169,8 @@ pub struct MonitorSection {
     /// `serve --metrics`' address.
     pub listen: Option<String>,
     pub health_weights: Option<crate::health::Weights>,
+    /// The Prometheus server that scrapes confgate (`doctor` checks its `/-/healthy`).
+    pub prometheus_url: Option<String>,
     /// `[monitor.alerts]`: thresholds, escalation and the routes alerts are sent to.
     #[cfg(feature = "cluster")]
     pub alerts: Option<crate::monitor::alert::AlertSection>,

@@ -61,7 +61,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Slack => "slack",
             Kind::Teams => "teams",
