@@ -29,11 +29,22 @@ pub struct Cli {
     /// Print nothing but the report.
     #[arg(short, long, global = true, env = "CONFGATE_QUIET")]
     pub quiet: bool,
-    /// More log output on stderr (-v debug, -vv trace).
+    /// More log output on stderr (-v debug, -vv trace; without either, LOG_LEVEL /
+    /// CONFGATE_LOG_LEVEL, else warn).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log lines on stderr as text, or as one JSON object per line (timestamp, level,
+    /// message and fields) for log collectors.
+    #[arg(long, global = true, value_enum, env = "CONFGATE_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
