@@ -159,8 +159,12 @@ pub enum Command {
     /// live namespace) and measure detection and recovery times against the target:
     /// deployment-failure (an image that cannot be pulled → rollout wait → rollback),
     /// service-outage (workloads scaled to zero → drift → deploy again), data-loss (the
-    /// namespace deleted → restore from a backup, with a backup key). Exit 1 when a
-    /// scenario was not detected, not recovered within the target, or not verified.
+    /// namespace deleted → restore from a backup), config-corruption (ConfigMaps and
+    /// Secrets overwritten → drift → restore from a backup → compared value by value),
+    /// database-failure (the StatefulSets' pods crash → detected from the pods → the
+    /// dependent workloads' health → deploy again, stuck pods restarted). The backup
+    /// scenarios need a backup key. Exit 1 when a scenario was not detected, not recovered
+    /// within the target, or not verified.
     #[cfg(feature = "cluster")]
     DisasterTest(DisasterTestArgs),
     /// Check what the commands need — kubeconfig and cluster, the permissions of scan,
@@ -216,26 +220,34 @@ pub struct DisasterTestArgs {
     /// Run in --namespace even though it exists (what runs there is broken on purpose).
     #[arg(long)]
     pub allow_existing_namespace: bool,
-    /// Seconds a rollout (and a detection) may take (default 60).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
-    pub timeout: f64,
-    /// Recovery (RTO) target in seconds (default 120: the suite's rollback < 2 min).
-    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
-    pub recovery_target: f64,
+    /// Seconds a rollout (and a detection) may take (default [disaster] timeout, else 60).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Recovery (RTO) target in seconds for every scenario run (default per scenario from
+    /// CONFGATE_RECOVERY_TARGET_<SCENARIO>, CONFGATE_RECOVERY_TARGET, [disaster]
+    /// recovery-targets / recovery-target, else the suite's: 120 where recovery is a
+    /// rollback, 600 where it is a deploy or a restore).
+    #[arg(long, value_name = "SECONDS")]
+    pub recovery_target: Option<f64>,
     /// Leave the scratch namespaces for inspection (`cleanup` removes them later).
     #[arg(long)]
     pub keep: bool,
-    /// Accepted for the suite's pipelines: every scenario verifies the recovered set.
+    /// After a verified recovery, also compare every object of the set (spec and data)
+    /// with what it held before the failure, and scan the recovered namespace through the
+    /// gate; either failing fails the scenario.
     #[arg(long)]
     pub extended_validation: bool,
-    /// Accepted for the suite's pipelines: disaster-test never asks.
-    #[arg(long)]
+    /// For pipelines: never ask (a namespace that exists is refused unless
+    /// --allow-existing-namespace), the report in JSON unless --format says otherwise, and
+    /// with --output a one-line JSON summary on stdout.
+    #[arg(long, env = "CONFGATE_AUTOMATED")]
     pub automated: bool,
     /// The gate the set must pass to be deployed (default high).
     #[arg(long, value_enum)]
     pub fail_on: Option<Severity>,
-    #[arg(long, short = 'f', value_enum, default_value_t = DisasterFormat::Text)]
-    pub format: DisasterFormat,
+    /// text (default), json (default with --automated) or html.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<DisasterFormat>,
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -959,11 +959,14 @@ fn disaster_tests_measure_detection_and_recovery_in_a_scratch_namespace() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     r.expect_code(0);
     let results = report["results"].as_array().unwrap();
-    assert_eq!(results.len(), 3, "{report:#}");
-    for (res, name) in results
-        .iter()
-        .zip(["deployment-failure", "service-outage", "data-loss"])
-    {
+    // Every scenario the set has something for (no StatefulSet: no database-failure).
+    assert_eq!(results.len(), 4, "{report:#}");
+    for (res, name) in results.iter().zip([
+        "deployment-failure",
+        "service-outage",
+        "data-loss",
+        "config-corruption",
+    ]) {
         assert_eq!(res["scenario"], name, "{report:#}");
         let d = res["detection_seconds"].as_f64().unwrap();
         let rec = res["recovery_seconds"].as_f64().unwrap();
@@ -997,6 +1000,334 @@ fn disaster_tests_measure_detection_and_recovery_in_a_scratch_namespace() {
         r.stderr.contains("--allow-existing-namespace"),
         "{}",
         r.stderr
+    );
+}
+
+/// A set with a ConfigMap and a Secret the Deployment reads, and a database StatefulSet the
+/// Deployment names in its environment.
+fn app_with_database() -> String {
+    r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: api-config
+data:
+  LOG_LEVEL: info
+  FEATURES: "a,b"
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: api-credentials
+type: Opaque
+stringData:
+  password: s3cr3t-value
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  labels: {app: api}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com/api:1.0
+        envFrom:
+        - configMapRef: {name: api-config}
+        env:
+        - name: DATABASE_URL
+          value: postgres://db.shop.svc:5432/app
+        - name: DATABASE_PASSWORD
+          valueFrom:
+            secretKeyRef: {name: api-credentials, key: password}
+        securityContext:
+          allowPrivilegeEscalation: false
+          runAsNonRoot: true
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  labels: {app: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: registry.example.com/postgres:16
+        securityContext:
+          allowPrivilegeEscalation: false
+          runAsNonRoot: true
+"#
+    .to_string()
+}
+
+fn disaster(e: &Env, extra: &[&str]) -> Run {
+    let mut all = vec![
+        "disaster-test",
+        "app",
+        "--fail-on",
+        "critical",
+        "--timeout",
+        "30",
+    ];
+    all.extend_from_slice(extra);
+    e.run(&all)
+}
+
+#[test]
+fn config_corruption_is_detected_as_drift_restored_from_the_backup_and_identical() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app_with_database());
+    let r = disaster(&e, &["--scenario", "config-corruption", "-f", "json"]);
+    r.expect_code(0);
+    let j = r.json();
+    let res = &j["results"][0];
+    assert_eq!(res["scenario"], "config-corruption", "{j:#}");
+    assert_eq!(res["verified"], true, "{res:#}");
+    let d = res["detection_seconds"].as_f64().unwrap();
+    let rec = res["recovery_seconds"].as_f64().unwrap();
+    assert!(d > 0.0 && rec > 0.0, "{res:#}");
+    // The suite's rollback target: the configuration back within 2 minutes.
+    assert_eq!(res["recovery_target_seconds"], 120.0, "{res:#}");
+    let steps: Vec<&str> = res["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let ns = res["namespace"].as_str().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("overwrote every value of ")
+                && s.contains(&format!("ConfigMap/{ns}/api-config"))
+                && s.contains(&format!("Secret/{ns}/api-credentials"))),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("detected after ") && s.contains("drift on")),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("the 2 restored objects are identical to the backup")),
+        "{steps:#?}"
+    );
+    // The workload reading the configuration is reported.
+    assert_eq!(
+        res["dependents"][0]["workload"], "Deployment/api",
+        "{res:#}"
+    );
+    // The Secret's value is never in the report.
+    assert!(!r.stdout.contains("s3cr3t-value"));
+    eprintln!("config-corruption: detection {d:.1} s, recovery {rec:.1} s");
+}
+
+#[test]
+fn database_failure_is_detected_from_the_pods_reports_the_dependents_and_recovers() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app_with_database());
+    let out = e.s.path().join("db.html");
+    let r = disaster(&e, &["--scenario", "database-failure", "-f", "json"]);
+    r.expect_code(0);
+    let j = r.json();
+    let res = &j["results"][0];
+    assert_eq!(res["scenario"], "database-failure", "{j:#}");
+    assert_eq!(res["verified"], true, "{res:#}");
+    assert_eq!(res["cleaned_up"], true, "{res:#}");
+    let d = res["detection_seconds"].as_f64().unwrap();
+    let rec = res["recovery_seconds"].as_f64().unwrap();
+    assert!(d > 0.0 && rec > 0.0, "{res:#}");
+    // The suite's deploy target: 10 minutes.
+    assert_eq!(res["recovery_target_seconds"], 600.0, "{res:#}");
+    let steps: Vec<&str> = res["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("detected after ") && s.contains("CrashLoopBackOff")),
+        "{steps:#?}"
+    );
+    // The API names the database in its environment: it is the dependent.
+    assert_eq!(
+        res["dependents"],
+        serde_json::json!([{"workload": "Deployment/api", "ready": 1, "desired": 1}]),
+        "{res:#}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("verified: the dependent workloads are healthy")),
+        "{steps:#?}"
+    );
+    eprintln!("database-failure: detection {d:.1} s, recovery {rec:.1} s");
+    // A set without a StatefulSet has no database to fail: named, it fails and says why.
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    let r = disaster(
+        &e,
+        &[
+            "--scenario",
+            "database-failure",
+            "-f",
+            "html",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    r.expect_code(1);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("the set has no StatefulSet (the database) to fail"),
+        "{html}"
+    );
+}
+
+#[test]
+fn recovery_targets_come_from_settings_and_the_environment_and_the_flag_overrides_them() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    // A target no recovery can meet, from the settings file: the scenario fails on it.
+    e.s.write(
+        "confgate.toml",
+        "[disaster]\nrecovery-target = 300\n\n[disaster.recovery-targets]\nservice-outage = 0.001\n",
+    );
+    let r = disaster(&e, &["--scenario", "service-outage", "-f", "json"]);
+    r.expect_code(1);
+    let res = r.json()["results"][0].clone();
+    assert_eq!(res["recovery_target_seconds"], 0.001, "{res:#}");
+    assert_eq!(res["verified"], true, "{res:#}");
+    // The scenario's variable wins over the file; the flag wins over both.
+    let mut c = e.cmd(&[
+        "disaster-test",
+        "app",
+        "--fail-on",
+        "critical",
+        "--timeout",
+        "30",
+        "--scenario",
+        "service-outage",
+        "--automated",
+    ]);
+    c.env("CONFGATE_RECOVERY_TARGET_SERVICE_OUTAGE", "200");
+    let r = run(&mut c);
+    r.expect_code(0);
+    // --automated: JSON without being asked.
+    assert_eq!(r.json()["automated"], true);
+    assert_eq!(r.json()["results"][0]["recovery_target_seconds"], 200.0);
+    let mut c = e.cmd(&[
+        "disaster-test",
+        "app",
+        "--fail-on",
+        "critical",
+        "--timeout",
+        "30",
+        "--scenario",
+        "service-outage",
+        "--recovery-target",
+        "0.001",
+        "-f",
+        "json",
+    ]);
+    c.env("CONFGATE_RECOVERY_TARGET_SERVICE_OUTAGE", "200");
+    let r = run(&mut c);
+    r.expect_code(1);
+    assert_eq!(r.json()["results"][0]["recovery_target_seconds"], 0.001);
+    // A scenario the settings do not know is an error naming the file.
+    e.s.write(
+        "confgate.toml",
+        "[disaster.recovery-targets]\nmeteor-strike = 5\n",
+    );
+    let r = disaster(&e, &["--scenario", "service-outage"]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("meteor-strike") && r.stderr.contains("confgate.toml"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn extended_validation_compares_every_object_and_scans_and_automated_prints_a_summary() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    let out = e.s.path().join("dr.json");
+    let r = disaster(
+        &e,
+        &[
+            "--scenario",
+            "deployment-failure",
+            "--extended-validation",
+            "--automated",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    r.expect_code(0);
+    // stdout: one JSON line a pipeline reads; the file: the full report, in JSON.
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    let summary = r.json();
+    assert_eq!(summary["passed"], true, "{summary:#}");
+    assert_eq!(summary["scenarios"][0]["scenario"], "deployment-failure");
+    assert!(
+        summary["scenarios"][0]["recovery_seconds"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let res = &report["results"][0];
+    assert_eq!(res["extended_validation"], true, "{res:#}");
+    let steps: Vec<&str> = res["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        steps.iter().any(|s| s.starts_with(
+            "extended validation: the 2 objects of the set hold what they held before the failure"
+        )),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("extended validation: scanned the ")
+                && s.contains("the gate passes")),
+        "{steps:#?}"
+    );
+    // Without the flag, neither runs.
+    let r = disaster(&e, &["--scenario", "deployment-failure", "-f", "json"]);
+    r.expect_code(0);
+    let res = &r.json()["results"][0];
+    assert_eq!(res["extended_validation"], false);
+    assert!(
+        !res["steps"].to_string().contains("extended validation"),
+        "{res:#}"
     );
 }
 

@@ -97,6 +97,8 @@ pub struct FileConfig {
     pub webhook: Option<WebhookSection>,
     /// `[backup]`: the options of `confgate backup`.
     pub backup: Option<BackupSection>,
+    /// `[disaster]`: the recovery (RTO) targets of `disaster-test`.
+    pub disaster: Option<DisasterSection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -133,6 +135,19 @@ pub struct DeploySection {
     pub wait_for_load_balancer: Option<bool>,
     pub revision_key_file: Option<PathBuf>,
     pub health_threshold: Option<u32>,
+}
+
+/// The `[disaster]` table: see `settings::disaster`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DisasterSection {
+    /// Seconds every scenario's recovery may take (else each scenario's default: 120 where
+    /// recovery is a rollback, 600 where it is a deploy or a restore).
+    pub recovery_target: Option<f64>,
+    /// `[disaster.recovery-targets]`: seconds per scenario (`data-loss = 900`).
+    pub recovery_targets: Option<BTreeMap<String, f64>>,
+    /// Seconds a detection (and a rollout) may take (default 60).
+    pub timeout: Option<f64>,
 }
 
 /// The `[rollback]` table.
