@@ -152,7 +152,8 @@ pub enum Command {
     FullCycle(FullCycleArgs),
     /// List what confgate left behind — revisions beyond the history limit, backups outside
     /// retention (never orphaning an incremental), stale generated files (--environment),
-    /// finished restore-drill namespaces — and remove it with --confirm.
+    /// finished restore-drill namespaces, objects still labelled as members of a set that
+    /// its latest revision no longer contains — and remove it with --confirm.
     #[cfg(feature = "cluster")]
     Cleanup(CleanupArgs),
     /// Provoke a failure in a scratch namespace (the set deployed there first; never the
@@ -276,7 +277,8 @@ pub struct CleanupArgs {
     /// the context's).
     #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
-    /// Only this set's revisions (default: every set of the namespace).
+    /// Only this set's revisions and orphaned objects (default: every set of the
+    /// namespace).
     #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
     pub set: Option<String>,
     /// Revisions kept per set (default [deploy] history-max, else 10).

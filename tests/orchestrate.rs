@@ -740,6 +740,96 @@ fn cleanup_lists_without_confirm_and_removes_with_it() {
 }
 
 #[test]
+fn cleanup_removes_set_members_the_set_no_longer_contains_only_with_confirm() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    let extra =
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old-flags\ndata:\n  A: \"1\"\n";
+    e.s.write(
+        "app/app.yaml",
+        format!("{}{extra}", app("registry.example.com/web:1.0", "info")),
+    );
+    e.deploy(&["--apply"]).expect_code(0);
+    // Another set in the same namespace, whose members are none of web's business.
+    e.s.write(
+        "other/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other-config\ndata:\n  B: \"2\"\n",
+    );
+    e.run(&[
+        "deploy",
+        "other",
+        "--set",
+        "other",
+        "-n",
+        "shop",
+        "--fail-on",
+        "critical",
+        "--apply",
+    ])
+    .expect_code(0);
+    // old-flags leaves the files; a deploy without --prune leaves it in the cluster.
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    e.deploy(&["--apply"]).expect_code(0);
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "old-flags")
+            .is_some()
+    );
+    let orphans = |r: &Run| -> Vec<(String, bool)> {
+        removals(r)
+            .into_iter()
+            .filter(|x| x.0 == "orphaned-object")
+            .map(|x| (x.1, x.2))
+            .collect()
+    };
+    // Listed, by default and with --dry-run, and left alone.
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["cleanup", "-n", "shop", "-f", "json"];
+        args.extend_from_slice(extra);
+        let r = e.run(&args);
+        r.expect_code(0);
+        assert_eq!(
+            orphans(&r),
+            [("ConfigMap/shop/old-flags".to_string(), false)],
+            "{}",
+            r.stdout
+        );
+        assert!(
+            tc.get("v1", "ConfigMap", Some("shop"), "old-flags")
+                .is_some()
+        );
+    }
+    let t = e.run(&["cleanup", "-n", "shop", "--set", "web"]);
+    assert!(
+        t.stdout.contains(
+            "would remove orphaned object ConfigMap/shop/old-flags  (labelled as a member of set web, not in its revision 2)"
+        ),
+        "{}",
+        t.stdout
+    );
+    // Removed with --confirm; the set's members and the other set's stay.
+    let r = e.run(&["cleanup", "-n", "shop", "-f", "json", "--confirm"]);
+    r.expect_code(0);
+    assert_eq!(
+        orphans(&r),
+        [("ConfigMap/shop/old-flags".to_string(), true)]
+    );
+    let gone = tc.get("v1", "ConfigMap", Some("shop"), "old-flags");
+    assert!(gone.is_none(), "{gone:?}");
+    for name in ["web-config", "other-config"] {
+        assert!(
+            tc.get("v1", "ConfigMap", Some("shop"), name).is_some(),
+            "{name}"
+        );
+    }
+    assert!(
+        tc.get("apps/v1", "Deployment", Some("shop"), "web")
+            .is_some()
+    );
+    let r = e.run(&["cleanup", "-n", "shop", "-f", "json"]);
+    assert!(orphans(&r).is_empty(), "{}", r.stdout);
+}
+
+#[test]
 fn cleanup_removes_generated_files_that_are_no_longer_generated() {
     let tc = cluster();
     let e = Env::new(&tc);

@@ -1,7 +1,7 @@
 //! `confgate cleanup`: lists what confgate left behind and, with `--confirm`, removes it.
-//! The choices are `orchestrate::cleanup` (revisions) and the backup module's retention
-//! (`retention::decide`, which never orphans an incremental); nothing changes without
-//! `--confirm`.
+//! The choices are `orchestrate::cleanup` (revisions, orphaned set members) and the backup
+//! module's retention (`retention::decide`, which never orphans an incremental); nothing
+//! changes without `--confirm`.
 
 use confgate::backup::{Store, retention};
 use confgate::cluster::{self, Cluster};
@@ -50,8 +50,27 @@ pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
             .clone()
             .or_else(|| legacy::var("CONFGATE_NAMESPACE", "NAMESPACE"))
             .unwrap_or_else(|| c.default_namespace().to_string());
-        if let Err(e) = revisions(&settings, c, &ns, args, confirm, &mut report).await {
+        let sets = match &args.set {
+            Some(s) => vec![s.clone()],
+            None => match sets_in(c, &ns).await {
+                Ok(s) => s,
+                Err(e) => {
+                    report
+                        .errors
+                        .push(format!("the sets of namespace {ns}: {e}"));
+                    Vec::new()
+                }
+            },
+        };
+        if let Err(e) = revisions(&settings, c, &ns, &sets, args, confirm, &mut report).await {
             report.errors.push(e.to_string());
+        }
+        for set in &sets {
+            if let Err(e) = orphans(c, &ns, set, confirm, &mut report).await {
+                report
+                    .errors
+                    .push(format!("orphaned objects of set {set}: {e}"));
+            }
         }
         if let Err(e) = drills(c, older_than.unwrap_or(3600), confirm, &mut report).await {
             report.errors.push(e.to_string());
@@ -137,10 +156,70 @@ async fn backups(
     }
 }
 
+/// The sets with revisions in the namespace, as the monitor finds them.
+async fn sets_in(c: &Cluster, ns: &str) -> anyhow::Result<Vec<String>> {
+    let t = c.resource_type("v1", "Secret").await?;
+    let selector = format!(
+        "{}=0,{}=confgate",
+        confgate::revision::encode::LABEL_CHUNK,
+        confgate::revision::encode::LABEL_MANAGED_BY
+    );
+    let chunk0s = c.list_objects(&t, Some(ns), Some(&selector)).await?;
+    let mut names: Vec<String> = confgate::monitor::sets_of(&chunk0s)
+        .into_iter()
+        .map(|s| s.set)
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// The live members of `set` its latest revision does not contain.
+async fn orphans(
+    c: &Cluster,
+    ns: &str,
+    set: &str,
+    confirm: bool,
+    report: &mut CleanupReport,
+) -> anyhow::Result<()> {
+    let store = RevisionStore::open(c, ns, set, 0, None).await?;
+    // Without a revision the set's contents are unknown: nothing is an orphan.
+    let Some(latest) = store.latest().await? else {
+        return Ok(());
+    };
+    let members = confgate::deploy::state::live_state(c, set, ns).await?;
+    for (shown, m) in cleanup::orphans(&members, &latest.manifests, ns) {
+        let s = |p: &str| m.pointer(p).and_then(|v| v.as_str()).unwrap_or("");
+        if confirm {
+            let t = c.resource_type(s("/apiVersion"), s("/kind")).await?;
+            let obj_ns = m.pointer("/metadata/namespace").and_then(|v| v.as_str());
+            c.delete_object(
+                &t,
+                obj_ns.filter(|_| t.namespaced),
+                s("/metadata/name"),
+                false,
+            )
+            .await
+            .map_err(|e| e.diagnostic(&format!("delete {shown}")))?;
+        }
+        report.removals.push(Removal {
+            what: What::OrphanedObject,
+            name: shown,
+            reason: format!(
+                "labelled as a member of set {set}, not in its revision {}",
+                latest.number
+            ),
+            removed: confirm,
+        });
+    }
+    Ok(())
+}
+
 async fn revisions(
     settings: &Settings,
     c: &Cluster,
     ns: &str,
+    sets: &[String],
     args: &CleanupArgs,
     confirm: bool,
     report: &mut CleanupReport,
@@ -150,28 +229,8 @@ async fn revisions(
         .or_else(|| settings.file.deploy.as_ref().and_then(|d| d.history_max))
         .unwrap_or(10)
         .max(1);
-    let sets = match &args.set {
-        Some(s) => vec![s.clone()],
-        None => {
-            // The sets with revisions in the namespace, as the monitor finds them.
-            let t = c.resource_type("v1", "Secret").await?;
-            let selector = format!(
-                "{}=0,{}=confgate",
-                confgate::revision::encode::LABEL_CHUNK,
-                confgate::revision::encode::LABEL_MANAGED_BY
-            );
-            let chunk0s = c.list_objects(&t, Some(ns), Some(&selector)).await?;
-            let mut names: Vec<String> = confgate::monitor::sets_of(&chunk0s)
-                .into_iter()
-                .map(|s| s.set)
-                .collect();
-            names.sort();
-            names.dedup();
-            names
-        }
-    };
     for set in sets {
-        let store = RevisionStore::open(c, ns, &set, history_max, None).await?;
+        let store = RevisionStore::open(c, ns, set, history_max, None).await?;
         let list = store.list().await?;
         let doomed = cleanup::revisions_beyond(&list, history_max);
         let Some(newest) = list.iter().filter(|r| r.complete).map(|r| r.number).max() else {
