@@ -142,8 +142,23 @@ pub enum Command {
     /// drift from the files, health, live findings by severity, the last backup and
     /// verified restore, waivers expiring soon. Exit 1 when something needs attention.
     #[cfg(feature = "cluster")]
-    #[command(visible_aliases = ["generate-incident-report", "generate-maintenance-report"])]
     Status(StatusArgs),
+    /// The original suite's `generate-incident-report [--type T]`: the namespace as
+    /// `status` sees it now, then the window before (--since, default 24h): failed deploys
+    /// and rollbacks from the sets' revisions, the periods the monitor history shows the
+    /// health under the alert thresholds, a backup failure.
+    #[cfg(feature = "cluster")]
+    GenerateIncidentReport(IncidentArgs),
+    /// The original suite's `generate-maintenance-report`: per set its revisions, the
+    /// backups and the retention, the last verified restore, waivers expiring soon, and what
+    /// `cleanup` would remove (a dry run: nothing changes).
+    #[cfg(feature = "cluster")]
+    GenerateMaintenanceReport(MaintenanceArgs),
+    /// The original suite's `analyze-impact`: the impact analysis of rolling the set back
+    /// (to the previous revision, --target N or --to-last-healthy) — object changes, the
+    /// findings it re-introduces and removes — without changing anything.
+    #[cfg(feature = "cluster")]
+    AnalyzeImpact(AnalyzeImpactArgs),
     /// generate → validate → backup → scan → deploy (rollout wait, rolled back when it
     /// fails) → monitor for --duration (rolled back when the health stays under
     /// --health-threshold) → audit, stopping at the first failed stage with its exit code;
@@ -376,10 +391,84 @@ pub struct StatusArgs {
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The original suite's `generate-incident-report --type T` / `--incident-type T`:
-    /// recorded in the report's title.
+    /// An incident type (the original suite's `--type T` / `--incident-type T`, as
+    /// `generate-incident-report` takes it): recorded in the report's title.
     #[arg(long = "type", visible_alias = "incident-type", value_name = "TYPE")]
     pub incident_type: Option<String>,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate generate-incident-report`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct IncidentArgs {
+    /// How far back the events and the alerts go (90m, 24h, 7d).
+    #[arg(long, default_value = "24h", value_name = "AGE")]
+    pub since: String,
+    #[command(flatten)]
+    pub status: StatusArgs,
+}
+
+/// `confgate generate-maintenance-report`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct MaintenanceArgs {
+    /// The namespace (CONFGATE_NAMESPACE, else NAMESPACE, else the context's).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Only this set (default: every set of the namespace).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: Option<String>,
+    /// Revisions kept per set (default [deploy] history-max, else 10).
+    #[arg(long, value_name = "N")]
+    pub history_max: Option<usize>,
+    /// Backups older than this are outside retention (as cleanup --older-than).
+    #[arg(long, value_name = "AGE")]
+    pub older_than: Option<String>,
+    /// Waivers expiring within this many days are listed (default 30).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub waiver_days: i64,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate analyze-impact`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct AnalyzeImpactArgs {
+    /// The set (as `deploy --set` names it).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: String,
+    /// The set's namespace (CONFGATE_NAMESPACE, else NAMESPACE, else the context's).
+    #[arg(long, short = 'n', env = "CONFGATE_NAMESPACE", value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The revision to analyse going back to (default: the previous one).
+    #[arg(
+        long,
+        visible_alias = "target-revision",
+        env = "CONFGATE_ROLLBACK_TARGET",
+        value_name = "N",
+        conflicts_with = "to_last_healthy"
+    )]
+    pub target: Option<u64>,
+    /// The newest earlier revision whose rollout succeeded.
+    #[arg(long)]
+    pub to_last_healthy: bool,
+    /// The original suite's `--incident-type T`: written on stderr with the analysis.
+    #[arg(long, visible_alias = "type", value_name = "TYPE")]
+    pub incident_type: Option<String>,
+    #[command(flatten)]
+    pub rollback_flags: confgate::settings::RollbackFlags,
+    #[command(flatten)]
+    pub scan: ScanFlags,
     #[command(flatten)]
     pub connect: confgate::settings::ConnectFlags,
 }
@@ -804,9 +893,16 @@ pub struct BackupArgs {
     /// A description recorded in the backup.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
-    /// Back up only this namespace (repeatable; default [backup] namespaces, else the
-    /// context's namespace). With restore: restore only these namespaces of the backup.
-    #[arg(long, short = 'n', value_delimiter = ',', value_name = "NS")]
+    /// Back up only this namespace (repeatable; CONFGATE_NAMESPACE, else the original
+    /// suite's NAMESPACE, else [backup] namespaces, else the context's namespace). With
+    /// restore: restore only these namespaces of the backup.
+    #[arg(
+        long,
+        short = 'n',
+        env = "CONFGATE_NAMESPACE",
+        value_delimiter = ',',
+        value_name = "NS"
+    )]
     pub namespace: Vec<String>,
     /// Back up every namespace and the cluster-scoped objects.
     #[arg(long, short = 'A')]

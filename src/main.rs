@@ -125,6 +125,12 @@ fn main() -> ExitCode {
         Command::DisasterTest(args) => cmd::disaster_test::run(&cli, args),
         #[cfg(feature = "cluster")]
         Command::Doctor(args) => cmd::doctor::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::GenerateIncidentReport(args) => cmd::incident::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::GenerateMaintenanceReport(args) => cmd::maintenance::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::AnalyzeImpact(args) => cmd::incident::analyze_impact(&cli, args),
     };
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

@@ -1001,6 +1001,244 @@ fn the_suites_backup_restore_monitor_and_rollback_forms_work() {
 }
 
 #[test]
+fn the_incident_report_lists_failed_deploys_rollbacks_and_alert_periods_of_the_window() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    e.deploy(&["--apply", "--wait-for-rollout", "--timeout", "60"])
+        .expect_code(0);
+    // A bad image: revision 2 times out, revision 3 is the automatic rollback.
+    e.s.write(
+        "app/app.yaml",
+        app("registry.example.com/never-ready:2.0", "info"),
+    );
+    e.deploy(&[
+        "--apply",
+        "--wait-for-rollout",
+        "--timeout",
+        "4",
+        "--rollback-on-failure",
+    ])
+    .expect_code(1);
+    // What the monitor recorded meanwhile: shop under the thresholds twice in a row.
+    let now = jiff::Timestamp::now().as_second();
+    let rec = |t: i64, h: u32| {
+        format!(
+            "{{\"t\":{t},\"context\":\"testcluster\",\"namespace\":\"shop\",\"health\":{h},\"pods_running\":1,\"pods_not_running\":0,\"restarts\":0,\"findings\":0}}\n"
+        )
+    };
+    e.s.write(
+        "state/monitor-history.jsonl",
+        [
+            rec(now - 200_000, 10), // outside the 24h window
+            rec(now - 300, 95),
+            rec(now - 240, 60),
+            rec(now - 180, 30),
+            rec(now - 120, 100),
+        ]
+        .concat(),
+    );
+    let r = e.run(&[
+        "generate-incident-report",
+        "--type",
+        "outage",
+        "-n",
+        "shop",
+        "--set",
+        "web",
+        "-f",
+        "json",
+    ]);
+    r.expect_code(0);
+    let j = r.json();
+    assert_eq!(j["incident_type"], "outage");
+    let kinds: Vec<(u64, &str)> = j["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["revision"].as_u64().unwrap(), e["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [(2, "failed-deploy"), (3, "rollback")], "{j:#}");
+    assert!(
+        j["events"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("rollout timed-out"),
+        "{j:#}"
+    );
+    let periods = j["alert_periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 1, "{j:#}");
+    assert_eq!(periods[0]["level"], "critical");
+    assert_eq!(periods[0]["lowest"], 30);
+    assert_eq!(periods[0]["checks"], 2);
+    assert_eq!(j["health"]["checks"], 4, "{j:#}");
+    assert_eq!(j["status"]["namespace"], "shop");
+    assert_eq!(j["status"]["reachable"], true);
+    // The text form.
+    let t = e.run(&[
+        "generate-incident-report",
+        "--type",
+        "outage",
+        "-n",
+        "shop",
+        "--set",
+        "web",
+    ]);
+    t.expect_code(0);
+    assert!(
+        t.stdout.starts_with("incident report (outage)\n"),
+        "{}",
+        t.stdout
+    );
+    assert!(
+        t.stdout.contains("failed deploy set web: revision 2"),
+        "{}",
+        t.stdout
+    );
+    assert!(
+        t.stdout.contains("rollback set web: revision 3"),
+        "{}",
+        t.stdout
+    );
+    assert!(t.stdout.contains("critical from "), "{}", t.stdout);
+    // A window that is not a duration is an error.
+    let r = e.run(&["generate-incident-report", "-n", "shop", "--since", "soon"]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("--since \"soon\""), "{}", r.stderr);
+}
+
+#[test]
+fn the_maintenance_report_covers_revisions_backups_waivers_and_cleanup_without_changing_anything() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 10))
+        .strftime("%Y-%m-%d")
+        .to_string();
+    e.s.write(
+        "confgate.toml",
+        format!(
+            "[backup.retention]\nkeep-last = 1\n\n[[waivers]]\nrule = \"CG1001\"\nfile = \"**/debug.yaml\"\njustification = \"debug pod\"\nowner = \"platform\"\nexpires = \"{soon}\"\n"
+        ),
+    );
+    for level in ["info", "warn", "debug"] {
+        e.s.write("app/app.yaml", app("registry.example.com/web:1.0", level));
+        e.deploy(&["--apply"]).expect_code(0);
+    }
+    // NAMESPACE (the suite's) picks the namespace the compat backup takes.
+    let mut c = e.cmd(&["backup-restore", "--action", "create", "-f", "json"]);
+    c.env("NAMESPACE", "shop");
+    let first = run(&mut c);
+    first.expect_code(0);
+    assert_eq!(
+        first.json()["namespaces"],
+        serde_json::json!(["shop"]),
+        "{}",
+        first.stdout
+    );
+    let mut c = e.cmd(&["backup-restore", "--action", "create", "-f", "json"]);
+    c.env("NAMESPACE", "shop");
+    let second = run(&mut c);
+    second.expect_code(0);
+    let newest = second.json()["id"].as_str().unwrap().to_string();
+    let r = e.run(&[
+        "generate-maintenance-report",
+        "-n",
+        "shop",
+        "--history-max",
+        "1",
+        "-f",
+        "json",
+    ]);
+    r.expect_code(0);
+    let j = r.json();
+    assert_eq!(j["sets"][0]["set"], "web", "{j:#}");
+    assert_eq!(j["sets"][0]["revisions"], 3);
+    assert_eq!(j["sets"][0]["newest"], 3);
+    assert_eq!(j["sets"][0]["beyond_limit"], 2);
+    assert_eq!(j["backups"]["complete"], 2, "{j:#}");
+    assert_eq!(j["backups"]["newest"], newest.as_str());
+    assert_eq!(j["backups"]["outside_retention"], 1, "{j:#}");
+    assert_eq!(j["waivers_expiring"][0]["owner"], "platform", "{j:#}");
+    assert!(j["waivers_expiring"][0]["days_left"].as_i64().unwrap() <= 10);
+    assert_eq!(j["cleanup"]["dry_run"], true);
+    let names: Vec<&str> = j["cleanup"]["removals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"shop/web revision 1"), "{names:?}");
+    // Nothing was removed.
+    let hist = e.run(&[
+        "deploy", "history", "--set", "web", "-n", "shop", "-f", "json",
+    ]);
+    assert_eq!(hist.json().as_array().unwrap().len(), 3);
+    let list = e.run(&["backup", "list", "-f", "json"]);
+    assert_eq!(
+        list.json()["backups"].as_array().map(|a| a.len()),
+        Some(2),
+        "{}",
+        list.stdout
+    );
+    // The text form, section by section.
+    let t = e.run(&[
+        "generate-maintenance-report",
+        "-n",
+        "shop",
+        "--history-max",
+        "1",
+    ]);
+    t.expect_code(0);
+    for part in [
+        "== revisions (history limit 1)",
+        "set web: 3 revisions, newest 3",
+        "== backups",
+        "1 outside retention",
+        "== waivers expiring soon",
+        "CG1001",
+        "== cleanup candidates (dry run)",
+        "would remove revision shop/web revision 1",
+    ] {
+        assert!(t.stdout.contains(part), "{part:?} in:\n{}", t.stdout);
+    }
+}
+
+#[test]
+fn analyze_impact_shows_the_rollbacks_impact_and_changes_nothing() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    e.deploy(&["--apply"]).expect_code(0);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "warn"));
+    e.deploy(&["--apply"]).expect_code(0);
+    let r = e.run(&[
+        "analyze-impact",
+        "--set",
+        "web",
+        "-n",
+        "shop",
+        "--incident-type",
+        "outage",
+    ]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("revision 1"), "{}", r.stdout);
+    assert!(r.stdout.contains("--confirm"), "{}", r.stdout);
+    assert!(r.stderr.contains("for incident outage"), "{}", r.stderr);
+    // Nothing changed: the ConfigMap still holds revision 2's value, no revision added.
+    let cm = tc
+        .get("v1", "ConfigMap", Some("shop"), "web-config")
+        .unwrap();
+    assert_eq!(cm["data"]["LOG_LEVEL"], "warn");
+    let hist = e.run(&[
+        "deploy", "history", "--set", "web", "-n", "shop", "-f", "json",
+    ]);
+    assert_eq!(hist.json().as_array().unwrap().len(), 2);
+    // --confirm is not an option of it.
+    let r = e.run(&["analyze-impact", "--set", "web", "-n", "shop", "--confirm"]);
+    r.expect_code(2);
+}
+
+#[test]
 fn the_suites_environment_and_output_variables_reach_generate_and_confgate_names_win() {
     let tc = cluster();
     let e = Env::new(&tc);

@@ -14,13 +14,33 @@ use crate::cli::{CleanupArgs, Cli, ListFormat};
 
 pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
     let settings = super::settings(cli.config.as_deref())?;
+    let confirm = args.confirm && !args.dry_run;
+    let report = collect(&settings, args, confirm)?;
+    let out = match args.format {
+        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        ListFormat::Text => cleanup::text(&report),
+    };
+    super::write_output(None, out.as_bytes())?;
+    Ok(if report.errors.is_empty() {
+        Status::Clean
+    } else {
+        Status::Error
+    })
+}
+
+/// Finds (and with `confirm` removes) what cleanup covers; `generate-maintenance-report`
+/// calls it as a dry run.
+pub fn collect(
+    settings: &Settings,
+    args: &CleanupArgs,
+    confirm: bool,
+) -> anyhow::Result<CleanupReport> {
     let older_than = match &args.older_than {
         Some(a) => Some(retention::parse_age(a).ok_or_else(|| {
             anyhow::anyhow!("--older-than {a:?}: expected a number and s, m, h, d or w (30d)")
         })?),
         None => None,
     };
-    let confirm = args.confirm && !args.dry_run;
     let bs = settings.backup(&args.backup)?;
     let mut report = CleanupReport {
         dry_run: !confirm,
@@ -32,12 +52,12 @@ pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
         .clone()
         .or_else(|| legacy::var("CONFGATE_ENVIRONMENT", "ENVIRONMENT"))
     {
-        generated(&settings, &env, confirm, &mut report);
+        generated(settings, &env, confirm, &mut report);
     }
     let connect = settings.connect(&args.connect)?;
     let rt = cluster::runtime()?;
     rt.block_on(async {
-        backups(&settings, &bs, args, confirm, &mut report).await;
+        backups(settings, &bs, args, confirm, &mut report).await;
         let clusters = cluster::connect_all(&connect).await?;
         let [c] = clusters.as_slice() else {
             anyhow::bail!(
@@ -52,7 +72,7 @@ pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
             .unwrap_or_else(|| c.default_namespace().to_string());
         let sets = match &args.set {
             Some(s) => vec![s.clone()],
-            None => match sets_in(c, &ns).await {
+            None => match confgate::orchestrate::maintenance::sets_in(c, &ns).await {
                 Ok(s) => s,
                 Err(e) => {
                     report
@@ -62,7 +82,7 @@ pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
                 }
             },
         };
-        if let Err(e) = revisions(&settings, c, &ns, &sets, args, confirm, &mut report).await {
+        if let Err(e) = revisions(settings, c, &ns, &sets, args, confirm, &mut report).await {
             report.errors.push(e.to_string());
         }
         for set in &sets {
@@ -77,16 +97,7 @@ pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
         }
         Ok(())
     })?;
-    let out = match args.format {
-        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        ListFormat::Text => cleanup::text(&report),
-    };
-    super::write_output(None, out.as_bytes())?;
-    Ok(if report.errors.is_empty() {
-        Status::Clean
-    } else {
-        Status::Error
-    })
+    Ok(report)
 }
 
 fn generated(settings: &Settings, env: &str, confirm: bool, report: &mut CleanupReport) {
@@ -154,24 +165,6 @@ async fn backups(
     if let Err(e) = run.await {
         report.errors.push(format!("backups: {e:#}"));
     }
-}
-
-/// The sets with revisions in the namespace, as the monitor finds them.
-async fn sets_in(c: &Cluster, ns: &str) -> anyhow::Result<Vec<String>> {
-    let t = c.resource_type("v1", "Secret").await?;
-    let selector = format!(
-        "{}=0,{}=confgate",
-        confgate::revision::encode::LABEL_CHUNK,
-        confgate::revision::encode::LABEL_MANAGED_BY
-    );
-    let chunk0s = c.list_objects(&t, Some(ns), Some(&selector)).await?;
-    let mut names: Vec<String> = confgate::monitor::sets_of(&chunk0s)
-        .into_iter()
-        .map(|s| s.set)
-        .collect();
-    names.sort();
-    names.dedup();
-    Ok(names)
 }
 
 /// The live members of `set` its latest revision does not contain.

@@ -19,6 +19,10 @@ pub mod doctor;
 pub mod full_cycle;
 pub mod generate;
 #[cfg(feature = "cluster")]
+pub mod incident;
+#[cfg(feature = "cluster")]
+pub mod maintenance;
+#[cfg(feature = "cluster")]
 pub mod monitor;
 pub mod policy;
 pub mod report;

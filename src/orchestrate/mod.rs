@@ -6,4 +6,6 @@ pub mod cleanup;
 pub mod cycle;
 pub mod disaster;
 pub mod doctor;
+pub mod incident;
+pub mod maintenance;
 pub mod status;
