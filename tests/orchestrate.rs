@@ -1607,7 +1607,7 @@ fn extended_validation_compares_every_object_and_scans_and_automated_prints_a_su
         &e,
         &[
             "--scenario",
-            "deployment-failure",
+            "service-outage",
             "--extended-validation",
             "--automated",
             "-o",
@@ -1619,7 +1619,7 @@ fn extended_validation_compares_every_object_and_scans_and_automated_prints_a_su
     assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
     let summary = r.json();
     assert_eq!(summary["passed"], true, "{summary:#}");
-    assert_eq!(summary["scenarios"][0]["scenario"], "deployment-failure");
+    assert_eq!(summary["scenarios"][0]["scenario"], "service-outage");
     assert!(
         summary["scenarios"][0]["recovery_seconds"]
             .as_f64()
@@ -1649,7 +1649,7 @@ fn extended_validation_compares_every_object_and_scans_and_automated_prints_a_su
         "{steps:#?}"
     );
     // Without the flag, neither runs.
-    let r = disaster(&e, &["--scenario", "deployment-failure", "-f", "json"]);
+    let r = disaster(&e, &["--scenario", "service-outage", "-f", "json"]);
     r.expect_code(0);
     let res = &r.json()["results"][0];
     assert_eq!(res["extended_validation"], false);
