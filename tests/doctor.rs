@@ -324,3 +324,48 @@ fn monitoring_endpoints_are_probed_and_a_webhook_url_is_never_printed() {
         r.stdout
     );
 }
+
+#[test]
+fn a_remote_backup_store_that_refuses_the_credentials_is_missing_and_a_working_one_is_ok() {
+    use common::objstore::{FaultyHttp, S3Server};
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write(
+        "confgate.toml",
+        "[backup]\nstore = \"s3://confgate-backups/doctor\"\ntimeout = 2\nretries = 0\n",
+    );
+    let refusing = FaultyHttp::failing(403);
+    let mut c = e.cmd(&["doctor", "-n", "shop", "-f", "json"]);
+    c.envs(refusing.s3_env());
+    let r = run(&mut c);
+    r.expect_code(1);
+    let j = r.json();
+    let s = check(&j, "backup-store");
+    assert_eq!(s["state"], "missing", "{s:#}");
+    assert!(
+        s["detail"]
+            .as_str()
+            .unwrap()
+            .contains("s3://confgate-backups/doctor"),
+        "{s:#}"
+    );
+    assert!(
+        s["fix"].as_str().unwrap().contains("AWS_ACCESS_KEY_ID"),
+        "{s:#}"
+    );
+    assert!(refusing.requests() > 0, "the store was asked");
+    let Some(s3) = S3Server::start() else {
+        eprintln!("skipped: the working S3 half (moto_server is not installed)");
+        return;
+    };
+    let mut c = e.cmd(&["doctor", "-n", "shop", "-f", "json"]);
+    c.envs(s3.env());
+    let r = run(&mut c);
+    r.expect_code(0);
+    assert_eq!(
+        check(&r.json(), "backup-store")["state"],
+        "ok",
+        "{}",
+        r.stdout
+    );
+}

@@ -593,6 +593,55 @@ mod tests {
     }
 
     #[test]
+    fn the_extended_comparison_names_every_object_that_changed_or_went_missing() {
+        let mut before = std::collections::BTreeMap::new();
+        before.insert("ConfigMap/a".to_string(), (Value::Null, json!({"k": "1"})));
+        before.insert(
+            "Deployment/w".to_string(),
+            (json!({"replicas": 2}), Value::Null),
+        );
+        before.insert("Secret/s".to_string(), (Value::Null, json!({"p": "eA=="})));
+        let mut after = before.clone();
+        assert!(compare(&before, &after).is_empty());
+        after.insert(
+            "Deployment/w".to_string(),
+            (json!({"replicas": 0}), Value::Null),
+        );
+        after.remove("Secret/s");
+        assert_eq!(compare(&before, &after), ["Deployment/w", "Secret/s"]);
+    }
+
+    #[test]
+    fn a_scenario_is_unfit_when_the_set_has_nothing_for_it_to_break() {
+        let cm = vec![json!({"kind": "ConfigMap"})];
+        assert!(Scenario::DatabaseFailure.unfit(&cm).is_some());
+        assert!(Scenario::DeploymentFailure.unfit(&cm).is_some());
+        assert!(Scenario::ConfigCorruption.unfit(&cm).is_none());
+        let sts = vec![json!({"kind": "StatefulSet"})];
+        assert!(Scenario::DatabaseFailure.unfit(&sts).is_none());
+        assert!(Scenario::ConfigCorruption.unfit(&sts).is_some());
+        assert!(Scenario::DataLoss.needs_backup() && Scenario::ConfigCorruption.needs_backup());
+        assert!(!Scenario::DatabaseFailure.needs_backup());
+    }
+
+    #[test]
+    fn readiness_reads_replicas_or_a_daemonsets_numbers() {
+        assert_eq!(
+            readiness(
+                &json!({"kind": "Deployment", "spec": {"replicas": 3}, "status": {"readyReplicas": 2}})
+            ),
+            (2, 3)
+        );
+        assert_eq!(readiness(&json!({"kind": "StatefulSet"})), (0, 1));
+        assert_eq!(
+            readiness(
+                &json!({"kind": "DaemonSet", "status": {"numberReady": 4, "desiredNumberScheduled": 5}})
+            ),
+            (4, 5)
+        );
+    }
+
+    #[test]
     fn a_drill_passes_only_detected_recovered_in_time_and_verified() {
         let mut r = DrillResult {
             detection_seconds: Some(3.0),
