@@ -286,13 +286,16 @@ fn monitoring_endpoints_are_probed_and_a_webhook_url_is_never_printed() {
     let e = Env::new(&tc);
     let healthy = http_server(200, 4);
     let webhook = http_server(405, 4);
+    let smtp = http_server(200, 1);
     let dead = dead_port();
     e.s.write(
         "confgate.toml",
         format!(
             "[monitor]\nprometheus-url = \"http://127.0.0.1:{healthy}\"\n\n\
              [[monitor.alerts.routes]]\nkind = \"alertmanager\"\nurl = \"http://127.0.0.1:{dead}\"\n\n\
-             [[monitor.alerts.routes]]\nkind = \"slack\"\nurl-env = \"DOCTOR_TEST_HOOK\"\n"
+             [[monitor.alerts.routes]]\nkind = \"slack\"\nurl-env = \"DOCTOR_TEST_HOOK\"\n\n\
+             [[monitor.alerts.routes]]\nkind = \"email\"\nhost = \"127.0.0.1\"\nport = {smtp}\nstarttls = \"none\"\n\
+             from = \"confgate@example.com\"\nto = [\"oncall@example.com\"]\n"
         ),
     );
     let r = run(e.cmd(&["doctor", "-n", "shop", "-f", "json"]).env(
@@ -317,6 +320,12 @@ fn monitoring_endpoints_are_probed_and_a_webhook_url_is_never_printed() {
             .as_str()
             .unwrap()
             .starts_with("route #2 (slack): reachable")
+    );
+    let mail = check(&j, "alerts:route-3");
+    assert_eq!(mail["state"], "ok", "{mail:#}");
+    assert_eq!(
+        mail["detail"],
+        format!("route #3 (email) SMTP 127.0.0.1:{smtp}: reachable")
     );
     assert!(
         !r.stdout.contains("s3cr3t") && !r.stderr.contains("s3cr3t"),

@@ -27,7 +27,7 @@ mod email;
 
 pub use decide::{Alerter, baseline, routed};
 pub use deliver::{Sender, Target, payload, targets};
-pub use email::{Starttls, body as email_body, subject as email_subject};
+pub use email::{Starttls, body as email_body, port_of as smtp_port, subject as email_subject};
 
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize,

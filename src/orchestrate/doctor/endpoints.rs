@@ -1,21 +1,32 @@
-//! The monitoring endpoints of the settings, probed with one HTTP GET each: Prometheus'
-//! and Alertmanager's `/-/healthy`, and the origin of each webhook route (a webhook has no
-//! health endpoint, and its path is the secret: reaching its server is what can be checked
-//! without posting). A route is shown by its number and kind, never its URL.
+//! The monitoring endpoints of the settings, probed once each: Prometheus' and
+//! Alertmanager's `/-/healthy` by an HTTP GET, the origin of each webhook route by a GET
+//! that any answer satisfies (a webhook has no health endpoint, and its path is the secret:
+//! reaching its server is what can be checked without posting), and each e-mail route's SMTP
+//! server by a TCP connection. A route is shown by its number and kind, never its URL.
 
 use std::time::Duration;
 
 use super::{Check, State};
 use crate::diag::Diagnostic;
 
-/// An HTTP endpoint to probe: its check name, what to show (never a secret URL), the URL
-/// to GET, and whether any HTTP answer counts (a webhook has no health endpoint: reaching
-/// its server is what can be checked without posting).
+/// How an endpoint is probed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// A GET that must answer 2xx.
+    Healthy,
+    /// A GET that any HTTP answer satisfies.
+    Answers,
+    /// A TCP connection to `host:port`.
+    Connects,
+}
+
+/// An endpoint to probe: its check name, what to show (never a secret URL), the URL to GET
+/// (or `host:port` to connect to) and how.
 pub struct Endpoint {
     pub name: String,
     pub shown: String,
     pub url: String,
-    pub any_answer: bool,
+    pub probe: Probe,
 }
 
 /// The monitoring endpoints of the settings: Prometheus' and Alertmanager's `/-/healthy`,
@@ -31,31 +42,64 @@ pub fn endpoints(
             name: "prometheus".into(),
             shown: format!("Prometheus {p}"),
             url: format!("{}/-/healthy", p.trim_end_matches('/')),
-            any_answer: false,
+            probe: Probe::Healthy,
         });
     }
     for (i, t) in crate::monitor::alert::targets(alerts)?.iter().enumerate() {
+        let route = format!("route #{} ({})", i + 1, t.route.kind.as_str());
         let Some(url) = t.http_url() else {
+            let host = t.route.host.clone().unwrap_or_default();
+            let port = crate::monitor::alert::smtp_port(&t.route);
+            out.push(Endpoint {
+                name: format!("alerts:route-{}", i + 1),
+                shown: format!("{route} SMTP {host}:{port}"),
+                url: format!("{host}:{port}"),
+                probe: Probe::Connects,
+            });
             continue;
         };
-        let route = format!("route #{} ({})", i + 1, t.route.kind.as_str());
         let e = match t.route.kind {
             Kind::Alertmanager => Endpoint {
                 name: format!("alerts:route-{}", i + 1),
                 shown: route,
                 url: format!("{}/-/healthy", url.trim_end_matches('/')),
-                any_answer: false,
+                probe: Probe::Healthy,
             },
             _ => Endpoint {
                 name: format!("alerts:route-{}", i + 1),
                 shown: route,
                 url: origin(url).unwrap_or_default(),
-                any_answer: true,
+                probe: Probe::Answers,
             },
         };
         out.push(e);
     }
     Ok(out)
+}
+
+/// A TCP connection to the endpoint's `host:port` within `timeout`.
+async fn connects(ep: &Endpoint, timeout: Duration) -> Check {
+    let fix =
+        "check host and port of the route in confgate.toml and the network path to the SMTP server";
+    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(ep.url.as_str())).await {
+        Ok(Ok(_)) => Check::new(&ep.name, State::Ok, format!("{}: reachable", ep.shown)),
+        Ok(Err(e)) => Check::new(
+            &ep.name,
+            State::Missing,
+            format!("{}: cannot connect: {e}", ep.shown),
+        )
+        .fix(fix),
+        Err(_) => Check::new(
+            &ep.name,
+            State::Missing,
+            format!(
+                "{}: no connection within {:.0} s",
+                ep.shown,
+                timeout.as_secs_f64()
+            ),
+        )
+        .fix(fix),
+    }
 }
 
 /// `scheme://host[:port]/` of `url`.
@@ -86,6 +130,10 @@ pub async fn endpoint_checks(endpoints: &[Endpoint], timeout: Duration) -> Vec<C
             .build(https);
     let mut out = Vec::new();
     for ep in endpoints {
+        if ep.probe == Probe::Connects {
+            out.push(connects(ep, timeout).await);
+            continue;
+        }
         let req = hyper::Request::get(ep.url.as_str())
             .header(
                 hyper::header::USER_AGENT,
@@ -126,7 +174,7 @@ pub async fn endpoint_checks(endpoints: &[Endpoint], timeout: Duration) -> Vec<C
                     ),
                 )
                 .fix(fix),
-                Ok(Ok(r)) if r.status().is_success() || ep.any_answer => Check::new(
+                Ok(Ok(r)) if r.status().is_success() || ep.probe == Probe::Answers => Check::new(
                     &ep.name,
                     State::Ok,
                     format!("{}: reachable (HTTP {})", ep.shown, r.status().as_u16()),
