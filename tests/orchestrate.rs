@@ -1659,6 +1659,44 @@ fn extended_validation_compares_every_object_and_scans_and_automated_prints_a_su
     );
 }
 
+#[test]
+fn extended_validation_fails_a_recovery_whose_namespace_fails_the_gate() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    // A namespace targeted on purpose, holding a privileged pod that is not the set's.
+    tc.load_yaml(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: dr-shared}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: dr-shared}\n\
+         spec:\n  containers:\n  - name: sh\n    image: busybox:1.36\n    securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    let base = [
+        "--scenario",
+        "service-outage",
+        "-n",
+        "dr-shared",
+        "--allow-existing-namespace",
+        "--keep",
+        "-f",
+        "json",
+    ];
+    // The set recovers and matches its files: without the extended validation, it passes.
+    disaster(&e, &base).expect_code(0);
+    let mut args = base.to_vec();
+    args.push("--extended-validation");
+    let r = disaster(&e, &args);
+    r.expect_code(1);
+    let res = r.json()["results"][0].clone();
+    assert_eq!(res["verified"], false, "{res:#}");
+    assert!(
+        res["errors"]
+            .to_string()
+            .contains("extended validation: the recovered namespace fails the gate"),
+        "{res:#}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // The pipeline examples
 // ---------------------------------------------------------------------------------------
