@@ -29,11 +29,22 @@ pub struct Cli {
     /// Print nothing but the report.
     #[arg(short, long, global = true, env = "CONFGATE_QUIET")]
     pub quiet: bool,
-    /// More log output on stderr (-v debug, -vv trace).
+    /// More log output on stderr (-v debug, -vv trace; without either, LOG_LEVEL /
+    /// CONFGATE_LOG_LEVEL, else warn).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log lines on stderr as text, or as one JSON object per line (timestamp, level,
+    /// message and fields) for log collectors.
+    #[arg(long, global = true, value_enum, env = "CONFGATE_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -131,8 +142,23 @@ pub enum Command {
     /// drift from the files, health, live findings by severity, the last backup and
     /// verified restore, waivers expiring soon. Exit 1 when something needs attention.
     #[cfg(feature = "cluster")]
-    #[command(visible_aliases = ["generate-incident-report", "generate-maintenance-report"])]
     Status(StatusArgs),
+    /// The original suite's `generate-incident-report [--type T]`: the namespace as
+    /// `status` sees it now, then the window before (--since, default 24h): failed deploys
+    /// and rollbacks from the sets' revisions, the periods the monitor history shows the
+    /// health under the alert thresholds, a backup failure.
+    #[cfg(feature = "cluster")]
+    GenerateIncidentReport(IncidentArgs),
+    /// The original suite's `generate-maintenance-report`: per set its revisions, the
+    /// backups and the retention, the last verified restore, waivers expiring soon, and what
+    /// `cleanup` would remove (a dry run: nothing changes).
+    #[cfg(feature = "cluster")]
+    GenerateMaintenanceReport(MaintenanceArgs),
+    /// The original suite's `analyze-impact`: the impact analysis of rolling the set back
+    /// (to the previous revision, --target N or --to-last-healthy) — object changes, the
+    /// findings it re-introduces and removes — without changing anything.
+    #[cfg(feature = "cluster")]
+    AnalyzeImpact(AnalyzeImpactArgs),
     /// generate → validate → backup → scan → deploy (rollout wait, rolled back when it
     /// fails) → monitor for --duration (rolled back when the health stays under
     /// --health-threshold) → audit, stopping at the first failed stage with its exit code;
@@ -141,17 +167,47 @@ pub enum Command {
     FullCycle(FullCycleArgs),
     /// List what confgate left behind — revisions beyond the history limit, backups outside
     /// retention (never orphaning an incremental), stale generated files (--environment),
-    /// finished restore-drill namespaces — and remove it with --confirm.
+    /// finished restore-drill namespaces, objects still labelled as members of a set that
+    /// its latest revision no longer contains — and remove it with --confirm.
     #[cfg(feature = "cluster")]
     Cleanup(CleanupArgs),
     /// Provoke a failure in a scratch namespace (the set deployed there first; never the
     /// live namespace) and measure detection and recovery times against the target:
     /// deployment-failure (an image that cannot be pulled → rollout wait → rollback),
     /// service-outage (workloads scaled to zero → drift → deploy again), data-loss (the
-    /// namespace deleted → restore from a backup, with a backup key). Exit 1 when a
-    /// scenario was not detected, not recovered within the target, or not verified.
+    /// namespace deleted → restore from a backup), config-corruption (ConfigMaps and
+    /// Secrets overwritten → drift → restore from a backup → compared value by value),
+    /// database-failure (the StatefulSets' pods crash → detected from the pods → the
+    /// dependent workloads' health → deploy again, stuck pods restarted). The backup
+    /// scenarios need a backup key. Exit 1 when a scenario was not detected, not recovered
+    /// within the target, or not verified.
     #[cfg(feature = "cluster")]
     DisasterTest(DisasterTestArgs),
+    /// Check what the commands need — kubeconfig and cluster, the permissions of scan,
+    /// deploy, rollback and backup, the backup key, a remote backup store, the Prometheus,
+    /// Alertmanager and webhook endpoints of the settings, the state directory, the
+    /// policies — one line per check with a fix. Exit 1 when something is missing.
+    #[cfg(feature = "cluster")]
+    Doctor(DoctorArgs),
+}
+
+/// `confgate doctor`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// The namespace whose permissions are checked (CONFGATE_NAMESPACE, else NAMESPACE,
+    /// else the context's).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
 }
 
 #[cfg(feature = "cluster")]
@@ -180,26 +236,34 @@ pub struct DisasterTestArgs {
     /// Run in --namespace even though it exists (what runs there is broken on purpose).
     #[arg(long)]
     pub allow_existing_namespace: bool,
-    /// Seconds a rollout (and a detection) may take (default 60).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
-    pub timeout: f64,
-    /// Recovery (RTO) target in seconds (default 120: the suite's rollback < 2 min).
-    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
-    pub recovery_target: f64,
+    /// Seconds a rollout (and a detection) may take (default [disaster] timeout, else 60).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Recovery (RTO) target in seconds for every scenario run (default per scenario from
+    /// CONFGATE_RECOVERY_TARGET_<SCENARIO>, CONFGATE_RECOVERY_TARGET, [disaster]
+    /// recovery-targets / recovery-target, else the suite's: 120 where recovery is a
+    /// rollback, 600 where it is a deploy or a restore).
+    #[arg(long, value_name = "SECONDS")]
+    pub recovery_target: Option<f64>,
     /// Leave the scratch namespaces for inspection (`cleanup` removes them later).
     #[arg(long)]
     pub keep: bool,
-    /// Accepted for the suite's pipelines: every scenario verifies the recovered set.
+    /// After a verified recovery, also compare every object of the set (spec and data)
+    /// with what it held before the failure, and scan the recovered namespace through the
+    /// gate; either failing fails the scenario.
     #[arg(long)]
     pub extended_validation: bool,
-    /// Accepted for the suite's pipelines: disaster-test never asks.
-    #[arg(long)]
+    /// For pipelines: never ask (a namespace that exists is refused unless
+    /// --allow-existing-namespace), the report in JSON unless --format says otherwise, and
+    /// with --output a one-line JSON summary on stdout.
+    #[arg(long, env = "CONFGATE_AUTOMATED")]
     pub automated: bool,
     /// The gate the set must pass to be deployed (default high).
     #[arg(long, value_enum)]
     pub fail_on: Option<Severity>,
-    #[arg(long, short = 'f', value_enum, default_value_t = DisasterFormat::Text)]
-    pub format: DisasterFormat,
+    /// text (default), json (default with --automated) or html.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<DisasterFormat>,
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -228,7 +292,8 @@ pub struct CleanupArgs {
     /// the context's).
     #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
-    /// Only this set's revisions (default: every set of the namespace).
+    /// Only this set's revisions and orphaned objects (default: every set of the
+    /// namespace).
     #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
     pub set: Option<String>,
     /// Revisions kept per set (default [deploy] history-max, else 10).
@@ -326,10 +391,84 @@ pub struct StatusArgs {
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The original suite's `generate-incident-report --type T` / `--incident-type T`:
-    /// recorded in the report's title.
+    /// An incident type (the original suite's `--type T` / `--incident-type T`, as
+    /// `generate-incident-report` takes it): recorded in the report's title.
     #[arg(long = "type", visible_alias = "incident-type", value_name = "TYPE")]
     pub incident_type: Option<String>,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate generate-incident-report`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct IncidentArgs {
+    /// How far back the events and the alerts go (90m, 24h, 7d).
+    #[arg(long, default_value = "24h", value_name = "AGE")]
+    pub since: String,
+    #[command(flatten)]
+    pub status: StatusArgs,
+}
+
+/// `confgate generate-maintenance-report`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct MaintenanceArgs {
+    /// The namespace (CONFGATE_NAMESPACE, else NAMESPACE, else the context's).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Only this set (default: every set of the namespace).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: Option<String>,
+    /// Revisions kept per set (default [deploy] history-max, else 10).
+    #[arg(long, value_name = "N")]
+    pub history_max: Option<usize>,
+    /// Backups older than this are outside retention (as cleanup --older-than).
+    #[arg(long, value_name = "AGE")]
+    pub older_than: Option<String>,
+    /// Waivers expiring within this many days are listed (default 30).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub waiver_days: i64,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub backup: confgate::settings::BackupFlags,
+    #[command(flatten)]
+    pub connect: confgate::settings::ConnectFlags,
+}
+
+/// `confgate analyze-impact`.
+#[cfg(feature = "cluster")]
+#[derive(Args, Debug)]
+pub struct AnalyzeImpactArgs {
+    /// The set (as `deploy --set` names it).
+    #[arg(long, env = "CONFGATE_SET", value_name = "NAME")]
+    pub set: String,
+    /// The set's namespace (CONFGATE_NAMESPACE, else NAMESPACE, else the context's).
+    #[arg(long, short = 'n', env = "CONFGATE_NAMESPACE", value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The revision to analyse going back to (default: the previous one).
+    #[arg(
+        long,
+        visible_alias = "target-revision",
+        env = "CONFGATE_ROLLBACK_TARGET",
+        value_name = "N",
+        conflicts_with = "to_last_healthy"
+    )]
+    pub target: Option<u64>,
+    /// The newest earlier revision whose rollout succeeded.
+    #[arg(long)]
+    pub to_last_healthy: bool,
+    /// The original suite's `--incident-type T`: written on stderr with the analysis.
+    #[arg(long, visible_alias = "type", value_name = "TYPE")]
+    pub incident_type: Option<String>,
+    #[command(flatten)]
+    pub rollback_flags: confgate::settings::RollbackFlags,
+    #[command(flatten)]
+    pub scan: ScanFlags,
     #[command(flatten)]
     pub connect: confgate::settings::ConnectFlags,
 }
@@ -754,9 +893,16 @@ pub struct BackupArgs {
     /// A description recorded in the backup.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
-    /// Back up only this namespace (repeatable; default [backup] namespaces, else the
-    /// context's namespace). With restore: restore only these namespaces of the backup.
-    #[arg(long, short = 'n', value_delimiter = ',', value_name = "NS")]
+    /// Back up only this namespace (repeatable; CONFGATE_NAMESPACE, else the original
+    /// suite's NAMESPACE, else [backup] namespaces, else the context's namespace). With
+    /// restore: restore only these namespaces of the backup.
+    #[arg(
+        long,
+        short = 'n',
+        env = "CONFGATE_NAMESPACE",
+        value_delimiter = ',',
+        value_name = "NS"
+    )]
     pub namespace: Vec<String>,
     /// Back up every namespace and the cluster-scoped objects.
     #[arg(long, short = 'A')]

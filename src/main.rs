@@ -7,7 +7,7 @@ mod cmd;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use cli::{Cli, ColorChoice, Command};
+use cli::{Cli, ColorChoice, Command, LogFormat};
 
 // The scan allocates and frees many small values on every worker thread; glibc's malloc
 // serialises them on its arena locks (measured: a sixth of the webhook's time under load).
@@ -75,13 +75,15 @@ fn main() -> ExitCode {
         }
     };
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    // Log lines go to stderr, so `auto` asks whether stderr is a terminal.
-    let log_color = match cli.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => !no_color_env && std::io::stderr().is_terminal(),
-    };
-    init_logging(cli.verbose, cli.quiet, log_color);
+    // Log lines go to stderr, so `auto` asks whether stderr is a terminal; JSON lines are
+    // never coloured.
+    let log_color = cli.log_format == LogFormat::Text
+        && match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color_env && std::io::stderr().is_terminal(),
+        };
+    init_logging(cli.verbose, cli.quiet, log_color, cli.log_format);
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -121,6 +123,14 @@ fn main() -> ExitCode {
         Command::Cleanup(args) => cmd::cleanup::run(&cli, args),
         #[cfg(feature = "cluster")]
         Command::DisasterTest(args) => cmd::disaster_test::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::Doctor(args) => cmd::doctor::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::GenerateIncidentReport(args) => cmd::incident::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::GenerateMaintenanceReport(args) => cmd::maintenance::run(&cli, args),
+        #[cfg(feature = "cluster")]
+        Command::AnalyzeImpact(args) => cmd::incident::analyze_impact(&cli, args),
     };
     confgate::bench::report_peak_rss();
     match result {
@@ -132,10 +142,16 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // One line, and nothing in it (a crafted file name) can drive the terminal.
-            eprintln!(
-                "confgate: error: {}",
-                confgate::report::escape::control(&format!("{e:#}").replace('\n', " "))
-            );
+            let message = format!("{e:#}").replace('\n', " ");
+            if cli.log_format == LogFormat::Json {
+                // A log collector reads stderr: the error is one of its JSON lines.
+                tracing::error!("{message}");
+            } else {
+                eprintln!(
+                    "confgate: error: {}",
+                    confgate::report::escape::control(&message)
+                );
+            }
             ExitCode::from(2)
         }
     }
@@ -148,8 +164,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Log lines on stderr; `ansi` is the `--color` choice for stderr (off with `never`).
-fn init_logging(verbose: u8, quiet: bool, ansi: bool) {
+/// Log lines on stderr; `ansi` is the `--color` choice for stderr (off with `never`),
+/// `format` text (no time: a person reads it beside the command) or JSON (one object a
+/// line with its timestamp, for collectors).
+fn init_logging(verbose: u8, quiet: bool, ansi: bool, format: LogFormat) {
     // LOG_LEVEL (the original suite's; CONFGATE_LOG_LEVEL wins) when no -v/-q is given.
     let env_level = confgate::settings::legacy::var("CONFGATE_LOG_LEVEL", "LOG_LEVEL")
         .and_then(|v| confgate::settings::legacy::log_level(&v));
@@ -161,11 +179,20 @@ fn init_logging(verbose: u8, quiet: bool, ansi: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONFGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("confgate={level}")));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .without_time()
-        .with_target(false)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(ansi)
+            .without_time()
+            .with_target(false)
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_ansi(false)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
 }

@@ -1291,6 +1291,87 @@ fn text_report_has_no_ansi_codes_unless_asked() {
     assert!(has_ansi(&forced.stdout), "{:?}", forced.stdout);
 }
 
+/// Every non-empty stderr line as JSON (panics naming the line that is not).
+fn json_lines(stderr: &str) -> Vec<serde_json::Value> {
+    stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l:?}")))
+        .collect()
+}
+
+#[test]
+fn log_format_json_writes_one_json_object_per_stderr_line() {
+    let s = Scratch::new();
+    s.write("notes.yaml", "foo: bar\n");
+    let r = s.run(&["--log-format", "json", "-v", "scan", "notes.yaml"]);
+    r.expect_code(0);
+    let lines = json_lines(&r.stderr);
+    assert!(
+        lines.iter().any(|l| l["level"] == "DEBUG"
+            && l["fields"]["message"] == "skipped: not a Kubernetes object"
+            && l["fields"]["file"] == "notes.yaml"
+            && l["timestamp"].is_string()),
+        "{}",
+        r.stderr
+    );
+    assert!(!has_ansi(&r.stderr), "{:?}", r.stderr);
+    // Without -v, LOG_LEVEL (the original suite's) sets the level.
+    let quiet = run(confgate(s.path())
+        .args(["--log-format", "json", "scan", "notes.yaml"])
+        .env("LOG_LEVEL", "ERROR"));
+    assert!(json_lines(&quiet.stderr).is_empty(), "{}", quiet.stderr);
+    let debug = run(confgate(s.path())
+        .args(["--log-format", "json", "scan", "notes.yaml"])
+        .env("LOG_LEVEL", "DEBUG"));
+    assert!(!json_lines(&debug.stderr).is_empty(), "{}", debug.stderr);
+    // CONFGATE_LOG_FORMAT does the same, and the final error is one of the JSON lines.
+    let e = run(confgate(s.path())
+        .args(["--config", "missing.toml", "scan", "notes.yaml"])
+        .env("CONFGATE_LOG_FORMAT", "json"));
+    e.expect_code(2);
+    let lines = json_lines(&e.stderr);
+    assert!(
+        lines.iter().any(|l| l["level"] == "ERROR"
+            && l["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("missing.toml"))),
+        "{}",
+        e.stderr
+    );
+}
+
+#[test]
+fn log_lines_are_coloured_only_on_request_and_never_with_no_color_or_as_json() {
+    let s = Scratch::new();
+    s.write("notes.yaml", "foo: bar\n");
+    let args = ["-v", "scan", "notes.yaml"];
+    // stderr is a pipe here: no colour by default, nor with NO_COLOR.
+    let piped = s.run(&args);
+    assert!(
+        !piped.stderr.is_empty() && !has_ansi(&piped.stderr),
+        "{:?}",
+        piped.stderr
+    );
+    let no_color = run(confgate(s.path()).args(args).env("NO_COLOR", "1"));
+    assert!(!has_ansi(&no_color.stderr), "{:?}", no_color.stderr);
+    // The checks above mean something: forced, the text lines are coloured...
+    let forced = s.run(&["--color", "always", "-v", "scan", "notes.yaml"]);
+    assert!(has_ansi(&forced.stderr), "{:?}", forced.stderr);
+    // ...but JSON lines never are.
+    let json = s.run(&[
+        "--color",
+        "always",
+        "--log-format",
+        "json",
+        "-v",
+        "scan",
+        "notes.yaml",
+    ]);
+    assert!(!has_ansi(&json.stderr), "{:?}", json.stderr);
+    json_lines(&json.stderr);
+}
+
 // ---------------------------------------------------------------------------------------
 // 10. rules list / explain
 // ---------------------------------------------------------------------------------------

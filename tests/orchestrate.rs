@@ -740,6 +740,96 @@ fn cleanup_lists_without_confirm_and_removes_with_it() {
 }
 
 #[test]
+fn cleanup_removes_set_members_the_set_no_longer_contains_only_with_confirm() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    let extra =
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old-flags\ndata:\n  A: \"1\"\n";
+    e.s.write(
+        "app/app.yaml",
+        format!("{}{extra}", app("registry.example.com/web:1.0", "info")),
+    );
+    e.deploy(&["--apply"]).expect_code(0);
+    // Another set in the same namespace, whose members are none of web's business.
+    e.s.write(
+        "other/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other-config\ndata:\n  B: \"2\"\n",
+    );
+    e.run(&[
+        "deploy",
+        "other",
+        "--set",
+        "other",
+        "-n",
+        "shop",
+        "--fail-on",
+        "critical",
+        "--apply",
+    ])
+    .expect_code(0);
+    // old-flags leaves the files; a deploy without --prune leaves it in the cluster.
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    e.deploy(&["--apply"]).expect_code(0);
+    assert!(
+        tc.get("v1", "ConfigMap", Some("shop"), "old-flags")
+            .is_some()
+    );
+    let orphans = |r: &Run| -> Vec<(String, bool)> {
+        removals(r)
+            .into_iter()
+            .filter(|x| x.0 == "orphaned-object")
+            .map(|x| (x.1, x.2))
+            .collect()
+    };
+    // Listed, by default and with --dry-run, and left alone.
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["cleanup", "-n", "shop", "-f", "json"];
+        args.extend_from_slice(extra);
+        let r = e.run(&args);
+        r.expect_code(0);
+        assert_eq!(
+            orphans(&r),
+            [("ConfigMap/shop/old-flags".to_string(), false)],
+            "{}",
+            r.stdout
+        );
+        assert!(
+            tc.get("v1", "ConfigMap", Some("shop"), "old-flags")
+                .is_some()
+        );
+    }
+    let t = e.run(&["cleanup", "-n", "shop", "--set", "web"]);
+    assert!(
+        t.stdout.contains(
+            "would remove orphaned object ConfigMap/shop/old-flags  (labelled as a member of set web, not in its revision 2)"
+        ),
+        "{}",
+        t.stdout
+    );
+    // Removed with --confirm; the set's members and the other set's stay.
+    let r = e.run(&["cleanup", "-n", "shop", "-f", "json", "--confirm"]);
+    r.expect_code(0);
+    assert_eq!(
+        orphans(&r),
+        [("ConfigMap/shop/old-flags".to_string(), true)]
+    );
+    let gone = tc.get("v1", "ConfigMap", Some("shop"), "old-flags");
+    assert!(gone.is_none(), "{gone:?}");
+    for name in ["web-config", "other-config"] {
+        assert!(
+            tc.get("v1", "ConfigMap", Some("shop"), name).is_some(),
+            "{name}"
+        );
+    }
+    assert!(
+        tc.get("apps/v1", "Deployment", Some("shop"), "web")
+            .is_some()
+    );
+    let r = e.run(&["cleanup", "-n", "shop", "-f", "json"]);
+    assert!(orphans(&r).is_empty(), "{}", r.stdout);
+}
+
+#[test]
 fn cleanup_removes_generated_files_that_are_no_longer_generated() {
     let tc = cluster();
     let e = Env::new(&tc);
@@ -911,6 +1001,244 @@ fn the_suites_backup_restore_monitor_and_rollback_forms_work() {
 }
 
 #[test]
+fn the_incident_report_lists_failed_deploys_rollbacks_and_alert_periods_of_the_window() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    e.deploy(&["--apply", "--wait-for-rollout", "--timeout", "60"])
+        .expect_code(0);
+    // A bad image: revision 2 times out, revision 3 is the automatic rollback.
+    e.s.write(
+        "app/app.yaml",
+        app("registry.example.com/never-ready:2.0", "info"),
+    );
+    e.deploy(&[
+        "--apply",
+        "--wait-for-rollout",
+        "--timeout",
+        "4",
+        "--rollback-on-failure",
+    ])
+    .expect_code(1);
+    // What the monitor recorded meanwhile: shop under the thresholds twice in a row.
+    let now = jiff::Timestamp::now().as_second();
+    let rec = |t: i64, h: u32| {
+        format!(
+            "{{\"t\":{t},\"context\":\"testcluster\",\"namespace\":\"shop\",\"health\":{h},\"pods_running\":1,\"pods_not_running\":0,\"restarts\":0,\"findings\":0}}\n"
+        )
+    };
+    e.s.write(
+        "state/monitor-history.jsonl",
+        [
+            rec(now - 200_000, 10), // outside the 24h window
+            rec(now - 300, 95),
+            rec(now - 240, 60),
+            rec(now - 180, 30),
+            rec(now - 120, 100),
+        ]
+        .concat(),
+    );
+    let r = e.run(&[
+        "generate-incident-report",
+        "--type",
+        "outage",
+        "-n",
+        "shop",
+        "--set",
+        "web",
+        "-f",
+        "json",
+    ]);
+    r.expect_code(0);
+    let j = r.json();
+    assert_eq!(j["incident_type"], "outage");
+    let kinds: Vec<(u64, &str)> = j["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["revision"].as_u64().unwrap(), e["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [(2, "failed-deploy"), (3, "rollback")], "{j:#}");
+    assert!(
+        j["events"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("rollout timed-out"),
+        "{j:#}"
+    );
+    let periods = j["alert_periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 1, "{j:#}");
+    assert_eq!(periods[0]["level"], "critical");
+    assert_eq!(periods[0]["lowest"], 30);
+    assert_eq!(periods[0]["checks"], 2);
+    assert_eq!(j["health"]["checks"], 4, "{j:#}");
+    assert_eq!(j["status"]["namespace"], "shop");
+    assert_eq!(j["status"]["reachable"], true);
+    // The text form.
+    let t = e.run(&[
+        "generate-incident-report",
+        "--type",
+        "outage",
+        "-n",
+        "shop",
+        "--set",
+        "web",
+    ]);
+    t.expect_code(0);
+    assert!(
+        t.stdout.starts_with("incident report (outage)\n"),
+        "{}",
+        t.stdout
+    );
+    assert!(
+        t.stdout.contains("failed deploy set web: revision 2"),
+        "{}",
+        t.stdout
+    );
+    assert!(
+        t.stdout.contains("rollback set web: revision 3"),
+        "{}",
+        t.stdout
+    );
+    assert!(t.stdout.contains("critical from "), "{}", t.stdout);
+    // A window that is not a duration is an error.
+    let r = e.run(&["generate-incident-report", "-n", "shop", "--since", "soon"]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("--since \"soon\""), "{}", r.stderr);
+}
+
+#[test]
+fn the_maintenance_report_covers_revisions_backups_waivers_and_cleanup_without_changing_anything() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 10))
+        .strftime("%Y-%m-%d")
+        .to_string();
+    e.s.write(
+        "confgate.toml",
+        format!(
+            "[backup.retention]\nkeep-last = 1\n\n[[waivers]]\nrule = \"CG1001\"\nfile = \"**/debug.yaml\"\njustification = \"debug pod\"\nowner = \"platform\"\nexpires = \"{soon}\"\n"
+        ),
+    );
+    for level in ["info", "warn", "debug"] {
+        e.s.write("app/app.yaml", app("registry.example.com/web:1.0", level));
+        e.deploy(&["--apply"]).expect_code(0);
+    }
+    // NAMESPACE (the suite's) picks the namespace the compat backup takes.
+    let mut c = e.cmd(&["backup-restore", "--action", "create", "-f", "json"]);
+    c.env("NAMESPACE", "shop");
+    let first = run(&mut c);
+    first.expect_code(0);
+    assert_eq!(
+        first.json()["namespaces"],
+        serde_json::json!(["shop"]),
+        "{}",
+        first.stdout
+    );
+    let mut c = e.cmd(&["backup-restore", "--action", "create", "-f", "json"]);
+    c.env("NAMESPACE", "shop");
+    let second = run(&mut c);
+    second.expect_code(0);
+    let newest = second.json()["id"].as_str().unwrap().to_string();
+    let r = e.run(&[
+        "generate-maintenance-report",
+        "-n",
+        "shop",
+        "--history-max",
+        "1",
+        "-f",
+        "json",
+    ]);
+    r.expect_code(0);
+    let j = r.json();
+    assert_eq!(j["sets"][0]["set"], "web", "{j:#}");
+    assert_eq!(j["sets"][0]["revisions"], 3);
+    assert_eq!(j["sets"][0]["newest"], 3);
+    assert_eq!(j["sets"][0]["beyond_limit"], 2);
+    assert_eq!(j["backups"]["complete"], 2, "{j:#}");
+    assert_eq!(j["backups"]["newest"], newest.as_str());
+    assert_eq!(j["backups"]["outside_retention"], 1, "{j:#}");
+    assert_eq!(j["waivers_expiring"][0]["owner"], "platform", "{j:#}");
+    assert!(j["waivers_expiring"][0]["days_left"].as_i64().unwrap() <= 10);
+    assert_eq!(j["cleanup"]["dry_run"], true);
+    let names: Vec<&str> = j["cleanup"]["removals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"shop/web revision 1"), "{names:?}");
+    // Nothing was removed.
+    let hist = e.run(&[
+        "deploy", "history", "--set", "web", "-n", "shop", "-f", "json",
+    ]);
+    assert_eq!(hist.json().as_array().unwrap().len(), 3);
+    let list = e.run(&["backup", "list", "-f", "json"]);
+    assert_eq!(
+        list.json()["backups"].as_array().map(|a| a.len()),
+        Some(2),
+        "{}",
+        list.stdout
+    );
+    // The text form, section by section.
+    let t = e.run(&[
+        "generate-maintenance-report",
+        "-n",
+        "shop",
+        "--history-max",
+        "1",
+    ]);
+    t.expect_code(0);
+    for part in [
+        "== revisions (history limit 1)",
+        "set web: 3 revisions, newest 3",
+        "== backups",
+        "1 outside retention",
+        "== waivers expiring soon",
+        "CG1001",
+        "== cleanup candidates (dry run)",
+        "would remove revision shop/web revision 1",
+    ] {
+        assert!(t.stdout.contains(part), "{part:?} in:\n{}", t.stdout);
+    }
+}
+
+#[test]
+fn analyze_impact_shows_the_rollbacks_impact_and_changes_nothing() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    e.deploy(&["--apply"]).expect_code(0);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "warn"));
+    e.deploy(&["--apply"]).expect_code(0);
+    let r = e.run(&[
+        "analyze-impact",
+        "--set",
+        "web",
+        "-n",
+        "shop",
+        "--incident-type",
+        "outage",
+    ]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("revision 1"), "{}", r.stdout);
+    assert!(r.stdout.contains("--confirm"), "{}", r.stdout);
+    assert!(r.stderr.contains("for incident outage"), "{}", r.stderr);
+    // Nothing changed: the ConfigMap still holds revision 2's value, no revision added.
+    let cm = tc
+        .get("v1", "ConfigMap", Some("shop"), "web-config")
+        .unwrap();
+    assert_eq!(cm["data"]["LOG_LEVEL"], "warn");
+    let hist = e.run(&[
+        "deploy", "history", "--set", "web", "-n", "shop", "-f", "json",
+    ]);
+    assert_eq!(hist.json().as_array().unwrap().len(), 2);
+    // --confirm is not an option of it.
+    let r = e.run(&["analyze-impact", "--set", "web", "-n", "shop", "--confirm"]);
+    r.expect_code(2);
+}
+
+#[test]
 fn the_suites_environment_and_output_variables_reach_generate_and_confgate_names_win() {
     let tc = cluster();
     let e = Env::new(&tc);
@@ -959,11 +1287,14 @@ fn disaster_tests_measure_detection_and_recovery_in_a_scratch_namespace() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     r.expect_code(0);
     let results = report["results"].as_array().unwrap();
-    assert_eq!(results.len(), 3, "{report:#}");
-    for (res, name) in results
-        .iter()
-        .zip(["deployment-failure", "service-outage", "data-loss"])
-    {
+    // Every scenario the set has something for (no StatefulSet: no database-failure).
+    assert_eq!(results.len(), 4, "{report:#}");
+    for (res, name) in results.iter().zip([
+        "deployment-failure",
+        "service-outage",
+        "data-loss",
+        "config-corruption",
+    ]) {
         assert_eq!(res["scenario"], name, "{report:#}");
         let d = res["detection_seconds"].as_f64().unwrap();
         let rec = res["recovery_seconds"].as_f64().unwrap();
@@ -997,6 +1328,372 @@ fn disaster_tests_measure_detection_and_recovery_in_a_scratch_namespace() {
         r.stderr.contains("--allow-existing-namespace"),
         "{}",
         r.stderr
+    );
+}
+
+/// A set with a ConfigMap and a Secret the Deployment reads, and a database StatefulSet the
+/// Deployment names in its environment.
+fn app_with_database() -> String {
+    r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: api-config
+data:
+  LOG_LEVEL: info
+  FEATURES: "a,b"
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: api-credentials
+type: Opaque
+stringData:
+  password: s3cr3t-value
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  labels: {app: api}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com/api:1.0
+        envFrom:
+        - configMapRef: {name: api-config}
+        env:
+        - name: DATABASE_URL
+          value: postgres://db.shop.svc:5432/app
+        - name: DATABASE_PASSWORD
+          valueFrom:
+            secretKeyRef: {name: api-credentials, key: password}
+        securityContext:
+          allowPrivilegeEscalation: false
+          runAsNonRoot: true
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  labels: {app: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: registry.example.com/postgres:16
+        securityContext:
+          allowPrivilegeEscalation: false
+          runAsNonRoot: true
+"#
+    .to_string()
+}
+
+fn disaster(e: &Env, extra: &[&str]) -> Run {
+    let mut all = vec![
+        "disaster-test",
+        "app",
+        "--fail-on",
+        "critical",
+        "--timeout",
+        "30",
+    ];
+    all.extend_from_slice(extra);
+    e.run(&all)
+}
+
+#[test]
+fn config_corruption_is_detected_as_drift_restored_from_the_backup_and_identical() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app_with_database());
+    let r = disaster(&e, &["--scenario", "config-corruption", "-f", "json"]);
+    r.expect_code(0);
+    let j = r.json();
+    let res = &j["results"][0];
+    assert_eq!(res["scenario"], "config-corruption", "{j:#}");
+    assert_eq!(res["verified"], true, "{res:#}");
+    let d = res["detection_seconds"].as_f64().unwrap();
+    let rec = res["recovery_seconds"].as_f64().unwrap();
+    assert!(d > 0.0 && rec > 0.0, "{res:#}");
+    // The suite's rollback target: the configuration back within 2 minutes.
+    assert_eq!(res["recovery_target_seconds"], 120.0, "{res:#}");
+    let steps: Vec<&str> = res["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let ns = res["namespace"].as_str().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("overwrote every value of ")
+                && s.contains(&format!("ConfigMap/{ns}/api-config"))
+                && s.contains(&format!("Secret/{ns}/api-credentials"))),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("detected after ") && s.contains("drift on")),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("the 2 restored objects are identical to the backup")),
+        "{steps:#?}"
+    );
+    // The workload reading the configuration is reported.
+    assert_eq!(
+        res["dependents"][0]["workload"], "Deployment/api",
+        "{res:#}"
+    );
+    // The Secret's value is never in the report.
+    assert!(!r.stdout.contains("s3cr3t-value"));
+    eprintln!("config-corruption: detection {d:.1} s, recovery {rec:.1} s");
+}
+
+#[test]
+fn database_failure_is_detected_from_the_pods_reports_the_dependents_and_recovers() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app_with_database());
+    let out = e.s.path().join("db.html");
+    let r = disaster(&e, &["--scenario", "database-failure", "-f", "json"]);
+    r.expect_code(0);
+    let j = r.json();
+    let res = &j["results"][0];
+    assert_eq!(res["scenario"], "database-failure", "{j:#}");
+    assert_eq!(res["verified"], true, "{res:#}");
+    assert_eq!(res["cleaned_up"], true, "{res:#}");
+    let d = res["detection_seconds"].as_f64().unwrap();
+    let rec = res["recovery_seconds"].as_f64().unwrap();
+    assert!(d > 0.0 && rec > 0.0, "{res:#}");
+    // The suite's deploy target: 10 minutes.
+    assert_eq!(res["recovery_target_seconds"], 600.0, "{res:#}");
+    let steps: Vec<&str> = res["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("detected after ") && s.contains("CrashLoopBackOff")),
+        "{steps:#?}"
+    );
+    // The API names the database in its environment: it is the dependent.
+    assert_eq!(
+        res["dependents"],
+        serde_json::json!([{"workload": "Deployment/api", "ready": 1, "desired": 1}]),
+        "{res:#}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("verified: the dependent workloads are healthy")),
+        "{steps:#?}"
+    );
+    eprintln!("database-failure: detection {d:.1} s, recovery {rec:.1} s");
+    // A set without a StatefulSet has no database to fail: named, it fails and says why.
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    let r = disaster(
+        &e,
+        &[
+            "--scenario",
+            "database-failure",
+            "-f",
+            "html",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    r.expect_code(1);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("the set has no StatefulSet (the database) to fail"),
+        "{html}"
+    );
+}
+
+#[test]
+fn recovery_targets_come_from_settings_and_the_environment_and_the_flag_overrides_them() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    // A target no recovery can meet, from the settings file: the scenario fails on it.
+    e.s.write(
+        "confgate.toml",
+        "[disaster]\nrecovery-target = 300\n\n[disaster.recovery-targets]\nservice-outage = 0.001\n",
+    );
+    let r = disaster(&e, &["--scenario", "service-outage", "-f", "json"]);
+    r.expect_code(1);
+    let res = r.json()["results"][0].clone();
+    assert_eq!(res["recovery_target_seconds"], 0.001, "{res:#}");
+    assert_eq!(res["verified"], true, "{res:#}");
+    // The scenario's variable wins over the file; the flag wins over both.
+    let mut c = e.cmd(&[
+        "disaster-test",
+        "app",
+        "--fail-on",
+        "critical",
+        "--timeout",
+        "30",
+        "--scenario",
+        "service-outage",
+        "--automated",
+    ]);
+    c.env("CONFGATE_RECOVERY_TARGET_SERVICE_OUTAGE", "200");
+    let r = run(&mut c);
+    r.expect_code(0);
+    // --automated: JSON without being asked.
+    assert_eq!(r.json()["automated"], true);
+    assert_eq!(r.json()["results"][0]["recovery_target_seconds"], 200.0);
+    let mut c = e.cmd(&[
+        "disaster-test",
+        "app",
+        "--fail-on",
+        "critical",
+        "--timeout",
+        "30",
+        "--scenario",
+        "service-outage",
+        "--recovery-target",
+        "0.001",
+        "-f",
+        "json",
+    ]);
+    c.env("CONFGATE_RECOVERY_TARGET_SERVICE_OUTAGE", "200");
+    let r = run(&mut c);
+    r.expect_code(1);
+    assert_eq!(r.json()["results"][0]["recovery_target_seconds"], 0.001);
+    // A scenario the settings do not know is an error naming the file.
+    e.s.write(
+        "confgate.toml",
+        "[disaster.recovery-targets]\nmeteor-strike = 5\n",
+    );
+    let r = disaster(&e, &["--scenario", "service-outage"]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("meteor-strike") && r.stderr.contains("confgate.toml"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn extended_validation_compares_every_object_and_scans_and_automated_prints_a_summary() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    let out = e.s.path().join("dr.json");
+    let r = disaster(
+        &e,
+        &[
+            "--scenario",
+            "service-outage",
+            "--extended-validation",
+            "--automated",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    r.expect_code(0);
+    // stdout: one JSON line a pipeline reads; the file: the full report, in JSON.
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    let summary = r.json();
+    assert_eq!(summary["passed"], true, "{summary:#}");
+    assert_eq!(summary["scenarios"][0]["scenario"], "service-outage");
+    assert!(
+        summary["scenarios"][0]["recovery_seconds"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let res = &report["results"][0];
+    assert_eq!(res["extended_validation"], true, "{res:#}");
+    let steps: Vec<&str> = res["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        steps.iter().any(|s| s.starts_with(
+            "extended validation: the 2 objects of the set hold what they held before the failure"
+        )),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("extended validation: scanned the ")
+                && s.contains("the gate passes")),
+        "{steps:#?}"
+    );
+    // Without the flag, neither runs.
+    let r = disaster(&e, &["--scenario", "service-outage", "-f", "json"]);
+    r.expect_code(0);
+    let res = &r.json()["results"][0];
+    assert_eq!(res["extended_validation"], false);
+    assert!(
+        !res["steps"].to_string().contains("extended validation"),
+        "{res:#}"
+    );
+}
+
+#[test]
+fn extended_validation_fails_a_recovery_whose_namespace_fails_the_gate() {
+    let tc = cluster();
+    let e = Env::new(&tc);
+    e.s.write("app/app.yaml", app("registry.example.com/web:1.0", "info"));
+    // A namespace targeted on purpose, holding a privileged pod that is not the set's.
+    tc.load_yaml(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: dr-shared}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: dr-shared}\n\
+         spec:\n  containers:\n  - name: sh\n    image: busybox:1.36\n    securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    let base = [
+        "--scenario",
+        "service-outage",
+        "-n",
+        "dr-shared",
+        "--allow-existing-namespace",
+        "--keep",
+        "-f",
+        "json",
+    ];
+    // The set recovers and matches its files: without the extended validation, it passes.
+    disaster(&e, &base).expect_code(0);
+    let mut args = base.to_vec();
+    args.push("--extended-validation");
+    let r = disaster(&e, &args);
+    r.expect_code(1);
+    let res = r.json()["results"][0].clone();
+    assert_eq!(res["verified"], false, "{res:#}");
+    assert!(
+        res["errors"]
+            .to_string()
+            .contains("extended validation: the recovered namespace fails the gate"),
+        "{res:#}"
     );
 }
 

@@ -125,6 +125,21 @@ pub fn for_backup(namespace: &str) -> Vec<Permission> {
     out
 }
 
+/// What each cluster command needs, by name, for `namespace`: `scan` (list every type of
+/// `readable`, cluster-wide), `deploy`, `rollback` and `backup`. `cluster check` and
+/// `doctor` ask about exactly these.
+pub fn by_command(
+    readable: &[ResourceType],
+    namespace: &str,
+) -> Vec<(&'static str, Vec<Permission>)> {
+    vec![
+        ("scan", for_reading(readable, &[])),
+        ("deploy", for_deploy(namespace)),
+        ("rollback", for_rollback(namespace)),
+        ("backup", for_backup(namespace)),
+    ]
+}
+
 /// Asks about every permission (8 reviews in flight) and returns those not granted, sorted.
 /// A review that cannot be asked is an error.
 pub async fn missing(

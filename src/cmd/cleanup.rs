@@ -1,7 +1,7 @@
 //! `confgate cleanup`: lists what confgate left behind and, with `--confirm`, removes it.
-//! The choices are `orchestrate::cleanup` (revisions) and the backup module's retention
-//! (`retention::decide`, which never orphans an incremental); nothing changes without
-//! `--confirm`.
+//! The choices are `orchestrate::cleanup` (revisions, orphaned set members) and the backup
+//! module's retention (`retention::decide`, which never orphans an incremental); nothing
+//! changes without `--confirm`.
 
 use confgate::backup::{Store, retention};
 use confgate::cluster::{self, Cluster};
@@ -14,13 +14,33 @@ use crate::cli::{CleanupArgs, Cli, ListFormat};
 
 pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
     let settings = super::settings(cli.config.as_deref())?;
+    let confirm = args.confirm && !args.dry_run;
+    let report = collect(&settings, args, confirm)?;
+    let out = match args.format {
+        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        ListFormat::Text => cleanup::text(&report),
+    };
+    super::write_output(None, out.as_bytes())?;
+    Ok(if report.errors.is_empty() {
+        Status::Clean
+    } else {
+        Status::Error
+    })
+}
+
+/// Finds (and with `confirm` removes) what cleanup covers; `generate-maintenance-report`
+/// calls it as a dry run.
+pub fn collect(
+    settings: &Settings,
+    args: &CleanupArgs,
+    confirm: bool,
+) -> anyhow::Result<CleanupReport> {
     let older_than = match &args.older_than {
         Some(a) => Some(retention::parse_age(a).ok_or_else(|| {
             anyhow::anyhow!("--older-than {a:?}: expected a number and s, m, h, d or w (30d)")
         })?),
         None => None,
     };
-    let confirm = args.confirm && !args.dry_run;
     let bs = settings.backup(&args.backup)?;
     let mut report = CleanupReport {
         dry_run: !confirm,
@@ -32,12 +52,12 @@ pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
         .clone()
         .or_else(|| legacy::var("CONFGATE_ENVIRONMENT", "ENVIRONMENT"))
     {
-        generated(&settings, &env, confirm, &mut report);
+        generated(settings, &env, confirm, &mut report);
     }
     let connect = settings.connect(&args.connect)?;
     let rt = cluster::runtime()?;
     rt.block_on(async {
-        backups(&settings, &bs, args, confirm, &mut report).await;
+        backups(settings, &bs, args, confirm, &mut report).await;
         let clusters = cluster::connect_all(&connect).await?;
         let [c] = clusters.as_slice() else {
             anyhow::bail!(
@@ -50,24 +70,34 @@ pub fn run(cli: &Cli, args: &CleanupArgs) -> anyhow::Result<Status> {
             .clone()
             .or_else(|| legacy::var("CONFGATE_NAMESPACE", "NAMESPACE"))
             .unwrap_or_else(|| c.default_namespace().to_string());
-        if let Err(e) = revisions(&settings, c, &ns, args, confirm, &mut report).await {
+        let sets = match &args.set {
+            Some(s) => vec![s.clone()],
+            None => match confgate::orchestrate::maintenance::sets_in(c, &ns).await {
+                Ok(s) => s,
+                Err(e) => {
+                    report
+                        .errors
+                        .push(format!("the sets of namespace {ns}: {e}"));
+                    Vec::new()
+                }
+            },
+        };
+        if let Err(e) = revisions(settings, c, &ns, &sets, args, confirm, &mut report).await {
             report.errors.push(e.to_string());
+        }
+        for set in &sets {
+            if let Err(e) = orphans(c, &ns, set, confirm, &mut report).await {
+                report
+                    .errors
+                    .push(format!("orphaned objects of set {set}: {e}"));
+            }
         }
         if let Err(e) = drills(c, older_than.unwrap_or(3600), confirm, &mut report).await {
             report.errors.push(e.to_string());
         }
         Ok(())
     })?;
-    let out = match args.format {
-        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        ListFormat::Text => cleanup::text(&report),
-    };
-    super::write_output(None, out.as_bytes())?;
-    Ok(if report.errors.is_empty() {
-        Status::Clean
-    } else {
-        Status::Error
-    })
+    Ok(report)
 }
 
 fn generated(settings: &Settings, env: &str, confirm: bool, report: &mut CleanupReport) {
@@ -137,10 +167,52 @@ async fn backups(
     }
 }
 
+/// The live members of `set` its latest revision does not contain.
+async fn orphans(
+    c: &Cluster,
+    ns: &str,
+    set: &str,
+    confirm: bool,
+    report: &mut CleanupReport,
+) -> anyhow::Result<()> {
+    let store = RevisionStore::open(c, ns, set, 0, None).await?;
+    // Without a revision the set's contents are unknown: nothing is an orphan.
+    let Some(latest) = store.latest().await? else {
+        return Ok(());
+    };
+    let members = confgate::deploy::state::live_state(c, set, ns).await?;
+    for (shown, m) in cleanup::orphans(&members, &latest.manifests, ns) {
+        let s = |p: &str| m.pointer(p).and_then(|v| v.as_str()).unwrap_or("");
+        if confirm {
+            let t = c.resource_type(s("/apiVersion"), s("/kind")).await?;
+            let obj_ns = m.pointer("/metadata/namespace").and_then(|v| v.as_str());
+            c.delete_object(
+                &t,
+                obj_ns.filter(|_| t.namespaced),
+                s("/metadata/name"),
+                false,
+            )
+            .await
+            .map_err(|e| e.diagnostic(&format!("delete {shown}")))?;
+        }
+        report.removals.push(Removal {
+            what: What::OrphanedObject,
+            name: shown,
+            reason: format!(
+                "labelled as a member of set {set}, not in its revision {}",
+                latest.number
+            ),
+            removed: confirm,
+        });
+    }
+    Ok(())
+}
+
 async fn revisions(
     settings: &Settings,
     c: &Cluster,
     ns: &str,
+    sets: &[String],
     args: &CleanupArgs,
     confirm: bool,
     report: &mut CleanupReport,
@@ -150,28 +222,8 @@ async fn revisions(
         .or_else(|| settings.file.deploy.as_ref().and_then(|d| d.history_max))
         .unwrap_or(10)
         .max(1);
-    let sets = match &args.set {
-        Some(s) => vec![s.clone()],
-        None => {
-            // The sets with revisions in the namespace, as the monitor finds them.
-            let t = c.resource_type("v1", "Secret").await?;
-            let selector = format!(
-                "{}=0,{}=confgate",
-                confgate::revision::encode::LABEL_CHUNK,
-                confgate::revision::encode::LABEL_MANAGED_BY
-            );
-            let chunk0s = c.list_objects(&t, Some(ns), Some(&selector)).await?;
-            let mut names: Vec<String> = confgate::monitor::sets_of(&chunk0s)
-                .into_iter()
-                .map(|s| s.set)
-                .collect();
-            names.sort();
-            names.dedup();
-            names
-        }
-    };
     for set in sets {
-        let store = RevisionStore::open(c, ns, &set, history_max, None).await?;
+        let store = RevisionStore::open(c, ns, set, history_max, None).await?;
         let list = store.list().await?;
         let doomed = cleanup::revisions_beyond(&list, history_max);
         let Some(newest) = list.iter().filter(|r| r.complete).map(|r| r.number).max() else {

@@ -294,12 +294,7 @@ async fn check_one(c: &Cluster, namespace: Option<&str>) -> Result<serde_json::V
     let ns = namespace.unwrap_or(c.default_namespace()).to_string();
     let (readable, _) = discovery::select(&types, &[], &[]);
     let mut missing = serde_json::Map::new();
-    for (what, needed) in [
-        ("scan", access::for_reading(&readable, &[])),
-        ("deploy", access::for_deploy(&ns)),
-        ("rollback", access::for_rollback(&ns)),
-        ("backup", access::for_backup(&ns)),
-    ] {
+    for (what, needed) in access::by_command(&readable, &ns) {
         let m = access::missing(c, &needed).await?;
         missing.insert(
             what.to_string(),

@@ -1,9 +1,8 @@
-//! `confgate disaster-test`: resolve the set and the scratch namespaces, run each scenario
-//! (`orchestrate::disaster`), write the report; exit 0 when every scenario passed
-//! (detected, recovered within the target, verified), 1 otherwise.
+//! `confgate disaster-test`: resolve the set, the targets and the scratch namespaces, run
+//! each scenario (`orchestrate::disaster`), write the report; exit 0 when every scenario
+//! passed (detected, recovered within the target, verified), 1 otherwise.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use confgate::cluster;
 use confgate::orchestrate::disaster::{self, Drill, DrillResult, Scenario};
@@ -20,9 +19,11 @@ pub fn run(cli: &Cli, args: &DisasterTestArgs) -> anyhow::Result<Status> {
         ..Default::default()
     })?;
     let connect = settings.connect(&args.connect)?;
+    let known = Scenario::ALL.map(Scenario::as_str);
+    let targets = settings.disaster(&known, args.recovery_target, args.timeout)?;
     let scanner = Arc::new(Scanner::new(&scan.scan)?);
-    // data-loss backs up and restores: with a master key (else it is left out of the
-    // default list, and refused when named).
+    // The backup scenarios back up and restore: with a master key (else they are left out
+    // of the default list, and fail when named).
     let bs = settings.backup(&args.backup)?;
     let backup = match bs.key.master() {
         Ok(key) => Some((
@@ -31,12 +32,26 @@ pub fn run(cli: &Cli, args: &DisasterTestArgs) -> anyhow::Result<Status> {
         )),
         Err(_) => None,
     };
+    // The set, read once (each scenario moves it into its own namespace).
+    let probe = DeployFlags {
+        paths: args.paths.clone(),
+        config_dir: args.config_dir.clone(),
+        ..Default::default()
+    };
+    let (_, paths) = settings.deploy(&probe, "default")?;
+    let load = &scan.scan.load;
+    let found = confgate::source::discover(&paths, load, &settings.cwd);
+    let loaded = confgate::source::load_all(&found.inputs, load);
+    if let Some(e) = found.errors.iter().chain(&loaded.errors).next() {
+        anyhow::bail!("cannot read the set: {e}");
+    }
+    let set: Vec<serde_json::Value> = loaded.documents.iter().map(|d| d.tree.to_json()).collect();
     let scenarios: Vec<Scenario> = if args.scenario.is_empty() {
-        let mut all = vec![Scenario::DeploymentFailure, Scenario::ServiceOutage];
-        if backup.is_some() {
-            all.push(Scenario::DataLoss);
-        }
-        all
+        Scenario::ALL
+            .into_iter()
+            .filter(|s| backup.is_some() || !s.needs_backup())
+            .filter(|s| s.unfit(&set).is_none())
+            .collect()
     } else {
         args.scenario.clone()
     };
@@ -81,50 +96,53 @@ pub fn run(cli: &Cli, args: &DisasterTestArgs) -> anyhow::Result<Status> {
                 set: Some("disaster-test".into()),
                 apply: true,
                 wait_for_rollout: true,
-                timeout: Some(args.timeout),
+                timeout: Some(targets.timeout.as_secs_f64()),
                 ..Default::default()
             };
-            let (mut opts, paths) = settings.deploy(&flags, &ns)?;
+            let (mut opts, _) = settings.deploy(&flags, &ns)?;
             opts.prune = true;
             opts.force_conflicts = true;
-            let load = &scan.scan.load;
-            let found = confgate::source::discover(&paths, load, &settings.cwd);
-            let loaded = confgate::source::load_all(&found.inputs, load);
-            if let Some(e) = found.errors.iter().chain(&loaded.errors).next() {
-                anyhow::bail!("cannot read the set: {e}");
-            }
-            let objects = disaster::into_namespace(
-                loaded.documents.iter().map(|d| d.tree.to_json()).collect(),
-                &ns,
-            );
             let drill = Drill {
                 cluster: c,
                 scanner: scanner.clone(),
                 gate: scan.gate,
-                objects,
+                objects: disaster::into_namespace(set.clone(), &ns),
                 deploy: opts,
-                recovery_target: Duration::from_secs_f64(args.recovery_target.max(0.0)),
-                detection_timeout: Duration::from_secs_f64(args.timeout.max(1.0)),
+                recovery_target: targets.target(sc.as_str(), sc.default_target()),
+                detection_timeout: targets.timeout.max(std::time::Duration::from_secs(1)),
                 keep: args.keep,
                 backup: backup.clone(),
+                extended: args.extended_validation,
             };
             out.push(disaster::run(&drill, sc).await);
         }
         Ok(out)
     })?;
-    let text = match args.format {
+    let passed = results.iter().all(DrillResult::passed);
+    let format = args.format.unwrap_or(if args.automated {
+        DisasterFormat::Json
+    } else {
+        DisasterFormat::Text
+    });
+    let text = match format {
         DisasterFormat::Text => disaster::text(&results),
         DisasterFormat::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&serde_json::json!({
                 "results": results,
-                "passed": results.iter().all(DrillResult::passed),
+                "passed": passed,
+                "automated": args.automated,
             }))?
         ),
         DisasterFormat::Html => disaster::html(&results),
     };
     super::write_output(args.output.as_deref(), text.as_bytes())?;
-    Ok(if results.iter().all(DrillResult::passed) {
+    // A pipeline that wrote the report to a file still reads the verdict from stdout.
+    if args.automated && args.output.is_some() {
+        let line = serde_json::to_string(&disaster::summary(&results))?;
+        super::write_output(None, format!("{line}\n").as_bytes())?;
+    }
+    Ok(if passed {
         Status::Clean
     } else {
         Status::Findings

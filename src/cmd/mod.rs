@@ -14,8 +14,14 @@ pub mod deploy;
 #[cfg(feature = "cluster")]
 pub mod disaster_test;
 #[cfg(feature = "cluster")]
+pub mod doctor;
+#[cfg(feature = "cluster")]
 pub mod full_cycle;
 pub mod generate;
+#[cfg(feature = "cluster")]
+pub mod incident;
+#[cfg(feature = "cluster")]
+pub mod maintenance;
 #[cfg(feature = "cluster")]
 pub mod monitor;
 pub mod policy;

@@ -22,6 +22,34 @@ pub fn namespace_from_env(flag: Option<&str>) -> Option<String> {
 }
 
 pub fn run(cli: &Cli, args: &StatusArgs) -> anyhow::Result<Status> {
+    let report = collect(cli, args)?;
+    let out = match args.format {
+        ListFormat::Json => {
+            let mut v = serde_json::to_value(&report)?;
+            if let (Some(t), Some(m)) = (&args.incident_type, v.as_object_mut()) {
+                m.insert("incident_type".into(), serde_json::Value::String(t.clone()));
+            }
+            format!("{}\n", serde_json::to_string_pretty(&v)?)
+        }
+        ListFormat::Text => match &args.incident_type {
+            Some(t) => format!(
+                "incident report ({})\n{}",
+                escape::control(t),
+                text(&report)
+            ),
+            None => text(&report),
+        },
+    };
+    super::write_output(args.output.as_deref(), out.as_bytes())?;
+    Ok(if report.attention.is_empty() {
+        Status::Clean
+    } else {
+        Status::Findings
+    })
+}
+
+/// The status report, gathered (`generate-incident-report` starts from it).
+pub fn collect(cli: &Cli, args: &StatusArgs) -> anyhow::Result<StatusReport> {
     let settings = super::settings(cli.config.as_deref())?;
     let scan = settings.scan(&ScanFlags::default())?;
     let connect = settings.connect(&args.connect)?;
@@ -102,29 +130,7 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> anyhow::Result<Status> {
         };
         Ok(status::collect(c, scanner, scan.gate, opts).await)
     })?;
-    let out = match args.format {
-        ListFormat::Json => {
-            let mut v = serde_json::to_value(&report)?;
-            if let (Some(t), Some(m)) = (&args.incident_type, v.as_object_mut()) {
-                m.insert("incident_type".into(), serde_json::Value::String(t.clone()));
-            }
-            format!("{}\n", serde_json::to_string_pretty(&v)?)
-        }
-        ListFormat::Text => match &args.incident_type {
-            Some(t) => format!(
-                "incident report ({})\n{}",
-                escape::control(t),
-                text(&report)
-            ),
-            None => text(&report),
-        },
-    };
-    super::write_output(args.output.as_deref(), out.as_bytes())?;
-    Ok(if report.attention.is_empty() {
-        Status::Clean
-    } else {
-        Status::Findings
-    })
+    Ok(report)
 }
 
 /// The text report, one fact a line.

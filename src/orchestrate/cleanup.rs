@@ -1,9 +1,12 @@
 //! `confgate cleanup`: what confgate itself left behind — revisions beyond the history
 //! limit, backups outside retention (the backup module's rules, which never orphan an
-//! incremental), stale generated files, finished restore-drill namespaces. The choices
-//! are pure and here; the command lists them and removes them only with `--confirm`.
+//! incremental), stale generated files, finished restore-drill namespaces, and objects
+//! still labelled as members of a set (ApplySet `part-of`) that the set's latest revision no
+//! longer contains (a deploy without `--prune` leaves them). The choices are pure and here;
+//! the command lists them and removes them only with `--confirm`.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::revision::RevisionSummary;
 
@@ -15,6 +18,7 @@ pub enum What {
     Backup,
     GeneratedFile,
     DrillNamespace,
+    OrphanedObject,
 }
 
 impl What {
@@ -24,6 +28,7 @@ impl What {
             What::Backup => "backup",
             What::GeneratedFile => "generated file",
             What::DrillNamespace => "drill namespace",
+            What::OrphanedObject => "orphaned object",
         }
     }
 }
@@ -58,6 +63,52 @@ pub fn revisions_beyond(list: &[RevisionSummary], history_max: usize) -> Vec<u64
     let excess = complete.len().saturating_sub(history_max.max(1));
     complete.truncate(excess);
     complete
+}
+
+/// An object's identity as `Kind.group/namespace/name` parts: (group-kind, namespace,
+/// name), a namespaced object without a namespace placed in `default_ns`.
+fn identity(o: &Value, default_ns: &str) -> (String, Option<String>, String) {
+    let s = |p: &str| o.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let kind = s("/kind");
+    let ns = if crate::k8s::cluster_scoped(kind) {
+        None
+    } else {
+        Some(
+            o.pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .unwrap_or(default_ns)
+                .to_string(),
+        )
+    };
+    (
+        crate::deploy::plan::group_kind(s("/apiVersion"), kind),
+        ns,
+        s("/metadata/name").to_string(),
+    )
+}
+
+/// The live `members` of a set deployed into `set_ns` that its latest revision's
+/// `manifests` do not contain, as `Kind/namespace/name` with the member itself.
+pub fn orphans<'a>(
+    members: &'a [Value],
+    manifests: &[Value],
+    set_ns: &str,
+) -> Vec<(String, &'a Value)> {
+    let contained: Vec<_> = manifests.iter().map(|m| identity(m, set_ns)).collect();
+    members
+        .iter()
+        .filter(|m| !contained.contains(&identity(m, set_ns)))
+        .map(|m| {
+            let (_, ns, name) = identity(m, set_ns);
+            let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
+            let shown = match ns {
+                Some(n) => format!("{kind}/{n}/{name}"),
+                None => format!("{kind}/{name}"),
+            };
+            (shown, m)
+        })
+        .collect()
 }
 
 /// Whether a drill namespace created at `created` (seconds) is finished and old enough to
@@ -135,6 +186,32 @@ mod tests {
         assert!(revisions_beyond(&list, 10).is_empty());
         // At least one is always kept.
         assert_eq!(revisions_beyond(&list, 0), [1, 2, 3]);
+    }
+
+    #[test]
+    fn members_the_latest_revision_does_not_contain_are_orphans() {
+        use serde_json::json;
+        let members = vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-config", "namespace": "shop"}}),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old", "namespace": "shop"}}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "gone"}}),
+        ];
+        // The revision's manifests may leave the namespace implicit.
+        let manifests = vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-config"}}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}}),
+        ];
+        let o: Vec<String> = orphans(&members, &manifests, "shop")
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(o, ["ConfigMap/shop/old", "ClusterRole/gone"]);
+        // Same name, other kind or group: not the same object.
+        let other = vec![
+            json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web", "namespace": "shop"}}),
+        ];
+        assert_eq!(orphans(&other, &manifests, "shop").len(), 1);
     }
 
     #[test]

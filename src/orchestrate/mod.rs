@@ -5,4 +5,7 @@
 pub mod cleanup;
 pub mod cycle;
 pub mod disaster;
+pub mod doctor;
+pub mod incident;
+pub mod maintenance;
 pub mod status;

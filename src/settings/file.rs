@@ -97,6 +97,8 @@ pub struct FileConfig {
     pub webhook: Option<WebhookSection>,
     /// `[backup]`: the options of `confgate backup`.
     pub backup: Option<BackupSection>,
+    /// `[disaster]`: the recovery (RTO) targets of `disaster-test`.
+    pub disaster: Option<DisasterSection>,
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, Severity>,
 }
@@ -135,6 +137,19 @@ pub struct DeploySection {
     pub health_threshold: Option<u32>,
 }
 
+/// The `[disaster]` table: see `settings::disaster`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DisasterSection {
+    /// Seconds every scenario's recovery may take (else each scenario's default: 120 where
+    /// recovery is a rollback, 600 where it is a deploy or a restore).
+    pub recovery_target: Option<f64>,
+    /// `[disaster.recovery-targets]`: seconds per scenario (`data-loss = 900`).
+    pub recovery_targets: Option<BTreeMap<String, f64>>,
+    /// Seconds a detection (and a rollout) may take (default 60).
+    pub timeout: Option<f64>,
+}
+
 /// The `[rollback]` table.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -169,6 +184,8 @@ pub struct MonitorSection {
     /// `serve --metrics`' address.
     pub listen: Option<String>,
     pub health_weights: Option<crate::health::Weights>,
+    /// The Prometheus server that scrapes confgate (`doctor` checks its `/-/healthy`).
+    pub prometheus_url: Option<String>,
     /// `[monitor.alerts]`: thresholds, escalation and the routes alerts are sent to.
     #[cfg(feature = "cluster")]
     pub alerts: Option<crate::monitor::alert::AlertSection>,

@@ -15,6 +15,8 @@ mod backup;
 mod cluster;
 #[cfg(feature = "cluster")]
 mod deploy;
+#[cfg(feature = "cluster")]
+mod disaster;
 mod file;
 mod generate;
 pub mod legacy;
@@ -36,9 +38,11 @@ pub use backup::{BackupFlags, BackupSettings};
 pub use cluster::{ConnectFlags, ReadFlags};
 #[cfg(feature = "cluster")]
 pub use deploy::DeployFlags;
+#[cfg(feature = "cluster")]
+pub use disaster::{DisasterSettings, TargetSource};
 pub use file::{
-    BackupSection, ClusterSection, DeploySection, FileConfig, GenerateSection, RollbackSection,
-    Size, ValidateSection, WebhookSection, parse_size,
+    BackupSection, ClusterSection, DeploySection, DisasterSection, FileConfig, GenerateSection,
+    RollbackSection, Size, ValidateSection, WebhookSection, parse_size,
 };
 pub use generate::GenerateFlags;
 #[cfg(feature = "cluster")]

@@ -81,6 +81,9 @@ pub struct MonitorSettings {
     pub state_dir: PathBuf,
     pub listen: String,
     pub alerts: crate::monitor::alert::AlertSection,
+    /// The Prometheus server that scrapes confgate (`prometheus-url`, else
+    /// `CONFGATE_PROMETHEUS_URL`); only `doctor` uses it (its `/-/healthy`).
+    pub prometheus_url: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -211,6 +214,7 @@ impl Settings {
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:9464".into()),
             alerts,
+            prometheus_url: env("CONFGATE_PROMETHEUS_URL").or(file.prometheus_url),
         })
     }
 }

@@ -113,6 +113,14 @@ impl std::fmt::Debug for Target {
 }
 
 impl Target {
+    /// The URL an HTTP route posts to (a secret: never show it); `None` for e-mail.
+    pub fn http_url(&self) -> Option<&str> {
+        match &self.dest {
+            Dest::Http(u) => Some(u),
+            Dest::Smtp(_) => None,
+        }
+    }
+
     /// `kind (host)`: how failures name it (never the URL: it is a secret).
     pub fn shown(&self) -> String {
         match &self.dest {

@@ -31,6 +31,16 @@ pub enum Starttls {
     None,
 }
 
+/// The SMTP port of an e-mail route: `port`, else 465 with `tls`, 25 without STARTTLS, else
+/// 587.
+pub fn port_of(r: &super::Route) -> u16 {
+    r.port.unwrap_or(match (r.tls, r.starttls) {
+        (true, _) => 465,
+        (false, Starttls::None) => 25,
+        (false, _) => 587,
+    })
+}
+
 /// An e-mail route ready to send.
 pub struct Mailer {
     host: String,
@@ -121,11 +131,7 @@ pub fn mailer(i: usize, r: &Route, timeout: Duration) -> Result<Mailer, Diagnost
             .map(|t| mailbox(i, "to", t))
             .collect::<Result<Vec<_>, _>>()?;
     let password = read_password(i, r)?;
-    let port = r.port.unwrap_or(match (r.tls, r.starttls) {
-        (true, _) => 465,
-        (false, Starttls::None) => 25,
-        (false, _) => 587,
-    });
+    let port = port_of(r);
     let tls = if r.tls {
         Tls::Wrapper(tls_parameters(i, &host, r.ca_file.as_deref())?)
     } else {

@@ -27,7 +27,7 @@ mod email;
 
 pub use decide::{Alerter, baseline, routed};
 pub use deliver::{Sender, Target, payload, targets};
-pub use email::{Starttls, body as email_body, subject as email_subject};
+pub use email::{Starttls, body as email_body, port_of as smtp_port, subject as email_subject};
 
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize,
@@ -61,7 +61,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Slack => "slack",
             Kind::Teams => "teams",
