@@ -113,9 +113,8 @@ impl PolicySet {
         );
         // Each package probed and compiled on its own engine clone, the packages shared
         // out over the cores: this is most of confgate's start-up time.
-        let one = |engine: &mut regorus::Engine,
-                   p: &PackageSpec|
-         -> Result<Option<Arc<Program>>, Diagnostic> {
+        type Compiled = Result<Option<Arc<Program>>, Diagnostic>;
+        let one = |engine: &mut regorus::Engine, p: &PackageSpec| -> Compiled {
             engine.set_input(probe.clone());
             if let Err(e) = engine.eval_rule(p.entry())
                 && !timed_out(&e)
@@ -142,28 +141,27 @@ impl PolicySet {
             .map_or(1, |n| n.get())
             .min(packages.len())
             .max(1);
-        let mut done: Vec<(usize, Result<Option<Arc<Program>>, Diagnostic>)> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..workers)
-                    .map(|w| {
-                        let mut clone = engine.clone();
-                        let (packages, one) = (&packages, &one);
-                        scope.spawn(move || {
-                            packages
-                                .iter()
-                                .enumerate()
-                                .skip(w)
-                                .step_by(workers)
-                                .map(|(i, p)| (i, one(&mut clone, p)))
-                                .collect::<Vec<_>>()
-                        })
+        let mut done: Vec<(usize, Compiled)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let mut clone = engine.clone();
+                    let (packages, one) = (&packages, &one);
+                    scope.spawn(move || {
+                        packages
+                            .iter()
+                            .enumerate()
+                            .skip(w)
+                            .step_by(workers)
+                            .map(|(i, p)| (i, one(&mut clone, p)))
+                            .collect::<Vec<_>>()
                     })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
         if done.len() != packages.len() {
             return Err(Diagnostic::new(
                 Code::PolicyLoad,
