@@ -20,6 +20,8 @@ fn scanner(sources: SourceRetention) -> Scanner {
     let opts = ScanOptions {
         jobs: 2,
         sources,
+        // Every scan of these tests streamed, however small.
+        stream_above: 0,
         ..ScanOptions::default()
     };
     match Scanner::new(&opts) {
@@ -163,15 +165,27 @@ fn streamed_scans_find_what_in_memory_scans_find_on_the_shared_corpus() {
 #[test]
 fn only_the_texts_a_report_reads_are_kept() {
     let dir = root().join("tests/fixtures/rules");
-    let all = streamed(&scanner(SourceRetention::All), &dir);
-    let with = streamed(&scanner(SourceRetention::WithFindings), &dir);
-    let none = streamed(&scanner(SourceRetention::None), &dir);
-    assert_eq!(rows(&all), rows(&none));
-    assert!(all.sources.values().all(|s| !s.text.is_empty()));
-    assert!(none.sources.values().all(|s| s.text.is_empty()));
-    for (path, s) in &with.sources {
-        let has = with.findings.iter().any(|f| &f.file == path);
-        assert_eq!(!s.text.is_empty(), has, "{path}");
+    // Streamed (every scan of these tests) and in memory (a small scan by default).
+    for stream_above in [0, confgate::scan::STREAM_ABOVE] {
+        let scanner = |sources| {
+            let opts = ScanOptions {
+                jobs: 2,
+                sources,
+                stream_above,
+                ..ScanOptions::default()
+            };
+            Scanner::new(&opts).unwrap()
+        };
+        let all = streamed(&scanner(SourceRetention::All), &dir);
+        let with = streamed(&scanner(SourceRetention::WithFindings), &dir);
+        let none = streamed(&scanner(SourceRetention::None), &dir);
+        assert_eq!(rows(&all), rows(&none));
+        assert!(all.sources.values().all(|s| !s.text.is_empty()));
+        assert!(none.sources.values().all(|s| s.text.is_empty()));
+        for (path, s) in &with.sources {
+            let has = with.findings.iter().any(|f| &f.file == path);
+            assert_eq!(!s.text.is_empty(), has, "{path}");
+        }
+        assert!(with.sources.values().any(|s| s.text.is_empty()));
     }
-    assert!(with.sources.values().any(|s| s.text.is_empty()));
 }

@@ -64,7 +64,14 @@ pub struct ScanOptions {
     pub baseline: Option<crate::baseline::Baseline>,
     /// Which source texts a file scan keeps for its reports (`ScanOutcome::sources`).
     pub sources: SourceRetention,
+    /// A file scan whose inputs are larger than this (bytes, in all) is streamed in two
+    /// passes (src/scan/stream.rs); a smaller one keeps its documents and parses once.
+    pub stream_above: u64,
 }
+
+/// [`ScanOptions::stream_above`] by default: a repository of a few thousand documents is
+/// parsed once and held (~100 MB); beyond that memory stays bounded.
+pub const STREAM_ABOVE: u64 = 8 * 1024 * 1024;
 
 /// Which source texts a file scan keeps in [`ScanOutcome::sources`]: a code frame needs the
 /// text of the files with findings, the HTML report and the audit re-read every document,
@@ -95,6 +102,7 @@ impl Default for ScanOptions {
             waivers: Vec::new(),
             baseline: None,
             sources: SourceRetention::All,
+            stream_above: STREAM_ABOVE,
         }
     }
 }
@@ -246,21 +254,30 @@ impl Scanner {
             let found = source::discover(paths, &opts.load, cwd);
             tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), rss_mib = ?crate::bench::current_rss_mib(), "discovered");
             let owns = |file: &str| opts.shard.is_none_or(|s| s.owns(file));
-            let (mut outcome, load_errors) = if self.custom.is_none() {
+            let size: u64 = found
+                .inputs
+                .iter()
+                .map(|i| match i {
+                    source::Input::File { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
+                    source::Input::Stdin => 0,
+                })
+                .sum();
+            let (mut outcome, load_errors) = if self.custom.is_none() && size > opts.stream_above {
                 // Built-in rules only: two passes, nothing but the inventory and the
                 // findings kept (see stream.rs).
                 self.scan_streamed(&found.inputs, &owns, progress)?
             } else {
-                // User policies may read any object of the inventory and the combined
-                // input: every document stays in memory.
+                // A small scan, or user policies (they may read any object of the
+                // inventory and the combined input): every document stays in memory.
                 let loaded = source::load_all(&found.inputs, &opts.load);
                 tracing::debug!(documents = loaded.documents.len(), elapsed = ?t.elapsed(), "loaded");
-                let outcome = self.evaluate(
+                let mut outcome = self.evaluate(
                     loaded.documents,
                     &self.bindings(),
                     &|d: &Document| owns(&d.file.path),
                     progress,
                 )?;
+                stream::retain_sources(&mut outcome, opts.sources);
                 (outcome, loaded.errors)
             };
             tracing::debug!(elapsed = ?t.elapsed(), rss_mib = ?crate::bench::current_rss_mib(), "evaluated");

@@ -115,15 +115,7 @@ impl Scanner {
                         SourceRetention::WithFindings => found.findings.len() > before,
                         SourceRetention::None => false,
                     };
-                    sources.push(if keep {
-                        file
-                    } else {
-                        Arc::new(SourceFile {
-                            path: file.path.clone(),
-                            text: String::new(),
-                            live: file.live,
-                        })
-                    });
+                    sources.push(if keep { file } else { stripped(&file) });
                 }
             }
             Ok((found, resources, sources))
@@ -167,6 +159,29 @@ impl Scanner {
         let errors = scouted.into_iter().flat_map(|s| s.errors).collect();
         Ok((outcome, errors))
     }
+}
+
+/// Drops the source texts `retention` does not keep (the in-memory scan keeps them all
+/// while it runs).
+pub(super) fn retain_sources(outcome: &mut ScanOutcome, retention: SourceRetention) {
+    if retention == SourceRetention::All {
+        return;
+    }
+    let with: std::collections::BTreeSet<&str> =
+        outcome.findings.iter().map(|f| f.file.as_str()).collect();
+    for (path, file) in outcome.sources.iter_mut() {
+        if retention == SourceRetention::None || !with.contains(path.as_str()) {
+            *file = stripped(file);
+        }
+    }
+}
+
+fn stripped(file: &SourceFile) -> Arc<SourceFile> {
+    Arc::new(SourceFile {
+        path: file.path.clone(),
+        text: String::new(),
+        live: file.live,
+    })
 }
 
 /// The name an input's findings and errors carry.

@@ -307,6 +307,7 @@ pub(super) fn resolve(
             jobs: flags.jobs.or(file.jobs).unwrap_or(0),
             policy_timeout: timeout,
             sources: crate::scan::SourceRetention::All,
+            stream_above: crate::scan::STREAM_ABOVE,
         },
         format: flags.format.or(file.format).unwrap_or(OutputFormat::Text),
         output: flags.output.clone().or_else(|| file.output.clone()),
