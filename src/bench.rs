@@ -53,13 +53,7 @@ pub fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Resident set size of this process now (Linux `VmRSS`), in MiB.
-pub fn current_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some((kb / 1024.0).round())
-}
+pub use crate::diag::current_rss_mib;
 
 /// `validate` over `dir`: (documents, errors + warnings, tool errors).
 pub fn validate_corpus(

@@ -146,20 +146,23 @@ impl PolicySet {
                 .map(|w| {
                     let mut clone = engine.clone();
                     let (packages, one) = (&packages, &one);
-                    scope.spawn(move || {
-                        packages
-                            .iter()
-                            .enumerate()
-                            .skip(w)
-                            .step_by(workers)
-                            .map(|(i, p)| (i, one(&mut clone, p)))
-                            .collect::<Vec<_>>()
-                    })
+                    // Deeply nested policies need more than a spawned thread's 2 MiB.
+                    std::thread::Builder::new()
+                        .stack_size(16 * 1024 * 1024)
+                        .spawn_scoped(scope, move || {
+                            packages
+                                .iter()
+                                .enumerate()
+                                .skip(w)
+                                .step_by(workers)
+                                .map(|(i, p)| (i, one(&mut clone, p)))
+                                .collect::<Vec<_>>()
+                        })
                 })
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                .flat_map(|h| h.ok().and_then(|h| h.join().ok()).unwrap_or_default())
                 .collect()
         });
         if done.len() != packages.len() {

@@ -252,7 +252,7 @@ impl Scanner {
         self.pool.install(|| {
             let t = std::time::Instant::now();
             let found = source::discover(paths, &opts.load, cwd);
-            tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), rss_mib = ?crate::bench::current_rss_mib(), "discovered");
+            tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), rss_mib = ?crate::diag::current_rss_mib(), "discovered");
             let owns = |file: &str| opts.shard.is_none_or(|s| s.owns(file));
             let size: u64 = found
                 .inputs
@@ -280,7 +280,7 @@ impl Scanner {
                 stream::retain_sources(&mut outcome, opts.sources);
                 (outcome, loaded.errors)
             };
-            tracing::debug!(elapsed = ?t.elapsed(), rss_mib = ?crate::bench::current_rss_mib(), "evaluated");
+            tracing::debug!(elapsed = ?t.elapsed(), rss_mib = ?crate::diag::current_rss_mib(), "evaluated");
             outcome.files = found
                 .inputs
                 .iter()

@@ -68,7 +68,7 @@ impl Scanner {
         tracing::debug!(
             inventory,
             elapsed = ?t.elapsed(),
-            rss_mib = ?crate::bench::current_rss_mib(),
+            rss_mib = ?crate::diag::current_rss_mib(),
             "first pass: inventory built"
         );
 
@@ -129,7 +129,7 @@ impl Scanner {
         drop(bound);
         tracing::debug!(
             elapsed = ?t.elapsed(),
-            rss_mib = ?crate::bench::current_rss_mib(),
+            rss_mib = ?crate::diag::current_rss_mib(),
             "second pass: documents evaluated"
         );
 
