@@ -288,6 +288,15 @@ impl<'de> Deserialize<'de> for Diagnostic {
     }
 }
 
+/// Resident set size of this process now (Linux `VmRSS`), in MiB, for debug logs of where
+/// a scan's memory goes (`None` where `/proc` is absent).
+pub fn current_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0).round())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,13 +380,4 @@ mod tests {
         v.sort();
         assert_eq!(v, vec![c, a, b]);
     }
-}
-
-/// Resident set size of this process now (Linux `VmRSS`), in MiB, for debug logs of where
-/// a scan's memory goes (`None` where `/proc` is absent).
-pub fn current_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some((kb / 1024.0).round())
 }
