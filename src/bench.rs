@@ -345,8 +345,8 @@ pub struct ChildRun {
 /// (how the scale benchmark reads a child's peak without `unsafe` `wait4`).
 pub const PEAK_RSS_FILE_VAR: &str = "CONFGATE_BENCH_PEAK_RSS_FILE";
 
-/// Runs `exe scan <dir> --format sarif --output <out> -q` and measures it.
-pub fn child_scan(exe: &Path, dir: &Path, out: &Path) -> Result<ChildRun, String> {
+/// Runs `exe scan <dir> --format sarif --output <out> -q [extra]` and measures it.
+pub fn child_scan(exe: &Path, dir: &Path, out: &Path, extra: &[&str]) -> Result<ChildRun, String> {
     use std::process::{Command, Stdio};
     let rss_file = out.with_extension("rss");
     let _ = std::fs::remove_file(&rss_file);
@@ -357,6 +357,7 @@ pub fn child_scan(exe: &Path, dir: &Path, out: &Path) -> Result<ChildRun, String
         .args(["--format", "sarif", "--output"])
         .arg(out)
         .arg("-q")
+        .args(extra)
         .env(PEAK_RSS_FILE_VAR, &rss_file)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -467,9 +468,9 @@ pub fn run_scale(o: &ScaleOptions) -> Result<String, String> {
     let mut times = Vec::new();
     let mut rss: f64 = 0.0;
     // One warm-up run: the first reads the corpus from disk.
-    child_scan(&o.exe, &o.corpus, &sarif)?;
+    child_scan(&o.exe, &o.corpus, &sarif, &[])?;
     for _ in 0..o.runs.max(1) {
-        let r = child_scan(&o.exe, &o.corpus, &sarif)?;
+        let r = child_scan(&o.exe, &o.corpus, &sarif, &[])?;
         times.push(r.seconds);
         rss = rss.max(r.peak_rss_mib);
     }
@@ -491,7 +492,7 @@ pub fn run_scale(o: &ScaleOptions) -> Result<String, String> {
             let dir = tmp.path().join(format!("x{copies}"));
             replicate_corpus(&o.corpus, &dir, copies)?;
             let n = count_documents(&dir);
-            let r = child_scan(&o.exe, &dir, &sarif)?;
+            let r = child_scan(&o.exe, &dir, &sarif, &[])?;
             let _ = writeln!(
                 out,
                 "{:<44} {:>9} {:>9.3} {:>6.0} MiB {:>9}",
@@ -501,20 +502,32 @@ pub fn run_scale(o: &ScaleOptions) -> Result<String, String> {
                 r.peak_rss_mib,
                 floor
             );
-            sizes.push((copies, n, r, dir));
-        }
-        if let [(_, _, small, _), (_, _, large, _)] = sizes.as_slice() {
+            // The same scan keeping almost no findings (filtered where they are made):
+            // the memory of everything but the findings.
+            let bare = child_scan(&o.exe, &dir, &sarif, &["--severity", "critical"])?;
             let _ = writeln!(
                 out,
-                "peak RSS growth from × 11 to × 55: {:+.0}% (floor ≤ +40%)",
-                100.0 * (large.peak_rss_mib / small.peak_rss_mib - 1.0)
+                "{:<44} {:>9} {:>9.3} {:>6.0} MiB",
+                format!("corpus × {copies}, --severity critical"),
+                n,
+                bare.seconds,
+                bare.peak_rss_mib,
+            );
+            sizes.push((copies, n, r, bare, dir));
+        }
+        if let [(_, _, small, small_bare, _), (_, _, large, large_bare, _)] = sizes.as_slice() {
+            let _ = writeln!(
+                out,
+                "peak RSS growth from × 11 to × 55: {:+.0}% with every finding, {:+.0}% apart from the findings (--severity critical; floor ≤ +40%)",
+                100.0 * (large.peak_rss_mib / small.peak_rss_mib - 1.0),
+                100.0 * (large_bare.peak_rss_mib / small_bare.peak_rss_mib - 1.0)
             );
         }
     }
 
     let _ = writeln!(out, "parse only (in this process, 2 threads, best of 3):");
     let mut parse_dirs = vec![("corpus".to_string(), o.corpus.clone())];
-    for (copies, _, _, dir) in &sizes {
+    for (copies, _, _, _, dir) in &sizes {
         parse_dirs.push((format!("corpus × {copies}"), dir.clone()));
     }
     let mut corpus_parse = f64::NAN;

@@ -67,17 +67,41 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// [`write_output`] of a report written as it is produced (`--output FILE` atomically,
-/// otherwise stdout).
+/// otherwise stdout). A reader that went away (`| head`) is a broken pipe, as with
+/// [`write_output`], not a report error.
 pub fn write_report(
     path: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> Result<(), confgate::diag::Diagnostic>,
 ) -> anyhow::Result<()> {
-    // The report's own error, if any, rather than the I/O error that carries it.
-    let mut failed = None;
+    /// A writer that remembers the kind of its last I/O error.
+    struct Watched<'a> {
+        inner: &'a mut dyn Write,
+        failed: Option<std::io::ErrorKind>,
+    }
+    impl Write for Watched<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.inner
+                .write(buf)
+                .inspect_err(|e| self.failed = Some(e.kind()))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.inner
+                .flush()
+                .inspect_err(|e| self.failed = Some(e.kind()))
+        }
+    }
+    let mut report_error = None;
+    let mut io_kind = None;
     let run = |w: &mut dyn Write| {
-        write(w).map_err(|d| {
+        let mut watched = Watched {
+            inner: w,
+            failed: None,
+        };
+        let result = write(&mut watched);
+        io_kind = watched.failed;
+        result.map_err(|d| {
             let e = std::io::Error::other(d.to_string());
-            failed = Some(d);
+            report_error = Some(d);
             e
         })
     };
@@ -88,12 +112,16 @@ pub fn write_report(
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             run(&mut out)
                 .and_then(|()| out.flush())
-                .map_err(|e| anyhow::anyhow!("cannot write the report: {e}"))
+                .map_err(anyhow::Error::from)
         }
     };
-    match (result, failed) {
-        (Err(_), Some(d)) => Err(d.into()),
-        (r, _) => r,
+    match (result, io_kind, report_error) {
+        (Ok(()), _, _) => Ok(()),
+        (Err(_), Some(std::io::ErrorKind::BrokenPipe), _) => {
+            Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into())
+        }
+        (Err(_), _, Some(d)) => Err(d.into()),
+        (Err(e), _, None) => Err(e),
     }
 }
 

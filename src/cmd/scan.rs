@@ -16,9 +16,21 @@ pub fn scan(
     cli: &Cli,
     args: &ScanArgs,
 ) -> anyhow::Result<(settings::ScanSettings, confgate::scan::ScanOutcome)> {
+    scan_keeping(cli, args, false)
+}
+
+/// [`scan`], keeping only the source texts the report format reads when `for_report` (the
+/// `scan` command; `audit` and `waivers audit` re-read every document).
+fn scan_keeping(
+    cli: &Cli,
+    args: &ScanArgs,
+    for_report: bool,
+) -> anyhow::Result<(settings::ScanSettings, confgate::scan::ScanOutcome)> {
     let settings = super::settings(cli.config.as_deref())?;
     let mut s = settings.scan(&args.flags)?;
-    s.scan.sources = report::sources_needed(s.format);
+    if for_report {
+        s.scan.sources = report::sources_needed(s.format);
+    }
     #[cfg(feature = "cluster")]
     if args.live.cluster {
         let outcome = super::cluster::live_scan(&settings, &s, args)?;
@@ -31,7 +43,7 @@ pub fn scan(
 }
 
 pub fn run(cli: &Cli, args: &ScanArgs, color: bool) -> anyhow::Result<Status> {
-    let (s, outcome) = scan(cli, args)?;
+    let (s, outcome) = scan_keeping(cli, args, true)?;
     let template = super::read_template(s.template.as_deref())?;
     let ctx = ReportContext {
         outcome: &outcome,

@@ -89,6 +89,7 @@ impl PolicySet {
                 .add_policy(s.path.clone(), s.text.clone())
                 .map_err(|e| builtin_error(&e, sources))?;
         }
+        tracing::debug!(elapsed = ?started.elapsed(), "policies parsed");
         let known = engine
             .get_packages()
             .map_err(|e| builtin_error(&e, sources))?;
