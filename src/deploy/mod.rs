@@ -99,6 +99,24 @@ impl Default for DeployOptions {
     }
 }
 
+impl DeployOptions {
+    /// These options as a drift check: a server-side dry run that changes nothing, records
+    /// nothing, takes no lock and does not gate (what `status` and the disaster drills use
+    /// to see which objects differ from the files).
+    pub fn drift_check(&self) -> DeployOptions {
+        DeployOptions {
+            apply: false,
+            wait: false,
+            verify: false,
+            gated_by_caller: true,
+            record: false,
+            lock: false,
+            rollback_on_failure: false,
+            ..self.clone()
+        }
+    }
+}
+
 /// How long the set lock outlives the deploy's timeout before another process may take it
 /// over (a killed deploy leaves its lock to expire).
 pub const LOCK_MARGIN: Duration = Duration::from_secs(300);

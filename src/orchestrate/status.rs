@@ -283,16 +283,7 @@ pub async fn collect(
         }
     }
     if let Some(docs) = opts.documents {
-        let d = DeployOptions {
-            apply: false,
-            wait: false,
-            verify: false,
-            gated_by_caller: true,
-            record: false,
-            lock: false,
-            rollback_on_failure: false,
-            ..opts.deploy.clone()
-        };
+        let d = opts.deploy.drift_check();
         let o = crate::deploy::deploy(
             cluster,
             scanner,

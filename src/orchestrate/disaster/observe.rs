@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::{Drill, DrillResult, run_deploy};
 use crate::cluster::diff::Change;
-use crate::deploy::DeployOptions;
 
 /// The readiness of one workload (`Kind/name`) at a moment of the drill.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -221,16 +220,7 @@ pub(super) async fn extended_validation(
 
 /// A deploy dry run of the set: whether it stopped, and the objects it would change.
 pub(super) async fn drift_of(d: &Drill<'_>) -> (bool, Vec<String>) {
-    let check = DeployOptions {
-        apply: false,
-        wait: false,
-        verify: false,
-        gated_by_caller: true,
-        record: false,
-        lock: false,
-        rollback_on_failure: false,
-        ..d.deploy.clone()
-    };
+    let check = d.deploy.drift_check();
     let o = run_deploy(d, &d.objects, &check).await;
     let drift = o
         .diffs
