@@ -225,6 +225,22 @@ fn scanning_the_export_gives_the_findings_of_the_live_scan() {
     let files = s.run(&["scan", "export", "--format", "json"]);
     assert_eq!(files.code, live.code);
     assert_eq!(finding_keys(&files.json()), finding_keys(&live.json()));
+    // A large cluster is scanned in two passes (texts kept, documents parsed again); a
+    // small one forced through them finds exactly the same, lines and messages included.
+    let streamed = run_against(
+        &s,
+        &tc,
+        &["scan", "--cluster", "--format", "json", "--stream-above", "0"],
+    );
+    assert_eq!(streamed.code, live.code, "{}", streamed.stderr);
+    assert!(!findings(&live.json()).is_empty());
+    assert_eq!(findings(&streamed.json()), findings(&live.json()));
+    assert_eq!(
+        streamed.json()["summary"],
+        live.json()["summary"],
+        "{}",
+        streamed.stdout
+    );
 }
 
 #[test]
@@ -363,6 +379,31 @@ fn two_contexts_are_scanned_at_once_and_findings_say_which() {
         files.contains(&"cluster/west/shop/Deployment/web"),
         "{files:?}"
     );
+    // Streamed in two passes, each cluster is still its own inventory.
+    let streamed = run(confgate(s.path()).env("KUBECONFIG", &joined).args([
+        "scan",
+        "--cluster",
+        "--context",
+        "east",
+        "--context",
+        "west",
+        "--format",
+        "json",
+        "--stream-above",
+        "0",
+    ]));
+    let whole = run(confgate(s.path()).env("KUBECONFIG", &joined).args([
+        "scan",
+        "--cluster",
+        "--context",
+        "east",
+        "--context",
+        "west",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(streamed.code, whole.code, "{}", streamed.stderr);
+    assert_eq!(findings(&streamed.json()), findings(&whole.json()));
     let all = run(confgate(s.path()).env("KUBECONFIG", &joined).args([
         "scan",
         "--cluster",

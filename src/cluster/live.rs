@@ -70,36 +70,50 @@ pub fn to_yaml(obj: &serde_json::Value) -> Result<String, String> {
     source::emit::document(&v)
 }
 
+/// Renders live objects as YAML (in parallel): `(origin, text)` for each, what
+/// [`crate::scan::Scanner::scan_texts`] scans, and an error for each that cannot be
+/// rendered.
+pub fn to_texts(objects: Vec<LiveObject>) -> (Vec<(String, String)>, Vec<Diagnostic>) {
+    let per: Vec<Result<(String, String), Diagnostic>> = objects
+        .into_par_iter()
+        .map(|o| {
+            let name = origin(&o);
+            match to_yaml(&o.object) {
+                Ok(text) => Ok((name, text)),
+                Err(e) => Err(Diagnostic::new(
+                    Code::InvalidObject,
+                    format!("cannot render the live object as YAML: {e}"),
+                )
+                .file(name)),
+            }
+        })
+        .collect();
+    let mut texts = Vec::with_capacity(per.len());
+    let mut errors = Vec::new();
+    for r in per {
+        match r {
+            Ok(t) => texts.push(t),
+            Err(e) => errors.push(e),
+        }
+    }
+    (texts, errors)
+}
+
 /// Turns live objects into documents (in parallel), each its own source file named by its
 /// origin and marked live.
 pub fn to_documents(
     objects: Vec<LiveObject>,
     load: &LoadOptions,
 ) -> (Vec<Document>, Vec<Diagnostic>) {
-    let per: Vec<(Vec<Document>, Vec<Diagnostic>)> = objects
+    let (texts, mut errors) = to_texts(objects);
+    let per: Vec<(Vec<Document>, Vec<Diagnostic>)> = texts
         .into_par_iter()
-        .map(|o| {
-            let name = origin(&o);
-            match to_yaml(&o.object) {
-                Ok(text) => {
-                    let l = source::load_text(name, text, load, true);
-                    (l.documents, l.errors)
-                }
-                Err(e) => (
-                    Vec::new(),
-                    vec![
-                        Diagnostic::new(
-                            Code::InvalidObject,
-                            format!("cannot render the live object as YAML: {e}"),
-                        )
-                        .file(name),
-                    ],
-                ),
-            }
+        .map(|(name, text)| {
+            let l = source::load_text(name, text, load, true);
+            (l.documents, l.errors)
         })
         .collect();
     let mut docs = Vec::new();
-    let mut errors = Vec::new();
     for (d, e) in per {
         docs.extend(d);
         errors.extend(e);

@@ -1,8 +1,11 @@
 //! `scan --cluster`: live state through the same scanner as files. Each context is read
-//! concurrently, page by page into documents; each becomes its own inventory (cross-resource
-//! rules never mix clusters), and the findings of all of them are resolved once (waivers,
-//! baseline) and gated like a file scan. The scan itself runs on the scanner's rayon pool
-//! through `spawn_blocking`, never on the async runtime.
+//! concurrently, page by page into YAML texts (a live object's source); each becomes its
+//! own inventory (cross-resource rules never mix clusters), and the findings of all of them
+//! are resolved once (waivers, baseline) and gated like a file scan. A large cluster is
+//! scanned in the two passes of a streamed file scan (src/scan/stream.rs), so only the
+//! texts, the inventory and the findings are held, never every object as a document. The
+//! scan itself runs on the scanner's rayon pool through `spawn_blocking`, never on the
+//! async runtime.
 
 use std::sync::Arc;
 
@@ -12,24 +15,21 @@ use crate::scan::{NoProgress, ScanOutcome, Scanner};
 use super::read::{self, ReadOptions};
 use super::{Cluster, live};
 
-/// What reading one cluster gave: its documents and the problems met.
+/// What reading one cluster gave: its objects as YAML texts (far smaller than documents;
+/// the scanner parses them when it needs them) and the problems met.
 struct ClusterRead {
-    documents: Vec<crate::document::Document>,
+    texts: Vec<(String, String)>,
     objects: usize,
     errors: Vec<Diagnostic>,
     warnings: Vec<String>,
 }
 
-async fn read_cluster(
-    cluster: &Cluster,
-    opts: &ReadOptions,
-    load: &crate::source::LoadOptions,
-) -> Result<ClusterRead, Diagnostic> {
-    let mut documents = Vec::new();
+async fn read_cluster(cluster: &Cluster, opts: &ReadOptions) -> Result<ClusterRead, Diagnostic> {
+    let mut texts = Vec::new();
     let mut errors = Vec::new();
     let outcome = read::read(cluster, opts, &mut |page| {
-        let (d, e) = tokio::task::block_in_place(|| live::to_documents(page, load));
-        documents.extend(d);
+        let (t, e) = tokio::task::block_in_place(|| live::to_texts(page));
+        texts.extend(t);
         errors.extend(e);
     })
     .await?;
@@ -43,7 +43,7 @@ async fn read_cluster(
         ));
     }
     Ok(ClusterRead {
-        documents,
+        texts,
         objects: outcome.objects,
         errors,
         warnings,
@@ -57,9 +57,7 @@ pub async fn scan(
     opts: &ReadOptions,
     scanner: Arc<Scanner>,
 ) -> Result<ScanOutcome, Diagnostic> {
-    let load = scanner.options().load.clone();
-    let reads =
-        futures::future::join_all(clusters.iter().map(|c| read_cluster(c, opts, &load))).await;
+    let reads = futures::future::join_all(clusters.iter().map(|c| read_cluster(c, opts))).await;
     let mut sets = Vec::new();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -67,13 +65,13 @@ pub async fn scan(
     for r in reads {
         let r = r?;
         objects += r.objects;
-        sets.push(r.documents);
+        sets.push(r.texts);
         errors.extend(r.errors);
         warnings.extend(r.warnings);
     }
     let bindings = scanner.bindings();
     let mut outcome = tokio::task::spawn_blocking(move || {
-        scanner.scan_document_sets(sets, &bindings, &NoProgress)
+        scanner.scan_texts(sets, &bindings, &NoProgress)
     })
     .await
     .map_err(|e| Diagnostic::new(Code::System, format!("the scan stopped: {e}")))??;

@@ -736,7 +736,6 @@ async fn live_scan(
     errors: &mut Vec<String>,
 ) -> Option<Arc<LiveScan>> {
     use sha2::Digest;
-    let load = scanner.options().load.clone();
     let mut key = sha2::Sha256::new();
     let texts: Vec<(String, String)> = manifests
         .iter()
@@ -761,11 +760,7 @@ async fn live_scan(
     }
     let s = scanner.clone();
     let scanned = tokio::task::spawn_blocking(move || {
-        let docs: Vec<crate::document::Document> = texts
-            .into_iter()
-            .flat_map(|(name, text)| crate::source::load_text(name, text, &load, true).documents)
-            .collect();
-        s.scan_documents(docs)
+        s.scan_texts(vec![texts], &s.bindings(), &crate::scan::NoProgress)
     })
     .await;
     match scanned {

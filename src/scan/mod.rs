@@ -321,34 +321,6 @@ impl Scanner {
             .install(|| self.evaluate(docs, bindings, &|_| true, &NoProgress))
     }
 
-    /// Evaluates several document sets, each its own inventory (one per cluster of a
-    /// multi-context scan: cross-resource rules never mix clusters), and resolves the
-    /// findings of all of them once (waivers, baseline) as one scan.
-    pub fn scan_document_sets(
-        &self,
-        sets: Vec<Vec<Document>>,
-        bindings: &Bindings,
-        progress: &dyn Progress,
-    ) -> Result<ScanOutcome, Diagnostic> {
-        self.pool.install(|| {
-            let mut all = ScanOutcome {
-                rules: self.rules.clone(),
-                ..ScanOutcome::default()
-            };
-            for docs in sets {
-                let o = self.evaluate_unresolved(docs, bindings, &|_| true, progress)?;
-                all.documents += o.documents;
-                all.findings.extend(o.findings);
-                all.errors.extend(o.errors);
-                all.resources.extend(o.resources);
-                all.sources.extend(o.sources);
-                all.inline_ignores.extend(o.inline_ignores);
-            }
-            resolve::per_scan(&mut all, &self.options, bindings.today);
-            Ok(all)
-        })
-    }
-
     /// Evaluates the documents `selected` picks; all documents form the inventory. Must run
     /// inside the scanner's pool.
     fn evaluate(

@@ -19,7 +19,7 @@
 
 use rayon::prelude::*;
 
-use super::{Evaluated, Progress, ScanOutcome, ScannedResource, Scanner, SourceRetention};
+use super::{Bindings, Evaluated, Progress, ScanOutcome, ScannedResource, Scanner, SourceRetention};
 use crate::diag::Diagnostic;
 use crate::document::{ResourceId, SourceFile};
 use crate::engine::EngineValue;
@@ -34,9 +34,13 @@ struct Scouted {
     /// Its documents (for progress and the per-scan counts).
     documents: usize,
     errors: Vec<Diagnostic>,
-    /// The text of standard input, which cannot be read twice.
-    stdin: Option<(String, String)>,
+    /// The text of an input that cannot be read again (standard input, a live object),
+    /// kept for the second pass.
+    text: Option<(String, String)>,
 }
+
+/// One item of a streamed scan: how its documents are read the second time.
+type Reload<'a> = dyn Fn(usize, &Scouted) -> Result<Loaded, Diagnostic> + Sync + 'a;
 
 impl Scanner {
     /// Scans `inputs` in two passes (module docs); evaluates and reports only the inputs
@@ -50,46 +54,125 @@ impl Scanner {
     ) -> Result<(ScanOutcome, Vec<Diagnostic>), Diagnostic> {
         let opts = &self.options;
         let t = std::time::Instant::now();
-        let scouted: Vec<Scouted> = inputs
+        let mut scouted: Vec<Scouted> = inputs
             .par_iter()
             .with_max_len(1)
             .map(|i| scout(i, &opts.load))
             .collect();
         let bindings = self.bindings();
-        let data = crate::engine::inventory_data(
-            scouted.iter().flat_map(|s| {
-                s.inventory
-                    .iter()
-                    .map(|(r, v)| (crate::k8s::cluster_scoped(&r.kind), r, v))
-            }),
-            crate::k8s::settings_data(bindings.kube_version),
-        );
-        let inventory: usize = scouted.iter().map(|s| s.inventory.len()).sum();
+        let data = inventory_of(&mut scouted, &bindings);
         tracing::debug!(
-            inventory,
             elapsed = ?t.elapsed(),
             rss_mib = ?crate::diag::current_rss_mib(),
             "first pass: inventory built"
         );
-
-        let owned: Vec<(&Input, &Scouted)> = inputs
-            .iter()
-            .zip(&scouted)
-            .filter(|(i, _)| owns(&display_name(i, &opts.load)))
+        let owned: Vec<usize> = (0..inputs.len())
+            .filter(|i| owns(&display_name(&inputs[*i], &opts.load)))
             .collect();
-        let total: usize = owned.iter().map(|(_, s)| s.documents).sum();
+        let reload = |i: usize, s: &Scouted| reload(&inputs[i], s, &opts.load);
+        let mut outcome = self.evaluate_scouted(&scouted, &owned, &reload, &data, progress)?;
+        tracing::debug!(
+            elapsed = ?t.elapsed(),
+            rss_mib = ?crate::diag::current_rss_mib(),
+            "second pass: documents evaluated"
+        );
+        super::resolve::per_scan(&mut outcome, opts, bindings.today);
+        let errors = scouted.into_iter().flat_map(|s| s.errors).collect();
+        Ok((outcome, errors))
+    }
+
+    /// Scans live objects rendered as YAML (`(origin, text)`), each set its own inventory
+    /// (one per cluster: cross-resource rules never mix clusters), and resolves the findings
+    /// of all of them once (waivers, baseline) as one scan. Large sets without user policies
+    /// are scanned in the two passes of a streamed file scan, the texts standing in for the
+    /// files (a live object cannot be read again); the others parse once and stay in memory.
+    /// The load errors are in the outcome's `errors`.
+    pub fn scan_texts(
+        &self,
+        sets: Vec<Vec<(String, String)>>,
+        bindings: &Bindings,
+        progress: &dyn Progress,
+    ) -> Result<ScanOutcome, Diagnostic> {
+        let opts = &self.options;
+        let size: usize = sets.iter().flatten().map(|(_, t)| t.len()).sum();
+        let streamed = self.custom.is_none() && size as u64 > opts.stream_above;
+        self.pool.install(|| {
+            let mut all = ScanOutcome {
+                rules: self.rules.clone(),
+                ..ScanOutcome::default()
+            };
+            for texts in sets {
+                let (o, errors) = if streamed {
+                    let mut scouted: Vec<Scouted> = texts
+                        .into_par_iter()
+                        .map(|(name, text)| scout_text(name, text, &opts.load, true, true))
+                        .collect();
+                    let data = inventory_of(&mut scouted, bindings);
+                    let every: Vec<usize> = (0..scouted.len()).collect();
+                    let reload = |_: usize, s: &Scouted| match &s.text {
+                        Some((name, text)) => {
+                            Ok(source::reload_text(name.clone(), text.clone(), &opts.load, true))
+                        }
+                        None => Ok(Loaded::default()),
+                    };
+                    let o = self.evaluate_scouted(&scouted, &every, &reload, &data, progress)?;
+                    (o, scouted.into_iter().flat_map(|s| s.errors).collect())
+                } else {
+                    let loaded: Vec<Loaded> = texts
+                        .into_par_iter()
+                        .map(|(name, text)| source::load_text(name, text, &opts.load, true))
+                        .collect();
+                    let mut docs = Vec::new();
+                    let mut errors = Vec::new();
+                    for l in loaded {
+                        docs.extend(l.documents);
+                        errors.extend(l.errors);
+                    }
+                    (
+                        self.evaluate_unresolved(docs, bindings, &|_| true, progress)?,
+                        errors,
+                    )
+                };
+                all.documents += o.documents;
+                all.findings.extend(o.findings);
+                all.errors.extend(o.errors);
+                all.errors.extend(errors);
+                all.resources.extend(o.resources);
+                all.sources.extend(o.sources);
+                all.inline_ignores.extend(o.inline_ignores);
+            }
+            super::resolve::per_scan(&mut all, opts, bindings.today);
+            retain_sources(&mut all, opts.sources);
+            all.errors.sort();
+            Ok(all)
+        })
+    }
+
+    /// The second pass over the items `picked` of `scouted`: each read again by `reload`,
+    /// evaluated against `data`, its findings resolved against its documents, and dropped.
+    /// The outcome is not resolved per scan yet. Must run inside the scanner's pool.
+    fn evaluate_scouted(
+        &self,
+        scouted: &[Scouted],
+        picked: &[usize],
+        reload: &Reload<'_>,
+        data: &EngineValue,
+        progress: &dyn Progress,
+    ) -> Result<ScanOutcome, Diagnostic> {
+        let opts = &self.options;
+        let total: usize = picked.iter().map(|i| scouted[*i].documents).sum();
         progress.start(total as u64);
-        let bound = self.policies.bind(&data)?;
+        let bound = self.policies.bind(data)?;
         let threads = rayon::current_num_threads().max(1);
-        let chunk = owned.len().div_ceil(threads * 8).max(1);
+        let chunk = picked.len().div_ceil(threads * 8).max(1);
         type Chunk = Result<(Evaluated, Vec<ScannedResource>, Vec<Arc<SourceFile>>), Diagnostic>;
-        let one_chunk = |chunk: &[(&Input, &Scouted)]| -> Chunk {
+        let one_chunk = |chunk: &[usize]| -> Chunk {
             let mut worker = bound.worker()?;
             let mut found = Evaluated::default();
             let mut resources = Vec::new();
             let mut sources = Vec::new();
-            for (input, scouted) in chunk {
-                let loaded = match reload(input, scouted, &opts.load) {
+            for i in chunk {
+                let loaded = match reload(*i, &scouted[*i]) {
                     Ok(l) => l,
                     Err(e) => {
                         found.errors.push(e);
@@ -120,18 +203,13 @@ impl Scanner {
             }
             Ok((found, resources, sources))
         };
-        let results: Vec<Chunk> = if owned.len() <= chunk {
-            vec![one_chunk(&owned)]
+        let results: Vec<Chunk> = if picked.len() <= chunk {
+            vec![one_chunk(picked)]
         } else {
-            owned.par_chunks(chunk).map(one_chunk).collect()
+            picked.par_chunks(chunk).map(one_chunk).collect()
         };
         progress.finish();
         drop(bound);
-        tracing::debug!(
-            elapsed = ?t.elapsed(),
-            rss_mib = ?crate::diag::current_rss_mib(),
-            "second pass: documents evaluated"
-        );
 
         let mut outcome = ScanOutcome {
             documents: total,
@@ -155,10 +233,25 @@ impl Scanner {
                 outcome.sources.entry(s.path.clone()).or_insert(s);
             }
         }
-        super::resolve::per_scan(&mut outcome, opts, bindings.today);
-        let errors = scouted.into_iter().flat_map(|s| s.errors).collect();
-        Ok((outcome, errors))
+        Ok(outcome)
     }
+}
+
+/// `data` of the first pass's inventory objects. The objects move into it: one that a
+/// later object of the same namespace, kind and name replaces (an overlay, a copy of a
+/// directory) is freed, not kept by its input.
+fn inventory_of(scouted: &mut [Scouted], bindings: &Bindings) -> EngineValue {
+    let objects: Vec<(ResourceId, EngineValue)> = scouted
+        .iter_mut()
+        .flat_map(|s| std::mem::take(&mut s.inventory))
+        .collect();
+    tracing::debug!(inventory = objects.len(), "inventory objects");
+    crate::engine::inventory_data(
+        objects
+            .iter()
+            .map(|(r, v)| (crate::k8s::cluster_scoped(&r.kind), r, v)),
+        crate::k8s::settings_data(bindings.kube_version),
+    )
 }
 
 /// Drops the source texts `retention` does not keep (the in-memory scan keeps them all
@@ -203,8 +296,14 @@ fn scout(input: &Input, opts: &source::LoadOptions) -> Scouted {
             };
         }
     };
-    let stdin = matches!(input, Input::Stdin).then(|| (name.clone(), text.clone()));
-    let loaded = source::load_text(name, text, opts, false);
+    let keep = matches!(input, Input::Stdin);
+    scout_text(name, text, opts, false, keep)
+}
+
+/// The first pass over one text; `keep` keeps the text for the second pass.
+fn scout_text(name: String, text: String, opts: &source::LoadOptions, live: bool, keep: bool) -> Scouted {
+    let kept = keep.then(|| (name.clone(), text.clone()));
+    let loaded = source::load_text(name, text, opts, live);
     Scouted {
         inventory: loaded
             .documents
@@ -214,7 +313,7 @@ fn scout(input: &Input, opts: &source::LoadOptions) -> Scouted {
             .collect(),
         documents: loaded.documents.len(),
         errors: loaded.errors,
-        stdin,
+        text: kept,
     }
 }
 
@@ -240,8 +339,8 @@ fn reload(
     scouted: &Scouted,
     opts: &source::LoadOptions,
 ) -> Result<Loaded, Diagnostic> {
-    match (&scouted.stdin, input) {
-        (Some((name, text)), _) => Ok(source::reload_text(name.clone(), text.clone(), opts)),
+    match (&scouted.text, input) {
+        (Some((name, text)), _) => Ok(source::reload_text(name.clone(), text.clone(), opts, false)),
         (None, Input::Stdin) => Ok(Loaded::default()),
         (None, Input::File { .. }) if !scouted.errors.is_empty() && scouted.documents == 0 => {
             Ok(Loaded::default())
@@ -249,7 +348,7 @@ fn reload(
         (None, Input::File { .. }) => {
             let (name, text) = source::read_text(input, opts)
                 .map_err(|e| e.map_message(|m| format!("{m}; it changed while being scanned")))?;
-            Ok(source::reload_text(name, text, opts))
+            Ok(source::reload_text(name, text, opts, false))
         }
     }
 }

@@ -69,6 +69,10 @@ pub struct ScanFlags {
     /// Largest file read (e.g. 16MiB).
     #[arg(long, env = "CONFGATE_MAX_FILE_SIZE", value_name = "SIZE")]
     pub max_file_size: Option<String>,
+    /// Inputs larger than this in all (e.g. 8MiB, the default; 0 = always) are scanned in
+    /// two passes that keep only the inventory and the findings in memory.
+    #[arg(long, env = "CONFGATE_STREAM_ABOVE", value_name = "SIZE")]
+    pub stream_above: Option<String>,
     /// Do not honour .gitignore files.
     #[arg(long, env = "CONFGATE_NO_GITIGNORE")]
     pub no_gitignore: bool,
@@ -220,6 +224,10 @@ pub(super) fn resolve(
         (None, Some(Size::Text(s))) => parse_size(s).map_err(bad)?,
         (None, None) => LoadOptions::default().max_file_size,
     };
+    let stream_above = match &flags.stream_above {
+        Some(s) => parse_size(s).map_err(bad)?,
+        None => crate::scan::STREAM_ABOVE,
+    };
     let timeout = flags.policy_timeout.or(file.policy_timeout).unwrap_or(5.0);
     let timeout = seconds("policy-timeout", timeout)?;
     let load_timeout = match flags.load_timeout.or(file.load_timeout) {
@@ -307,7 +315,7 @@ pub(super) fn resolve(
             jobs: flags.jobs.or(file.jobs).unwrap_or(0),
             policy_timeout: timeout,
             sources: crate::scan::SourceRetention::All,
-            stream_above: crate::scan::STREAM_ABOVE,
+            stream_above,
         },
         format: flags.format.or(file.format).unwrap_or(OutputFormat::Text),
         output: flags.output.clone().or_else(|| file.output.clone()),

@@ -300,12 +300,12 @@ pub fn load_text(name: String, text: String, opts: &LoadOptions, live: bool) -> 
 
 /// [`load_text`] of a text already loaded once: the same documents, without logging its
 /// warnings a second time (the evaluation pass of a streamed scan).
-pub fn reload_text(name: String, text: String, opts: &LoadOptions) -> Loaded {
+pub fn reload_text(name: String, text: String, opts: &LoadOptions, live: bool) -> Loaded {
     let mut out = Loaded {
         files: 1,
         ..Loaded::default()
     };
-    parse_text(&mut out, name, text, opts, false, false);
+    parse_text(&mut out, name, text, opts, live, false);
     out
 }
 

@@ -485,6 +485,31 @@ impl TestCluster {
         Ok(())
     }
 
+    /// The store's current resourceVersion (it moves with every write).
+    pub fn resource_version(&self) -> u64 {
+        self.shared.lock_store().rv
+    }
+
+    /// Waits until the controller has stopped writing (no write for `quiet`), at most
+    /// `limit`; true when it settled. Benchmarks measure after this, not while the
+    /// controller still creates ReplicaSets and Pods beside the command measured.
+    pub fn settle(&self, quiet: std::time::Duration, limit: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        let mut last = self.resource_version();
+        let mut since = std::time::Instant::now();
+        while start.elapsed() < limit {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let rv = self.resource_version();
+            if rv != last {
+                last = rv;
+                since = std::time::Instant::now();
+            } else if since.elapsed() >= quiet {
+                return true;
+            }
+        }
+        false
+    }
+
     /// A snapshot of every stored object.
     pub fn objects(&self) -> Vec<Value> {
         let st = self.shared.lock_store();
