@@ -69,6 +69,11 @@ pub async fn scan(
         errors.extend(r.errors);
         warnings.extend(r.warnings);
     }
+    tracing::debug!(
+        objects,
+        rss_mib = ?crate::diag::current_rss_mib(),
+        "live state read"
+    );
     let bindings = scanner.bindings();
     let mut outcome = tokio::task::spawn_blocking(move || {
         scanner.scan_texts(sets, &bindings, &NoProgress)

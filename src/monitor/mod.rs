@@ -721,6 +721,7 @@ pub async fn collect_with(
         scan_s = (scanned_at - listed).as_secs_f64(),
         total_s = snap.seconds,
         watched = fed,
+        rss_mib = ?crate::diag::current_rss_mib(),
         "monitoring pass"
     );
     snap

@@ -108,6 +108,11 @@ impl Scanner {
                         .map(|(name, text)| scout_text(name, text, &opts.load, true, true))
                         .collect();
                     let data = inventory_of(&mut scouted, bindings);
+                    tracing::debug!(
+                        texts = scouted.len(),
+                        rss_mib = ?crate::diag::current_rss_mib(),
+                        "first pass over the texts: inventory built"
+                    );
                     let every: Vec<usize> = (0..scouted.len()).collect();
                     let reload = |_: usize, s: &Scouted| match &s.text {
                         Some((name, text)) => {
@@ -133,6 +138,11 @@ impl Scanner {
                         errors,
                     )
                 };
+                tracing::debug!(
+                    findings = o.findings.len(),
+                    rss_mib = ?crate::diag::current_rss_mib(),
+                    "texts evaluated"
+                );
                 all.documents += o.documents;
                 all.findings.extend(o.findings);
                 all.errors.extend(o.errors);

@@ -420,7 +420,7 @@ fn route_locked(
     let mut st = st;
     match verb {
         "get" => do_get(&st, r, &ctx),
-        "list" => do_list(&st, r, &ctx),
+        "list" => do_list(st, r, &ctx),
         _ if admission::may_apply(&st, &ctx.def) => {
             // Finished by `route` (admitted*), after this lock is let go; the response
             // here is never sent.
@@ -903,7 +903,10 @@ fn selectors(r: &Req, def: &ResourceDef) -> Result<(LabelSelector, FieldSelector
     Ok((labels, fields))
 }
 
-fn do_list(st: &Store, r: &Req, ctx: &Ctx) -> Response<Body> {
+/// A list: the page is taken under the store's lock (its objects are shared, not copied),
+/// then serialised after the lock is let go, so lists run side by side as on a real API
+/// server and no write waits for a large page to be written out.
+fn do_list(st: std::sync::MutexGuard<'_, Store>, r: &Req, ctx: &Ctx) -> Response<Body> {
     let (labels, fields) = match selectors(r, &ctx.def) {
         Ok(x) => x,
         Err(e) => return error(e),
@@ -940,6 +943,7 @@ fn do_list(st: &Store, r: &Req, ctx: &Ctx) -> Response<Body> {
         limit,
         cont.as_ref(),
     );
+    drop(st);
     let rv = rv.to_string();
     if wants_table(r) {
         let now = jiff::Timestamp::now().as_second();

@@ -424,28 +424,28 @@ impl Store {
         let mut next = None;
         let mut remaining = 0usize;
         let mut last: Option<&Key> = None;
-        for (k, v) in map.range((lower, Bound::Unbounded)) {
-            if let Some(n) = ns
-                && k.0 != n
-            {
+        let mut range = map.range((lower, Bound::Unbounded));
+        let in_ns = |k: &Key| ns.is_none_or(|n| k.0 == n);
+        while let Some((k, v)) = range.next() {
+            if !in_ns(k) {
                 break;
             }
-            if !matches(k, v) {
+            if filtering && !matches(k, v) {
                 continue;
             }
             if let Some(l) = limit
                 && items.len() >= l
             {
-                if next.is_none() {
-                    next = last.cloned();
-                }
-                if filtering {
+                next = last.cloned();
+                remaining = if filtering {
                     // kube-apiserver gives no count with selectors.
-                    remaining = 1;
-                    break;
-                }
-                remaining += 1;
-                continue;
+                    1
+                } else {
+                    // This object and the rest of the scope, counted without looking
+                    // into them (a page costs its own size, not the list's).
+                    1 + range.take_while(|(k, _)| in_ns(k)).count()
+                };
+                break;
             }
             items.push(v.clone());
             last = Some(k);
