@@ -249,7 +249,8 @@ async fn follow(cluster: &Cluster, f: &Follow, mirror: &Mirror) {
     let watch_secs = (cluster.timeout().as_secs().saturating_sub(1)).clamp(1, 290) as u32;
     let mut backoff = Duration::from_millis(500);
     loop {
-        let (items, mut rv) = match cluster.list_selected(t, ns, &sel).await {
+        // Cut to `keep` page by page: a list of many pods never sits whole in memory.
+        let (items, mut rv) = match cluster.list_mapped(t, ns, &sel, keep).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::warn!(resource = %name, error = %e.message, "inventory list failed");
@@ -259,7 +260,7 @@ async fn follow(cluster: &Cluster, f: &Follow, mirror: &Mirror) {
                 continue;
             }
         };
-        mirror.replace(&name, items.into_iter().map(keep).collect());
+        mirror.replace(&name, items);
         backoff = Duration::from_millis(500);
         'watching: loop {
             let stream = match cluster.watch_selected(t, ns, &rv, watch_secs, &sel).await {

@@ -211,6 +211,18 @@ impl Cluster {
         namespace: Option<&str>,
         sel: &Selectors<'_>,
     ) -> Result<(Vec<Value>, String), Diagnostic> {
+        self.list_mapped(t, namespace, sel, |v| v).await
+    }
+
+    /// [`Self::list_selected`] keeping `map` of each object as its page arrives (a
+    /// projection: only one page of whole objects is ever held).
+    pub async fn list_mapped<T>(
+        &self,
+        t: &ResourceType,
+        namespace: Option<&str>,
+        sel: &Selectors<'_>,
+        mut map: impl FnMut(Value) -> T,
+    ) -> Result<(Vec<T>, String), Diagnostic> {
         let ns = namespace.filter(|_| t.namespaced);
         let what = match ns {
             Some(n) => format!("list {} in namespace {n}", t.qualified()),
@@ -242,7 +254,7 @@ impl Cluster {
             if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
                 out.extend(items.into_iter().map(|mut v| {
                     typed(&mut v, t);
-                    v
+                    map(v)
                 }));
             }
             match page.pointer("/metadata/continue").and_then(Value::as_str) {

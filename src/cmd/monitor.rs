@@ -22,7 +22,11 @@ fn scanner(settings: &confgate::settings::Settings) -> anyhow::Result<Arc<Scanne
     let t = Instant::now();
     let scan = settings.scan(&confgate::settings::ScanFlags::default())?;
     let s = Arc::new(Scanner::new(&scan.scan)?);
-    tracing::debug!(elapsed_s = t.elapsed().as_secs_f64(), "scanner ready");
+    tracing::debug!(
+        elapsed_s = t.elapsed().as_secs_f64(),
+        rss_mib = ?confgate::diag::current_rss_mib(),
+        "scanner ready"
+    );
     Ok(s)
 }
 

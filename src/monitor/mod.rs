@@ -276,11 +276,13 @@ async fn list_grouped(
     t: &ResourceType,
     opts: &MonitorOptions,
     fields: Option<&str>,
+    keep: Option<fn(Value) -> Value>,
 ) -> Result<BTreeMap<String, Vec<Value>>, Diagnostic> {
     let sel = crate::cluster::ops::Selectors::fields(fields);
+    let keep = keep.unwrap_or(|v| v);
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     if opts.all_namespaces || opts.namespaces.len() > 4 {
-        for o in cluster.list_selected(t, None, &sel).await?.0 {
+        for o in cluster.list_mapped(t, None, &sel, keep).await?.0 {
             let ns = str_at(&o, "/metadata/namespace").to_string();
             if opts.all_namespaces || opts.namespaces.contains(&ns) {
                 out.entry(ns).or_default().push(o);
@@ -291,7 +293,7 @@ async fn list_grouped(
         let lists = futures::future::join_all(
             opts.namespaces
                 .iter()
-                .map(|ns| cluster.list_selected(t, Some(ns.as_str()), &sel)),
+                .map(|ns| cluster.list_mapped(t, Some(ns.as_str()), &sel, keep)),
         )
         .await;
         for (ns, r) in opts.namespaces.iter().zip(lists) {
@@ -519,7 +521,7 @@ async fn list_all(
     opts: &MonitorOptions,
     snap: &mut Snapshot,
 ) -> Lists {
-    let listed = futures::future::join_all(KINDS.iter().map(|(v, k, fields)| async move {
+    let listed = futures::future::join_all(KINDS.iter().enumerate().map(|(i, (v, k, fields))| async move {
         let t = served
             .iter()
             .find(|t| t.api_version == *v && t.kind == *k)
@@ -533,22 +535,14 @@ async fn list_all(
                     ),
                 )
             })?;
-        list_grouped(cluster, t, opts, *fields).await
+        // Each object cut to what the pass reads as its page arrives.
+        list_grouped(cluster, t, opts, *fields, keep_for(i)).await
     }))
     .await;
     let mut lists = Vec::new();
     for (i, l) in listed.into_iter().enumerate() {
         match l {
-            Ok(mut l) => {
-                if let Some(keep) = keep_for(i) {
-                    for objects in l.values_mut() {
-                        for o in objects.iter_mut() {
-                            *o = keep(o.take());
-                        }
-                    }
-                }
-                lists.push(l)
-            }
+            Ok(l) => lists.push(l),
             Err(e) => {
                 if i == 0 && e.code != Code::Forbidden {
                     snap.reachable = false;
@@ -678,6 +672,11 @@ pub async fn collect_with(
         }
         per_ns.push((ns.clone(), w, take(0, ns), take(4, ns)));
     }
+    tracing::debug!(
+        manifests = manifests.len(),
+        rss_mib = ?crate::diag::current_rss_mib(),
+        "monitoring pass: state read"
+    );
     let live = live_scan(scanner, &snap.context, &manifests, cache, &mut snap.errors).await;
     drop(manifests);
     let scanned_at = started.elapsed();
