@@ -230,7 +230,14 @@ fn scanning_the_export_gives_the_findings_of_the_live_scan() {
     let streamed = run_against(
         &s,
         &tc,
-        &["scan", "--cluster", "--format", "json", "--stream-above", "0"],
+        &[
+            "scan",
+            "--cluster",
+            "--format",
+            "json",
+            "--stream-above",
+            "0",
+        ],
     );
     assert_eq!(streamed.code, live.code, "{}", streamed.stderr);
     assert!(!findings(&live.json()).is_empty());

@@ -75,11 +75,10 @@ pub async fn scan(
         "live state read"
     );
     let bindings = scanner.bindings();
-    let mut outcome = tokio::task::spawn_blocking(move || {
-        scanner.scan_texts(sets, &bindings, &NoProgress)
-    })
-    .await
-    .map_err(|e| Diagnostic::new(Code::System, format!("the scan stopped: {e}")))??;
+    let mut outcome =
+        tokio::task::spawn_blocking(move || scanner.scan_texts(sets, &bindings, &NoProgress))
+            .await
+            .map_err(|e| Diagnostic::new(Code::System, format!("the scan stopped: {e}")))??;
     outcome.files = objects;
     outcome.errors.extend(errors);
     outcome.errors.sort();

@@ -521,23 +521,25 @@ async fn list_all(
     opts: &MonitorOptions,
     snap: &mut Snapshot,
 ) -> Lists {
-    let listed = futures::future::join_all(KINDS.iter().enumerate().map(|(i, (v, k, fields))| async move {
-        let t = served
-            .iter()
-            .find(|t| t.api_version == *v && t.kind == *k)
-            .ok_or_else(|| {
-                Diagnostic::new(
-                    Code::InvalidObject,
-                    format!(
-                        "{v} {k} is not served by {} (context {})",
-                        cluster.server(),
-                        cluster.context()
-                    ),
-                )
-            })?;
-        // Each object cut to what the pass reads as its page arrives.
-        list_grouped(cluster, t, opts, *fields, keep_for(i)).await
-    }))
+    let listed = futures::future::join_all(KINDS.iter().enumerate().map(
+        |(i, (v, k, fields))| async move {
+            let t = served
+                .iter()
+                .find(|t| t.api_version == *v && t.kind == *k)
+                .ok_or_else(|| {
+                    Diagnostic::new(
+                        Code::InvalidObject,
+                        format!(
+                            "{v} {k} is not served by {} (context {})",
+                            cluster.server(),
+                            cluster.context()
+                        ),
+                    )
+                })?;
+            // Each object cut to what the pass reads as its page arrives.
+            list_grouped(cluster, t, opts, *fields, keep_for(i)).await
+        },
+    ))
     .await;
     let mut lists = Vec::new();
     for (i, l) in listed.into_iter().enumerate() {

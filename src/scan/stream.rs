@@ -19,7 +19,9 @@
 
 use rayon::prelude::*;
 
-use super::{Bindings, Evaluated, Progress, ScanOutcome, ScannedResource, Scanner, SourceRetention};
+use super::{
+    Bindings, Evaluated, Progress, ScanOutcome, ScannedResource, Scanner, SourceRetention,
+};
 use crate::diag::Diagnostic;
 use crate::document::{ResourceId, SourceFile};
 use crate::engine::EngineValue;
@@ -115,9 +117,12 @@ impl Scanner {
                     );
                     let every: Vec<usize> = (0..scouted.len()).collect();
                     let reload = |_: usize, s: &Scouted| match &s.text {
-                        Some((name, text)) => {
-                            Ok(source::reload_text(name.clone(), text.clone(), &opts.load, true))
-                        }
+                        Some((name, text)) => Ok(source::reload_text(
+                            name.clone(),
+                            text.clone(),
+                            &opts.load,
+                            true,
+                        )),
                         None => Ok(Loaded::default()),
                     };
                     let o = self.evaluate_scouted(&scouted, &every, &reload, &data, progress)?;
@@ -311,7 +316,13 @@ fn scout(input: &Input, opts: &source::LoadOptions) -> Scouted {
 }
 
 /// The first pass over one text; `keep` keeps the text for the second pass.
-fn scout_text(name: String, text: String, opts: &source::LoadOptions, live: bool, keep: bool) -> Scouted {
+fn scout_text(
+    name: String,
+    text: String,
+    opts: &source::LoadOptions,
+    live: bool,
+    keep: bool,
+) -> Scouted {
     let kept = keep.then(|| (name.clone(), text.clone()));
     let loaded = source::load_text(name, text, opts, live);
     Scouted {

@@ -490,21 +490,31 @@ impl TestCluster {
         self.shared.lock_store().rv
     }
 
-    /// Waits until the controller has stopped writing (no write for `quiet`), at most
-    /// `limit`; true when it settled. Benchmarks measure after this, not while the
-    /// controller still creates ReplicaSets and Pods beside the command measured.
+    /// Waits until the controller has stopped working: no write for `quiet` and, over that
+    /// window, under a tenth of a core used by this process (a controller call on a large
+    /// store can run for seconds before it writes); at most `limit`. True when it settled.
+    /// Benchmarks measure after this, not while the controller still creates and updates
+    /// ReplicaSets and Pods beside the command measured.
     pub fn settle(&self, quiet: std::time::Duration, limit: std::time::Duration) -> bool {
         let start = std::time::Instant::now();
         let mut last = self.resource_version();
         let mut since = std::time::Instant::now();
+        let mut cpu_at_since = process_cpu_seconds();
         while start.elapsed() < limit {
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::thread::sleep(std::time::Duration::from_millis(200));
             let rv = self.resource_version();
+            let cpu = process_cpu_seconds();
             if rv != last {
                 last = rv;
                 since = std::time::Instant::now();
+                cpu_at_since = cpu;
             } else if since.elapsed() >= quiet {
-                return true;
+                let busy = cpu - cpu_at_since;
+                if busy < since.elapsed().as_secs_f64() / 10.0 {
+                    return true;
+                }
+                since = std::time::Instant::now();
+                cpu_at_since = cpu;
             }
         }
         false
@@ -613,4 +623,22 @@ fn kubeconfig_yaml(
         "current-context": name,
     });
     Ok(serde_yaml::to_string(&kc)?)
+}
+
+/// CPU seconds (user and system) this process has used, from /proc (0 where there is none).
+fn process_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command name (which may hold spaces, inside parentheses).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime: fields 14 and 15 of the line, 11 and 12 counted after the name.
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
