@@ -181,11 +181,39 @@ fn only_the_texts_a_report_reads_are_kept() {
         let none = streamed(&scanner(SourceRetention::None), &dir);
         assert_eq!(rows(&all), rows(&none));
         assert!(all.sources.values().all(|s| !s.text.is_empty()));
+        let with_findings: std::collections::BTreeSet<&String> =
+            all.findings.iter().map(|f| &f.file).collect();
+        // Every file is kept with all texts; only those with findings otherwise.
+        assert!(all.sources.len() > with_findings.len());
+        assert!(with_findings.iter().all(|p| all.sources.contains_key(*p)));
+        let kept = |o: &ScanOutcome| o.sources.keys().cloned().collect::<Vec<String>>();
+        let expected: Vec<String> = with_findings.iter().map(|p| p.to_string()).collect();
+        assert_eq!(kept(&with), expected);
+        assert_eq!(kept(&none), expected);
+        assert!(with.sources.values().all(|s| !s.text.is_empty()));
         assert!(none.sources.values().all(|s| s.text.is_empty()));
-        for (path, s) in &with.sources {
-            let has = with.findings.iter().any(|f| &f.file == path);
-            assert_eq!(!s.text.is_empty(), has, "{path}");
-        }
-        assert!(with.sources.values().any(|s| s.text.is_empty()));
+    }
+}
+
+#[test]
+fn the_scanned_objects_are_listed_only_when_asked() {
+    let dir = root().join("tests/fixtures/rules");
+    for stream_above in [0, confgate::scan::STREAM_ABOVE] {
+        let scanner = |resources| {
+            let opts = ScanOptions {
+                jobs: 2,
+                resources,
+                stream_above,
+                ..ScanOptions::default()
+            };
+            Scanner::new(&opts).unwrap()
+        };
+        let listed = streamed(&scanner(true), &dir);
+        let bare = streamed(&scanner(false), &dir);
+        assert_eq!(listed.resources.len(), listed.documents);
+        assert!(listed.documents > 100);
+        assert!(bare.resources.is_empty());
+        assert_eq!(bare.documents, listed.documents);
+        assert_eq!(rows(&bare), rows(&listed));
     }
 }

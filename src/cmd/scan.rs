@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 
+use confgate::diag::{Code, Diagnostic};
 use confgate::report::{self, ReportContext};
 use confgate::scan::Progress;
 use confgate::settings;
@@ -30,15 +31,35 @@ fn scan_keeping(
     let mut s = settings.scan(&args.flags)?;
     if for_report {
         s.scan.sources = report::sources_needed(s.format);
+        s.scan.resources = report::resources_needed(s.format);
     }
     #[cfg(feature = "cluster")]
     if args.live.cluster {
         let outcome = super::cluster::live_scan(&settings, &s, args)?;
         return Ok((s, outcome));
     }
-    let scanner = confgate::scan::Scanner::new(&s.scan)?;
+    // The policies compile on a thread of their own while the inputs are found and parsed.
+    let (scanner, prepared) = std::thread::scope(|scope| {
+        let compiling = std::thread::Builder::new()
+            .name("confgate-compile".to_string())
+            .stack_size(16 * 1024 * 1024)
+            .spawn_scoped(scope, || confgate::scan::Scanner::new(&s.scan));
+        let prepared = confgate::scan::prepare(&args.paths, &s.scan, &settings.cwd);
+        let scanner = match compiling {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(Diagnostic::new(
+                    Code::PolicyLoad,
+                    "the policy compilation thread stopped",
+                ))
+            }),
+            // No thread to be had: compile here.
+            Err(_) => confgate::scan::Scanner::new(&s.scan),
+        };
+        (scanner, prepared)
+    });
+    let scanner = scanner?;
     let bar = Bar::new(!cli.quiet && std::io::stderr().is_terminal());
-    let outcome = scanner.scan_paths(&args.paths, &settings.cwd, &bar)?;
+    let outcome = scanner.scan_prepared(prepared?, &bar)?;
     Ok((s, outcome))
 }
 

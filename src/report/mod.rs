@@ -82,6 +82,11 @@ pub fn sources_needed(format: OutputFormat) -> crate::scan::SourceRetention {
     }
 }
 
+/// Whether a report in `format` lists every scanned object ([`crate::scan::ScanOptions::resources`]).
+pub fn resources_needed(format: OutputFormat) -> bool {
+    format == OutputFormat::Junit
+}
+
 /// Renders the report in `format`.
 pub fn render(format: OutputFormat, ctx: &ReportContext<'_>) -> Result<Vec<u8>, Diagnostic> {
     match format {

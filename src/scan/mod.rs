@@ -64,6 +64,10 @@ pub struct ScanOptions {
     pub baseline: Option<crate::baseline::Baseline>,
     /// Which source texts a file scan keeps for its reports (`ScanOutcome::sources`).
     pub sources: SourceRetention,
+    /// Whether the outcome lists every scanned object (`ScanOutcome::resources`, the test
+    /// cases of a JUnit report). Other reports do without it, which saves a few hundred
+    /// bytes per document in a large scan.
+    pub resources: bool,
     /// A file scan whose inputs are larger than this (bytes, in all) is streamed in two
     /// passes (src/scan/stream.rs); a smaller one keeps its documents and parses once.
     pub stream_above: u64,
@@ -75,16 +79,17 @@ pub const STREAM_ABOVE: u64 = 8 * 1024 * 1024;
 
 /// Which source texts a file scan keeps in [`ScanOutcome::sources`]: a code frame needs the
 /// text of the files with findings, the HTML report and the audit re-read every document,
-/// SARIF, JSON, CSV and JUnit need none (a kept entry then has an empty text). Keeping less
-/// is what lets a 100,000-document scan run in bounded memory.
+/// SARIF, JSON, CSV and JUnit need none. Below `All`, only files with findings have an entry
+/// (with an empty text under `None`: SARIF still asks whether such a file is a live object).
+/// Keeping less is what lets a 100,000-document scan run in bounded memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SourceRetention {
     /// Every scanned file's text (library callers, HTML, audit).
     #[default]
     All,
-    /// The text of files with at least one finding (text reports).
+    /// The files with at least one finding, with their text (text reports).
     WithFindings,
-    /// No text.
+    /// The files with at least one finding, without their text.
     None,
 }
 
@@ -102,6 +107,7 @@ impl Default for ScanOptions {
             waivers: Vec::new(),
             baseline: None,
             sources: SourceRetention::All,
+            resources: true,
             stream_above: STREAM_ABOVE,
         }
     }
@@ -248,37 +254,50 @@ impl Scanner {
         cwd: &Path,
         progress: &dyn Progress,
     ) -> Result<ScanOutcome, Diagnostic> {
+        let prepared = self
+            .pool
+            .install(|| Prepared::read(paths, &self.options, cwd));
+        self.scan_prepared(prepared, progress)
+    }
+
+    /// Scans what [`prepare`] found and loaded (with the same options as this scanner's).
+    pub fn scan_prepared(
+        &self,
+        prepared: Prepared,
+        progress: &dyn Progress,
+    ) -> Result<ScanOutcome, Diagnostic> {
         let opts = &self.options;
+        let Prepared { found, loaded, t } = prepared;
         self.pool.install(|| {
-            let t = std::time::Instant::now();
-            let found = source::discover(paths, &opts.load, cwd);
-            tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), rss_mib = ?crate::diag::current_rss_mib(), "discovered");
             let owns = |file: &str| opts.shard.is_none_or(|s| s.owns(file));
-            let size: u64 = found
-                .inputs
-                .iter()
-                .map(|i| match i {
-                    source::Input::File { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
-                    source::Input::Stdin => 0,
-                })
-                .sum();
-            let (mut outcome, load_errors) = if self.custom.is_none() && size > opts.stream_above {
-                // Built-in rules only: two passes, nothing but the inventory and the
-                // findings kept (see stream.rs).
-                self.scan_streamed(&found.inputs, &owns, progress)?
-            } else {
+            let (mut outcome, load_errors) = match loaded {
                 // A small scan, or user policies (they may read any object of the
                 // inventory and the combined input): every document stays in memory.
-                let loaded = source::load_all(&found.inputs, &opts.load);
-                tracing::debug!(documents = loaded.documents.len(), elapsed = ?t.elapsed(), "loaded");
-                let mut outcome = self.evaluate(
-                    loaded.documents,
-                    &self.bindings(),
-                    &|d: &Document| owns(&d.file.path),
-                    progress,
-                )?;
-                stream::retain_sources(&mut outcome, opts.sources);
-                (outcome, loaded.errors)
+                Some(loaded) if self.custom.is_some() || !loaded.streamed => {
+                    let mut outcome = self.evaluate(
+                        loaded.loaded.documents,
+                        &self.bindings(),
+                        &|d: &Document| owns(&d.file.path),
+                        progress,
+                    )?;
+                    stream::retain_sources(&mut outcome, opts.sources);
+                    (outcome, loaded.loaded.errors)
+                }
+                // Built-in rules only: two passes, nothing but the inventory and the
+                // findings kept (see stream.rs).
+                _ if self.custom.is_none() => self.scan_streamed(&found.inputs, &owns, progress)?,
+                // Prepared for streaming but this scanner has user policies: load now.
+                _ => {
+                    let loaded = source::load_all(&found.inputs, &opts.load);
+                    let mut outcome = self.evaluate(
+                        loaded.documents,
+                        &self.bindings(),
+                        &|d: &Document| owns(&d.file.path),
+                        progress,
+                    )?;
+                    stream::retain_sources(&mut outcome, opts.sources);
+                    (outcome, loaded.errors)
+                }
             };
             tracing::debug!(elapsed = ?t.elapsed(), rss_mib = ?crate::diag::current_rss_mib(), "evaluated");
             outcome.files = found
@@ -352,7 +371,12 @@ impl Scanner {
             .filter(|(d, _)| selected(d))
             .collect();
         let all: Vec<&Document> = docs.iter().collect();
-        self.evaluate_pairs(&pairs, &all, &data, progress)
+        let outcome = self.evaluate_pairs(&pairs, &all, &data, progress);
+        drop((pairs, all));
+        if docs.len() >= 512 {
+            dispose((docs, inputs, data));
+        }
+        outcome
     }
 
     /// Evaluates `pairs` (documents with their engine values) with `data` bound; `all` is
@@ -393,14 +417,18 @@ impl Scanner {
         let mut outcome = ScanOutcome {
             documents: pairs.len(),
             rules: self.rules.clone(),
-            resources: pairs
-                .iter()
-                .map(|(d, _)| ScannedResource {
-                    file: d.file.path.clone(),
-                    document_index: d.index,
-                    resource: (&d.resource).into(),
-                })
-                .collect(),
+            resources: if self.options.resources {
+                pairs
+                    .iter()
+                    .map(|(d, _)| ScannedResource {
+                        file: d.file.path.clone(),
+                        document_index: d.index,
+                        resource: (&d.resource).into(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             ..ScanOutcome::default()
         };
         for r in results {
@@ -508,9 +536,67 @@ struct Evaluated {
     inline: Vec<crate::waiver::InlineUse>,
 }
 
+/// The inputs of a file scan, found and (unless the scan will be streamed) loaded, before
+/// any policy is needed: a command calls [`prepare`] while its [`Scanner`] compiles, then
+/// [`Scanner::scan_prepared`].
+pub struct Prepared {
+    found: source::Discovered,
+    /// The documents, unless the inputs are large enough to be streamed (see stream.rs).
+    loaded: Option<PreparedLoad>,
+    t: std::time::Instant,
+}
+
+struct PreparedLoad {
+    loaded: source::Loaded,
+    /// Above `stream_above`: loaded only because the options have user policies.
+    streamed: bool,
+}
+
+impl Prepared {
+    /// Discovers and, where the scan keeps its documents in memory, loads `paths`, in the
+    /// current rayon pool.
+    fn read(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Prepared {
+        let t = std::time::Instant::now();
+        let found = source::discover(paths, &opts.load, cwd);
+        tracing::debug!(files = found.inputs.len(), elapsed = ?t.elapsed(), rss_mib = ?crate::diag::current_rss_mib(), "discovered");
+        let size: u64 = found
+            .inputs
+            .iter()
+            .map(|i| match i {
+                source::Input::File { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
+                source::Input::Stdin => 0,
+            })
+            .sum();
+        let streamed = size > opts.stream_above;
+        // User policies (they may read any object of the inventory and the combined
+        // input) keep every document in memory, whatever the size.
+        let loaded = (!streamed || opts.custom.is_some()).then(|| {
+            let loaded = source::load_all(&found.inputs, &opts.load);
+            tracing::debug!(documents = loaded.documents.len(), elapsed = ?t.elapsed(), "loaded");
+            PreparedLoad { loaded, streamed }
+        });
+        Prepared { found, loaded, t }
+    }
+}
+
+/// [`Prepared`] inputs of a scan with `opts`, read on a pool of `opts.jobs` workers of its
+/// own (so it can run while a [`Scanner`] with the same options compiles).
+pub fn prepare(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Result<Prepared, Diagnostic> {
+    Ok(thread_pool(opts.jobs)?.install(|| Prepared::read(paths, opts, cwd)))
+}
+
 /// Scans paths once: a scanner built for one call (tests and one-shot callers).
 pub fn scan(paths: &[String], opts: &ScanOptions, cwd: &Path) -> Result<ScanOutcome, Diagnostic> {
     Scanner::new(opts)?.scan_paths(paths, cwd, &NoProgress)
+}
+
+/// Drops `value` on a thread of its own: freeing the trees and engine values of thousands of
+/// documents takes a few tens of milliseconds that the report need not wait for (callers
+/// keep small values, such as a webhook review's, to drop where they are).
+fn dispose<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("confgate-free".to_string())
+        .spawn(move || drop(value));
 }
 
 /// A rayon pool of `jobs` threads (0 = one per core) with room for deep documents.

@@ -26,7 +26,9 @@ use crate::diag::Diagnostic;
 use crate::document::{ResourceId, SourceFile};
 use crate::engine::EngineValue;
 use crate::source::{self, Input, Loaded};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::{Arc, Mutex};
 
 /// What the first pass keeps of one input.
 #[derive(Default)]
@@ -56,13 +58,15 @@ impl Scanner {
     ) -> Result<(ScanOutcome, Vec<Diagnostic>), Diagnostic> {
         let opts = &self.options;
         let t = std::time::Instant::now();
-        let mut scouted: Vec<Scouted> = inputs
+        let kept = Kept::default();
+        let scouted: Vec<Scouted> = inputs
             .par_iter()
+            .enumerate()
             .with_max_len(1)
-            .map(|i| scout(i, &opts.load))
+            .map(|(i, input)| kept.take(i, scout(input, &opts.load)))
             .collect();
         let bindings = self.bindings();
-        let data = inventory_of(&mut scouted, &bindings);
+        let data = kept.into_data(&bindings);
         tracing::debug!(
             elapsed = ?t.elapsed(),
             rss_mib = ?crate::diag::current_rss_mib(),
@@ -105,11 +109,15 @@ impl Scanner {
             };
             for texts in sets {
                 let (o, errors) = if streamed {
-                    let mut scouted: Vec<Scouted> = texts
+                    let kept = Kept::default();
+                    let scouted: Vec<Scouted> = texts
                         .into_par_iter()
-                        .map(|(name, text)| scout_text(name, text, &opts.load, true, true))
+                        .enumerate()
+                        .map(|(i, (name, text))| {
+                            kept.take(i, scout_text(name, text, &opts.load, true, true))
+                        })
                         .collect();
-                    let data = inventory_of(&mut scouted, bindings);
+                    let data = kept.into_data(bindings);
                     tracing::debug!(
                         texts = scouted.len(),
                         rss_mib = ?crate::diag::current_rss_mib(),
@@ -199,21 +207,24 @@ impl Scanner {
                 for doc in &loaded.documents {
                     let value = EngineValue::from_node(&doc.tree);
                     self.evaluate_one(&mut worker, doc, &value, &mut found);
-                    resources.push(ScannedResource {
-                        file: doc.file.path.clone(),
-                        document_index: doc.index,
-                        resource: (&doc.resource).into(),
-                    });
+                    if opts.resources {
+                        resources.push(ScannedResource {
+                            file: doc.file.path.clone(),
+                            document_index: doc.index,
+                            resource: (&doc.resource).into(),
+                        });
+                    }
                 }
                 progress.advance(loaded.documents.len() as u64);
                 drop(loaded);
                 if let Some(file) = file {
-                    let keep = match opts.sources {
-                        SourceRetention::All => true,
-                        SourceRetention::WithFindings => found.findings.len() > before,
-                        SourceRetention::None => false,
-                    };
-                    sources.push(if keep { file } else { stripped(&file) });
+                    let has = found.findings.len() > before;
+                    match opts.sources {
+                        SourceRetention::All => sources.push(file),
+                        SourceRetention::WithFindings if has => sources.push(file),
+                        SourceRetention::None if has => sources.push(stripped(&file)),
+                        SourceRetention::WithFindings | SourceRetention::None => {}
+                    }
                 }
             }
             Ok((found, resources, sources))
@@ -252,21 +263,70 @@ impl Scanner {
     }
 }
 
-/// `data` of the first pass's inventory objects. The objects move into it: one that a
-/// later object of the same namespace, kind and name replaces (an overlay, a copy of a
-/// directory) is freed, not kept by its input.
-fn inventory_of(scouted: &mut [Scouted], bindings: &Bindings) -> EngineValue {
-    let objects: Vec<(ResourceId, EngineValue)> = scouted
-        .iter_mut()
-        .flat_map(|s| std::mem::take(&mut s.inventory))
-        .collect();
-    tracing::debug!(inventory = objects.len(), "inventory objects");
-    crate::engine::inventory_data(
-        objects
-            .iter()
-            .map(|(r, v)| (crate::k8s::cluster_scoped(&r.kind), r, v)),
-        crate::k8s::settings_data(bindings.kube_version),
-    )
+/// The first pass's inventory objects, one per identity (as `data.inventory` keys them:
+/// scope, namespace, apiVersion, kind, name). Of two objects with one identity the later in
+/// input order wins, as in an in-memory scan; the other is freed as soon as both are seen, so
+/// copies of a directory and overlays take the memory of one set of objects, whatever the
+/// order in which the workers finish.
+#[derive(Default)]
+struct Kept(Mutex<HashMap<InventoryKey, KeptObject>>);
+
+type InventoryKey = (bool, String, String, String, String);
+
+/// An inventory object with its place in the input (input index, document position).
+type KeptObject = ((usize, usize), ResourceId, EngineValue);
+
+impl Kept {
+    /// Moves the inventory objects of input `index` out of `scouted` into the set.
+    fn take(&self, index: usize, mut scouted: Scouted) -> Scouted {
+        let objects = std::mem::take(&mut scouted.inventory);
+        if objects.is_empty() {
+            return scouted;
+        }
+        let mut replaced = Vec::new();
+        {
+            let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            for (pos, (id, value)) in objects.into_iter().enumerate() {
+                let scoped = crate::k8s::cluster_scoped(&id.kind);
+                let namespace = match (&id.namespace, scoped) {
+                    (_, true) => String::new(),
+                    (Some(ns), false) => ns.clone(),
+                    (None, false) => "default".to_string(),
+                };
+                let key = (
+                    scoped,
+                    namespace,
+                    id.api_version.clone(),
+                    id.kind.clone(),
+                    id.name.clone(),
+                );
+                let object = ((index, pos), id, value);
+                match map.entry(key) {
+                    Entry::Vacant(e) => {
+                        e.insert(object);
+                    }
+                    Entry::Occupied(mut e) if e.get().0 < object.0 => {
+                        replaced.push(std::mem::replace(e.get_mut(), object));
+                    }
+                    Entry::Occupied(_) => replaced.push(object),
+                }
+            }
+        }
+        // Freed outside the lock.
+        drop(replaced);
+        scouted
+    }
+
+    /// `data` of the kept objects.
+    fn into_data(self, bindings: &Bindings) -> EngineValue {
+        let map = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        tracing::debug!(inventory = map.len(), "inventory objects");
+        crate::engine::inventory_data(
+            map.values()
+                .map(|(_, id, value)| (crate::k8s::cluster_scoped(&id.kind), id, value)),
+            crate::k8s::settings_data(bindings.kube_version),
+        )
+    }
 }
 
 /// Drops the source texts `retention` does not keep (the in-memory scan keeps them all
@@ -277,8 +337,11 @@ pub(super) fn retain_sources(outcome: &mut ScanOutcome, retention: SourceRetenti
     }
     let with: std::collections::BTreeSet<&str> =
         outcome.findings.iter().map(|f| f.file.as_str()).collect();
-    for (path, file) in outcome.sources.iter_mut() {
-        if retention == SourceRetention::None || !with.contains(path.as_str()) {
+    outcome
+        .sources
+        .retain(|path, _| with.contains(path.as_str()));
+    if retention == SourceRetention::None {
+        for file in outcome.sources.values_mut() {
             *file = stripped(file);
         }
     }

@@ -315,6 +315,7 @@ pub(super) fn resolve(
             jobs: flags.jobs.or(file.jobs).unwrap_or(0),
             policy_timeout: timeout,
             sources: crate::scan::SourceRetention::All,
+            resources: true,
             stream_above,
         },
         format: flags.format.or(file.format).unwrap_or(OutputFormat::Text),
