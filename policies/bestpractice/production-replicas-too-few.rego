@@ -3,7 +3,7 @@ package confgate.rules.bestpractice
 deny contains f if {
 	input.kind in data.confgate.lib.governance.service_kinds
 	data.confgate.lib.governance.production
-	not data.confgate.lib.governance.keda_scaled(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
+	not data.confgate.lib.governance.input_keda_scaled
 	n := data.confgate.lib.governance.min_replicas
 	n >= 1
 	n < 2
@@ -15,5 +15,5 @@ deny contains f if {
 }
 
 production_replicas_why := "its HorizontalPodAutoscaler's minReplicas is 1" if {
-	count(data.confgate.lib.governance.autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)) > 0
+	count(data.confgate.lib.governance.input_autoscalers) > 0
 } else := "replicas: 1"

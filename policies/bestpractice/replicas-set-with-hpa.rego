@@ -11,6 +11,6 @@ deny contains f if {
 	}
 }
 
-replicas_with_hpa_scaler if count(data.confgate.lib.governance.autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)) > 0
+replicas_with_hpa_scaler if count(data.confgate.lib.governance.input_autoscalers) > 0
 
-replicas_with_hpa_scaler if data.confgate.lib.governance.keda_scaled(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
+replicas_with_hpa_scaler if data.confgate.lib.governance.input_keda_scaled

@@ -15,18 +15,8 @@ deny contains f if {
 
 single_replica_count := object.get(input, ["spec", "replicas"], 1)
 
-# A HorizontalPodAutoscaler of the scan scales this workload.
-single_replica_autoscaled if {
-	some group in data.inventory.namespace[data.confgate.lib.k8s.namespace]
-	some hpa in group.HorizontalPodAutoscaler
-	hpa.spec.scaleTargetRef.kind == input.kind
-	hpa.spec.scaleTargetRef.name == data.confgate.lib.k8s.name
-}
+# A HorizontalPodAutoscaler of the scan scales this workload, or a KEDA ScaledObject (which
+# drives an HPA of its own) does.
+single_replica_autoscaled if count(data.confgate.lib.governance.input_autoscalers) > 0
 
-# KEDA ScaledObjects drive an HPA of their own.
-single_replica_autoscaled if {
-	some group in data.inventory.namespace[data.confgate.lib.k8s.namespace]
-	some so in group.ScaledObject
-	object.get(so.spec.scaleTargetRef, "kind", "Deployment") == input.kind
-	so.spec.scaleTargetRef.name == data.confgate.lib.k8s.name
-}
+single_replica_autoscaled if data.confgate.lib.governance.input_keda_scaled

@@ -311,7 +311,7 @@ number_or(v, fallback) := v if {
 } else := fallback
 
 # HorizontalPodAutoscalers (any apiVersion) in the inventory that scale the input.
-hpas := data.confgate.lib.governance.autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
+hpas := data.confgate.lib.governance.input_autoscalers
 
 # KEDA ScaledObjects in the inventory that scale the input (their target kind defaults to
 # Deployment).

@@ -121,6 +121,13 @@ autoscalers(ns, kind, name) := [hpa |
 	hpa.spec.scaleTargetRef.name == name
 ]
 
+# The autoscalers of the input itself. Rules without arguments are evaluated once per
+# document; the function above is evaluated at each call, and a workload asks several times.
+input_autoscalers := autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
+
+# A KEDA ScaledObject scales the input (once per document, as input_autoscalers).
+input_keda_scaled if keda_scaled(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
+
 # A KEDA ScaledObject of namespace `ns` scales the object.
 keda_scaled(ns, kind, name) if {
 	some so in namespaced(ns, "ScaledObject")
@@ -136,7 +143,7 @@ replicas := r if {
 
 # The input's minimum number of replicas, counting an autoscaler's minReplicas (default 1).
 min_replicas := m if {
-	hpas := autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
+	hpas := input_autoscalers
 	count(hpas) > 0
 	m := min([n | some h in hpas; n := hpa_min(h)])
 	is_number(m)
@@ -152,7 +159,7 @@ hpa_min(h) := n if {
 multi_replica if replicas >= 2
 
 multi_replica if {
-	some h in autoscalers(data.confgate.lib.k8s.namespace, input.kind, data.confgate.lib.k8s.name)
+	some h in input_autoscalers
 	object.get(h, ["spec", "maxReplicas"], 0) >= 2
 }
 
